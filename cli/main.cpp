@@ -1,0 +1,46 @@
+// The composition root of the `herald` executable: parses the command line and
+// hands over to the subcommand. The only place that touches the process's
+// arguments, standard streams and exit code.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace herald::cli;
+  CLI::App app{"herald: a post scheduler and frequency governor for social networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "herald 0.1.0");
+
+  int exit_code = kExitOk;
+
+  auto* policy = app.add_subcommand("policy", "Work with policy files");
+  policy->require_subcommand(1);
+  std::vector<std::string> check_paths;
+  auto* check = policy->add_subcommand("check", "Validate policy files; exit 1 with FILE:LINE:COL lines on errors");
+  check->add_option("paths", check_paths, "Policy files or directories of *.yaml files")->required();
+  check->callback([&] { exit_code = RunPolicyCheck(check_paths, std::cout, std::cerr); });
+
+  SimulateOptions sim;
+  auto* simulate = app.add_subcommand("simulate", "Plan posts against a policy without publishing");
+  simulate->add_option("--policy", sim.policy, "Policy file")->required();
+  simulate->add_option("--posts", sim.posts, "Posts as JSON lines: {id, account, text, at, labels?, priority?, media?}")
+      ->required();
+  simulate->add_option("--format", sim.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  simulate->callback([&] { exit_code = RunSimulate(sim, std::cout, std::cerr); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return exit_code;
+}

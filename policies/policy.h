@@ -1,0 +1,147 @@
+// The policy model: what one organisation's YAML policy file says (SPEC §1),
+// as validated values. Built by policies/loader.h; resolved per account by
+// policies/resolve.h. Plain value types, safe to share read-only across threads.
+#pragma once
+
+#include <bitset>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+
+namespace herald::policies {
+
+// A frequency cap. Rolling caps bound every half-open window [s, s+window);
+// calendar caps bound every local day, ISO week or month in the account's zone.
+struct Cap {
+  enum class Unit { kRolling, kDay, kWeek, kMonth };
+  int max = 0;
+  Unit unit = Unit::kRolling;
+  Duration window{0};  // kRolling only
+  std::string label;   // empty: counts every post; else only posts with this label
+  // Where the cap comes from, for reasons: "frequency.default.caps[0]",
+  // "ramp_up.caps[0]", "preset x".
+  std::string origin;
+  bool preset = false;  // a platform preset: never bypassed, not even by urgent posts
+};
+
+// Local wall-time range [from, to) in minutes since midnight; crosses midnight
+// when to <= from ("21:00-08:00").
+struct ClockRange {
+  int from_minute = 0;
+  int to_minute = 0;
+  bool Contains(int minute_of_day) const {
+    return from_minute < to_minute ? (minute_of_day >= from_minute && minute_of_day < to_minute)
+                                   : (minute_of_day >= from_minute || minute_of_day < to_minute);
+  }
+};
+
+// Bit i set: ISO weekday i (Monday = 0 ... Sunday = 6) is allowed.
+using WeekdaySet = std::bitset<7>;
+
+struct Blackout {
+  LocalTime from;  // local wall time in the account's zone
+  LocalTime to;    // exclusive; to > from
+  std::string reason;
+};
+
+// A set of frequency rules as written at one level (default, platform, account).
+// Unset fields fall through to the less specific level.
+struct RuleSet {
+  std::optional<std::vector<Cap>> caps;
+  std::optional<Duration> min_spacing;
+  std::optional<std::vector<ClockRange>> quiet_hours;
+  std::optional<WeekdaySet> days;
+  std::optional<std::vector<Blackout>> blackouts;
+};
+
+struct RampUp {
+  Duration period{0};
+  std::vector<Cap> caps;
+  std::vector<std::string> forbid_labels;
+};
+
+struct Mix {
+  std::string label;
+  double max_share = 1.0;
+  Duration over{0};
+};
+
+// A secret given by reference only: "env:NAME" or "file:/path".
+struct SecretRef {
+  enum class Kind { kEnv, kFile };
+  Kind kind = Kind::kEnv;
+  std::string target;  // variable name or path
+};
+
+struct ConnectorConfig {
+  std::string type;      // connector name; defaults to the account's platform
+  std::string base_url;  // empty: the platform's default
+  std::map<std::string, std::string> settings;  // other non-secret keys, as text
+  std::map<std::string, SecretRef> secrets;     // secret keys by reference
+};
+
+struct Account {
+  std::string id;
+  std::string platform;
+  std::string handle;
+  std::optional<std::chrono::year_month_day> opened;
+  std::string timezone;  // resolved: the account's own or the organisation's
+  ConnectorConfig connector;
+};
+
+struct AccountLimits {
+  std::optional<int> max_total;
+  std::optional<int> max_per_platform;
+  std::optional<Duration> min_gap_between_new;
+};
+
+struct Frequency {
+  RuleSet defaults;
+  std::map<std::string, RuleSet> platforms;
+  std::map<std::string, RuleSet> accounts;
+  std::optional<RampUp> ramp_up;
+  std::vector<Mix> mix;
+  Duration max_delay = std::chrono::hours{48};
+  Duration missed_after = std::chrono::minutes{30};
+};
+
+enum class Detector { kEmail, kPhone, kCreditCard, kSecret };
+
+struct ContentRules {
+  std::vector<std::string> banned_terms;
+  std::vector<Detector> block_patterns;
+  std::vector<std::string> require_any;
+  std::optional<Duration> duplicate_window;
+};
+
+struct Approval {
+  bool required = true;
+  std::vector<std::string> approvers = {"manager", "admin"};
+  bool four_eyes = true;
+};
+
+struct Policy {
+  int version = 1;
+  std::string organization;
+  std::string timezone;
+  AccountLimits limits;
+  std::vector<Account> accounts;
+  Frequency frequency;
+  ContentRules content;
+  Approval approval;
+
+  std::string source;  // file the policy was read from
+  std::string sha256;  // hex digest of the file's bytes
+
+  const Account* FindAccount(std::string_view id) const {
+    for (const auto& a : accounts)
+      if (a.id == id) return &a;
+    return nullptr;
+  }
+};
+
+}  // namespace herald::policies

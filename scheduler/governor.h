@@ -1,0 +1,91 @@
+// The governor (SPEC §2): for one account, given its timeline (posts that hold
+// capacity) and its resolved rules, finds the earliest whole second >= the
+// requested time at which every rule holds for the new post and for every post
+// already in the timeline, or refuses with every rule that blocked it within
+// max_delay. Pure: no clock, no I/O; time is passed in. A Governor is immutable
+// after construction and safe to share across threads.
+//
+// How it searches (docs/governor.md): a candidate instant t starts at the
+// requested time; every rule either holds at t or names the earliest instant
+// before which it cannot hold (the end of the quiet hours, the spacing after
+// the nearest post, the start of the next day for a full daily cap, ...). t
+// jumps to the latest of those and the rules are asked again, so a placement
+// costs a few binary searches per rule, not a scan over minutes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "policies/resolve.h"
+#include "scheduler/timeline.h"
+
+namespace herald::scheduler {
+
+enum class Priority { kNormal, kUrgent };
+
+struct PostRequest {
+  std::string id;
+  std::string text;
+  Instant requested_at;
+  std::vector<std::string> labels;
+  Priority priority = Priority::kNormal;
+  int media_count = 0;
+};
+
+// One rule that delayed or refused a post. `rule` is the rule's name as policy
+// files spell it ("min_spacing", "quiet_hours", "caps", "preset", "blackout",
+// "days", "ramp_up", "mix", "max_delay", "content.banned_term", ...), `detail`
+// says which and why ("45m after post 812"), `posts` the related post ids.
+struct Reason {
+  std::string rule;
+  std::string detail;
+  std::vector<std::string> posts;
+
+  friend bool operator==(const Reason&, const Reason&) = default;
+};
+
+struct Decision {
+  enum class Outcome { kPlaced, kRefused };
+  Outcome outcome = Outcome::kPlaced;
+  Instant requested_at;
+  std::optional<Instant> planned_at;  // set when placed
+  std::vector<Reason> reasons;        // why it was deferred or refused; empty when on time
+  bool content_refusal = false;       // refused at once for its text
+
+  bool placed() const { return outcome == Outcome::kPlaced; }
+  // "on time", "deferred 1h15m: min_spacing 45m after post 812; quiet_hours 21:00-08:00",
+  // "refused: content.banned_term \"RivalCorp\"".
+  std::string Summary() const;
+};
+
+class Governor {
+ public:
+  explicit Governor(policies::AccountRules rules);
+
+  const policies::AccountRules& rules() const { return rules_; }
+
+  // Label bits of the labels this governor's rules name (other labels: 0).
+  uint32_t LabelBits(const std::vector<std::string>& labels) const;
+
+  // The entry a post would have in a timeline when placed at `at`.
+  TimelineEntry EntryFor(const PostRequest& post, Instant at) const;
+
+  // Places `post` against `timeline` (which must not contain it). Content rules
+  // first (refusal at once), then the search described above.
+  Decision Place(const Timeline& timeline, const PostRequest& post) const;
+
+  // Whether `post` may stand at exactly `at` against `timeline` (the publish-time
+  // re-check); the reasons say what blocks it. Content rules are not re-run.
+  std::vector<Reason> Violations(const Timeline& timeline, const PostRequest& post, Instant at) const;
+
+ private:
+  class Search;
+
+  policies::AccountRules rules_;
+  std::vector<std::string> label_names_;  // bit i -> label
+};
+
+}  // namespace herald::scheduler

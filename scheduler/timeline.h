@@ -1,0 +1,68 @@
+// Timeline: one account's posts that hold capacity (planned, publishing,
+// published, unconfirmed), sorted by time, with per-label indexes so the
+// governor counts any window with two binary searches.
+//
+// Labels are tracked by bit: the governor that owns the rules decides which
+// labels matter (those named by caps, ramp-up and mix rules) and gives each a bit
+// (see Governor::LabelBits). Not thread-safe; a value type.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+
+namespace herald::scheduler {
+
+struct TimelineEntry {
+  std::string id;
+  Instant at;
+  uint32_t label_bits = 0;
+  bool urgent = false;
+  uint64_t text_hash = 0;  // for the duplicate rule; 0 = no text
+};
+
+class Timeline {
+ public:
+  static constexpr int kMaxLabels = 32;
+
+  Timeline() = default;
+
+  // Adds a post. Posts at equal instants keep insertion order.
+  void Insert(TimelineEntry entry);
+  // Removes the post with this id; false when it is not here.
+  bool Remove(const std::string& id);
+
+  size_t size() const { return times_.size(); }
+  bool empty() const { return times_.empty(); }
+
+  // All posts' instants, sorted; entry(i) belongs to times()[i].
+  std::span<const Instant> times() const { return times_; }
+  const TimelineEntry& entry(size_t i) const { return entries_[i]; }
+  // Instants of the posts carrying label bit `bit`, sorted.
+  std::span<const Instant> times(int bit) const;
+  // The id of a post at exactly `at` carrying label bit `bit` (-1: any post);
+  // empty when there is none.
+  std::string IdAt(Instant at, int bit = -1) const;
+
+  // Posts with this text hash, as instants (unsorted).
+  std::span<const Instant> with_text(uint64_t hash) const;
+
+  // Number of posts in [from, to) overall, or with label bit `bit` (-1: all).
+  size_t Count(Instant from, Instant to, int bit = -1) const;
+
+ private:
+  std::vector<Instant> times_;
+  std::vector<TimelineEntry> entries_;
+  std::vector<Instant> label_times_[kMaxLabels];
+  std::unordered_map<uint64_t, std::vector<Instant>> texts_;
+};
+
+// Hash of a post's text for the duplicate rule: NFC is not applied; case and
+// surrounding white space are ignored so trivial re-posts still match.
+uint64_t TextHash(std::string_view text);
+
+}  // namespace herald::scheduler
