@@ -83,6 +83,7 @@ class Governor {
 
  private:
   class Search;
+  int BitOf(const std::string& label) const;  // -1 when not tracked
 
   policies::AccountRules rules_;
   std::vector<std::string> label_names_;  // bit i -> label

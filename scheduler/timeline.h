@@ -61,8 +61,8 @@ class Timeline {
   std::unordered_map<uint64_t, std::vector<Instant>> texts_;
 };
 
-// Hash of a post's text for the duplicate rule: NFC is not applied; case and
-// surrounding white space are ignored so trivial re-posts still match.
+// Hash of a post's text for the duplicate rule: surrounding white space and ASCII
+// case are ignored so trivial re-posts still match; 0 only for empty text.
 uint64_t TextHash(std::string_view text);
 
 }  // namespace herald::scheduler

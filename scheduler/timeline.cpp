@@ -1,0 +1,85 @@
+#include "scheduler/timeline.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace herald::scheduler {
+namespace {
+
+void InsertSorted(std::vector<Instant>& v, Instant at) { v.insert(std::upper_bound(v.begin(), v.end(), at), at); }
+
+void EraseOne(std::vector<Instant>& v, Instant at) {
+  auto it = std::lower_bound(v.begin(), v.end(), at);
+  if (it != v.end() && *it == at) v.erase(it);
+}
+
+}  // namespace
+
+void Timeline::Insert(TimelineEntry entry) {
+  auto pos = std::upper_bound(times_.begin(), times_.end(), entry.at) - times_.begin();
+  times_.insert(times_.begin() + pos, entry.at);
+  for (uint32_t bits = entry.label_bits; bits != 0; bits &= bits - 1) {
+    InsertSorted(label_times_[std::countr_zero(bits)], entry.at);
+  }
+  if (entry.text_hash != 0) texts_[entry.text_hash].push_back(entry.at);
+  entries_.insert(entries_.begin() + pos, std::move(entry));
+}
+
+bool Timeline::Remove(const std::string& id) {
+  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const TimelineEntry& e) { return e.id == id; });
+  if (it == entries_.end()) return false;
+  const Instant at = it->at;
+  for (uint32_t bits = it->label_bits; bits != 0; bits &= bits - 1) EraseOne(label_times_[std::countr_zero(bits)], at);
+  if (it->text_hash != 0) {
+    auto found = texts_.find(it->text_hash);
+    if (found != texts_.end()) {
+      auto& v = found->second;
+      if (auto t = std::find(v.begin(), v.end(), at); t != v.end()) v.erase(t);
+      if (v.empty()) texts_.erase(found);
+    }
+  }
+  times_.erase(times_.begin() + (it - entries_.begin()));
+  entries_.erase(it);
+  return true;
+}
+
+std::span<const Instant> Timeline::times(int bit) const {
+  if (bit < 0) return times_;
+  return label_times_[bit];
+}
+
+std::string Timeline::IdAt(Instant at, int bit) const {
+  auto i = std::lower_bound(times_.begin(), times_.end(), at) - times_.begin();
+  for (; i < static_cast<ptrdiff_t>(times_.size()) && times_[i] == at; ++i) {
+    if (bit < 0 || (entries_[i].label_bits >> bit) & 1u) return entries_[i].id;
+  }
+  return {};
+}
+
+std::span<const Instant> Timeline::with_text(uint64_t hash) const {
+  auto it = texts_.find(hash);
+  if (it == texts_.end()) return {};
+  return it->second;
+}
+
+size_t Timeline::Count(Instant from, Instant to, int bit) const {
+  auto v = times(bit);
+  if (to <= from) return 0;
+  return std::lower_bound(v.begin(), v.end(), to) - std::lower_bound(v.begin(), v.end(), from);
+}
+
+uint64_t TextHash(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  if (text.empty()) return 0;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h == 0 ? 1 : h;
+}
+
+}  // namespace herald::scheduler
