@@ -6,6 +6,8 @@
 #pragma once
 
 #include <expected>
+#include <span>
+#include <span>
 #include <string_view>
 #include <vector>
 

@@ -1,0 +1,45 @@
+// The keys each connector type accepts in an account's `connector:` block, and
+// the reader that checks a block against them. Internal to policies/.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "policies/internal/yaml_reader.h"
+#include "policies/policy.h"
+
+namespace herald::policies::internal {
+
+enum class KeyKind {
+  kString,       // any non-empty text
+  kSecret,       // env:NAME or file:/path only
+  kPositiveInt,  // integer > 0, stored as text
+  kEnum,         // one of `values`
+  kUrl,          // http:// or https:// URL
+};
+
+struct ConnectorKey {
+  std::string_view name;
+  KeyKind kind = KeyKind::kString;
+  bool required = false;
+  std::vector<std::string_view> values;  // kEnum only
+};
+
+struct ConnectorSchema {
+  std::string_view type;
+  std::vector<ConnectorKey> keys;  // besides `type`
+};
+
+// The schema of a connector type, or nullptr when herald has no such connector.
+const ConnectorSchema* FindConnectorSchema(std::string_view type);
+
+// Parses "env:NAME" / "file:/path"; nullopt for anything else.
+std::optional<SecretRef> ParseSecretRef(std::string_view text);
+
+// Reads an account's connector block (`block` may be absent: defaults only) for
+// an account on `platform`, reporting every problem. `account` locates errors
+// that belong to a missing block (a webhook account without a url).
+ConnectorConfig ReadConnector(const std::optional<Located>& block, std::string_view platform,
+                              const Located& account, Diagnostics& diag);
+
+}  // namespace herald::policies::internal
