@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 namespace herald {
@@ -144,6 +145,16 @@ Result<Instant> ParseRfc3339(std::string_view text) {
 }
 
 std::string FormatRfc3339(Instant t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+
+std::string FormatRfc3339(Instant t, const Zone& zone) {
+  auto span = zone.OffsetAt(t);
+  long long off = span.offset.count();
+  char sign = off < 0 ? '-' : '+';
+  if (off < 0) off = -off;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, off / 3600, (off % 3600) / 60);
+  return date::format("%Y-%m-%dT%H:%M:%S", t + span.offset) + buf;
+}
 
 Result<year_month_day> ParseDate(std::string_view text) {
   Scanner sc(text);

@@ -51,6 +51,10 @@ Result<Instant> ParseRfc3339(std::string_view text);
 // "2026-12-01T08:00:00Z".
 std::string FormatRfc3339(Instant t);
 
+class Zone;
+// The instant as a wall time in `zone` with its offset: "2026-12-01T09:00:00+01:00".
+std::string FormatRfc3339(Instant t, const Zone& zone);
+
 // Parses "YYYY-MM-DD" (a valid calendar date).
 Result<std::chrono::year_month_day> ParseDate(std::string_view text);
 
