@@ -118,6 +118,12 @@ bool LooksLikeYearRange(std::string_view s, const std::vector<Group>& g) {
          (s[g[1].begin] == '1' || s[g[1].begin] == '2');
 }
 
+// "3.14159", "1.5": a decimal number. Dotted phones have 3+ short groups.
+bool LooksLikeDecimal(const std::vector<Group>& g, const std::vector<char>& seps) {
+  const bool dotted = std::any_of(seps.begin(), seps.end(), [](char c) { return c == '.'; });
+  return dotted && (g.size() < 3 || std::any_of(g.begin(), g.end(), [](const Group& x) { return x.digits > 4; }));
+}
+
 bool LooksLikeIpv4(const std::vector<Group>& g, const std::vector<char>& seps) {
   return g.size() == 4 && std::all_of(seps.begin(), seps.end(), [](char c) { return c == '.'; }) &&
          std::all_of(g.begin(), g.end(), [](const Group& x) { return x.digits <= 3; });
@@ -362,7 +368,7 @@ std::vector<Hit> FindPhones(std::string_view s) {
     const bool paren = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.paren; });
     if (phone && !plus && !paren) {
       if (groups.size() == 1 || LooksLikeDate(s, groups, seps) || LooksLikeYearRange(s, groups) ||
-          LooksLikeIpv4(groups, seps) || LooksLikeThousands(groups, seps) ||
+          LooksLikeIpv4(groups, seps) || LooksLikeDecimal(groups, seps) || LooksLikeThousands(groups, seps) ||
           std::any_of(groups.begin() + 1, groups.end(), [](const Group& g) { return g.digits < 2; }))
         phone = false;
     }

@@ -29,7 +29,7 @@ std::vector<Hit> FindCards(std::string_view text);
 
 // Phone numbers of 7-15 digits written as a phone: with a leading '+', an
 // area code in parentheses, or two or more digit groups joined by single
-// separators (space - . /). Dates, times, year ranges, prices, versions, IPv4
+// separators (space - . /). Dates, times, year ranges, prices, decimals, versions, IPv4
 // addresses, thousands-grouped amounts and bare digit runs are not phones, and
 // neither is anything FindCards reports.
 std::vector<Hit> FindPhones(std::string_view text);
