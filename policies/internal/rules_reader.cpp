@@ -175,7 +175,7 @@ std::optional<Cap> ReadCap(const Located& at, Diagnostics& diag, const std::stri
         }
         cap.window = *d;
       } else {
-        diag.Error(per->mark, per->path, d.error().message() + " (or day|week|month)");
+        diag.Error(per->mark, per->path, d.error().message());
         ok = false;
       }
     } else {
