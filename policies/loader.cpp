@@ -287,9 +287,8 @@ void CheckAccountLimits(Loading& l) {
 }
 
 void ReadPolicy(const YAML::Node& root, Loading& l) {
-  Located top{root, "", YAML::Mark()};
-  top.mark.line = 0;
-  top.mark.column = 0;
+  Located top{root, "", root.Mark()};
+  if (top.mark.line < 0) top.mark.line = top.mark.column = 0;
   if (root.IsNull()) {
     l.diag.Error(top.mark, "", "empty policy file; expected a mapping with version, organization and accounts");
     return;
