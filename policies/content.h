@@ -27,11 +27,38 @@ struct ContentFinding {
 };
 
 // Every finding for `text` under `rules` and the platform's length rules, in
-// text order per rule. Invalid UTF-8 is itself a finding (content.encoding).
+// text order per rule. Invalid UTF-8 is itself a finding (content.encoding)
+// and then the only one. Never throws.
+//
+// Matching, as decided for herald:
+// * banned_terms and require_any match case-insensitively (full Unicode case
+//   folding plus canonical decomposition, so NFC and NFD spellings match; "İ"
+//   folds to "i", "ß" to "ss") and as whole words: a side of the term that is a
+//   word character (letter, digit, combining mark, '_') needs a non-word
+//   character or the text's edge beside it. "RivalCorp" matches "(RivalCorp)",
+//   "rivalcorp!" and "RivalCorp's" (an apostrophe is a boundary), not
+//   "RivalCorporation" or "myRivalCorp". A punctuation side ("#acme") needs
+//   nothing, so "#acme" is met by "x #acme" but not by "#acmecorp". Words of a
+//   multi-word term match across one run of whitespace, not across '-' or ','.
+//   Accents are significant ("Uber" does not match "Über"); look-alike letters
+//   from other scripts are not folded.
+// * Detector findings say what was found ("e-mail address", "AWS access key
+//   id") and never repeat the matched text; the span locates it. Order: rules
+//   in the order banned_term, block_patterns as listed, require_any, length.
+//   email: local@domain with a dot in the domain and an alphabetic TLD of 2+
+//   letters; "@user@host" fediverse handles and "user@localhost" are not e-mail.
+//   phone: see FindPhones in policies/internal/detectors.h (bare digit runs
+//   without '+' are not phones). credit_card: 13-19 digits, issuer digit 2-6,
+//   Luhn; card numbers are never reported as phones.
+// * Length rules with max <= 0 are not checked. Only scheme URLs (http://,
+//   https://) count as URLs; X's bare-domain links and Mastodon's free
+//   "@domain" part of mentions are not modelled (Mastodon is overcounted).
 std::vector<ContentFinding> CheckContent(const ContentRules& rules, std::span<const LengthRule> length,
                                          std::string_view text);
 
 // Length of `text` in `unit`, each URL counted as `url_weight` when > 0.
+// kXWeighted normalises to NFC first and counts an emoji grapheme (with ZWJ,
+// modifiers, flags, keycaps) as 2. Invalid UTF-8 bytes count as U+FFFD.
 size_t CountLength(std::string_view text, LengthUnit unit, int url_weight = 0);
 
 // Name of a detector as written in policy files: "email", "phone", ...

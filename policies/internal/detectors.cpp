@@ -153,8 +153,9 @@ bool IsGithubPat(char c) { return IsAlnum(c) || c == '_'; }
 bool IsSlack(char c) { return IsAlnum(c) || c == '-'; }
 bool IsBase64(char c) { return IsAlnum(c) || c == '+' || c == '/' || c == '='; }
 bool IsSecretValue(char c) {
-  return IsAlnum(c) || c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c == '~';
+  return IsAlnum(c) || c == '_' || c == '-' || c == '+' || c == '/' || c == '.' || c == '~';
 }
+bool IsPadding(char c) { return c == '='; }
 
 constexpr std::array kTokenShapes = {
     TokenShape{"AKIA", IsUpperOrDigit, 16, 16, "AWS access key id"},
@@ -201,6 +202,8 @@ bool HighEntropy(std::string_view v) {
 
 void FindPrivateKeys(std::string_view s, std::vector<Hit>& hits) {
   constexpr std::string_view kBegin = "-----BEGIN ";
+  // Headers come in text order, so one forward search for footers serves all.
+  size_t footer = s.find("-----END ");
   for (size_t k = s.find(kBegin); k != std::string_view::npos; k = s.find(kBegin, k + 1)) {
     const size_t name = k + kBegin.size();
     const size_t close = s.find("-----", name);
@@ -208,7 +211,7 @@ void FindPrivateKeys(std::string_view s, std::vector<Hit>& hits) {
     const std::string_view label = s.substr(name, close - name);
     if (!label.ends_with("PRIVATE KEY") && !label.ends_with("PRIVATE KEY BLOCK")) continue;
     size_t end = close + 5;
-    const size_t footer = s.find("-----END ", end);
+    if (footer != std::string_view::npos && footer < end) footer = s.find("-----END ", end);
     if (footer != std::string_view::npos) {
       const size_t footer_close = s.find("-----", footer + 9);
       if (footer_close != std::string_view::npos) end = footer_close + 5;
@@ -221,7 +224,8 @@ void FindTokens(std::string_view s, std::vector<Hit>& hits) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (IsAlnum(Before(s, i))) continue;
     for (const auto& shape : kTokenShapes) {
-      if (!s.substr(i).starts_with(shape.prefix)) continue;
+      // Starting inside a longer run of the body's characters would rescan it.
+      if (shape.body(Before(s, i)) || !s.substr(i).starts_with(shape.prefix)) continue;
       const size_t body = i + shape.prefix.size();
       const size_t end = RunWhile(s, body, shape.body);
       const size_t len = end - body;
@@ -229,7 +233,7 @@ void FindTokens(std::string_view s, std::vector<Hit>& hits) {
       hits.push_back({{i, end}, std::string(shape.what)});
     }
     // JWT: header and payload are base64url JSON objects ("eyJ" is `{"`).
-    if (s.substr(i).starts_with("eyJ")) {
+    if (!IsBase64Url(Before(s, i)) && s.substr(i).starts_with("eyJ")) {
       const size_t p1 = RunWhile(s, i, IsBase64Url);
       if (p1 - i >= 10 && At(s, p1) == '.' && s.substr(p1 + 1).starts_with("eyJ")) {
         const size_t p2 = RunWhile(s, p1 + 1, IsBase64Url);
@@ -258,7 +262,7 @@ void FindAssignedSecrets(std::string_view s, std::vector<Hit>& hits) {
     size_t v = k + 1;
     while (At(s, v) == ' ' || At(s, v) == '"' || At(s, v) == '\'') ++v;
     if (s.substr(v).starts_with("Bearer ")) v += 7;
-    const size_t end = RunWhile(s, v, IsSecretValue);
+    const size_t end = RunWhile(s, RunWhile(s, v, IsSecretValue), IsPadding);
     const std::string_view value = s.substr(v, end - v);
     if (value.size() >= 20 && HighEntropy(value)) hits.push_back({{v, end}, "credential assigned to \"" + key + "\""});
   }
