@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "policies/content.h"
 #include "policies/loader.h"
 #include "policies/resolve.h"
 #include "scheduler/planner.h"
@@ -52,7 +53,9 @@ scheduler::PostRequest MakePost(int i, Instant at) {
   return p;
 }
 
-// A timeline of `n` posts placed by the governor itself, requested every 9h.
+// A timeline of `n` posts placed by the governor itself, requested every 20h:
+// about 70% of the weekly cap of the richest example account, so new requests
+// land between planned posts and are mostly deferred, sometimes refused.
 scheduler::Timeline FillTimeline(const scheduler::Governor& g, int n, Instant& end) {
   scheduler::Timeline tl;
   Instant at = kStart;
@@ -60,7 +63,7 @@ scheduler::Timeline FillTimeline(const scheduler::Governor& g, int n, Instant& e
     auto post = MakePost(i, at);
     auto d = g.Place(tl, post);
     if (d.placed()) tl.Insert(g.EntryFor(post, *d.planned_at));
-    at += hours{9};
+    at += hours{20};
   }
   end = at;
   return tl;
@@ -85,6 +88,23 @@ void BM_Place(benchmark::State& state) {
   state.counters["placed_share"] = static_cast<double>(placed) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_Place)->Arg(10000)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMicrosecond);
+
+// The frequency rules alone (Governor::Schedule), without the content checks.
+void BM_Schedule(benchmark::State& state) {
+  scheduler::Governor g(ExampleRules());
+  Instant end;
+  auto tl = FillTimeline(g, static_cast<int>(state.range(0)), end);
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<long long> pick(0, (end - kStart).count());
+  std::vector<scheduler::PostRequest> posts;
+  for (int i = 0; i < 1024; ++i) posts.push_back(MakePost(1000000 + i, kStart + seconds{pick(rng)}));
+  size_t i = 0;
+  for (auto _ : state) {
+    auto d = g.Schedule(tl, posts[i++ & 1023]);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_Schedule)->Arg(10000)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMicrosecond);
 
 void BM_Replan(benchmark::State& state) {
   const int total = static_cast<int>(state.range(0));
@@ -112,6 +132,22 @@ void BM_Replan(benchmark::State& state) {
                                                      benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Replan)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+
+namespace {
+
+// The content rules alone (text checks, no timeline), for the same kind of text.
+void BM_Content(benchmark::State& state) {
+  auto rules = ExampleRules();
+  auto post = MakePost(12345, kStart);
+  for (auto _ : state) {
+    auto f = herald::policies::CheckContent(rules.content, rules.length, post.text);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(BM_Content);
 
 }  // namespace
 

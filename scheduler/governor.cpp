@@ -1,6 +1,7 @@
 #include "scheduler/governor.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "policies/content.h"
@@ -14,14 +15,6 @@ using policies::Cap;
 
 constexpr Instant kNever = Instant::max();
 
-// Index of the first element > x / >= x in a sorted span.
-size_t UpperIndex(std::span<const Instant> v, Instant x) {
-  return std::upper_bound(v.begin(), v.end(), x) - v.begin();
-}
-size_t LowerIndex(std::span<const Instant> v, Instant x) {
-  return std::lower_bound(v.begin(), v.end(), x) - v.begin();
-}
-
 bool HasLabel(const std::vector<std::string>& labels, const std::string& label) {
   return std::find(labels.begin(), labels.end(), label) != labels.end();
 }
@@ -29,15 +22,20 @@ bool HasLabel(const std::vector<std::string>& labels, const std::string& label) 
 }  // namespace
 
 // One placement (or one re-check) of one post: the candidate loop and every rule's
-// "when could I hold next" answer. Lives for one call; caches the zone offset.
+// "when could I hold next" answer. Lives for one call. Caches the zone offset, the
+// calendar periods of the current local day and each timeline's position of the
+// candidate, since successive candidates only move forward. Reasons are kept as
+// small records and put into words once, at the end.
 class Governor::Search {
  public:
   Search(const Governor& g, const Timeline& tl, const PostRequest& post)
       : g_(g), rules_(g.rules_), tl_(tl), post_(post),
-        bits_(g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent) {}
+        bits_(g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent) {
+    hints_.fill(0);
+  }
 
   // The latest lower bound on a feasible instant among the rules that block `t`,
-  // or nullopt when every rule holds at `t`. Records a reason per blocking rule.
+  // or nullopt when every rule holds at `t`.
   std::optional<Instant> Check(Instant t) {
     next_ = t;
     blocked_ = false;
@@ -49,34 +47,80 @@ class Governor::Search {
       CheckRampUp(t);
       CheckMix(t);
     }
-    for (size_t i = 0; i < rules_.caps.size(); ++i) {
-      const Cap& cap = rules_.caps[i];
+    for (const Cap& cap : rules_.caps) {
       if (urgent_ && !cap.preset) continue;
-      CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? "preset" : "caps");
+      CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? kPreset : kCaps);
     }
     if (!blocked_) return std::nullopt;
     return std::max(next_, t + seconds{1});
   }
 
-  std::vector<Reason> TakeReasons() { return std::move(reasons_); }
+  std::vector<Reason> TakeReasons() const {
+    std::vector<Reason> out;
+    out.reserve(pending_.size());
+    for (const auto& p : pending_) out.push_back(Describe(p));
+    return out;
+  }
 
  private:
+  enum Kind : uint8_t { kBlackout, kQuiet, kDays, kSpacing, kCaps, kPreset, kRampCap, kRampLabel, kMix };
+  // A blocking rule, in as few words as possible: `what` points at the rule,
+  // `key` tells apart details of one rule (a period, a post), `related` is the
+  // post it relates to (Instant::min() when none).
+  struct Pending {
+    Kind kind;
+    const void* what;
+    int64_t key;
+    Instant related;
+    int bit;
+  };
+
+  static constexpr Instant kNoPost = Instant::min();
+
   int CapBit(const Cap& cap) const { return cap.label.empty() ? -1 : g_.BitOf(cap.label); }
   bool Carries(int bit) const { return bit < 0 || ((bits_ >> bit) & 1u); }
 
-  void Block(Instant next, std::string rule, std::string detail, std::string related = {}) {
+  void Block(Instant next, Kind kind, const void* what, int64_t key = 0, Instant related = kNoPost, int bit = -1) {
     blocked_ = true;
     next_ = std::max(next_, next);
-    for (auto& r : reasons_) {
-      if (r.rule == rule && r.detail == detail) {
-        if (!related.empty() && std::find(r.posts.begin(), r.posts.end(), related) == r.posts.end())
-          r.posts.push_back(std::move(related));
-        return;
+    for (const auto& p : pending_)
+      if (p.kind == kind && p.what == what && p.key == key) return;
+    pending_.push_back({kind, what, key, related, bit});
+  }
+
+  Reason Describe(const Pending& p) const {
+    std::string id = p.related == kNoPost ? std::string() : tl_.IdAt(p.related, p.bit);
+    std::vector<std::string> posts;
+    if (!id.empty()) posts.push_back(id);
+    switch (p.kind) {
+      case kBlackout:
+        return {"blackout", internal::DescribeBlackout(*static_cast<const policies::AccountRules::BlackoutSpan*>(p.what), rules_.zone), {}};
+      case kQuiet:
+        return {"quiet_hours", internal::DescribeClockRange(*static_cast<const policies::ClockRange*>(p.what)), {}};
+      case kDays:
+        return {"days", internal::DescribeDays(rules_.days, static_cast<int>(p.key & 7)), {}};
+      case kSpacing:
+        return {"min_spacing", FormatDuration(rules_.min_spacing) + ((p.key & 1) ? " before post " : " after post ") + id, posts};
+      case kCaps:
+      case kPreset:
+      case kRampCap: {
+        const Cap& cap = *static_cast<const Cap*>(p.what);
+        const char* rule = p.kind == kCaps ? "caps" : p.kind == kPreset ? "preset" : "ramp_up";
+        std::string detail = internal::DescribeCap(cap);
+        if (cap.unit == Cap::Unit::kRolling) {
+          detail += " reached with post " + id;
+        } else {
+          detail += " full on " + internal::DescribePeriod(cap.unit, LocalDays{days{p.key}});
+        }
+        return {rule, detail, posts};
       }
+      case kRampLabel:
+        return {"ramp_up", "label " + *static_cast<const std::string*>(p.what) + " not allowed until " +
+                               internal::DescribeLocal(rules_.ramp_up->end, rules_.zone), {}};
+      case kMix:
+        return {"mix", internal::DescribeMix(*static_cast<const policies::Mix*>(p.what)), posts};
     }
-    Reason r{std::move(rule), std::move(detail), {}};
-    if (!related.empty()) r.posts.push_back(std::move(related));
-    reasons_.push_back(std::move(r));
+    return {};
   }
 
   LocalTime Local(Instant t) {
@@ -96,10 +140,67 @@ class Governor::Search {
     return at;
   }
 
+  // Instants of the local day, ISO week and month that hold `t`.
+  struct Periods {
+    LocalDays day{};
+    Instant day_begin, day_end, week_begin, week_end, month_begin, month_end;
+    LocalDays week_start{}, month_start{};
+  };
+  const Periods& PeriodsAt(Instant t) {
+    LocalDays day = floor<days>(Local(t));
+    if (periods_valid_ && periods_.day == day) return periods_;
+    const Zone& z = rules_.zone;
+    Periods p;
+    p.day = day;
+    p.day_begin = z.ToInstant(day);
+    p.day_end = z.ToInstant(day + days{1});
+    p.week_start = StartOfIsoWeek(day);
+    p.week_begin = p.week_start == day ? p.day_begin : z.ToInstant(p.week_start);
+    p.week_end = z.ToInstant(p.week_start + days{7});
+    p.month_start = StartOfMonth(day);
+    p.month_begin = p.month_start == day ? p.day_begin : z.ToInstant(p.month_start);
+    p.month_end = z.ToInstant(StartOfNextMonth(day));
+    periods_ = p;
+    periods_valid_ = true;
+    return periods_;
+  }
+
+  // Index of the first element of v that is >= x (kUpper: > x), found by
+  // galloping out from the previous answer for the same timeline: candidates
+  // move forward in small steps, so this is a few comparisons, not log n.
+  template <bool kUpper>
+  size_t Find(std::span<const Instant> v, int bit, Instant x) {
+    size_t& hint = hints_[bit + 1];
+    auto before = [&](size_t i) { return kUpper ? v[i] <= x : v[i] < x; };
+    const size_t n = v.size();
+    size_t h = std::min(hint, n), lo, hi;
+    if (h < n && before(h)) {
+      lo = h + 1;
+      size_t step = 1;
+      while (h + step < n && before(h + step)) {
+        lo = h + step + 1;
+        step <<= 1;
+      }
+      hi = std::min(h + step, n);
+    } else {
+      hi = h;
+      size_t step = 1;
+      while (step <= h && !before(h - step)) {
+        hi = h - step;
+        step <<= 1;
+      }
+      lo = step <= h ? h - step + 1 : 0;
+    }
+    size_t a = std::partition_point(v.begin() + lo, v.begin() + hi, [&](Instant y) { return kUpper ? y <= x : y < x; }) -
+               v.begin();
+    hint = a;
+    return a;
+  }
+
   void CheckBlackouts(Instant t) {
     for (const auto& b : rules_.blackouts) {
       if (b.from > t) break;
-      if (t < b.to) Block(b.to, "blackout", internal::DescribeBlackout(b, rules_.zone));
+      if (t < b.to) Block(b.to, kBlackout, &b);
     }
   }
 
@@ -111,68 +212,71 @@ class Governor::Search {
     for (const auto& q : rules_.quiet_hours) {
       if (!q.Contains(minute)) continue;
       LocalDays end_day = (q.from_minute >= q.to_minute && minute >= q.from_minute) ? day + days{1} : day;
-      Block(WallBound(t, end_day + minutes{q.to_minute}), "quiet_hours", internal::DescribeClockRange(q));
+      Block(WallBound(t, end_day + minutes{q.to_minute}), kQuiet, &q);
     }
   }
 
   void CheckDays(Instant t) {
     if (rules_.days.all()) return;
-    LocalDays day = floor<days>(Local(t));
-    int wd = IsoWeekdayIndex(day);
+    const Periods& p = PeriodsAt(t);
+    int wd = IsoWeekdayIndex(p.day);
     if (rules_.days.test(wd)) return;
-    Block(WallBound(t, day + days{1}), "days", internal::DescribeDays(rules_.days, wd));
+    Block(WallBound(t, p.day + days{1}), kDays, &rules_.days, wd);
   }
 
   void CheckSpacing(Instant t) {
     const Duration s = rules_.min_spacing;
     if (s <= Duration::zero()) return;
     auto v = tl_.times();
-    size_t hi = LowerIndex(v, t + s);  // posts < t + s
+    size_t hi = Find<false>(v, -1, t + s);  // posts < t + s
     if (hi == 0 || v[hi - 1] <= t - s) return;
     Instant nearest = v[hi - 1];
-    std::string id = tl_.IdAt(nearest);
-    Block(nearest + s, "min_spacing",
-          FormatDuration(s) + (nearest <= t ? " after post " : " before post ") + id, id);
+    Block(nearest + s, kSpacing, &rules_.min_spacing, (nearest > t ? 1 : 0) | (nearest.time_since_epoch().count() << 1),
+          nearest);
   }
 
   // A cap over the posts (with `bit`, -1 all) restricted to [lo, hi) in time.
-  void CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, const char* rule) {
+  void CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Kind kind) {
     if (!Carries(bit)) return;
-    auto all = tl_.times(bit);
-    size_t a = lo == Instant::min() ? 0 : LowerIndex(all, lo);
-    size_t b = hi == kNever ? all.size() : LowerIndex(all, hi);
-    auto v = all.subspan(a, b - a);
+    auto v = tl_.times(bit);
+    size_t a = 0, b = v.size();
+    if (lo != Instant::min()) {
+      a = std::lower_bound(v.begin(), v.end(), lo) - v.begin();
+      b = std::lower_bound(v.begin(), v.end(), hi) - v.begin();
+    }
     const size_t n = static_cast<size_t>(cap.max);
     if (cap.unit == Cap::Unit::kRolling) {
       const Duration w = cap.window;
-      size_t first = UpperIndex(v, t - w);  // posts > t - w
-      size_t last = LowerIndex(v, t + w);   // posts < t + w
-      if (last - first < n) return;
+      size_t first = std::max(a, Find<true>(v, bit, t - w));   // posts > t - w
+      size_t last = std::min(b, Find<false>(v, bit, t + w));   // posts < t + w
+      if (last < first || last - first < n) return;
       // A window of length w holds t and n existing posts iff some n consecutive
       // posts together with t span less than w. The latest such group start gives
       // the latest bound: the group keeps t' blocked until its first post + w.
       for (size_t i = last - n + 1; i-- > first;) {
         Instant lo_i = std::min(v[i], t), hi_i = std::max(v[i + n - 1], t);
         if (hi_i - lo_i < w) {
-          std::string id = tl_.IdAt(v[i], bit);
-          Block(v[i] + w, rule, internal::DescribeCap(cap) + " reached with post " + id, id);
+          Block(v[i] + w, kind, &cap, v[i].time_since_epoch().count(), v[i], bit);
           return;
         }
       }
       return;
     }
-    LocalDays day = floor<days>(Local(t));
-    LocalDays start = day, end = day + days{1};
+    const Periods& p = PeriodsAt(t);
+    Instant ps = p.day_begin, pe = p.day_end;
+    LocalDays start = p.day;
     if (cap.unit == Cap::Unit::kWeek) {
-      start = StartOfIsoWeek(day);
-      end = start + days{7};
+      ps = p.week_begin, pe = p.week_end, start = p.week_start;
     } else if (cap.unit == Cap::Unit::kMonth) {
-      start = StartOfMonth(day);
-      end = StartOfNextMonth(day);
+      ps = p.month_begin, pe = p.month_end, start = p.month_start;
     }
-    Instant ps = rules_.zone.ToInstant(start), pe = rules_.zone.ToInstant(end);
-    if (LowerIndex(v, pe) - LowerIndex(v, ps) < n) return;
-    Block(pe, rule, internal::DescribeCap(cap) + " full on " + internal::DescribePeriod(cap.unit, start));
+    ps = std::max(ps, lo);
+    pe = std::min(pe, hi);
+    size_t count = (lo == Instant::min())
+                       ? Find<false>(v, bit, pe) - Find<false>(v, bit, ps)
+                       : (std::lower_bound(v.begin() + a, v.begin() + b, pe) - std::lower_bound(v.begin() + a, v.begin() + b, ps));
+    if (count < n) return;
+    Block(pe, kind, &cap, start.time_since_epoch().count());
   }
 
   void CheckRampUp(Instant t) {
@@ -180,11 +284,9 @@ class Governor::Search {
     const auto& r = *rules_.ramp_up;
     if (t < r.begin || t >= r.end) return;
     for (const auto& label : r.forbid_labels) {
-      if (HasLabel(post_.labels, label)) {
-        Block(r.end, "ramp_up", "label " + label + " not allowed until " + internal::DescribeLocal(r.end, rules_.zone));
-      }
+      if (HasLabel(post_.labels, label)) Block(r.end, kRampLabel, &label);
     }
-    for (const auto& cap : r.caps) CheckCap(t, cap, CapBit(cap), r.begin, r.end, "ramp_up");
+    for (const auto& cap : r.caps) CheckCap(t, cap, CapBit(cap), r.begin, r.end, kRampCap);
   }
 
   void CheckMix(Instant t) {
@@ -197,38 +299,38 @@ class Governor::Search {
       auto exceeds = [&](size_t labelled, size_t total) {
         return static_cast<double>(labelled) > m.max_share * static_cast<double>(total) + 1e-9;
       };
+      auto count_in = [](std::span<const Instant> v, Instant from_excl, Instant to_incl) {
+        return static_cast<size_t>(std::upper_bound(v.begin(), v.end(), to_incl) -
+                                   std::upper_bound(v.begin(), v.end(), from_excl));
+      };
       Instant bound = kNever;
-      std::string related;
+      Instant related = kNoPost;
       // At the new post: posts in (t - over, t], itself included.
-      size_t w_all = UpperIndex(all, t) - UpperIndex(all, t - over);
-      size_t w_lab = UpperIndex(lab, t) - UpperIndex(lab, t - over);
-      bool violated = exceeds(w_lab + 1, w_all + 1);
+      bool violated = exceeds(count_in(lab, t - over, t) + 1, count_in(all, t - over, t) + 1);
       // At later labelled posts q in [t, t + over) whose window now holds t too.
-      for (size_t i = LowerIndex(lab, t); i < lab.size() && lab[i] < t + over; ++i) {
+      for (size_t i = std::lower_bound(lab.begin(), lab.end(), t) - lab.begin(); i < lab.size() && lab[i] < t + over;
+           ++i) {
         Instant q = lab[i];
-        std::string qid = tl_.IdAt(q, bit);
         if (IsUrgent(q, bit)) continue;
-        size_t q_all = UpperIndex(all, q) - UpperIndex(all, q - over);
-        size_t q_lab = UpperIndex(lab, q) - UpperIndex(lab, q - over);
-        if (exceeds(q_lab + 1, q_all + 1)) {
+        if (exceeds(count_in(lab, q - over, q) + 1, count_in(all, q - over, q) + 1)) {
           violated = true;
-          related = qid;
+          related = q;
           if (q == t) bound = t + seconds{1};
         }
       }
       if (!violated) continue;
       // The counts only change when a post enters or leaves the window.
-      size_t after = UpperIndex(all, t);
+      size_t after = std::upper_bound(all.begin(), all.end(), t) - all.begin();
       if (after < all.size()) bound = std::min(bound, all[after]);
-      size_t oldest = UpperIndex(all, t - over);
+      size_t oldest = std::upper_bound(all.begin(), all.end(), t - over) - all.begin();
       if (oldest < after) bound = std::min(bound, all[oldest] + over);
-      Block(bound, "mix", internal::DescribeMix(m), related);
+      Block(bound, kMix, &m, related.time_since_epoch().count(), related, bit);
     }
   }
 
   bool IsUrgent(Instant at, int bit) const {
     auto v = tl_.times();
-    for (size_t i = LowerIndex(v, at); i < v.size() && v[i] == at; ++i) {
+    for (size_t i = std::lower_bound(v.begin(), v.end(), at) - v.begin(); i < v.size() && v[i] == at; ++i) {
       const auto& e = tl_.entry(i);
       if ((e.label_bits >> bit) & 1u) return e.urgent;
     }
@@ -244,9 +346,12 @@ class Governor::Search {
 
   Zone::OffsetSpan span_{};
   bool span_valid_ = false;
+  Periods periods_{};
+  bool periods_valid_ = false;
+  std::array<size_t, Timeline::kMaxLabels + 1> hints_;  // [0]: all posts, [b + 1]: label bit b
   Instant next_{};
   bool blocked_ = false;
-  std::vector<Reason> reasons_;
+  std::vector<Pending> pending_;
 };
 
 Governor::Governor(policies::AccountRules rules) : rules_(std::move(rules)) {
@@ -281,34 +386,41 @@ TimelineEntry Governor::EntryFor(const PostRequest& post, Instant at) const {
                        rules_.content.duplicate_window ? TextHash(post.text) : 0};
 }
 
-Decision Governor::Place(const Timeline& timeline, const PostRequest& post) const {
-  Decision d;
-  d.requested_at = post.requested_at;
-
-  // Content rules refuse at once, never defer.
+std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostRequest& post) const {
+  std::vector<Reason> out;
   for (auto& f : policies::CheckContent(rules_.content, rules_.length, post.text)) {
-    d.reasons.push_back({f.rule, f.detail, {}});
+    out.push_back({std::move(f.rule), std::move(f.detail), {}});
   }
   if (rules_.needs_media && post.media_count == 0) {
-    d.reasons.push_back({"content.media", rules_.platform + " posts need an image; add media", {}});
+    out.push_back({"content.media", rules_.platform + " posts need an image; add media", {}});
   }
-  if (rules_.content.duplicate_window && d.reasons.empty()) {
+  if (rules_.content.duplicate_window && out.empty()) {
     const Duration w = *rules_.content.duplicate_window;
-    uint64_t h = TextHash(post.text);
-    for (Instant at : timeline.with_text(h)) {
+    for (Instant at : timeline.with_text(TextHash(post.text))) {
       if (at > post.requested_at - w && at < post.requested_at + w) {
         std::string id = timeline.IdAt(at);
-        d.reasons.push_back({"content.duplicate", "same text as post " + id + " within " + FormatDuration(w), {id}});
+        out.push_back({"content.duplicate", "same text as post " + id + " within " + FormatDuration(w), {id}});
         break;
       }
     }
   }
-  if (!d.reasons.empty()) {
-    d.outcome = Decision::Outcome::kRefused;
-    d.content_refusal = true;
-    return d;
-  }
+  return out;
+}
 
+Decision Governor::Place(const Timeline& timeline, const PostRequest& post) const {
+  auto refusals = CheckContent(timeline, post);
+  if (refusals.empty()) return Schedule(timeline, post);
+  Decision d;
+  d.requested_at = post.requested_at;
+  d.outcome = Decision::Outcome::kRefused;
+  d.content_refusal = true;
+  d.reasons = std::move(refusals);
+  return d;
+}
+
+Decision Governor::Schedule(const Timeline& timeline, const PostRequest& post) const {
+  Decision d;
+  d.requested_at = post.requested_at;
   Search search(*this, timeline, post);
   const Instant limit = post.requested_at + rules_.max_delay;
   Instant t = post.requested_at;

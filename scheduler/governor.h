@@ -73,9 +73,17 @@ class Governor {
   // The entry a post would have in a timeline when placed at `at`.
   TimelineEntry EntryFor(const PostRequest& post, Instant at) const;
 
-  // Places `post` against `timeline` (which must not contain it). Content rules
-  // first (refusal at once), then the search described above.
+  // Places `post` against `timeline` (which must not contain it): CheckContent
+  // first (a refusal at once), then Schedule.
   Decision Place(const Timeline& timeline, const PostRequest& post) const;
+
+  // The content rules alone (text, media, duplicates within the timeline): every
+  // broken rule, empty when the post may be scheduled.
+  std::vector<Reason> CheckContent(const Timeline& timeline, const PostRequest& post) const;
+
+  // The frequency rules alone: the search described above, for a post whose
+  // content has been checked.
+  Decision Schedule(const Timeline& timeline, const PostRequest& post) const;
 
   // Whether `post` may stand at exactly `at` against `timeline` (the publish-time
   // re-check); the reasons say what blocks it. Content rules are not re-run.
