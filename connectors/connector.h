@@ -1,0 +1,83 @@
+// Connector: how a post reaches a platform (SPEC §5). One implementation per
+// platform, created by name from the account's `connector:` settings through
+// ConnectorRegistry. Publish and Lookup block (network, fsync) and are called on
+// worker threads, never on the runtime's event loop; an implementation must be
+// safe to call from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/post.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "policies/policy.h"
+
+namespace herald::connectors {
+
+struct PublishRequest {
+  int64_t post_id = 0;
+  std::string organization;
+  std::string account;
+  std::string platform;
+  std::string text;
+  std::vector<std::string> labels;
+  std::vector<Media> media;
+  Instant planned_at;
+  Instant now;                  // when the publish starts (from the runtime's clock)
+  std::string idempotency_key;  // stable across retries of this post
+};
+
+struct PublishResult {
+  enum class Kind {
+    kPublished,   // remote_id, remote_url
+    kRetryLater,  // retry_at, why (rate limit, transient failure)
+    kFailed,      // why; permanent, do not retry
+    kUnknown,     // why; the outcome cannot be known: never re-send blindly
+  };
+  Kind kind = Kind::kPublished;
+  std::string remote_id;
+  std::string remote_url;
+  std::optional<Instant> retry_at;
+  std::string why;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual PublishResult Publish(const PublishRequest& request) = 0;
+  // After a crash: did this post reach the platform? kPublished when it did,
+  // kFailed when it certainly did not (safe to publish), nullopt when the
+  // platform cannot tell (the post becomes unconfirmed).
+  virtual std::optional<PublishResult> Lookup(const PublishRequest& request) = 0;
+};
+
+// What a connector may use besides its settings: the daemon's outbox folder.
+struct ConnectorContext {
+  std::string outbox_dir;
+};
+
+using ConnectorFactory =
+    std::function<Result<std::unique_ptr<Connector>>(const policies::ConnectorConfig&, const ConnectorContext&)>;
+
+// Connectors by name. Built once in the composition root; read-only afterwards.
+class ConnectorRegistry {
+ public:
+  void Register(std::string name, ConnectorFactory factory);
+  bool Has(const std::string& name) const;
+  Result<std::unique_ptr<Connector>> Create(const policies::ConnectorConfig& config,
+                                            const ConnectorContext& context) const;
+
+  // Every connector herald ships, registered.
+  static ConnectorRegistry Builtin();
+
+ private:
+  std::map<std::string, ConnectorFactory> factories_;
+};
+
+}  // namespace herald::connectors

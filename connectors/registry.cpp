@@ -1,0 +1,30 @@
+#include "connectors/connector.h"
+#include "connectors/file/file_connector.h"
+
+namespace herald::connectors {
+
+void ConnectorRegistry::Register(std::string name, ConnectorFactory factory) {
+  factories_[std::move(name)] = std::move(factory);
+}
+
+bool ConnectorRegistry::Has(const std::string& name) const { return factories_.contains(name); }
+
+Result<std::unique_ptr<Connector>> ConnectorRegistry::Create(const policies::ConnectorConfig& config,
+                                                             const ConnectorContext& context) const {
+  auto it = factories_.find(config.type);
+  if (it == factories_.end()) {
+    return Error(Code::kFailedPrecondition,
+                 "connector \"" + config.type + "\" is not available in this build; use type: file to publish to the outbox");
+  }
+  return it->second(config, context);
+}
+
+ConnectorRegistry ConnectorRegistry::Builtin() {
+  ConnectorRegistry r;
+  r.Register("file", [](const policies::ConnectorConfig&, const ConnectorContext& ctx) -> Result<std::unique_ptr<Connector>> {
+    return std::unique_ptr<Connector>(std::make_unique<FileConnector>(ctx.outbox_dir));
+  });
+  return r;
+}
+
+}  // namespace herald::connectors

@@ -1,0 +1,159 @@
+// Service: herald's application core behind the HTTP API and the CLI. It owns
+// the workflow of SPEC §3/§4 (create, edit, approve, reject, cancel; roles,
+// four-eyes, urgent priority, idempotency), asks the governor for every time,
+// writes through the Store before answering, and tells the Runtime when the
+// plan changed. Organisation isolation is enforced here: every call takes the
+// caller, and another organisation's things are NotFound, never Forbidden.
+//
+// Thread-safe: the HTTP server calls it from many threads. One mutex guards the
+// in-memory plan; store writes happen under it so the plan and the database
+// never disagree, and the store groups concurrent commits.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/post.h"
+#include "connectors/connector.h"
+#include "core/status.h"
+#include "policies/policy.h"
+#include "scheduler/governor.h"
+#include "scheduler/timeline.h"
+#include "storage/store.h"
+
+namespace herald::runtime {
+
+enum class Role { kViewer, kEditor, kManager, kAdmin };
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view name);
+
+// Who is calling: from a verified bearer token.
+struct Caller {
+  std::string organization;
+  std::string name;
+  Role role = Role::kViewer;
+};
+
+struct CreatePostRequest {
+  std::string account;
+  std::string text;
+  std::optional<Instant> at;  // absent: as soon as allowed
+  std::vector<std::string> labels;
+  PostPriority priority = PostPriority::kNormal;
+  std::vector<Media> media;
+  std::optional<std::string> idempotency_key;
+  std::string request_hash;  // SHA-256 hex of the canonical body, with a key
+};
+
+struct CreatePostResult {
+  Post post;
+  int http_status = 201;  // 201 created; 422 refused by a rule (post stored as refused); 200 idempotent replay
+};
+
+// PATCH: only the fields that are set change.
+struct EditPostRequest {
+  std::optional<std::string> text;
+  std::optional<Instant> at;
+  std::optional<std::vector<std::string>> labels;
+};
+
+struct CapUsage {
+  std::string rule;    // "3 per day", "x: 200 per 15m"
+  int used = 0;        // posts in the current window / period
+  int max = 0;
+};
+
+struct AccountView {
+  std::string id;
+  std::string platform;
+  std::string handle;
+  std::string timezone;
+  std::vector<CapUsage> usage;
+  std::map<std::string, int> posts_by_state;
+};
+
+struct PolicyView {
+  std::string organization;
+  std::string sha256;
+  std::string source;
+  Instant loaded_at;
+  std::vector<std::string> last_reload_errors;  // FILE:LINE:COL lines; empty when the last reload was clean
+};
+
+struct Health {
+  bool ok = true;
+  std::vector<std::string> problems;
+};
+
+// What the runtime and /metrics need to know, by organisation-independent totals.
+struct Metrics {
+  std::map<std::string, int64_t> posts_by_state;
+  std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
+  int64_t oldest_overdue_seconds = 0;                // due and not fired
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Instant Now() const = 0;
+};
+
+class Service {
+ public:
+  // `policies`: the active policy of every organisation. `on_plan_changed` is
+  // called (outside the lock) whenever a post's planned time or state changed,
+  // so the runtime can re-arm its timer.
+  Service(storage::Store& store, const Clock& clock, std::vector<policies::Policy> policies,
+          std::function<void()> on_plan_changed);
+
+  // Loads the posts from the store and builds the plan. Call once before use.
+  Result<void> Start();
+
+  Result<CreatePostResult> CreatePost(const Caller& caller, const CreatePostRequest& request);
+  Result<Post> GetPost(const Caller& caller, int64_t id);
+  Result<std::vector<Post>> ListPosts(const Caller& caller, storage::PostQuery query);
+  Result<Post> EditPost(const Caller& caller, int64_t id, const EditPostRequest& request);
+  Result<Post> Approve(const Caller& caller, int64_t id);
+  Result<Post> Reject(const Caller& caller, int64_t id, const std::string& note);
+  Result<Post> Cancel(const Caller& caller, int64_t id, const std::string& note);
+
+  Result<std::vector<AccountView>> Accounts(const Caller& caller);
+  // The next `count` instants at which a normal post without labels could be
+  // placed on this account, from `after` (default: now).
+  Result<std::vector<Instant>> Slots(const Caller& caller, const std::string& account, int count,
+                                     std::optional<Instant> after);
+  Result<PolicyView> Policy(const Caller& caller);
+  Result<std::vector<storage::AuditEntry>> Audit(const Caller& caller, storage::AuditQuery query);
+
+  // Replaces the policies (a reload). Organisations whose file failed keep their
+  // previous policy: pass their errors in `errors_by_org`. Re-plans and audits moves.
+  Result<void> ReplacePolicies(std::vector<policies::Policy> policies,
+                               std::map<std::string, std::vector<std::string>> errors_by_org);
+
+  // Runtime side. Posts due at or before `now` move to publishing (durably) and
+  // are returned; the re-check against what was actually published may defer
+  // them instead (with reasons). Posts later than missed_after become missed.
+  Result<std::vector<Post>> ClaimDue(Instant now);
+  // The earliest planned time of a scheduled post, if any.
+  std::optional<Instant> NextDue();
+  // Settles a publish: published (remote id/url), failed, unconfirmed, or
+  // back to scheduled at `retry_at` (rate limit).
+  Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome);
+  // Posts left `publishing` by a crash, for the runtime to resolve at start.
+  std::vector<Post> InFlight();
+
+  Health CheckHealth();
+  Metrics CurrentMetrics();
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace herald::runtime

@@ -1,0 +1,123 @@
+// Store: herald's durable state behind one interface (posts with their state
+// history, the audit log, idempotency keys, policy versions). SQLite is the
+// embedded default; PostgreSQL comes later behind the same interface.
+//
+// Every method that changes something returns only after the change is durable
+// (committed, and fsynced under SQLite's synchronous=FULL): callers may
+// acknowledge to a user as soon as it returns OK. Implementations may group the
+// writes of concurrent callers into one transaction, but never return before it
+// commits. Thread-safe: any thread may call any method at any time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/post.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace herald::storage {
+
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store
+  std::string organization;
+  Instant at;
+  std::string actor;   // token name, or "herald" for the daemon's own decisions
+  std::string action;  // create, edit, approve, reject, cancel, decision, move, urgent_bypass, publish, ...
+  std::optional<int64_t> post_id;
+  std::string detail;  // JSON object as text
+
+  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+// What a POST /v1/posts with an Idempotency-Key returned the first time.
+struct IdempotencyRecord {
+  std::string organization;
+  std::string key;
+  std::string request_hash;  // SHA-256 hex of the canonical request body
+  int64_t post_id = 0;
+  int status = 0;            // HTTP status of the first answer
+  Instant created_at;
+
+  friend bool operator==(const IdempotencyRecord&, const IdempotencyRecord&) = default;
+};
+
+struct PostQuery {
+  std::string organization;  // required
+  std::optional<std::string> account;
+  std::optional<PostState> state;
+  std::optional<Instant> from;  // planned_at (or requested_at when unplanned) >= from
+  std::optional<Instant> to;    // ... < to
+  int64_t after_id = 0;         // cursor: ids > after_id, ascending
+  int limit = 50;               // 1..1000
+};
+
+struct AuditQuery {
+  std::string organization;  // required
+  std::optional<int64_t> post_id;
+  std::optional<Instant> from;
+  std::optional<Instant> to;
+  int64_t after_id = 0;
+  int limit = 100;
+};
+
+// One post changed in an update batch. `post.version` must equal the stored
+// version; the store writes `post` with version + 1.
+struct PostChange {
+  Post post;
+  std::vector<AuditEntry> audit;  // appended in the same transaction
+};
+
+struct PolicyVersion {
+  std::string organization;
+  std::string sha256;
+  Instant loaded_at;
+  std::string source;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Inserts a new post (id, version 1 assigned), its audit entries and, when
+  // given, its idempotency record, in one transaction. AlreadyExists when the
+  // idempotency key is taken (the caller then reads it with FindIdempotency).
+  virtual Result<Post> CreatePost(Post post, std::vector<AuditEntry> audit,
+                                  std::optional<IdempotencyRecord> idempotency) = 0;
+
+  // Applies every change or none. FailedPrecondition (naming the post) when a
+  // version does not match: somebody else changed it first. Returns the posts
+  // as stored (new versions).
+  virtual Result<std::vector<Post>> UpdatePosts(std::vector<PostChange> changes) = 0;
+
+  virtual Result<void> AppendAudit(std::vector<AuditEntry> entries) = 0;
+
+  // NotFound when there is no such post in this organisation.
+  virtual Result<Post> GetPost(std::string_view organization, int64_t id) = 0;
+  virtual Result<std::vector<Post>> ListPosts(const PostQuery& query) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
+
+  // Every post the runtime must know at start: all posts not in a final state,
+  // and final ones whose planned or published time is at or after `since`
+  // (they still count against caps and spacing).
+  virtual Result<std::vector<Post>> LoadActive(Instant since) = 0;
+
+  virtual Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view organization,
+                                                                   std::string_view key) = 0;
+
+  virtual Result<void> RecordPolicyVersion(const PolicyVersion& version) = 0;
+
+  // A cheap round trip to the database, for /healthz.
+  virtual Result<void> Ping() = 0;
+};
+
+// Opens (creating and migrating as needed) the store named by `url`:
+// "sqlite:path/to/file.db" (the folder must exist or is created).
+// InvalidArgument for an unknown scheme, Unavailable when it cannot be opened.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace herald::storage
