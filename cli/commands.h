@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,17 @@ struct SimulateOptions {
 // `herald simulate`: plans the posts without publishing; one result per input
 // line, in input order.
 int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream& err);
+
+struct ServeOptions {
+  std::string config = "examples/herald.yaml";
+  // Overrides of the config file (tests start daemons on free ports and temp dirs).
+  std::optional<std::string> listen;
+  std::optional<std::string> storage;
+  std::optional<std::string> outbox;
+};
+
+// `herald serve`: runs the daemon until SIGTERM/SIGINT; prints
+// "listening on HOST:PORT" on `out` once it accepts requests.
+int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace herald::cli

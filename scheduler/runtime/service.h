@@ -98,10 +98,15 @@ struct Metrics {
   int64_t oldest_overdue_seconds = 0;                // due and not fired
 };
 
+// Wall time for the service and runtime; the real one lives in the composition
+// root, tests use a fake that moves only when told.
 class Clock {
  public:
   virtual ~Clock() = default;
+  // Whole seconds (the governor's resolution).
   virtual Instant Now() const = 0;
+  // With sub-second precision, for arming timers.
+  virtual std::chrono::system_clock::time_point NowPrecise() const { return Now(); }
 };
 
 class Service {
@@ -148,11 +153,15 @@ class Service {
   // Posts left `publishing` by a crash, for the runtime to resolve at start.
   std::vector<Post> InFlight();
 
-  Health CheckHealth();
+  // The runtime's event loop calls this on every tick; /healthz fails when the
+  // last one is older than `max_silence`.
+  void Heartbeat(Instant now);
+  Health CheckHealth(Duration max_silence = std::chrono::seconds{10});
   Metrics CurrentMetrics();
 
+  class Impl;  // defined in service.cpp
+
  private:
-  class Impl;
   std::shared_ptr<Impl> impl_;
 };
 

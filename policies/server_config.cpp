@@ -1,0 +1,133 @@
+#include "policies/server_config.h"
+
+#include "policies/internal/yaml_reader.h"
+
+namespace herald::policies {
+
+using internal::Diagnostics;
+using internal::Located;
+using internal::MapReader;
+
+namespace {
+
+void ReadListen(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  auto text = internal::ReadString(at, diag);
+  if (!text) return;
+  auto colon = text->rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    diag.Error(at.mark, at.path, "expected HOST:PORT, e.g. 127.0.0.1:8080");
+    return;
+  }
+  std::string port = text->substr(colon + 1);
+  int value = -1;
+  if (!port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos) value = std::stoi(port);
+  if (value < 0 || value > 65535) {
+    diag.Error(at.mark, at.path, "port " + internal::Quote(port) + " is not a number from 0 to 65535");
+    return;
+  }
+  c.host = text->substr(0, colon);
+  if (c.host.size() > 2 && c.host.front() == '[' && c.host.back() == ']') c.host = c.host.substr(1, c.host.size() - 2);
+  c.port = value;
+}
+
+void ReadStorage(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  auto text = internal::ReadString(at, diag);
+  if (!text) return;
+  if (!text->starts_with("sqlite:") && !text->starts_with("postgresql://") && !text->starts_with("postgres://")) {
+    diag.Error(at.mark, at.path, "unknown storage " + internal::Quote(*text) + "; use sqlite:PATH or postgresql://USER@HOST/DB");
+    return;
+  }
+  c.storage = *text;
+}
+
+void ReadLog(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"level", "format"});
+  if (!map.ok()) return;
+  if (auto level = map.Take("level")) {
+    if (auto v = internal::ReadString(*level, diag)) {
+      if (*v == "trace" || *v == "debug" || *v == "info" || *v == "warn" || *v == "error") c.log_level = *v;
+      else diag.Error(level->mark, level->path, "unknown level " + internal::Quote(*v) + "; use trace|debug|info|warn|error");
+    }
+  }
+  if (auto format = map.Take("format")) {
+    if (auto v = internal::ReadString(*format, diag)) {
+      if (*v == "text" || *v == "json") c.log_format = *v;
+      else diag.Error(format->mark, format->path, "unknown format " + internal::Quote(*v) + "; use text|json");
+    }
+  }
+  map.Finish();
+}
+
+void ReadCeilings(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag);
+  if (!map.ok()) return;
+  for (auto& [key, value] : map.TakeRest()) {
+    auto org = internal::ReadString(key, diag);
+    auto n = internal::ReadInt(value, diag);
+    if (!org || !n) continue;
+    if (*n < 1) {
+      diag.Error(value.mark, value.path, "must be at least 1");
+      continue;
+    }
+    c.max_accounts[*org] = static_cast<int>(*n);
+  }
+  map.Finish();
+}
+
+void ReadPositive(const std::optional<Located>& at, Diagnostics& diag, Duration& out) {
+  if (!at) return;
+  auto d = internal::ReadDuration(*at, diag);
+  if (!d) return;
+  if (d->count() <= 0) {
+    diag.Error(at->mark, at->path, "must be longer than 0s");
+    return;
+  }
+  out = *d;
+}
+
+}  // namespace
+
+std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file) {
+  Diagnostics diag{std::string(file)};
+  ServerConfig c;
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    MapReader map(Located{root, "", root.Mark()}, diag,
+                  {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
+                   "policy_poll"});
+    if (map.ok()) {
+      if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
+      if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
+      for (auto [key, field] : {std::pair{"policies", &c.policies}, {"tokens", &c.tokens}, {"outbox", &c.outbox}}) {
+        if (auto v = map.Take(key)) {
+          if (auto s = internal::ReadString(*v, diag)) *field = *s;
+        }
+      }
+      if (auto v = map.Take("max_accounts")) ReadCeilings(*v, diag, c);
+      if (auto v = map.Take("log")) ReadLog(*v, diag, c);
+      ReadPositive(map.Take("shutdown_grace"), diag, c.shutdown_grace);
+      ReadPositive(map.Take("policy_poll"), diag, c.policy_poll);
+      map.Finish();
+    }
+  } catch (const YAML::Exception& e) {
+    Diagnostics syntax{std::string(file)};
+    syntax.Error(e.mark, "", "invalid YAML: " + e.msg);
+    return std::unexpected(syntax.Take());
+  }
+  if (!diag.empty()) return std::unexpected(diag.Take());
+  return c;
+}
+
+Errors CheckCeilings(const Policy& policy, const ServerConfig& config) {
+  Errors errors;
+  auto it = config.max_accounts.find(policy.organization);
+  if (it != config.max_accounts.end() && static_cast<int>(policy.accounts.size()) > it->second) {
+    errors.emplace_back(Code::kFailedPrecondition,
+                        std::to_string(policy.accounts.size()) + " accounts exceed the operator's ceiling of " +
+                            std::to_string(it->second) + " for " + policy.organization + " (max_accounts in the server config)",
+                        Where{policy.source, 0, 0, "accounts.list"});
+  }
+  return errors;
+}
+
+}  // namespace herald::policies

@@ -1,0 +1,33 @@
+// The daemon's configuration file (SPEC §3, `herald serve --config herald.yaml`),
+// validated like policy files: every key checked, every error with
+// FILE:LINE:COL: PATH. Pure: text in, config or errors out.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "policies/loader.h"
+
+namespace herald::policies {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;                      // 0: any free port
+  std::string storage = "sqlite:var/herald.db";
+  std::string policies = "examples/policies";
+  std::string tokens = "examples/tokens.json";
+  std::string outbox = "var/outbox";
+  std::map<std::string, int> max_accounts;  // operator ceiling per organisation
+  std::string log_level = "info";           // trace|debug|info|warn|error
+  std::string log_format = "text";          // text|json
+  Duration shutdown_grace = std::chrono::seconds{10};
+  Duration policy_poll = std::chrono::seconds{1};  // how often policy files are checked for changes
+};
+
+std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);
+
+// Checks a policy against the operator's ceilings; errors name the policy file.
+Errors CheckCeilings(const Policy& policy, const ServerConfig& config);
+
+}  // namespace herald::policies

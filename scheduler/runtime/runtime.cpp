@@ -1,0 +1,118 @@
+#include "scheduler/runtime/runtime.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace herald::runtime {
+
+using namespace std::chrono;
+
+Runtime::Runtime(boost::asio::io_context& io, Service& service, const Clock& clock, ConnectorLookup connectors,
+                 RuntimeOptions options)
+    : io_(io), service_(service), clock_(clock), connectors_(std::move(connectors)), options_(options),
+      timer_(io), drain_timer_(io), pool_(static_cast<size_t>(std::max(1, options.publish_threads))) {}
+
+Runtime::~Runtime() {
+  stopping_ = true;
+  pool_.join();
+}
+
+void Runtime::Start() {
+  for (Post& p : service_.InFlight()) Publish(std::move(p), /*recovering=*/true);
+  boost::asio::post(io_, [this] {
+    service_.Heartbeat(clock_.Now());
+    Fire();
+    Arm();
+  });
+}
+
+void Runtime::Wake() {
+  boost::asio::post(io_, [this] {
+    if (!stopping_) Arm();
+  });
+}
+
+void Runtime::Arm() {
+  auto now = clock_.NowPrecise();
+  auto wait = duration_cast<nanoseconds>(options_.heartbeat);
+  if (auto next = service_.NextDue()) {
+    auto until = system_clock::time_point(*next) - now;
+    wait = std::clamp(duration_cast<nanoseconds>(until), nanoseconds{0}, wait);
+  }
+  timer_.expires_after(wait);
+  timer_.async_wait([this](const boost::system::error_code& ec) { OnTimer(ec); });
+}
+
+void Runtime::OnTimer(const boost::system::error_code& ec) {
+  if (ec == boost::asio::error::operation_aborted || stopping_) return;  // re-armed, or shutting down
+  service_.Heartbeat(clock_.Now());
+  Fire();
+  Arm();
+}
+
+void Runtime::Fire() {
+  auto claimed = service_.ClaimDue(clock_.Now());
+  if (!claimed) {
+    spdlog::error("claiming due posts failed: {}", claimed.error().ToString());
+    return;
+  }
+  for (Post& p : *claimed) Publish(std::move(p), /*recovering=*/false);
+}
+
+void Runtime::Publish(Post post, bool recovering) {
+  ++in_flight_;
+  boost::asio::post(pool_, [this, post = std::move(post), recovering] {
+    connectors::Connector* connector = connectors_(post);
+    connectors::PublishRequest req{post.id, post.organization, post.account, {}, post.text, post.labels,
+                                   post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),
+                                   post.organization + "-" + std::to_string(post.id)};
+    connectors::PublishResult result;
+    if (connector == nullptr) {
+      result = {connectors::PublishResult::Kind::kFailed, {}, {}, std::nullopt,
+                "account " + post.account + " has no usable connector"};
+    } else if (recovering) {
+      // A crash left it publishing: ask before sending anything.
+      auto found = connector->Lookup(req);
+      if (!found) {
+        result = {connectors::PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
+                  "the daemon stopped while publishing and the platform cannot tell whether the post exists"};
+      } else if (found->kind == connectors::PublishResult::Kind::kFailed) {
+        result = connector->Publish(req);  // certainly not published: safe to send
+      } else {
+        result = *found;
+      }
+    } else {
+      result = connector->Publish(req);
+    }
+    auto settled = service_.Settle(post.id, result);
+    if (!settled) {
+      spdlog::error("settling post {} failed: {}", post.id, settled.error().ToString());
+    } else {
+      spdlog::info("post {} on {}: {}{}", post.id, post.account, PostStateName(settled->state),
+                   result.why.empty() ? "" : " (" + result.why + ")");
+    }
+    --in_flight_;
+  });
+}
+
+void Runtime::Stop(milliseconds grace, std::function<void()> done) {
+  boost::asio::post(io_, [this, grace, done = std::move(done)]() mutable {
+    stopping_ = true;
+    timer_.cancel();
+    WaitForDrain(steady_clock::now() + grace, std::move(done));
+  });
+}
+
+void Runtime::WaitForDrain(steady_clock::time_point deadline, std::function<void()> done) {
+  if (in_flight_ == 0 || steady_clock::now() >= deadline) {
+    if (in_flight_ != 0) spdlog::warn("{} publishes still in flight at shutdown", in_flight_.load());
+    done();
+    return;
+  }
+  drain_timer_.expires_after(milliseconds{20});
+  drain_timer_.async_wait([this, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+    WaitForDrain(deadline, std::move(done));
+  });
+}
+
+}  // namespace herald::runtime

@@ -1,0 +1,69 @@
+// Runtime: the part of the daemon that fires. One steady_timer on a Boost.Asio
+// io_context is armed for the earliest planned post (or the heartbeat period);
+// when it fires, due posts are claimed from the Service and their publishes run
+// on a thread pool, never on the event loop; outcomes are settled back into the
+// Service. At start it resolves posts a crash left `publishing` (the connector's
+// Lookup decides: published, safe to publish, or unconfirmed).
+//
+// Threading: Start, Wake and Stop may be called from any thread; handlers run on
+// the io_context's thread; publishes on the pool.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "connectors/connector.h"
+#include "scheduler/runtime/service.h"
+
+namespace herald::runtime {
+
+// The connector for a post's account, or nullptr when it has none.
+using ConnectorLookup = std::function<connectors::Connector*(const Post&)>;
+
+struct RuntimeOptions {
+  std::chrono::milliseconds heartbeat{500};  // longest sleep between ticks
+  int publish_threads = 4;
+};
+
+class Runtime {
+ public:
+  Runtime(boost::asio::io_context& io, Service& service, const Clock& clock, ConnectorLookup connectors,
+          RuntimeOptions options = {});
+  ~Runtime();
+
+  // Recovers in-flight posts, then arms the timer.
+  void Start();
+  // Re-arms the timer (the plan changed). Thread-safe.
+  void Wake();
+  // Stops firing new posts, waits up to `grace` for publishes in flight, then
+  // calls `done` on the io_context.
+  void Stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+  int64_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  void Arm();
+  void OnTimer(const boost::system::error_code& ec);
+  void Fire();
+  void Publish(Post post, bool recovering);
+  void WaitForDrain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+
+  boost::asio::io_context& io_;
+  Service& service_;
+  const Clock& clock_;
+  ConnectorLookup connectors_;
+  RuntimeOptions options_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer drain_timer_;
+  boost::asio::thread_pool pool_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace herald::runtime

@@ -1,0 +1,840 @@
+#include "scheduler/runtime/service.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "policies/resolve.h"
+#include "scheduler/internal/describe.h"
+#include "scheduler/planner.h"
+
+namespace herald::runtime {
+namespace {
+
+using nlohmann::json;
+using scheduler::Decision;
+using scheduler::Governor;
+using scheduler::Timeline;
+using storage::AuditEntry;
+using storage::PostChange;
+
+// How far back posts still count against rules when the daemon starts: longer
+// than any calendar month, rolling window, mix window or duplicate window in use.
+constexpr Duration kHistory = std::chrono::days{70};
+
+std::string IdText(int64_t id) { return std::to_string(id); }
+
+scheduler::PostRequest RequestOf(const Post& p, Instant requested) {
+  scheduler::PostRequest r;
+  r.id = IdText(p.id);
+  r.text = p.text;
+  r.requested_at = requested;
+  r.labels = p.labels;
+  r.priority = p.priority == PostPriority::kUrgent ? scheduler::Priority::kUrgent : scheduler::Priority::kNormal;
+  r.media_count = static_cast<int>(p.media.size());
+  return r;
+}
+
+std::vector<StoredReason> Stored(const std::vector<scheduler::Reason>& reasons) {
+  std::vector<StoredReason> out;
+  for (const auto& r : reasons) out.push_back({r.rule, r.detail, r.posts});
+  return out;
+}
+
+json ReasonsJson(const std::vector<StoredReason>& reasons) {
+  json out = json::array();
+  for (const auto& r : reasons) out.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
+  return out;
+}
+
+std::string Summary(const Post& p) {
+  Decision d;
+  d.requested_at = p.requested_at;
+  d.planned_at = p.planned_at;
+  d.outcome = p.state == PostState::kRefused ? Decision::Outcome::kRefused : Decision::Outcome::kPlaced;
+  for (const auto& r : p.reasons) d.reasons.push_back({r.rule, r.detail, r.posts});
+  return d.Summary();
+}
+
+bool IsManager(Role r) { return r == Role::kManager || r == Role::kAdmin; }
+
+// Adds re-plan changes to a batch; a post already in the batch takes the newer
+// value and keeps both audit entries (one write per post per transaction).
+void MergeInto(std::vector<PostChange>& batch, std::vector<PostChange> more) {
+  for (auto& c : more) {
+    auto same = std::find_if(batch.begin(), batch.end(), [&](const PostChange& b) { return b.post.id == c.post.id; });
+    if (same == batch.end()) {
+      batch.push_back(std::move(c));
+    } else {
+      int64_t version = same->post.version;
+      same->post = std::move(c.post);
+      same->post.version = version;
+      for (auto& a : c.audit) same->audit.push_back(std::move(a));
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kViewer: return "viewer";
+    case Role::kEditor: return "editor";
+    case Role::kManager: return "manager";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (Role r : {Role::kViewer, Role::kEditor, Role::kManager, Role::kAdmin})
+    if (RoleName(r) == name) return r;
+  return std::nullopt;
+}
+
+class Service::Impl {
+ public:
+  Impl(storage::Store& store, const Clock& clock, std::function<void()> on_changed)
+      : store_(store), clock_(clock), on_changed_(std::move(on_changed)) {}
+
+  // --- state, guarded by mu_ ---------------------------------------------
+  struct Org {
+    policies::Policy policy;
+    Instant loaded_at;
+    std::vector<std::string> errors;
+  };
+
+  storage::Store& store_;
+  const Clock& clock_;
+  std::function<void()> on_changed_;
+
+  std::mutex mu_;
+  std::map<std::string, Org> orgs_;                          // by organisation
+  std::map<std::string, Governor> governors_;                // by account id
+  std::map<std::string, std::string> org_of_account_;        // account -> organisation
+  std::unordered_map<int64_t, Post> posts_;                  // every post the runtime still needs
+  std::map<std::string, Timeline> timelines_;                // by account: posts holding capacity
+  std::set<std::pair<Instant, int64_t>> due_;                // scheduled posts by planned time
+  std::map<std::string, int64_t> decisions_by_rule_;
+  std::optional<Instant> last_heartbeat_;
+  int64_t reservation_seq_ = 0;
+
+  void InstallPolicies(std::vector<policies::Policy> policies) {
+    governors_.clear();
+    org_of_account_.clear();
+    Instant now = clock_.Now();
+    for (auto& p : policies) {
+      for (auto& [id, rules] : policies::ResolveAll(p)) {
+        governors_.emplace(id, Governor(std::move(rules)));
+        org_of_account_[id] = p.organization;
+      }
+      std::string org = p.organization;
+      auto& slot = orgs_[org];
+      if (slot.policy.sha256 != p.sha256 || slot.policy.organization.empty()) slot.loaded_at = now;
+      slot.policy = std::move(p);
+    }
+  }
+
+  const Governor* GovernorFor(const std::string& account) const {
+    auto it = governors_.find(account);
+    return it == governors_.end() ? nullptr : &it->second;
+  }
+
+  // The account, if it belongs to the caller's organisation; NotFound otherwise
+  // (another organisation's account must look like no account at all).
+  Result<const Governor*> AccountOf(const Caller& caller, const std::string& account) const {
+    auto org = org_of_account_.find(account);
+    if (org == org_of_account_.end() || org->second != caller.organization) {
+      return NotFound("unknown account \"" + account + "\"", Where{.path = "account"});
+    }
+    return GovernorFor(account);
+  }
+
+  const policies::Policy* PolicyOf(const std::string& org) const {
+    auto it = orgs_.find(org);
+    return it == orgs_.end() ? nullptr : &it->second.policy;
+  }
+
+  void Track(const Post& p) {
+    posts_[p.id] = p;
+    if (HoldsCapacity(p.state) && p.planned_at) {
+      if (auto* g = GovernorFor(p.account)) {
+        timelines_[p.account].Insert(g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at));
+      }
+    }
+    if (p.state == PostState::kScheduled && p.planned_at) due_.insert({*p.planned_at, p.id});
+  }
+
+  void Untrack(int64_t id) {
+    auto it = posts_.find(id);
+    if (it == posts_.end()) return;
+    const Post& p = it->second;
+    if (HoldsCapacity(p.state)) timelines_[p.account].Remove(IdText(id));
+    if (p.planned_at) due_.erase({*p.planned_at, id});
+    posts_.erase(it);
+  }
+
+  void CountDecision(const std::vector<StoredReason>& reasons) {
+    for (const auto& r : reasons) ++decisions_by_rule_[r.rule];
+  }
+
+  AuditEntry Audit(const std::string& org, const std::string& actor, std::string action, const Post& p,
+                   json detail = json::object()) const {
+    detail["state"] = PostStateName(p.state);
+    if (p.planned_at) detail["planned_at"] = FormatRfc3339(*p.planned_at);
+    if (!p.reasons.empty()) {
+      detail["reasons"] = ReasonsJson(p.reasons);
+      detail["summary"] = Summary(p);
+    }
+    return AuditEntry{0, org, clock_.Now(), actor, std::move(action), p.id, detail.dump()};
+  }
+
+  // Re-places every scheduled post of the account in SPEC §2 order against the
+  // fixed history; returns the changes (moves, refusals) with audit entries.
+  std::vector<PostChange> ReplanAccount(const std::string& account, const std::string& actor, const std::string& why) {
+    std::vector<PostChange> changes;
+    const Governor* g = GovernorFor(account);
+    if (g == nullptr) return changes;
+    Instant now = clock_.Now();
+    Timeline fresh;
+    std::vector<Post*> movable;
+    for (auto& [id, p] : posts_) {
+      if (p.account != account) continue;
+      if (p.state == PostState::kScheduled) {
+        movable.push_back(&p);
+      } else if (HoldsCapacity(p.state) && p.planned_at) {
+        fresh.Insert(g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at));
+      }
+    }
+    std::sort(movable.begin(), movable.end(), [&](const Post* a, const Post* b) {
+      return scheduler::Planner::PlacesBefore(RequestOf(*a, a->requested_at), RequestOf(*b, b->requested_at));
+    });
+    for (Post* p : movable) {
+      if (p->planned_at) due_.erase({*p->planned_at, p->id});
+      Instant from = std::max(p->requested_at, std::min(now, p->planned_at.value_or(now)));
+      auto request = RequestOf(*p, from);
+      request.requested_at = std::max(p->requested_at, now);
+      Decision d = g->Schedule(fresh, request);
+      std::optional<Instant> old = p->planned_at;
+      if (d.placed()) {
+        fresh.Insert(g->EntryFor(request, *d.planned_at));
+        due_.insert({*d.planned_at, p->id});
+      }
+      if (d.placed() && d.planned_at == old) continue;
+      Post changed = *p;
+      changed.planned_at = d.planned_at;
+      changed.reasons = Stored(d.reasons);
+      if (!d.placed()) changed.state = PostState::kRefused;
+      json detail = {{"why", why}, {"from", old ? json(FormatRfc3339(*old)) : json(nullptr)}};
+      changes.push_back({changed, {Audit(org_of_account_[account], actor, d.placed() ? "move" : "refuse", changed, detail)}});
+      CountDecision(changed.reasons);
+      *p = changed;
+    }
+    timelines_[account] = std::move(fresh);
+    return changes;
+  }
+
+  // Writes changes and brings the in-memory copies to the stored versions.
+  Result<void> Persist(std::vector<PostChange> changes) {
+    if (changes.empty()) return {};
+    auto stored = store_.UpdatePosts(std::move(changes));
+    if (!stored) return std::unexpected(stored.error());
+    for (const auto& p : *stored) {
+      if (IsFinal(p.state) && p.state != PostState::kPublished) {
+        Untrack(p.id);
+      } else {
+        auto it = posts_.find(p.id);
+        if (it != posts_.end()) it->second.version = p.version;
+      }
+    }
+    return {};
+  }
+
+  // Applies a change to one tracked post: the timeline and due set follow.
+  PostChange Change(const Post& updated, AuditEntry audit) {
+    Untrack(updated.id);
+    Track(updated);
+    return PostChange{updated, {std::move(audit)}};
+  }
+
+  Result<Post> Load(const Caller& caller, int64_t id) {
+    auto it = posts_.find(id);
+    if (it != posts_.end()) {
+      if (it->second.organization != caller.organization) return NotFound("no post " + IdText(id));
+      return it->second;
+    }
+    return store_.GetPost(caller.organization, id);
+  }
+};
+
+Service::Service(storage::Store& store, const Clock& clock, std::vector<policies::Policy> policies,
+                 std::function<void()> on_plan_changed)
+    : impl_(std::make_shared<Impl>(store, clock, std::move(on_plan_changed))) {
+  impl_->InstallPolicies(std::move(policies));
+}
+
+Result<void> Service::Start() {
+  std::lock_guard lock(impl_->mu_);
+  auto posts = impl_->store_.LoadActive(impl_->clock_.Now() - kHistory);
+  if (!posts) return std::unexpected(posts.error());
+  for (const auto& p : *posts) impl_->Track(p);
+  for (const auto& [org, o] : impl_->orgs_) {
+    auto r = impl_->store_.RecordPolicyVersion({org, o.policy.sha256, o.loaded_at, o.policy.source});
+    if (!r) return r;
+  }
+  return {};
+}
+
+Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreatePostRequest& request) {
+  auto& s = *impl_;
+  if (caller.role == Role::kViewer) {
+    return Error(Code::kPermissionDenied, "viewers cannot create posts; ask for an editor token");
+  }
+  if (request.priority == PostPriority::kUrgent && !IsManager(caller.role)) {
+    return Error(Code::kPermissionDenied, "only managers and admins may create urgent posts", Where{.path = "priority"});
+  }
+  if (request.text.empty() && request.media.empty()) {
+    return InvalidArgument("a post needs text or media", Where{.path = "text"});
+  }
+  if (request.idempotency_key) {
+    auto found = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
+    if (!found) return std::unexpected(found.error());
+    if (*found) {
+      if ((*found)->request_hash != request.request_hash) {
+        return Error(Code::kAlreadyExists,
+                     "Idempotency-Key \"" + *request.idempotency_key +
+                         "\" was already used with a different body; use a new key for a new post");
+      }
+      auto post = s.store_.GetPost(caller.organization, (*found)->post_id);
+      if (!post) return std::unexpected(post.error());
+      return CreatePostResult{*post, 200};
+    }
+  }
+
+  Post post;
+  std::string reservation;
+  {
+    std::lock_guard lock(s.mu_);
+    auto g = s.AccountOf(caller, request.account);
+    if (!g) return std::unexpected(g.error());
+    const Governor& gov = **g;
+    const policies::Policy& policy = *s.PolicyOf(caller.organization);
+    Instant now = s.clock_.Now();
+
+    post.organization = caller.organization;
+    post.account = request.account;
+    post.author = caller.name;
+    post.text = request.text;
+    post.labels = request.labels;
+    post.priority = request.priority;
+    post.media = request.media;
+    post.requested_at = std::max(request.at.value_or(now), now);
+    post.created_at = post.updated_at = now;
+
+    Timeline& tl = s.timelines_[request.account];
+    auto pending_request = RequestOf(post, post.requested_at);
+    auto refusals = gov.CheckContent(tl, pending_request);
+    if (!refusals.empty()) {
+      post.state = PostState::kRefused;
+      post.reasons = Stored(refusals);
+    } else {
+      Decision d = gov.Schedule(tl, pending_request);
+      post.reasons = Stored(d.reasons);
+      if (!d.placed()) {
+        post.state = PostState::kRefused;
+      } else {
+        post.planned_at = d.planned_at;
+        post.state = policy.approval.required ? PostState::kPendingApproval : PostState::kScheduled;
+        if (post.state == PostState::kScheduled) {
+          // Hold the slot while the store writes, so concurrent creates cannot take it.
+          reservation = "~reserved-" + std::to_string(++s.reservation_seq_);
+          pending_request.id = reservation;
+          tl.Insert(gov.EntryFor(pending_request, *d.planned_at));
+        }
+      }
+    }
+    s.CountDecision(post.reasons);
+  }
+
+  std::vector<AuditEntry> audit{s.Audit(caller.organization, caller.name, "create", post,
+                                        {{"account", post.account}, {"text", post.text}})};
+  if (post.priority == PostPriority::kUrgent) {
+    audit.push_back(s.Audit(caller.organization, caller.name, "urgent_bypass", post,
+                            {{"bypassed", "caps, min_spacing, quiet_hours, days, ramp_up, mix"}}));
+  }
+  std::optional<storage::IdempotencyRecord> idem;
+  if (request.idempotency_key) {
+    idem = storage::IdempotencyRecord{caller.organization, *request.idempotency_key, request.request_hash, 0,
+                                      post.state == PostState::kRefused ? 422 : 201, post.created_at};
+  }
+  auto stored = s.store_.CreatePost(post, std::move(audit), idem);
+
+  std::vector<PostChange> moves;
+  {
+    std::lock_guard lock(s.mu_);
+    if (!reservation.empty()) s.timelines_[post.account].Remove(reservation);
+    if (!stored) {
+      if (stored.error().code() == Code::kAlreadyExists && request.idempotency_key) {
+        // A concurrent request with the same key won: answer as a replay.
+        auto again = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
+        if (again && *again && (*again)->request_hash == request.request_hash) {
+          auto first = s.store_.GetPost(caller.organization, (*again)->post_id);
+          if (first) return CreatePostResult{*first, 200};
+        }
+      }
+      return std::unexpected(stored.error());
+    }
+    post = *stored;
+    if (!IsFinal(post.state)) s.Track(post);
+    if (post.priority == PostPriority::kUrgent && post.state == PostState::kScheduled) {
+      moves = s.ReplanAccount(post.account, "herald", "urgent post " + IdText(post.id) + " bypassed the policy");
+      if (auto r = s.Persist(std::move(moves)); !r) return std::unexpected(r.error());
+    }
+  }
+  if (s.on_changed_) s.on_changed_();
+  return CreatePostResult{post, post.state == PostState::kRefused ? 422 : 201};
+}
+
+Result<Post> Service::GetPost(const Caller& caller, int64_t id) {
+  return impl_->store_.GetPost(caller.organization, id);
+}
+
+Result<std::vector<Post>> Service::ListPosts(const Caller& caller, storage::PostQuery query) {
+  query.organization = caller.organization;
+  if (query.account) {
+    std::lock_guard lock(impl_->mu_);
+    if (auto g = impl_->AccountOf(caller, *query.account); !g) return std::unexpected(g.error());
+  }
+  return impl_->store_.ListPosts(query);
+}
+
+Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostRequest& request) {
+  auto& s = *impl_;
+  if (caller.role == Role::kViewer) return Error(Code::kPermissionDenied, "viewers cannot edit posts");
+  std::vector<PostChange> changes;
+  Post edited;
+  {
+    std::lock_guard lock(s.mu_);
+    auto current = s.Load(caller, id);
+    if (!current) return std::unexpected(current.error());
+    if (caller.role == Role::kEditor && current->author != caller.name) {
+      return Error(Code::kPermissionDenied, "editors may only edit their own posts; post " + IdText(id) + " is " +
+                                                current->author + "'s");
+    }
+    if (current->state != PostState::kPendingApproval && current->state != PostState::kScheduled &&
+        current->state != PostState::kRefused) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(current->state)) +
+                                                  "; only pending, scheduled or refused posts can be edited");
+    }
+    auto g = s.AccountOf(caller, current->account);
+    if (!g) return std::unexpected(g.error());
+    const policies::Policy& policy = *s.PolicyOf(caller.organization);
+    Instant now = s.clock_.Now();
+    edited = *current;
+    if (request.text) edited.text = *request.text;
+    if (request.labels) edited.labels = *request.labels;
+    if (request.at) edited.requested_at = std::max(*request.at, now);
+    edited.updated_at = now;
+    edited.approved_by.clear();
+    s.Untrack(id);
+    Timeline& tl = s.timelines_[edited.account];
+    auto req = RequestOf(edited, std::max(edited.requested_at, now));
+    auto refusals = (*g)->CheckContent(tl, req);
+    if (!refusals.empty()) {
+      edited.state = PostState::kRefused;
+      edited.planned_at.reset();
+      edited.reasons = Stored(refusals);
+    } else {
+      Decision d = (*g)->Schedule(tl, req);
+      edited.reasons = Stored(d.reasons);
+      edited.planned_at = d.planned_at;
+      edited.state = !d.placed() ? PostState::kRefused
+                     : policy.approval.required ? PostState::kPendingApproval
+                                                : PostState::kScheduled;
+    }
+    s.CountDecision(edited.reasons);
+    s.Track(edited);
+    changes.push_back({edited, {s.Audit(caller.organization, caller.name, "edit", edited)}});
+    if (current->state == PostState::kScheduled) {
+      MergeInto(changes, s.ReplanAccount(edited.account, "herald", "post " + IdText(id) + " was edited"));
+    }
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+  }
+  if (s.on_changed_) s.on_changed_();
+  return s.store_.GetPost(caller.organization, id);
+}
+
+Result<Post> Service::Approve(const Caller& caller, int64_t id) {
+  auto& s = *impl_;
+  {
+    std::lock_guard lock(s.mu_);
+    auto current = s.Load(caller, id);
+    if (!current) return std::unexpected(current.error());
+    const policies::Policy& policy = *s.PolicyOf(caller.organization);
+    const auto& approvers = policy.approval.approvers;
+    if (std::find(approvers.begin(), approvers.end(), RoleName(caller.role)) == approvers.end()) {
+      return Error(Code::kPermissionDenied,
+                   std::string(RoleName(caller.role)) + "s may not approve posts in " + caller.organization);
+    }
+    if (policy.approval.four_eyes && current->author == caller.name) {
+      return Error(Code::kPermissionDenied, "four-eyes rule: the author of post " + IdText(id) +
+                                                " may not approve it; ask another approver");
+    }
+    if (current->state != PostState::kPendingApproval) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(current->state)) +
+                                                  "; only pending_approval posts can be approved");
+    }
+    auto g = s.AccountOf(caller, current->account);
+    if (!g) return std::unexpected(g.error());
+    Instant now = s.clock_.Now();
+    Post approved = *current;
+    approved.approved_by = caller.name;
+    approved.updated_at = now;
+    Decision d = (*g)->Schedule(s.timelines_[approved.account], RequestOf(approved, std::max(approved.requested_at, now)));
+    approved.reasons = Stored(d.reasons);
+    approved.planned_at = d.planned_at;
+    approved.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
+    s.CountDecision(approved.reasons);
+    std::vector<PostChange> changes{s.Change(approved, s.Audit(caller.organization, caller.name, "approve", approved))};
+    if (approved.priority == PostPriority::kUrgent && d.placed()) {
+      MergeInto(changes, s.ReplanAccount(approved.account, "herald", "urgent post " + IdText(id) + " bypassed the policy"));
+    }
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+  }
+  if (s.on_changed_) s.on_changed_();
+  return s.store_.GetPost(caller.organization, id);
+}
+
+namespace {
+
+Result<Post> CloseOut(Service::Impl& s, const Caller& caller, int64_t id, PostState to, const std::string& note,
+                      std::initializer_list<PostState> from, const char* action) {
+  std::lock_guard lock(s.mu_);
+  auto current = s.Load(caller, id);
+  if (!current) return std::unexpected(current.error());
+  if (!IsManager(caller.role)) {
+    return Error(Code::kPermissionDenied, std::string(action) + " needs a manager or admin token");
+  }
+  if (std::find(from.begin(), from.end(), current->state) == from.end()) {
+    return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(current->state)) +
+                                                "; it cannot be " + action + "ed now");
+  }
+  Post closed = *current;
+  bool held = closed.state == PostState::kScheduled;
+  closed.state = to;
+  closed.updated_at = s.clock_.Now();
+  closed.failure = note;
+  std::vector<PostChange> changes{s.Change(closed, s.Audit(caller.organization, caller.name, action, closed, {{"note", note}}))};
+  if (held) MergeInto(changes, s.ReplanAccount(closed.account, "herald", "post " + IdText(id) + " was " + action + "ed"));
+  if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+  return s.store_.GetPost(caller.organization, id);
+}
+
+}  // namespace
+
+Result<Post> Service::Reject(const Caller& caller, int64_t id, const std::string& note) {
+  auto r = CloseOut(*impl_, caller, id, PostState::kRejected, note, {PostState::kPendingApproval}, "reject");
+  if (r && impl_->on_changed_) impl_->on_changed_();
+  return r;
+}
+
+Result<Post> Service::Cancel(const Caller& caller, int64_t id, const std::string& note) {
+  auto r = CloseOut(*impl_, caller, id, PostState::kCancelled, note,
+                    {PostState::kPendingApproval, PostState::kScheduled, PostState::kRefused}, "cancel");
+  if (r && impl_->on_changed_) impl_->on_changed_();
+  return r;
+}
+
+Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
+  auto& s = *impl_;
+  std::lock_guard lock(s.mu_);
+  const policies::Policy* policy = s.PolicyOf(caller.organization);
+  std::vector<AccountView> out;
+  if (policy == nullptr) return out;
+  Instant now = s.clock_.Now();
+  for (const auto& account : policy->accounts) {
+    AccountView v{account.id, account.platform, account.handle, account.timezone, {}, {}};
+    if (const Governor* g = s.GovernorFor(account.id)) {
+      const Timeline& tl = s.timelines_[account.id];
+      const auto& rules = g->rules();
+      for (const auto& cap : rules.caps) {
+        int bit = cap.label.empty() ? -1 : [&] {
+          for (int b = 0; b < Timeline::kMaxLabels; ++b)
+            if (g->LabelBits({cap.label}) == (1u << b)) return b;
+          return -1;
+        }();
+        if (!cap.label.empty() && bit < 0) continue;
+        Instant from = now, to = now + std::chrono::seconds{1};
+        if (cap.unit == policies::Cap::Unit::kRolling) {
+          from = now - cap.window + std::chrono::seconds{1};
+        } else {
+          LocalDays day = std::chrono::floor<std::chrono::days>(rules.zone.ToLocal(now));
+          LocalDays start = cap.unit == policies::Cap::Unit::kDay    ? day
+                            : cap.unit == policies::Cap::Unit::kWeek ? StartOfIsoWeek(day)
+                                                                     : StartOfMonth(day);
+          LocalDays end = cap.unit == policies::Cap::Unit::kDay    ? day + std::chrono::days{1}
+                          : cap.unit == policies::Cap::Unit::kWeek ? start + std::chrono::days{7}
+                                                                   : StartOfNextMonth(day);
+          from = rules.zone.ToInstant(start);
+          to = rules.zone.ToInstant(end);
+        }
+        v.usage.push_back({scheduler::internal::DescribeCap(cap), static_cast<int>(tl.Count(from, to, bit)), cap.max});
+      }
+    }
+    for (const auto& [id, p] : s.posts_) {
+      if (p.account == account.id) ++v.posts_by_state[std::string(PostStateName(p.state))];
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<std::vector<Instant>> Service::Slots(const Caller& caller, const std::string& account, int count,
+                                            std::optional<Instant> after) {
+  auto& s = *impl_;
+  if (count < 1 || count > 50) return InvalidArgument("count must be between 1 and 50", Where{.path = "count"});
+  std::lock_guard lock(s.mu_);
+  auto g = s.AccountOf(caller, account);
+  if (!g) return std::unexpected(g.error());
+  Timeline tl = s.timelines_[account];
+  Instant t = std::max(after.value_or(s.clock_.Now()), s.clock_.Now());
+  std::vector<Instant> out;
+  for (int i = 0; i < count; ++i) {
+    scheduler::PostRequest probe;
+    probe.id = "~slot-" + std::to_string(i);
+    probe.requested_at = t;
+    probe.media_count = 1;
+    Decision d = (*g)->Schedule(tl, probe);
+    if (!d.placed()) break;
+    out.push_back(*d.planned_at);
+    tl.Insert((*g)->EntryFor(probe, *d.planned_at));
+    t = *d.planned_at + std::chrono::seconds{1};
+  }
+  return out;
+}
+
+Result<PolicyView> Service::Policy(const Caller& caller) {
+  std::lock_guard lock(impl_->mu_);
+  auto it = impl_->orgs_.find(caller.organization);
+  if (it == impl_->orgs_.end()) return NotFound("no policy for " + caller.organization);
+  const auto& o = it->second;
+  return PolicyView{caller.organization, o.policy.sha256, o.policy.source, o.loaded_at, o.errors};
+}
+
+Result<std::vector<AuditEntry>> Service::Audit(const Caller& caller, storage::AuditQuery query) {
+  query.organization = caller.organization;
+  return impl_->store_.ListAudit(query);
+}
+
+Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
+                                      std::map<std::string, std::vector<std::string>> errors_by_org) {
+  auto& s = *impl_;
+  {
+    std::lock_guard lock(s.mu_);
+    // Organisations whose file broke keep their active policy.
+    std::set<std::string> given;
+    for (const auto& p : policies) given.insert(p.organization);
+    for (auto& [org, o] : s.orgs_) {
+      if (!given.count(org)) policies.push_back(o.policy);
+    }
+    std::map<std::string, std::string> before;
+    for (const auto& [org, o] : s.orgs_) before[org] = o.policy.sha256;
+    s.InstallPolicies(std::move(policies));
+    for (auto& [org, o] : s.orgs_) {
+      auto e = errors_by_org.find(org);
+      o.errors = e == errors_by_org.end() ? std::vector<std::string>{} : e->second;
+    }
+    // Rebuild capacity from the new rules (label bits may differ), then re-plan.
+    std::vector<Post> all;
+    for (auto& [id, p] : s.posts_) all.push_back(p);
+    s.posts_.clear();
+    s.timelines_.clear();
+    s.due_.clear();
+    for (const auto& p : all) s.Track(p);
+    std::vector<PostChange> changes;
+    std::vector<AuditEntry> reloads;
+    for (const auto& [org, o] : s.orgs_) {
+      if (before[org] == o.policy.sha256) continue;
+      reloads.push_back({0, org, s.clock_.Now(), "herald", "policy_reload", std::nullopt,
+                         json{{"sha256", o.policy.sha256}, {"source", o.policy.source}}.dump()});
+      if (auto r = s.store_.RecordPolicyVersion({org, o.policy.sha256, o.loaded_at, o.policy.source}); !r) return r;
+      for (const auto& account : o.policy.accounts) {
+        MergeInto(changes, s.ReplanAccount(account.id, "herald", "policy " + o.policy.sha256.substr(0, 12) + " loaded"));
+      }
+    }
+    if (auto r = s.store_.AppendAudit(std::move(reloads)); !r) return r;
+    if (auto r = s.Persist(std::move(changes)); !r) return r;
+  }
+  if (s.on_changed_) s.on_changed_();
+  return {};
+}
+
+Result<std::vector<Post>> Service::ClaimDue(Instant now) {
+  auto& s = *impl_;
+  std::vector<PostChange> changes;
+  std::vector<int64_t> claimed;
+  {
+    std::lock_guard lock(s.mu_);
+    while (!s.due_.empty() && s.due_.begin()->first <= now) {
+      int64_t id = s.due_.begin()->second;
+      s.due_.erase(s.due_.begin());
+      auto it = s.posts_.find(id);
+      if (it == s.posts_.end() || it->second.state != PostState::kScheduled) continue;
+      Post p = it->second;
+      const Governor* g = s.GovernorFor(p.account);
+      const policies::Policy* policy = s.PolicyOf(p.organization);
+      if (g == nullptr || policy == nullptr) continue;
+      p.updated_at = now;
+      if (now - *p.planned_at > g->rules().missed_after) {
+        p.state = PostState::kMissed;
+        p.failure = "not published within missed_after " + FormatDuration(g->rules().missed_after) + " of " +
+                    FormatRfc3339(*p.planned_at) + " (the daemon was not running)";
+        changes.push_back(s.Change(p, s.Audit(p.organization, "herald", "missed", p, {{"why", p.failure}})));
+        continue;
+      }
+      // Re-check against what was actually published (and is publishing),
+      // not against plans that may have changed: defer rather than violate.
+      Timeline actual;
+      for (const auto& [oid, o] : s.posts_) {
+        if (o.account == p.account && oid != id && o.planned_at &&
+            (o.state == PostState::kPublished || o.state == PostState::kPublishing || o.state == PostState::kUnconfirmed)) {
+          actual.Insert(g->EntryFor(RequestOf(o, o.requested_at), *o.planned_at));
+        }
+      }
+      auto violations = g->Violations(actual, RequestOf(p, p.requested_at), *p.planned_at);
+      if (!violations.empty()) {
+        s.Untrack(id);
+        Decision d = g->Schedule(s.timelines_[p.account], RequestOf(p, now + std::chrono::seconds{1}));
+        p.reasons = Stored(d.reasons);
+        p.planned_at = d.planned_at;
+        p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
+        s.CountDecision(p.reasons);
+        s.Track(p);
+        changes.push_back({p, {s.Audit(p.organization, "herald", "defer", p, {{"violations", ReasonsJson(Stored(violations))}})}});
+        continue;
+      }
+      p.state = PostState::kPublishing;
+      changes.push_back(s.Change(p, s.Audit(p.organization, "herald", "publishing", p)));
+      claimed.push_back(id);
+    }
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+  }
+  std::vector<Post> out;
+  std::lock_guard lock(s.mu_);
+  for (int64_t id : claimed) {
+    if (auto it = s.posts_.find(id); it != s.posts_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+std::optional<Instant> Service::NextDue() {
+  std::lock_guard lock(impl_->mu_);
+  if (impl_->due_.empty()) return std::nullopt;
+  return impl_->due_.begin()->first;
+}
+
+Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome) {
+  auto& s = *impl_;
+  Post p;
+  {
+    std::lock_guard lock(s.mu_);
+    auto it = s.posts_.find(id);
+    if (it == s.posts_.end()) return NotFound("post " + IdText(id) + " is not in flight");
+    p = it->second;
+    if (p.state != PostState::kPublishing) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(p.state)) + ", not publishing");
+    }
+    Instant now = s.clock_.Now();
+    p.updated_at = now;
+    std::string action = "publish";
+    using Kind = connectors::PublishResult::Kind;
+    switch (outcome.kind) {
+      case Kind::kPublished:
+        p.state = PostState::kPublished;
+        p.remote_id = outcome.remote_id;
+        p.remote_url = outcome.remote_url;
+        p.published_at = now;
+        break;
+      case Kind::kFailed:
+        p.state = PostState::kFailed;
+        p.failure = outcome.why;
+        action = "publish_failed";
+        break;
+      case Kind::kUnknown:
+        p.state = PostState::kUnconfirmed;
+        p.failure = outcome.why;
+        action = "publish_unconfirmed";
+        break;
+      case Kind::kRetryLater: {
+        const Governor* g = s.GovernorFor(p.account);
+        s.Untrack(id);
+        Instant from = std::max(outcome.retry_at.value_or(now), now + std::chrono::seconds{1});
+        Decision d = g ? g->Schedule(s.timelines_[p.account], RequestOf(p, from)) : Decision{};
+        p.reasons = Stored(d.reasons);
+        p.reasons.insert(p.reasons.begin(), StoredReason{"retry_after", outcome.why, {}});
+        p.planned_at = d.planned_at;
+        p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
+        action = "publish_retry";
+        break;
+      }
+    }
+    json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
+    if (!outcome.why.empty()) detail["why"] = outcome.why;
+    std::vector<PostChange> changes{s.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    if (auto it2 = s.posts_.find(id); it2 != s.posts_.end()) p = it2->second;
+  }
+  if (s.on_changed_) s.on_changed_();
+  return p;
+}
+
+std::vector<Post> Service::InFlight() {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<Post> out;
+  for (const auto& [id, p] : impl_->posts_)
+    if (p.state == PostState::kPublishing) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const Post& a, const Post& b) { return a.id < b.id; });
+  return out;
+}
+
+void Service::Heartbeat(Instant now) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->last_heartbeat_ = now;
+}
+
+Health Service::CheckHealth(Duration max_silence) {
+  Health h;
+  if (auto r = impl_->store_.Ping(); !r) {
+    h.ok = false;
+    h.problems.push_back("storage unreachable: " + r.error().message());
+  }
+  std::lock_guard lock(impl_->mu_);
+  Instant now = impl_->clock_.Now();
+  if (!impl_->last_heartbeat_ || now - *impl_->last_heartbeat_ > max_silence) {
+    h.ok = false;
+    h.problems.push_back(impl_->last_heartbeat_ ? "the firing loop has not ticked for " +
+                                                      FormatDuration(now - *impl_->last_heartbeat_)
+                                                : "the firing loop has not started");
+  }
+  return h;
+}
+
+Metrics Service::CurrentMetrics() {
+  std::lock_guard lock(impl_->mu_);
+  Metrics m;
+  for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
+                       PostState::kUnconfirmed}) {
+    m.posts_by_state[std::string(PostStateName(st))] = 0;
+  }
+  for (const auto& [id, p] : impl_->posts_) ++m.posts_by_state[std::string(PostStateName(p.state))];
+  m.decisions_by_rule = impl_->decisions_by_rule_;
+  Instant now = impl_->clock_.Now();
+  if (!impl_->due_.empty() && impl_->due_.begin()->first < now) {
+    m.oldest_overdue_seconds = (now - impl_->due_.begin()->first).count();
+  }
+  return m;
+}
+
+}  // namespace herald::runtime
