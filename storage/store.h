@@ -72,6 +72,18 @@ struct PostChange {
   std::vector<AuditEntry> audit;  // appended in the same transaction
 };
 
+// One row of a post's state history: written whenever CreatePost or
+// UpdatePosts stores a post whose state differs from the stored one.
+struct StateChange {
+  int64_t post_id = 0;
+  Instant at;                      // the post's created_at / updated_at
+  std::optional<PostState> from;   // nullopt for the creation
+  PostState to = PostState::kPendingApproval;
+  std::string actor;               // the first audit entry's actor, else the author / "herald"
+
+  friend bool operator==(const StateChange&, const StateChange&) = default;
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -105,6 +117,11 @@ class Store {
   // and final ones whose planned or published time is at or after `since`
   // (they still count against caps and spacing).
   virtual Result<std::vector<Post>> LoadActive(Instant since) = 0;
+
+  // The post's state changes, oldest first. NotFound when there is no such
+  // post in this organisation.
+  virtual Result<std::vector<StateChange>> ListHistory(std::string_view organization,
+                                                       int64_t post_id) = 0;
 
   virtual Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view organization,
                                                                    std::string_view key) = 0;

@@ -1,0 +1,164 @@
+#include "storage/internal/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace herald::storage::internal {
+namespace {
+
+// Never edit a step once released: add a new one.
+constexpr std::array kSteps = {
+    Migration{1, "posts, history, audit, idempotency keys, policy versions", R"sql(
+CREATE TABLE posts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  author TEXT NOT NULL,
+  text TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  priority TEXT NOT NULL CHECK (priority IN ('normal', 'urgent')),
+  media TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  planned_at INTEGER,
+  state TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  remote_id TEXT NOT NULL,
+  remote_url TEXT NOT NULL,
+  published_at INTEGER,
+  failure TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE INDEX posts_by_organization ON posts (organization, id);
+CREATE INDEX posts_by_account ON posts (organization, account, id);
+CREATE INDEX posts_by_state ON posts (state, planned_at);
+
+CREATE TABLE post_history (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts (id),
+  at INTEGER NOT NULL,
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  actor TEXT NOT NULL
+);
+CREATE INDEX post_history_by_post ON post_history (post_id, id);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  organization TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  post_id INTEGER,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_by_organization ON audit (organization, id);
+CREATE INDEX audit_by_post ON audit (organization, post_id, id);
+
+CREATE TABLE idempotency_keys (
+  organization TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  post_id INTEGER NOT NULL REFERENCES posts (id),
+  status INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (organization, key)
+) WITHOUT ROWID;
+
+CREATE TABLE policy_versions (
+  id INTEGER PRIMARY KEY,
+  organization TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  loaded_at INTEGER NOT NULL,
+  source TEXT NOT NULL
+);
+CREATE INDEX policy_versions_by_organization ON policy_versions (organization, id);
+)sql"},
+};
+
+constexpr std::string_view kCreateMigrationsTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+))sql";
+
+// True when this call applied the step, false when another process had.
+Result<bool> ApplyStep(Connection& db, const Migration& step, int latest) {
+  if (auto r = db.Exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+  auto rollback_with = [&](Status error) -> Result<bool> {
+    if (db.InTransaction()) (void)db.Exec("ROLLBACK");
+    return std::unexpected(std::move(error));
+  };
+  // Another process may have migrated between our read and this lock.
+  auto current = SchemaVersion(db);
+  if (!current) return rollback_with(current.error());
+  if (*current >= step.version) {
+    if (auto r = db.Exec("ROLLBACK"); !r) return std::unexpected(r.error());
+    return false;
+  }
+  if (*current != step.version - 1) {
+    return rollback_with(Status(Code::kInternal, "schema of " + db.path() + " is at version " +
+                                                     std::to_string(*current) + ", cannot apply step " +
+                                                     std::to_string(step.version)));
+  }
+  if (auto r = db.Exec(step.sql); !r) {
+    return rollback_with(Status(r.error().code(), "migrating " + db.path() + " to schema version " +
+                                                      std::to_string(step.version) + " of " +
+                                                      std::to_string(latest) + " failed: " +
+                                                      r.error().message()));
+  }
+  auto record = db.Prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at) "
+      "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))");
+  if (!record) return rollback_with(record.error());
+  if (auto r = record->Bind(int64_t{step.version}).Bind(step.name).Run(); !r) {
+    return rollback_with(r.error());
+  }
+  if (auto r = db.Exec("COMMIT"); !r) return rollback_with(r.error());
+  return true;
+}
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kSteps; }
+
+Result<int> SchemaVersion(Connection& db) {
+  auto query = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!query) return std::unexpected(query.error());
+  auto row = query->Step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(query->Int(0));
+}
+
+Result<int> Migrate(Connection& db, std::span<const Migration> steps) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].version != static_cast<int>(i) + 1) {
+      return std::unexpected(Status(Code::kInternal, "schema migration steps must be numbered 1..N; step " +
+                                                         std::to_string(i + 1) + " is numbered " +
+                                                         std::to_string(steps[i].version)));
+    }
+  }
+  if (auto r = db.Exec(kCreateMigrationsTable); !r) return std::unexpected(r.error());
+  const int latest = static_cast<int>(steps.size());
+  auto current = SchemaVersion(db);
+  if (!current) return std::unexpected(current.error());
+  if (*current > latest) {
+    return std::unexpected(Status(
+        Code::kFailedPrecondition,
+        "database " + db.path() + " has schema version " + std::to_string(*current) +
+            " but this herald knows versions up to " + std::to_string(latest) +
+            ": it was written by a newer herald; run that version or point storage at another file"));
+  }
+  int applied = 0;
+  for (const Migration& step : steps.subspan(static_cast<size_t>(*current))) {
+    auto r = ApplyStep(db, step, latest);
+    if (!r) return std::unexpected(r.error());
+    if (*r) ++applied;
+  }
+  return applied;
+}
+
+}  // namespace herald::storage::internal

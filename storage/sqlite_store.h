@@ -1,0 +1,61 @@
+// SqliteStore: the embedded Store, one SQLite database file in WAL mode.
+//
+// Writes from every thread go through one writer thread that commits them in
+// groups (see storage/internal/group_commit.h); each call returns after the
+// group's COMMIT, fsynced under synchronous=FULL. Reads use a small pool of
+// separate connections and see every write acknowledged before they began.
+//
+// Thread-safe: any thread may call any method. Destroying the store finishes
+// the writes already queued; no call may be in progress or start after that.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "storage/store.h"
+
+namespace herald::storage {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens the database at `path`, creating its folder and the file when
+  // missing, and migrates it to the latest schema. Unavailable (naming the
+  // path) when it cannot be created, opened or written; FailedPrecondition when
+  // the file was written by a newer herald.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  ~SqliteStore() override;
+
+  Result<Post> CreatePost(Post post, std::vector<AuditEntry> audit,
+                          std::optional<IdempotencyRecord> idempotency) override;
+  Result<std::vector<Post>> UpdatePosts(std::vector<PostChange> changes) override;
+  Result<void> AppendAudit(std::vector<AuditEntry> entries) override;
+  Result<Post> GetPost(std::string_view organization, int64_t id) override;
+  Result<std::vector<Post>> ListPosts(const PostQuery& query) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+  Result<std::vector<Post>> LoadActive(Instant since) override;
+  Result<std::vector<StateChange>> ListHistory(std::string_view organization, int64_t post_id) override;
+  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view organization,
+                                                           std::string_view key) override;
+  Result<void> RecordPolicyVersion(const PolicyVersion& version) override;
+  Result<void> Ping() override;
+
+  // The schema version of the open database, and the newest this build knows.
+  Result<int> SchemaVersion();
+  static int LatestSchemaVersion();
+  // Schema steps applied when this store was opened (0 when it was up to date).
+  int migrations_applied() const;
+
+  // Write transactions committed, and writes (calls) they held, since opening.
+  // commits() < writes() when concurrent writes were grouped.
+  int64_t commits() const;
+  int64_t writes() const;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::storage
