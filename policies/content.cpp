@@ -233,3 +233,21 @@ std::string_view DetectorName(Detector d) {
 }
 
 }  // namespace herald::policies
+
+namespace herald::policies {
+
+struct ContentChecker::Compiled {
+  ContentRules rules;
+  std::vector<LengthRule> length;
+};
+
+ContentChecker::ContentChecker() : compiled_(std::make_shared<const Compiled>()) {}
+
+ContentChecker::ContentChecker(const ContentRules& rules, std::span<const LengthRule> length)
+    : compiled_(std::make_shared<const Compiled>(Compiled{rules, {length.begin(), length.end()}})) {}
+
+std::vector<ContentFinding> ContentChecker::Check(std::string_view text) const {
+  return CheckContent(compiled_->rules, compiled_->length, text);
+}
+
+}  // namespace herald::policies

@@ -1,9 +1,10 @@
 // Content rules (SPEC §1 `content:`): banned terms, leakage detectors,
 // require_any and the platform's text length in the platform's own unit.
-// Pure functions over text; thread-safe.
+// Pure functions over text and an immutable precompiled checker; thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,27 @@ struct ContentFinding {
 //   "@domain" part of mentions are not modelled (Mastodon is overcounted).
 std::vector<ContentFinding> CheckContent(const ContentRules& rules, std::span<const LengthRule> length,
                                          std::string_view text);
+
+// CheckContent with the rules compiled once: banned terms and require_any
+// options are folded at construction, so each Check only scans the text.
+// Check gives exactly the findings CheckContent gives for the same rules.
+// Immutable after construction: Check is const and safe to call from many
+// threads at once. Copies are cheap and share the compiled rules.
+class ContentChecker {
+ public:
+  // A checker for no rules: Check reports only invalid UTF-8.
+  ContentChecker();
+  // Copies what it needs from `rules` and `length`; neither is referenced later.
+  ContentChecker(const ContentRules& rules, std::span<const LengthRule> length);
+
+  // Every finding for `text`, as CheckContent(rules, length, text). Never throws
+  // except std::bad_alloc.
+  std::vector<ContentFinding> Check(std::string_view text) const;
+
+ private:
+  struct Compiled;
+  std::shared_ptr<const Compiled> compiled_;  // never null
+};
 
 // Length of `text` in `unit`, each URL counted as `url_weight` when > 0.
 // kXWeighted normalises to NFC first and counts an emoji grapheme (with ZWJ,
