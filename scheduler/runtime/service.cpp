@@ -188,7 +188,9 @@ class Service::Impl {
       detail["reasons"] = ReasonsJson(p.reasons);
       detail["summary"] = Summary(p);
     }
-    return AuditEntry{0, org, clock_.Now(), actor, std::move(action), p.id, detail.dump()};
+    // A post not stored yet has no id: the store fills it in with the new one.
+    std::optional<int64_t> post_id = p.id != 0 ? std::optional<int64_t>(p.id) : std::nullopt;
+    return AuditEntry{0, org, clock_.Now(), actor, std::move(action), post_id, detail.dump()};
   }
 
   // Re-places every scheduled post of the account in SPEC §2 order against the

@@ -1,0 +1,278 @@
+// Service: the workflow over the governor and a real SQLite store, with a fake clock.
+#include "scheduler/runtime/service.h"
+
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "policies/loader.h"
+#include "tests/support/fake_clock.h"
+
+namespace herald::runtime {
+namespace {
+
+using namespace std::chrono;
+using testing::FakeClock;
+
+Instant At(const char* s) { return *ParseRfc3339(s); }
+
+policies::Policy MakePolicy(const std::string& org, const std::string& account, const std::string& extra = "") {
+  std::string yaml = "version: 1\norganization: " + org + "\ntimezone: UTC\naccounts:\n  list:\n    - id: " + account +
+                     "\n      platform: mastodon\n      connector: { type: file }\n"
+                     "frequency:\n  default:\n    min_spacing: 1h\n" + extra +
+                     "  max_delay: 48h\n  missed_after: 30m\n"
+                     "content:\n  banned_terms: [RivalCorp]\n"
+                     "approval: { required: true, approvers: [manager, admin], four_eyes: true }\n";
+  auto p = policies::LoadPolicy(yaml, org + ".yaml");
+  if (!p) FAIL(p.error().front().ToString());
+  return *p;
+}
+
+struct Fixture {
+  Fixture() {
+    char tmpl[] = "/tmp/herald-svc-XXXXXX";
+    dir = mkdtemp(tmpl);
+    Open();
+  }
+  ~Fixture() {
+    service.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void Open(std::vector<policies::Policy> policies = {}) {
+    service.reset();
+    store.reset();
+    if (policies.empty()) policies = {MakePolicy("acme", "acme-blog"), MakePolicy("globex", "globex-blog")};
+    store = std::move(*storage::OpenStore("sqlite:" + dir + "/h.db"));
+    service = std::make_unique<Service>(*store, clock, std::move(policies), [this] { ++changes; });
+    REQUIRE(service->Start());
+  }
+  Post Create(const Caller& who, const std::string& text, std::optional<Instant> at = std::nullopt,
+              PostPriority priority = PostPriority::kNormal) {
+    CreatePostRequest r;
+    r.account = who.organization + "-blog";
+    r.text = text;
+    r.at = at;
+    r.priority = priority;
+    auto created = service->CreatePost(who, r);
+    REQUIRE(created);
+    return created->post;
+  }
+
+  std::string dir;
+  FakeClock clock{At("2026-12-01T09:00:00Z")};
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<Service> service;
+  int changes = 0;
+
+  Caller alice{"acme", "alice", Role::kEditor};
+  Caller mona{"acme", "mona", Role::kManager};
+  Caller vic{"acme", "vic", Role::kViewer};
+  Caller gus{"globex", "gus", Role::kAdmin};
+};
+
+TEST_CASE("Service: create, four-eyes approval, publish", "[service]") {
+  Fixture f;
+  Post p = f.Create(f.alice, "Hello world");
+  CHECK(p.state == PostState::kPendingApproval);
+  CHECK(p.planned_at == At("2026-12-01T09:00:00Z"));  // the time it would get now
+  CHECK(p.author == "alice");
+
+  auto self = f.service->Approve(f.alice, p.id);
+  REQUIRE_FALSE(self);
+  CHECK(self.error().code() == Code::kPermissionDenied);  // editors may not approve
+
+  Post own = f.Create(f.mona, "Manager's own post");
+  auto four_eyes = f.service->Approve(f.mona, own.id);
+  REQUIRE_FALSE(four_eyes);
+  CHECK(four_eyes.error().message().find("four-eyes") != std::string::npos);
+
+  auto approved = f.service->Approve(f.mona, p.id);
+  REQUIRE(approved);
+  CHECK(approved->state == PostState::kScheduled);
+  CHECK(approved->approved_by == "mona");
+  CHECK(f.service->NextDue() == At("2026-12-01T09:00:00Z"));
+
+  auto claimed = f.service->ClaimDue(f.clock.Now());
+  REQUIRE(claimed);
+  REQUIRE(claimed->size() == 1);
+  CHECK((*claimed)[0].state == PostState::kPublishing);
+  auto settled = f.service->Settle(p.id, {connectors::PublishResult::Kind::kPublished, "r1", "file://x", {}, {}});
+  REQUIRE(settled);
+  CHECK(settled->state == PostState::kPublished);
+  auto stored = f.service->GetPost(f.vic, p.id);
+  REQUIRE(stored);
+  CHECK(stored->remote_id == "r1");
+  CHECK(stored->published_at == f.clock.Now());
+
+  // Editing or approving a published post never publishes it again.
+  auto edit = f.service->EditPost(f.mona, p.id, {std::string("changed"), {}, {}});
+  REQUIRE_FALSE(edit);
+  CHECK(edit.error().code() == Code::kFailedPrecondition);
+  CHECK_FALSE(f.service->Approve(f.mona, p.id));
+  CHECK(f.service->ClaimDue(f.clock.Now() + hours{1})->empty());
+}
+
+TEST_CASE("Service: roles, urgent priority and content refusals", "[service]") {
+  Fixture f;
+  CreatePostRequest r{"acme-blog", "hi", {}, {}, PostPriority::kNormal, {}, {}, {}};
+  CHECK(f.service->CreatePost(f.vic, r).error().code() == Code::kPermissionDenied);
+  r.priority = PostPriority::kUrgent;
+  CHECK(f.service->CreatePost(f.alice, r).error().code() == Code::kPermissionDenied);
+  CHECK(f.service->CreatePost(f.mona, r));
+
+  CreatePostRequest bad{"acme-blog", "We beat RivalCorp!", {}, {}, PostPriority::kNormal, {}, {}, {}};
+  auto refused = f.service->CreatePost(f.alice, bad);
+  REQUIRE(refused);
+  CHECK(refused->http_status == 422);
+  CHECK(refused->post.state == PostState::kRefused);
+  REQUIRE(refused->post.reasons.size() == 1);
+  CHECK(refused->post.reasons[0].rule == "content.banned_term");
+  auto audit = f.service->Audit(f.mona, {"", refused->post.id});
+  REQUIRE(audit);
+  CHECK_FALSE(audit->empty());
+}
+
+TEST_CASE("Service: another organisation sees nothing", "[service]") {
+  Fixture f;
+  Post p = f.Create(f.alice, "acme only");
+  CHECK(f.service->GetPost(f.gus, p.id).error().code() == Code::kNotFound);
+  CHECK(f.service->Approve(f.gus, p.id).error().code() == Code::kNotFound);
+  CHECK(f.service->Cancel(f.gus, p.id, "").error().code() == Code::kNotFound);
+  CHECK(f.service->EditPost(f.gus, p.id, {std::string("x"), {}, {}}).error().code() == Code::kNotFound);
+  CreatePostRequest r{"acme-blog", "sneaky", {}, {}, PostPriority::kNormal, {}, {}, {}};
+  CHECK(f.service->CreatePost(f.gus, r).error().code() == Code::kNotFound);
+  CHECK(f.service->Slots(f.gus, "acme-blog", 3, {}).error().code() == Code::kNotFound);
+  auto list = f.service->ListPosts(f.gus, {});
+  REQUIRE(list);
+  CHECK(list->empty());
+  auto audit = f.service->Audit(f.gus, {});
+  REQUIRE(audit);
+  CHECK(audit->empty());
+  auto accounts = f.service->Accounts(f.gus);
+  REQUIRE(accounts);
+  REQUIRE(accounts->size() == 1);
+  CHECK((*accounts)[0].id == "globex-blog");
+}
+
+TEST_CASE("Service: idempotency keys replay or conflict", "[service]") {
+  Fixture f;
+  CreatePostRequest r{"acme-blog", "once", {}, {}, PostPriority::kNormal, {}, std::string("key-1"), "hash-a"};
+  auto first = f.service->CreatePost(f.alice, r);
+  REQUIRE(first);
+  CHECK(first->http_status == 201);
+  auto again = f.service->CreatePost(f.alice, r);
+  REQUIRE(again);
+  CHECK(again->http_status == 200);
+  CHECK(again->post.id == first->post.id);
+  r.request_hash = "hash-b";
+  auto conflict = f.service->CreatePost(f.alice, r);
+  REQUIRE_FALSE(conflict);
+  CHECK(conflict.error().code() == Code::kAlreadyExists);
+  CHECK(f.service->ListPosts(f.alice, {})->size() == 1);
+}
+
+TEST_CASE("Service: cancelling a scheduled post re-plans the later ones, with audit", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "first");
+  Post b = f.Create(f.alice, "second");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  auto b2 = f.service->Approve(f.mona, b.id);
+  REQUIRE(b2);
+  CHECK(b2->planned_at == At("2026-12-01T10:00:00Z"));  // 1h spacing after `first`
+  CHECK(b2->reasons.at(0).rule == "min_spacing");
+  REQUIRE(f.service->Cancel(f.mona, a.id, "wrong date"));
+  auto moved = f.service->GetPost(f.alice, b.id);
+  REQUIRE(moved);
+  CHECK(moved->planned_at == At("2026-12-01T09:00:00Z"));
+  auto audit = f.service->Audit(f.mona, {"", b.id});
+  REQUIRE(audit);
+  bool has_move = false;
+  for (const auto& e : *audit) has_move |= e.action == "move";
+  CHECK(has_move);
+}
+
+TEST_CASE("Service: after downtime, posts past missed_after are missed; state survives a restart", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "will be missed");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  Post b = f.Create(f.alice, "still on time", At("2026-12-01T11:00:00Z"));
+  REQUIRE(f.service->Approve(f.mona, b.id));
+
+  f.clock.Set(At("2026-12-01T11:10:00Z"));
+  f.Open();  // a restart on the same database
+  auto claimed = f.service->ClaimDue(f.clock.Now());
+  REQUIRE(claimed);
+  REQUIRE(claimed->size() == 1);
+  CHECK((*claimed)[0].id == b.id);
+  auto missed = f.service->GetPost(f.alice, a.id);
+  REQUIRE(missed);
+  CHECK(missed->state == PostState::kMissed);
+  CHECK(missed->failure.find("missed_after 30m") != std::string::npos);
+
+  f.Open();  // crashed while publishing b
+  auto in_flight = f.service->InFlight();
+  REQUIRE(in_flight.size() == 1);
+  CHECK(in_flight[0].id == b.id);
+  auto unknown = f.service->Settle(b.id, {connectors::PublishResult::Kind::kUnknown, {}, {}, {}, "lost"});
+  REQUIRE(unknown);
+  CHECK(unknown->state == PostState::kUnconfirmed);
+  CHECK(f.service->CurrentMetrics().posts_by_state.at("unconfirmed") == 1);
+}
+
+TEST_CASE("Service: a retry-later answer re-plans after the reset with a reason", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "rate limited");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  REQUIRE(f.service->ClaimDue(f.clock.Now())->size() == 1);
+  Instant reset = f.clock.Now() + minutes{10};
+  auto later = f.service->Settle(a.id, {connectors::PublishResult::Kind::kRetryLater, {}, {}, reset, "429 until reset"});
+  REQUIRE(later);
+  CHECK(later->state == PostState::kScheduled);
+  CHECK(later->planned_at == reset);
+  CHECK(later->reasons.at(0).rule == "retry_after");
+}
+
+TEST_CASE("Service: a stricter policy re-plans scheduled posts; broken reloads keep the old one", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "one");
+  Post b = f.Create(f.alice, "two");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  REQUIRE(f.service->Approve(f.mona, b.id));
+  CHECK(f.service->GetPost(f.alice, b.id)->planned_at == At("2026-12-01T10:00:00Z"));
+  auto strict = MakePolicy("acme", "acme-blog");
+  strict.frequency.defaults.min_spacing = hours{3};
+  strict.sha256 = "changed";
+  REQUIRE(f.service->ReplacePolicies({strict}, {{"globex", {"globex.yaml:3:1: broken"}}}));
+  CHECK(f.service->GetPost(f.alice, b.id)->planned_at == At("2026-12-01T12:00:00Z"));
+  auto globex = f.service->Policy(f.gus);
+  REQUIRE(globex);
+  REQUIRE(globex->last_reload_errors.size() == 1);
+  CHECK(f.service->Accounts(f.gus)->size() == 1);  // globex still has its policy
+}
+
+TEST_CASE("Service: slots are the next free times", "[service]") {
+  Fixture f;
+  auto slots = f.service->Slots(f.alice, "acme-blog", 3, std::nullopt);
+  REQUIRE(slots);
+  REQUIRE(slots->size() == 3);
+  CHECK((*slots)[0] == At("2026-12-01T09:00:00Z"));
+  CHECK((*slots)[1] == At("2026-12-01T10:00:00Z"));
+  CHECK((*slots)[2] == At("2026-12-01T11:00:00Z"));
+  CHECK(f.service->Slots(f.alice, "acme-blog", 0, std::nullopt).error().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("Service: health needs a heartbeat", "[service]") {
+  Fixture f;
+  CHECK_FALSE(f.service->CheckHealth().ok);
+  f.service->Heartbeat(f.clock.Now());
+  CHECK(f.service->CheckHealth().ok);
+  f.clock.Advance(seconds{30});
+  auto h = f.service->CheckHealth();
+  CHECK_FALSE(h.ok);
+  CHECK(h.problems.at(0) == "the firing loop has not ticked for 30s");
+}
+
+}  // namespace
+}  // namespace herald::runtime
