@@ -354,7 +354,8 @@ class Governor::Search {
   std::vector<Pending> pending_;
 };
 
-Governor::Governor(policies::AccountRules rules) : rules_(std::move(rules)) {
+Governor::Governor(policies::AccountRules rules)
+    : rules_(std::move(rules)), content_(rules_.content, rules_.length) {
   auto add = [&](const std::string& label) {
     if (label.empty() || BitOf(label) >= 0) return;
     if (label_names_.size() < static_cast<size_t>(Timeline::kMaxLabels)) label_names_.push_back(label);
@@ -388,7 +389,7 @@ TimelineEntry Governor::EntryFor(const PostRequest& post, Instant at) const {
 
 std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostRequest& post) const {
   std::vector<Reason> out;
-  for (auto& f : policies::CheckContent(rules_.content, rules_.length, post.text)) {
+  for (auto& f : content_.Check(post.text)) {
     out.push_back({std::move(f.rule), std::move(f.detail), {}});
   }
   if (rules_.needs_media && post.media_count == 0) {

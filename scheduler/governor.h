@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "policies/content.h"
 #include "policies/resolve.h"
 #include "scheduler/timeline.h"
 
@@ -94,6 +95,7 @@ class Governor {
   int BitOf(const std::string& label) const;  // -1 when not tracked
 
   policies::AccountRules rules_;
+  policies::ContentChecker content_;      // compiled once from rules_
   std::vector<std::string> label_names_;  // bit i -> label
 };
 
