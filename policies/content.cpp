@@ -1,10 +1,7 @@
 #include "policies/content.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
+#include <optional>
 
 #include "policies/internal/detectors.h"
 #include "policies/internal/text.h"
@@ -13,93 +10,10 @@ namespace herald::policies {
 namespace {
 
 using internal::CodePoint;
+using internal::FoldedTerm;
 using internal::Span;
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-// NFC of `text`; the text itself when utf8proc refuses it (it never does for
-// valid UTF-8).
-std::string Nfc(std::string_view text) {
-  utf8proc_uint8_t* out = nullptr;
-  const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                              static_cast<utf8proc_ssize_t>(text.size()), &out,
-                              static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
-  if (n < 0) return std::string(text);
-  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-}
-
-int BoundClass(char32_t cp) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->boundclass; }
-
-// Calls f(first, last) for each extended grapheme cluster cps[first, last).
-template <class F>
-void ForEachCluster(const std::vector<CodePoint>& cps, size_t from, size_t to, F f) {
-  utf8proc_int32_t state = 0;
-  size_t start = from;
-  for (size_t k = from + 1; k < to; ++k) {
-    if (utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(cps[k - 1].cp),
-                                         static_cast<utf8proc_int32_t>(cps[k].cp), &state)) {
-      f(start, k);
-      start = k;
-    }
-  }
-  if (start < to) f(start, to);
-}
-
-// twitter-text counts an emoji, with its modifiers and ZWJ partners, as one
-// unit of weight 2: a cluster with a pictographic code point outside the
-// weight-1 range (or one shown as emoji with U+FE0F, like "©️"), a flag, or a
-// keycap.
-bool IsEmojiCluster(const std::vector<CodePoint>& cps, size_t first, size_t last) {
-  bool pictographic = false, low_pictographic = false, emoji_style = false;
-  for (size_t k = first; k < last; ++k) {
-    const char32_t cp = cps[k].cp;
-    const int bc = BoundClass(cp);
-    if (bc == UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR || cp == 0x20E3) return true;
-    if (bc == UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC || bc == UTF8PROC_BOUNDCLASS_E_BASE ||
-        bc == UTF8PROC_BOUNDCLASS_E_BASE_GAZ || bc == UTF8PROC_BOUNDCLASS_GLUE_AFTER_ZWJ) {
-      (cp >= 0x1100 ? pictographic : low_pictographic) = true;
-    }
-    if (cp == 0xFE0F) emoji_style = true;
-  }
-  return pictographic || (low_pictographic && emoji_style);
-}
-
-int XWeight(char32_t cp) {
-  const bool light = cp <= 0x10FF || (cp >= 0x2000 && cp <= 0x200D) || (cp >= 0x2010 && cp <= 0x201F) ||
-                     (cp >= 0x2032 && cp <= 0x2037);
-  return light ? 1 : 2;
-}
-
-size_t CountRange(const std::vector<CodePoint>& cps, size_t from, size_t to, LengthUnit unit) {
-  size_t n = 0;
-  switch (unit) {
-    case LengthUnit::kCodePoints:
-      return to - from;
-    case LengthUnit::kUtf8Bytes:
-      for (size_t k = from; k < to; ++k) n += cps[k].end - cps[k].begin;
-      return n;
-    case LengthUnit::kUtf16Units:
-      for (size_t k = from; k < to; ++k) n += cps[k].cp >= 0x10000 ? 2 : 1;
-      return n;
-    case LengthUnit::kThreadsChars:
-      for (size_t k = from; k < to; ++k) n += cps[k].cp < 0x80 ? 1 : cps[k].end - cps[k].begin;
-      return n;
-    case LengthUnit::kGraphemes:
-      ForEachCluster(cps, from, to, [&](size_t, size_t) { ++n; });
-      return n;
-    case LengthUnit::kXWeighted:
-      ForEachCluster(cps, from, to, [&](size_t first, size_t last) {
-        if (IsEmojiCluster(cps, first, last)) {
-          n += 2;
-          return;
-        }
-        for (size_t k = first; k < last; ++k) n += XWeight(cps[k].cp);
-      });
-      return n;
-  }
-  return to - from;
-}
 
 std::string_view UnitName(LengthUnit unit) {
   switch (unit) {
@@ -133,64 +47,128 @@ std::vector<internal::Hit> RunDetector(Detector d, std::string_view text) {
   return {};
 }
 
-void CheckBannedTerms(const std::vector<std::string>& terms, const internal::TermMatcher& matcher,
-                      std::vector<ContentFinding>& out) {
-  std::vector<ContentFinding> found;
-  for (const auto& term : terms)
-    for (const Span& s : matcher.Find(term)) found.push_back({"content.banned_term", Quote(term), s.begin, s.end});
-  std::stable_sort(found.begin(), found.end(),
-                   [](const ContentFinding& a, const ContentFinding& b) { return a.begin < b.begin; });
-  // Two spellings of one term in the list ("RivalCorp", "rivalcorp") report a place once.
-  for (auto& f : found) {
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const ContentFinding& g) {
-      return g.rule == f.rule && g.begin == f.begin && g.end == f.end;
-    });
-    if (!seen) out.push_back(std::move(f));
-  }
+// Appends a banned-term finding unless the place is already reported: two
+// spellings of one term in the list ("RivalCorp", "rivalcorp") report it once.
+void AddBanned(const std::string& detail, Span s, std::vector<ContentFinding>& out) {
+  const bool seen = std::any_of(out.begin(), out.end(), [&](const ContentFinding& g) {
+    return g.rule == "content.banned_term" && g.begin == s.begin && g.end == s.end;
+  });
+  if (!seen) out.push_back({"content.banned_term", detail, s.begin, s.end});
 }
 
-void CheckRequireAny(const std::vector<std::string>& options, const internal::TermMatcher& matcher,
-                     std::vector<ContentFinding>& out) {
-  if (options.empty()) return;
-  for (const auto& option : options)
-    if (!matcher.Find(option).empty()) return;
-  std::string detail = "none of ";
-  for (size_t k = 0; k < options.size(); ++k) detail += (k == 0 ? "" : ", ") + Quote(options[k]);
-  detail += " appears";
-  out.push_back({"content.require_any", std::move(detail), 0, 0});
+ContentFinding EncodingFinding(std::string_view text) {
+  const auto lossy = internal::DecodeUtf8Lossy(text);
+  const auto bad = std::find_if(lossy.begin(), lossy.end(),
+                                [](const CodePoint& c) { return c.cp == 0xFFFD && c.end - c.begin == 1; });
+  const size_t at = bad == lossy.end() ? 0 : bad->begin;
+  return {"content.encoding", "text is not valid UTF-8 (bad byte at offset " + std::to_string(at) + ")", at, at + 1};
 }
 
 }  // namespace
 
-std::vector<ContentFinding> CheckContent(const ContentRules& rules, std::span<const LengthRule> length,
-                                         std::string_view text) {
-  std::vector<ContentFinding> out;
-  const auto cps = internal::DecodeUtf8(text);
-  if (!cps) {
-    const auto lossy = internal::DecodeUtf8Lossy(text);
-    const auto bad = std::find_if(lossy.begin(), lossy.end(),
-                                  [](const CodePoint& c) { return c.cp == 0xFFFD && c.end - c.begin == 1; });
-    const size_t at = bad == lossy.end() ? 0 : bad->begin;
-    out.push_back({"content.encoding", "text is not valid UTF-8 (bad byte at offset " + std::to_string(at) + ")", at,
-                   at + 1});
+// The rules in the shape Check scans with. Terms whose folded words repeat an
+// earlier term's are dropped: they would find the same places, which the
+// earlier term already reports.
+struct ContentChecker::Compiled {
+  Compiled(const ContentRules& rules, std::span<const LengthRule> length_rules)
+      : banned(FoldDistinct(rules.banned_terms, banned_details)),
+        require_any(FoldAll(rules.require_any)),
+        require_any_detail(RequireAnyDetail(rules.require_any)),
+        length(length_rules.begin(), length_rules.end()),
+        banned_ascii(banned),
+        require_any_ascii(require_any) {
+    for (Detector d : rules.block_patterns)
+      if (std::find(detectors.begin(), detectors.end(), d) == detectors.end()) detectors.push_back(d);
+  }
+
+  static std::vector<FoldedTerm> FoldDistinct(const std::vector<std::string>& terms,
+                                              std::vector<std::string>& details) {
+    std::vector<FoldedTerm> out;
+    for (const auto& term : terms) {
+      auto folded = internal::FoldTerm(term);
+      const bool repeat = std::any_of(out.begin(), out.end(), [&](const FoldedTerm& f) { return f.words == folded.words; });
+      if (repeat) continue;
+      out.push_back(std::move(folded));
+      details.push_back(Quote(term));
+    }
     return out;
   }
 
-  const internal::TermMatcher matcher(*cps);
-  CheckBannedTerms(rules.banned_terms, matcher, out);
+  static std::vector<FoldedTerm> FoldAll(const std::vector<std::string>& terms) {
+    std::vector<FoldedTerm> out;
+    for (const auto& term : terms) out.push_back(internal::FoldTerm(term));
+    return out;
+  }
 
-  std::vector<Detector> detectors;
-  for (Detector d : rules.block_patterns)
-    if (std::find(detectors.begin(), detectors.end(), d) == detectors.end()) detectors.push_back(d);
-  for (Detector d : detectors)
+  static std::string RequireAnyDetail(const std::vector<std::string>& options) {
+    if (options.empty()) return {};
+    std::string detail = "none of ";
+    for (size_t k = 0; k < options.size(); ++k) detail += (k == 0 ? "" : ", ") + Quote(options[k]);
+    return detail + " appears";
+  }
+
+  std::vector<std::string> banned_details;  // Quote(term) of banned[k]; declared first, filled with banned
+  std::vector<FoldedTerm> banned;
+  std::vector<FoldedTerm> require_any;
+  std::string require_any_detail;  // empty when require_any is not a rule
+  std::vector<LengthRule> length;
+  std::vector<Detector> detectors;  // block_patterns without repeats, in order
+  internal::AsciiTermSearch banned_ascii;
+  internal::AsciiTermSearch require_any_ascii;
+};
+
+ContentChecker::ContentChecker() : ContentChecker(ContentRules{}, {}) {}
+
+ContentChecker::ContentChecker(const ContentRules& rules, std::span<const LengthRule> length)
+    : compiled_(std::make_shared<const Compiled>(rules, length)) {}
+
+std::vector<ContentFinding> ContentChecker::Check(std::string_view text) const {
+  const Compiled& c = *compiled_;
+  std::vector<ContentFinding> out;
+  const bool ascii = internal::IsAscii(text);
+  // Pure-ASCII text (the common case) is searched as bytes; anything else is
+  // decoded and folded once for every term.
+  std::optional<std::vector<CodePoint>> cps;
+  std::optional<internal::TermMatcher> matcher;
+  if (!ascii) {
+    cps = internal::DecodeUtf8(text);
+    if (!cps) return {EncodingFinding(text)};
+    if (!c.banned.empty() || !c.require_any.empty()) matcher.emplace(*cps);
+  }
+
+  if (ascii) {
+    for (const auto& hit : c.banned_ascii.Find(text)) AddBanned(c.banned_details[hit.term], hit.span, out);
+  } else {
+    struct Found {
+      size_t term;
+      Span span;
+    };
+    std::vector<Found> found;
+    for (size_t t = 0; t < c.banned.size(); ++t)
+      for (const Span& s : matcher->Find(c.banned[t])) found.push_back({t, s});
+    std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.span.begin < b.span.begin; });
+    for (const auto& f : found) AddBanned(c.banned_details[f.term], f.span, out);
+  }
+
+  for (Detector d : c.detectors)
     for (auto& hit : RunDetector(d, text))
       out.push_back({std::string(RuleName(d)), std::move(hit.what), hit.span.begin, hit.span.end});
 
-  CheckRequireAny(rules.require_any, matcher, out);
+  if (!c.require_any.empty()) {
+    bool met = false;
+    if (ascii) {
+      met = c.require_any_ascii.Any(text);
+    } else {
+      met = std::any_of(c.require_any.begin(), c.require_any.end(),
+                        [&](const FoldedTerm& option) { return !matcher->Find(option).empty(); });
+    }
+    if (!met) out.push_back({"content.require_any", c.require_any_detail, 0, 0});
+  }
 
-  for (const LengthRule& rule : length) {
+  for (const LengthRule& rule : c.length) {
     if (rule.max <= 0) continue;
-    const size_t n = CountLength(text, rule.unit, rule.url_weight);
+    const size_t n = ascii ? internal::CountLengthAscii(text, rule.unit, rule.url_weight)
+                           : internal::CountLengthGeneral(text, rule.unit, rule.url_weight);
     if (n > static_cast<size_t>(rule.max)) {
       out.push_back({"content.length",
                      std::to_string(n) + " " + std::string(UnitName(rule.unit)) + ", at most " +
@@ -201,25 +179,14 @@ std::vector<ContentFinding> CheckContent(const ContentRules& rules, std::span<co
   return out;
 }
 
+std::vector<ContentFinding> CheckContent(const ContentRules& rules, std::span<const LengthRule> length,
+                                         std::string_view text) {
+  return ContentChecker(rules, length).Check(text);
+}
+
 size_t CountLength(std::string_view text, LengthUnit unit, int url_weight) {
-  std::string normalized;
-  if (unit == LengthUnit::kXWeighted) {
-    normalized = Nfc(text);
-    text = normalized;
-  }
-  const auto cps = internal::DecodeUtf8Lossy(text);
-  if (url_weight <= 0) return CountRange(cps, 0, cps.size(), unit);
-  size_t total = 0;
-  size_t k = 0;
-  for (const Span& url : internal::FindUrls(cps)) {
-    size_t first = k;
-    while (first < cps.size() && cps[first].begin < url.begin) ++first;
-    total += CountRange(cps, k, first, unit);
-    total += static_cast<size_t>(url_weight);
-    k = first;
-    while (k < cps.size() && cps[k].begin < url.end) ++k;
-  }
-  return total + CountRange(cps, k, cps.size(), unit);
+  return internal::IsAscii(text) ? internal::CountLengthAscii(text, unit, url_weight)
+                                 : internal::CountLengthGeneral(text, unit, url_weight);
 }
 
 std::string_view DetectorName(Detector d) {
@@ -230,24 +197,6 @@ std::string_view DetectorName(Detector d) {
     case Detector::kSecret: return "secret";
   }
   return "unknown";
-}
-
-}  // namespace herald::policies
-
-namespace herald::policies {
-
-struct ContentChecker::Compiled {
-  ContentRules rules;
-  std::vector<LengthRule> length;
-};
-
-ContentChecker::ContentChecker() : compiled_(std::make_shared<const Compiled>()) {}
-
-ContentChecker::ContentChecker(const ContentRules& rules, std::span<const LengthRule> length)
-    : compiled_(std::make_shared<const Compiled>(Compiled{rules, {length.begin(), length.end()}})) {}
-
-std::vector<ContentFinding> ContentChecker::Check(std::string_view text) const {
-  return CheckContent(compiled_->rules, compiled_->length, text);
 }
 
 }  // namespace herald::policies

@@ -25,6 +25,8 @@ struct ContentFinding {
   std::string detail;
   size_t begin = 0;
   size_t end = 0;
+
+  friend bool operator==(const ContentFinding&, const ContentFinding&) = default;
 };
 
 // Every finding for `text` under `rules` and the platform's length rules, in

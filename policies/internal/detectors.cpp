@@ -26,6 +26,14 @@ size_t RunWhile(std::string_view s, size_t i, bool (*pred)(char)) {
 
 bool Overlaps(Span a, Span b) { return a.begin < b.end && b.begin < a.end; }
 
+// Whether `s` holds at least `n` ASCII digits: a card or phone number is made
+// of its digits, so fewer means none can be found.
+bool HasDigits(std::string_view s, int n) {
+  for (char c : s)
+    if (IsDigit(c) && --n <= 0) return true;
+  return n <= 0;
+}
+
 // Keeps the earliest hit where hits overlap (and the longer one at equal starts).
 std::vector<Hit> SortedDisjoint(std::vector<Hit> hits) {
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
@@ -220,9 +228,17 @@ void FindPrivateKeys(std::string_view s, std::vector<Hit>& hits) {
   }
 }
 
+// First bytes of every token shape and of a JWT ("eyJ"): no token starts elsewhere.
+constexpr std::array<bool, 256> kTokenStart = [] {
+  std::array<bool, 256> t{};
+  for (const auto& shape : kTokenShapes) t[static_cast<unsigned char>(shape.prefix[0])] = true;
+  t['e'] = true;
+  return t;
+}();
+
 void FindTokens(std::string_view s, std::vector<Hit>& hits) {
   for (size_t i = 0; i < s.size(); ++i) {
-    if (IsAlnum(Before(s, i))) continue;
+    if (!kTokenStart[static_cast<unsigned char>(s[i])] || IsAlnum(Before(s, i))) continue;
     for (const auto& shape : kTokenShapes) {
       // Starting inside a longer run of the body's characters would rescan it.
       if (shape.body(Before(s, i)) || !s.substr(i).starts_with(shape.prefix)) continue;
@@ -247,8 +263,7 @@ void FindTokens(std::string_view s, std::vector<Hit>& hits) {
 }
 
 void FindAssignedSecrets(std::string_view s, std::vector<Hit>& hits) {
-  for (size_t k = 0; k < s.size(); ++k) {
-    if (s[k] != '=' && s[k] != ':') continue;
+  for (size_t k = s.find_first_of("=:"); k != std::string_view::npos; k = s.find_first_of("=:", k + 1)) {
     size_t key_end = k;
     while (key_end > 0 && (s[key_end - 1] == ' ' || s[key_end - 1] == '"' || s[key_end - 1] == '\'')) --key_end;
     size_t key_begin = key_end;
@@ -301,13 +316,15 @@ std::vector<Hit> FindEmails(std::string_view s) {
 
 std::vector<Hit> FindCards(std::string_view s) {
   std::vector<Hit> hits;
+  if (!HasDigits(s, 13)) return hits;
+  std::vector<Span> groups;
   for (size_t i = 0; i < s.size();) {
     const char prev = Before(s, i);
     if (!IsDigit(s[i]) || IsWordByte(prev) || prev == '.' || prev == ',') {
       ++i;
       continue;
     }
-    std::vector<Span> groups;
+    groups.clear();
     size_t p = i;
     while (true) {
       const size_t e = RunWhile(s, p, IsDigit);
@@ -345,8 +362,11 @@ std::vector<Hit> FindCards(std::string_view s) {
 }
 
 std::vector<Hit> FindPhones(std::string_view s) {
-  const auto cards = FindCards(s);
   std::vector<Hit> hits;
+  if (!HasDigits(s, 7)) return hits;
+  const auto cards = FindCards(s);
+  std::vector<Group> groups;
+  std::vector<char> seps;
   for (size_t i = 0; i < s.size();) {
     const char c = s[i];
     const bool plus = c == '+' && (IsDigit(At(s, i + 1)) || At(s, i + 1) == '(');
@@ -354,8 +374,8 @@ std::vector<Hit> FindPhones(std::string_view s) {
       ++i;
       continue;
     }
-    std::vector<Group> groups;
-    std::vector<char> seps;
+    groups.clear();
+    seps.clear();
     const size_t end = ReadPhoneGroups(s, plus ? i + 1 : i, groups, seps);
     const char prev = Before(s, i);
     const char next = At(s, end);

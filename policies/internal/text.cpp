@@ -3,6 +3,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 
 namespace herald::policies::internal {
 namespace {
@@ -40,6 +43,11 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& out) {
 
 // Appends the folded form of one code point.
 void FoldInto(char32_t cp, std::u32string& out) {
+  // ASCII has no decompositions and folds only A-Z; skip utf8proc for it.
+  if (cp < 0x80) {
+    out.push_back((cp >= 'A' && cp <= 'Z') ? cp - 'A' + 'a' : cp);
+    return;
+  }
   // Full case folding maps U+0130 to "i" + U+0307, which would keep "RİVALCORP"
   // from matching "rivalcorp"; the Turkic folding to plain "i" is what a reader
   // sees, so use it for this one letter.
@@ -75,6 +83,115 @@ std::vector<std::u32string> FoldedWords(std::string_view term) {
 
 bool IsAsciiSpace(char32_t cp) { return cp == ' ' || (cp >= 0x09 && cp <= 0x0D); }
 
+constexpr std::array<unsigned char, 128> kAsciiLower = [] {
+  std::array<unsigned char, 128> t{};
+  for (int c = 0; c < 128; ++c) t[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return t;
+}();
+
+constexpr std::array<bool, 128> kAsciiWord = [] {
+  std::array<bool, 128> t{};
+  for (int c = 0; c < 128; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return t;
+}();
+
+unsigned char LowerAt(std::string_view s, size_t i) { return kAsciiLower[static_cast<unsigned char>(s[i]) & 0x7F]; }
+bool WordAt(std::string_view s, size_t i) { return kAsciiWord[static_cast<unsigned char>(s[i]) & 0x7F]; }
+
+// NFC of `text`; the text itself when utf8proc refuses it (it never does for
+// valid UTF-8).
+std::string Nfc(std::string_view text) {
+  utf8proc_uint8_t* out = nullptr;
+  const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                              static_cast<utf8proc_ssize_t>(text.size()), &out,
+                              static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  if (n < 0) return std::string(text);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+}
+
+int BoundClass(char32_t cp) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->boundclass; }
+
+// Calls f(first, last) for each extended grapheme cluster cps[first, last).
+template <class F>
+void ForEachCluster(const std::vector<CodePoint>& cps, size_t from, size_t to, F f) {
+  utf8proc_int32_t state = 0;
+  size_t start = from;
+  for (size_t k = from + 1; k < to; ++k) {
+    if (utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(cps[k - 1].cp),
+                                         static_cast<utf8proc_int32_t>(cps[k].cp), &state)) {
+      f(start, k);
+      start = k;
+    }
+  }
+  if (start < to) f(start, to);
+}
+
+// twitter-text counts an emoji, with its modifiers and ZWJ partners, as one
+// unit of weight 2: a cluster with a pictographic code point outside the
+// weight-1 range (or one shown as emoji with U+FE0F, like "©️"), a flag, or a
+// keycap.
+bool IsEmojiCluster(const std::vector<CodePoint>& cps, size_t first, size_t last) {
+  bool pictographic = false, low_pictographic = false, emoji_style = false;
+  for (size_t k = first; k < last; ++k) {
+    const char32_t cp = cps[k].cp;
+    const int bc = BoundClass(cp);
+    if (bc == UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR || cp == 0x20E3) return true;
+    if (bc == UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC || bc == UTF8PROC_BOUNDCLASS_E_BASE ||
+        bc == UTF8PROC_BOUNDCLASS_E_BASE_GAZ || bc == UTF8PROC_BOUNDCLASS_GLUE_AFTER_ZWJ) {
+      (cp >= 0x1100 ? pictographic : low_pictographic) = true;
+    }
+    if (cp == 0xFE0F) emoji_style = true;
+  }
+  return pictographic || (low_pictographic && emoji_style);
+}
+
+int XWeight(char32_t cp) {
+  const bool light = cp <= 0x10FF || (cp >= 0x2000 && cp <= 0x200D) || (cp >= 0x2010 && cp <= 0x201F) ||
+                     (cp >= 0x2032 && cp <= 0x2037);
+  return light ? 1 : 2;
+}
+
+size_t CountRange(const std::vector<CodePoint>& cps, size_t from, size_t to, LengthUnit unit) {
+  size_t n = 0;
+  switch (unit) {
+    case LengthUnit::kCodePoints:
+      return to - from;
+    case LengthUnit::kUtf8Bytes:
+      for (size_t k = from; k < to; ++k) n += cps[k].end - cps[k].begin;
+      return n;
+    case LengthUnit::kUtf16Units:
+      for (size_t k = from; k < to; ++k) n += cps[k].cp >= 0x10000 ? 2 : 1;
+      return n;
+    case LengthUnit::kThreadsChars:
+      for (size_t k = from; k < to; ++k) n += cps[k].cp < 0x80 ? 1 : cps[k].end - cps[k].begin;
+      return n;
+    case LengthUnit::kGraphemes:
+      ForEachCluster(cps, from, to, [&](size_t, size_t) { ++n; });
+      return n;
+    case LengthUnit::kXWeighted:
+      ForEachCluster(cps, from, to, [&](size_t first, size_t last) {
+        if (IsEmojiCluster(cps, first, last)) {
+          n += 2;
+          return;
+        }
+        for (size_t k = first; k < last; ++k) n += XWeight(cps[k].cp);
+      });
+      return n;
+  }
+  return to - from;
+}
+
+// CountRange over text[from, to) of ASCII text: every unit counts a byte as
+// one, except that a grapheme "\r\n" is one.
+size_t CountAsciiRange(std::string_view text, size_t from, size_t to, LengthUnit unit) {
+  size_t n = to - from;
+  if (unit == LengthUnit::kGraphemes)
+    for (size_t k = from; k + 1 < to; ++k) n -= text[k] == '\r' && text[k + 1] == '\n';
+  return n;
+}
+
 }  // namespace
 
 std::optional<std::vector<CodePoint>> DecodeUtf8(std::string_view text) {
@@ -88,6 +205,20 @@ std::optional<std::vector<CodePoint>> DecodeUtf8(std::string_view text) {
     i += len;
   }
   return out;
+}
+
+bool IsAscii(std::string_view text) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const char* p = text.data();
+  size_t n = text.size();
+  uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc |= w;
+  }
+  for (; n > 0; ++p, --n) acc |= static_cast<unsigned char>(*p);
+  return (acc & kHigh) == 0;
 }
 
 std::vector<CodePoint> DecodeUtf8Lossy(std::string_view text) {
@@ -157,9 +288,22 @@ TermMatcher::TermMatcher(const std::vector<CodePoint>& text) : text_(text) {
   }
 }
 
-std::vector<Span> TermMatcher::Find(std::string_view term) const {
+FoldedTerm FoldTerm(std::string_view term) {
+  FoldedTerm out;
+  out.words = FoldedWords(term);
+  const bool ascii = std::all_of(out.words.begin(), out.words.end(), [](const std::u32string& w) {
+    return std::all_of(w.begin(), w.end(), [](char32_t c) { return c < 0x80; });
+  });
+  if (ascii)
+    for (const auto& w : out.words) out.ascii_words.emplace_back(w.begin(), w.end());
+  return out;
+}
+
+std::vector<Span> TermMatcher::Find(std::string_view term) const { return Find(FoldTerm(term)); }
+
+std::vector<Span> TermMatcher::Find(const FoldedTerm& term) const {
   std::vector<Span> found;
-  const auto words = FoldedWords(term);
+  const auto& words = term.words;
   if (words.empty()) return found;
   const size_t n = folded_.size();
   for (size_t i = 0; i < n;) {
@@ -249,6 +393,174 @@ std::vector<Span> FindUrls(const std::vector<CodePoint>& text) {
     i = end;
   }
   return urls;
+}
+
+AsciiTermSearch::AsciiTermSearch(std::span<const FoldedTerm> terms) : terms_(terms) {
+  for (const auto& t : terms_)
+    if (!t.ascii_words.empty()) ++first_[static_cast<unsigned char>(t.ascii_words[0][0]) + 1];
+  for (size_t b = 0; b < 128; ++b) first_[b + 1] += first_[b];
+  by_first_.resize(first_[128]);
+  auto fill = first_;
+  for (size_t k = 0; k < terms_.size(); ++k)
+    if (!terms_[k].ascii_words.empty())
+      by_first_[fill[static_cast<unsigned char>(terms_[k].ascii_words[0][0])]++] = static_cast<uint32_t>(k);
+}
+
+// Each term is matched as TermMatcher::Find would: at every position from left
+// to right, and after a match not again before its end. `next` holds that
+// resume position per term, so one pass serves all terms and yields the hits
+// in (begin, term) order. on_hit returns false to stop.
+template <class OnHit>
+void AsciiTermSearch::Scan(std::string_view text, OnHit on_hit) const {
+  if (by_first_.empty()) return;
+  const size_t n = text.size();
+  std::array<size_t, 32> small{};
+  std::vector<size_t> large;
+  size_t* next = small.data();
+  if (terms_.size() > small.size()) {
+    large.assign(terms_.size(), 0);
+    next = large.data();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char b = LowerAt(text, i);
+    for (uint32_t k = first_[b]; k < first_[b + 1]; ++k) {
+      const uint32_t t = by_first_[k];
+      if (i < next[t]) continue;
+      const auto& words = terms_[t].ascii_words;
+      size_t j = i;
+      bool ok = true;
+      for (size_t w = 0; ok && w < words.size(); ++w) {
+        if (w > 0) {
+          if (j >= n || !IsAsciiSpace(static_cast<unsigned char>(text[j]))) {
+            ok = false;
+            break;
+          }
+          while (j < n && IsAsciiSpace(static_cast<unsigned char>(text[j]))) ++j;
+        }
+        const std::string& word = words[w];
+        if (j + word.size() > n) {
+          ok = false;
+          break;
+        }
+        for (size_t m = 0; m < word.size(); ++m) {
+          if (LowerAt(text, j + m) != static_cast<unsigned char>(word[m])) {
+            ok = false;
+            break;
+          }
+        }
+        j += word.size();
+      }
+      if (!ok) continue;
+      const bool open_left = WordAt(text, i) && i > 0 && WordAt(text, i - 1);
+      const bool open_right = WordAt(text, j - 1) && j < n && WordAt(text, j);
+      if (open_left || open_right) continue;
+      next[t] = j;
+      if (!on_hit(TermHit{t, {i, j}})) return;
+    }
+  }
+}
+
+std::vector<TermHit> AsciiTermSearch::Find(std::string_view text) const {
+  std::vector<TermHit> hits;
+  Scan(text, [&](const TermHit& h) {
+    hits.push_back(h);
+    return true;
+  });
+  return hits;
+}
+
+bool AsciiTermSearch::Any(std::string_view text) const {
+  bool any = false;
+  Scan(text, [&](const TermHit&) {
+    any = true;
+    return false;
+  });
+  return any;
+}
+
+std::vector<Span> FindUrlsAscii(std::string_view text) {
+  std::vector<Span> urls;
+  const size_t n = text.size();
+  auto starts_with = [&](size_t k, std::string_view prefix) {
+    if (k + prefix.size() > n) return false;
+    for (size_t m = 0; m < prefix.size(); ++m)
+      if (LowerAt(text, k + m) != static_cast<unsigned char>(prefix[m])) return false;
+    return true;
+  };
+  for (size_t i = 0; i < n;) {
+    if (LowerAt(text, i) != 'h') {
+      ++i;
+      continue;
+    }
+    size_t scheme = 0;
+    if (starts_with(i, "https://")) scheme = 8;
+    else if (starts_with(i, "http://")) scheme = 7;
+    if (scheme == 0 || (i > 0 && WordAt(text, i - 1))) {
+      ++i;
+      continue;
+    }
+    size_t end = i + scheme;
+    while (end < n) {
+      const auto c = static_cast<unsigned char>(text[end]);
+      if (IsAsciiSpace(c) || c < 0x20 || c == 0x7F) break;
+      ++end;
+    }
+    while (end > i + scheme) {
+      const char c = text[end - 1];
+      if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' || c == '"') {
+        --end;
+        continue;
+      }
+      if (c == ')') {
+        int depth = 0;
+        for (size_t k = i; k < end; ++k) depth += text[k] == '(' ? 1 : text[k] == ')' ? -1 : 0;
+        if (depth < 0) {
+          --end;
+          continue;
+        }
+      }
+      break;
+    }
+    if (end == i + scheme) {
+      i += scheme;
+      continue;
+    }
+    urls.push_back({i, end});
+    i = end;
+  }
+  return urls;
+}
+
+size_t CountLengthGeneral(std::string_view text, LengthUnit unit, int url_weight) {
+  std::string normalized;
+  if (unit == LengthUnit::kXWeighted) {
+    normalized = Nfc(text);
+    text = normalized;
+  }
+  const auto cps = DecodeUtf8Lossy(text);
+  if (url_weight <= 0) return CountRange(cps, 0, cps.size(), unit);
+  size_t total = 0;
+  size_t k = 0;
+  for (const Span& url : FindUrls(cps)) {
+    size_t first = k;
+    while (first < cps.size() && cps[first].begin < url.begin) ++first;
+    total += CountRange(cps, k, first, unit);
+    total += static_cast<size_t>(url_weight);
+    k = first;
+    while (k < cps.size() && cps[k].begin < url.end) ++k;
+  }
+  return total + CountRange(cps, k, cps.size(), unit);
+}
+
+size_t CountLengthAscii(std::string_view text, LengthUnit unit, int url_weight) {
+  if (url_weight <= 0) return CountAsciiRange(text, 0, text.size(), unit);
+  size_t total = 0;
+  size_t k = 0;
+  for (const Span& url : FindUrlsAscii(text)) {
+    total += CountAsciiRange(text, k, url.begin, unit) + static_cast<size_t>(url_weight);
+    k = url.end;
+  }
+  return total + CountAsciiRange(text, k, text.size(), unit);
 }
 
 }  // namespace herald::policies::internal

@@ -22,8 +22,19 @@ ContentRules Detecting(Detector d) {
   return r;
 }
 
+// CheckContent's findings, after checking that a ContentChecker compiled from
+// the same rules finds exactly the same, on its first use and on reuse.
+std::vector<ContentFinding> CheckBoth(const ContentRules& rules, std::span<const LengthRule> length,
+                                      std::string_view text) {
+  auto findings = CheckContent(rules, length, text);
+  const ContentChecker checker(rules, length);
+  CHECK(checker.Check(text) == findings);
+  CHECK(checker.Check(text) == findings);
+  return findings;
+}
+
 std::vector<ContentFinding> Check(const ContentRules& rules, std::string_view text) {
-  return CheckContent(rules, {}, text);
+  return CheckBoth(rules, {}, text);
 }
 
 // The matched substrings of every finding with `rule`.
@@ -347,7 +358,7 @@ TEST_CASE("Invalid UTF-8 is one encoding finding and nothing else", "[content]")
       {"ab\xf4\x90\x80\x80", 2}, // above U+10FFFF
   }));
   CAPTURE(at);
-  const auto f = CheckContent(rules, std::span(&tight, 1), text);
+  const auto f = CheckBoth(rules, std::span(&tight, 1), text);
   REQUIRE(f.size() == 1);
   CHECK(f[0].rule == "content.encoding");
   CHECK(f[0].begin == at);
@@ -414,9 +425,9 @@ TEST_CASE("X weighted length: 140 CJK characters fit, 141 do not", "[content]") 
   std::string text;
   for (int i = 0; i < 140; ++i) text += "\u4e2d";
   CHECK(CountLength(text, LengthUnit::kXWeighted, 23) == 280);
-  CHECK(CheckContent({}, std::span(&x, 1), text).empty());
+  CHECK(CheckBoth({}, std::span(&x, 1), text).empty());
   text += "\u4e2d";
-  const auto f = CheckContent({}, std::span(&x, 1), text);
+  const auto f = CheckBoth({}, std::span(&x, 1), text);
   REQUIRE(f.size() == 1);
   CHECK(f[0].rule == "content.length");
   CHECK(f[0].detail == "282 weighted characters, at most 280");
@@ -438,8 +449,8 @@ TEST_CASE("Mastodon preset: 500 graphemes with URLs counted as 23", "[content]")
   REQUIRE(mastodon != nullptr);
   std::string text(476, 'a');
   text += " https://example.com/" + std::string(600, 'p');  // 477 + 23 = 500
-  CHECK(CheckContent({}, mastodon->length, text).empty());
-  const auto f = CheckContent({}, mastodon->length, text + "!");
+  CHECK(CheckBoth({}, mastodon->length, text).empty());
+  const auto f = CheckBoth({}, mastodon->length, text + "!");
   REQUIRE(f.size() == 1);
   CHECK(f[0].detail == "501 graphemes, at most 500");
 }
@@ -450,14 +461,14 @@ TEST_CASE("Every length rule is checked, one finding per broken rule", "[content
   SECTION("300 emoji break the grapheme bound only") {
     std::string text;
     for (int i = 0; i < 301; ++i) text += "\U0001F600";
-    const auto f = CheckContent({}, bluesky->length, text);
+    const auto f = CheckBoth({}, bluesky->length, text);
     REQUIRE(f.size() == 1);
     CHECK(f[0].detail == "301 graphemes, at most 300");
   }
   SECTION("family emoji break both bounds") {
     std::string text;
     for (int i = 0; i < 301; ++i) text += "\U0001F468\u200D\U0001F469\u200D\U0001F467";
-    const auto f = CheckContent({}, bluesky->length, text);
+    const auto f = CheckBoth({}, bluesky->length, text);
     REQUIRE(f.size() == 2);
     CHECK(f[0].detail == "301 graphemes, at most 300");
     CHECK(f[1].detail == "5418 bytes, at most 3000");
@@ -470,7 +481,7 @@ TEST_CASE("Findings come rule by rule", "[content]") {
   rules.require_any = {"#acme"};
   const LengthRule tight{LengthUnit::kCodePoints, 10, 0};
   const std::string text = "a@b.com RivalCorp AKIAIOSFODNN7EXAMPLE";
-  const auto f = CheckContent(rules, std::span(&tight, 1), text);
+  const auto f = CheckBoth(rules, std::span(&tight, 1), text);
   std::vector<std::string> rule_names;
   for (const auto& x : f) rule_names.push_back(x.rule);
   CHECK(rule_names == std::vector<std::string>{"content.banned_term", "content.secret", "content.email",
