@@ -1,0 +1,68 @@
+// The API's endpoints as functions of (caller, request) → response, with no
+// server state of their own: HttpServer routes, authenticates and counts;
+// these parse, call the Service and shape the answer. Thread-safe as the
+// Service is.
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/internal/problem.h"
+#include "api/internal/request_counters.h"
+#include "scheduler/runtime/service.h"
+
+namespace herald::api::internal {
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+ApiResponse JsonResponse(int status, const nlohmann::json& body);
+ApiResponse ProblemResponse(const Problem& problem);
+ApiResponse StatusResponse(const Status& status);
+
+// One authenticated request: `params` are the route's captures ({id}).
+struct Call {
+  const runtime::Caller& caller;
+  const httplib::Request& request;
+  std::vector<std::string> params;
+};
+
+class Endpoints {
+ public:
+  Endpoints(runtime::Service& service, const RequestCounters& counters) : service_(service), counters_(counters) {}
+
+  ApiResponse Health();
+  ApiResponse Metrics(const Call& call);
+  ApiResponse CreatePost(const Call& call);
+  ApiResponse GetPost(const Call& call);
+  ApiResponse ListPosts(const Call& call);
+  ApiResponse EditPost(const Call& call);
+  ApiResponse Approve(const Call& call);
+  ApiResponse Reject(const Call& call);
+  ApiResponse Cancel(const Call& call);
+  ApiResponse Accounts(const Call& call);
+  ApiResponse Slots(const Call& call);
+  ApiResponse Policy(const Call& call);
+  ApiResponse Audit(const Call& call);
+
+ private:
+  enum class Workflow { kApprove, kReject, kCancel };
+  ApiResponse RunWorkflow(const Call& call, Workflow action);
+
+  runtime::Service& service_;
+  const RequestCounters& counters_;
+};
+
+// "application/json" or any "+json" type, parameters ignored.
+bool IsJsonContentType(std::string_view header);
+
+}  // namespace herald::api::internal

@@ -1,0 +1,72 @@
+#include "api/internal/metrics_text.h"
+
+#include <cstdio>
+
+#include "core/post.h"
+
+namespace herald::api::internal {
+namespace {
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+void Header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+}  // namespace
+
+std::string EscapeLabel(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) {
+  std::string out;
+  Header(out, "herald_posts", "gauge", "Posts known to the scheduler, by state (queue depth).");
+  auto by_state = m.posts_by_state;
+  // Every state gets a series, so dashboards and alerts see zeros rather than gaps.
+  for (int s = 0; s <= static_cast<int>(PostState::kMissed); ++s) {
+    by_state.try_emplace(std::string(PostStateName(static_cast<PostState>(s))), 0);
+  }
+  for (const auto& [state, n] : by_state) {
+    out += "herald_posts{state=\"" + EscapeLabel(state) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_decisions_total", "counter", "Governor decisions that deferred or refused a post, by rule.");
+  for (const auto& [rule, n] : m.decisions_by_rule) {
+    out += "herald_decisions_total{rule=\"" + EscapeLabel(rule) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_oldest_overdue_seconds", "gauge", "How late the oldest due post that has not fired is.");
+  out += "herald_oldest_overdue_seconds " + std::to_string(m.oldest_overdue_seconds) + "\n";
+
+  Header(out, "herald_http_requests_total", "counter", "HTTP requests answered, by route, method and status.");
+  for (const auto& [key, n] : http.requests) {
+    const auto& [route, method, status] = key;
+    out += "herald_http_requests_total{route=\"" + EscapeLabel(route) + "\",method=\"" + EscapeLabel(method) +
+           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_http_request_duration_seconds", "histogram", "Time spent answering API requests, by route.");
+  for (const auto& [route, h] : http.latency_by_route) {
+    std::string label = "route=\"" + EscapeLabel(route) + "\"";
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      out += "herald_http_request_duration_seconds_bucket{" + label + ",le=\"" + Number(kLatencyBuckets[i]) + "\"} " +
+             std::to_string(h.buckets[i]) + "\n";
+    }
+    out += "herald_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    out += "herald_http_request_duration_seconds_sum{" + label + "} " + Number(h.sum) + "\n";
+    out += "herald_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
+  }
+  return out;
+}
+
+}  // namespace herald::api::internal
