@@ -398,7 +398,10 @@ std::vector<Span> FindUrls(const std::vector<CodePoint>& text) {
 AsciiTermSearch::AsciiTermSearch(std::span<const FoldedTerm> terms) : terms_(terms) {
   for (const auto& t : terms_)
     if (!t.ascii_words.empty()) ++first_[static_cast<unsigned char>(t.ascii_words[0][0]) + 1];
-  for (size_t b = 0; b < 128; ++b) first_[b + 1] += first_[b];
+  for (size_t b = 0; b < 128; ++b) {
+    if (first_[b + 1] != 0) starts_[b] = starts_[b >= 'a' && b <= 'z' ? b - 'a' + 'A' : b] = true;
+    first_[b + 1] += first_[b];
+  }
   by_first_.resize(first_[128]);
   auto fill = first_;
   for (size_t k = 0; k < terms_.size(); ++k)
@@ -414,19 +417,28 @@ template <class OnHit>
 void AsciiTermSearch::Scan(std::string_view text, OnHit on_hit) const {
   if (by_first_.empty()) return;
   const size_t n = text.size();
-  std::array<size_t, 32> small{};
+  std::array<size_t, 32> small;
   std::vector<size_t> large;
-  size_t* next = small.data();
-  if (terms_.size() > small.size()) {
-    large.assign(terms_.size(), 0);
-    next = large.data();
-  }
+  size_t* next = nullptr;  // set up at the first candidate: most texts have few
   for (size_t i = 0; i < n; ++i) {
-    const unsigned char b = LowerAt(text, i);
+    const auto raw = static_cast<unsigned char>(text[i]);
+    if (!starts_[raw]) continue;
+    if (next == nullptr) {
+      if (terms_.size() <= small.size()) {
+        small.fill(0);
+        next = small.data();
+      } else {
+        large.assign(terms_.size(), 0);
+        next = large.data();
+      }
+    }
+    const unsigned char b = kAsciiLower[raw];
     for (uint32_t k = first_[b]; k < first_[b + 1]; ++k) {
       const uint32_t t = by_first_[k];
       if (i < next[t]) continue;
       const auto& words = terms_[t].ascii_words;
+      // A term starting with a word character cannot start inside a word.
+      if (i > 0 && WordAt(text, i) && WordAt(text, i - 1)) continue;
       size_t j = i;
       bool ok = true;
       for (size_t w = 0; ok && w < words.size(); ++w) {
@@ -480,6 +492,7 @@ bool AsciiTermSearch::Any(std::string_view text) const {
 
 std::vector<Span> FindUrlsAscii(std::string_view text) {
   std::vector<Span> urls;
+  if (text.find("://") == std::string_view::npos) return urls;  // every URL has one
   const size_t n = text.size();
   auto starts_with = [&](size_t k, std::string_view prefix) {
     if (k + prefix.size() > n) return false;

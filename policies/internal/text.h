@@ -118,6 +118,8 @@ class AsciiTermSearch {
   // searchable terms whose first byte is b.
   std::array<uint32_t, 129> first_{};
   std::vector<uint32_t> by_first_;
+  // starts_[c]: some term's first byte is c or, for a letter, its lower case.
+  std::array<bool, 256> starts_{};
 };
 
 // The scheme URLs (http:// or https://, any case) of the text: from the scheme
