@@ -96,14 +96,17 @@ class Store {
   virtual ~Store() = default;
 
   // Inserts a new post (id, version 1 assigned), its audit entries and, when
-  // given, its idempotency record, in one transaction. AlreadyExists when the
-  // idempotency key is taken (the caller then reads it with FindIdempotency).
+  // given, its idempotency record, in one transaction. Audit entries and the
+  // record get the new post's id (and its organisation when theirs is empty).
+  // AlreadyExists when the idempotency key is taken (the caller then reads it
+  // with FindIdempotency); nothing of the post is stored then.
   virtual Result<Post> CreatePost(Post post, std::vector<AuditEntry> audit,
                                   std::optional<IdempotencyRecord> idempotency) = 0;
 
   // Applies every change or none. FailedPrecondition (naming the post) when a
-  // version does not match: somebody else changed it first. Returns the posts
-  // as stored (new versions).
+  // version does not match: somebody else changed it first; NotFound when a
+  // post is not in its organisation. Returns the posts as stored (new
+  // versions). A change of state adds a row to the post's history.
   virtual Result<std::vector<Post>> UpdatePosts(std::vector<PostChange> changes) = 0;
 
   virtual Result<void> AppendAudit(std::vector<AuditEntry> entries) = 0;

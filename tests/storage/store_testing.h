@@ -58,19 +58,26 @@ inline Instant At(std::string_view rfc3339) {
   return *t;
 }
 
+// Builders below never assert (Catch2 assertions are not thread-safe): the
+// concurrency tests call them from many threads.
+inline Instant Day(int month, int day, int hour = 0) {
+  using namespace std::chrono;
+  return sys_days{year{2026} / month / day} + hours{hour};
+}
+
 inline Post NewPost(std::string organization, std::string account, std::string text) {
   Post post;
   post.organization = std::move(organization);
   post.account = std::move(account);
   post.author = "alice";
   post.text = std::move(text);
-  post.requested_at = At("2026-03-02T09:00:00Z");
-  post.created_at = At("2026-03-01T08:00:00Z");
+  post.requested_at = Day(3, 2, 9);
+  post.created_at = Day(3, 1, 8);
   post.updated_at = post.created_at;
   return post;
 }
 
-inline AuditEntry Audit(std::string actor, std::string action, Instant at = At("2026-03-01T08:00:00Z")) {
+inline AuditEntry Audit(std::string actor, std::string action, Instant at = Day(3, 1, 8)) {
   AuditEntry entry;
   entry.at = at;
   entry.actor = std::move(actor);
