@@ -256,7 +256,8 @@ class Governor::Search {
       for (size_t i = last - n + 1; i-- > first;) {
         Instant lo_i = std::min(v[i], t), hi_i = std::max(v[i + n - 1], t);
         if (hi_i - lo_i < w) {
-          Block(v[i] + w, kind, &cap, v[i].time_since_epoch().count(), v[i], bit);
+          // A ramp-up cap stops binding when ramp-up ends (hi).
+          Block(std::min(v[i] + w, hi), kind, &cap, v[i].time_since_epoch().count(), v[i], bit);
           return;
         }
       }

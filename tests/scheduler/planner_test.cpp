@@ -308,12 +308,16 @@ TEST_CASE("Urgent posts bypass quiet hours but not blackouts or presets", "[plan
 // SPEC §2: every rule must hold "for every post already planned"; an urgent post
 // bypasses the rules only for itself, so it may not break a published post's
 // spacing. (Found by the oracle test; see oracle.h for the reading.)
-TEST_CASE("An urgent post keeps min_spacing from a published normal post", "[planner]") {
+// Urgent posts may ignore the organisation's own rules (SPEC §1): an urgent post
+// may stand closer than min_spacing to a published post, and the normal posts
+// placed after it keep their spacing from both.
+TEST_CASE("An urgent post bypasses min_spacing from a published post; later posts respect it", "[planner]") {
   AccountRules rules = Rules();
   rules.min_spacing = minutes{45};
   const Instant nine = Ny("2026-06-01T09:00");
-  auto out = PlanAll(rules, {Published("1", nine), Urgent("2", nine + minutes{15})});
-  CHECK(PlannedAt(out[1]) == nine + minutes{45});
+  auto out = PlanAll(rules, {Published("1", nine), Urgent("2", nine + minutes{15}), Post("3", nine + minutes{20})});
+  CHECK(PlannedAt(out[1]) == nine + minutes{15});
+  CHECK(PlannedAt(out[2]) == nine + minutes{60});  // 45m after the urgent post
 }
 
 // SPEC §2 ramp_up: its caps apply to posts placed inside [opened, opened + period);

@@ -21,6 +21,7 @@ using policies::Cap;
 // share their bugs.
 struct Item {
   const OraclePost* post = nullptr;
+  size_t index = 0;  // position in placement order (the input vector's order)
   Instant at;
   LocalDays day;
   LocalDays week;   // Monday of the ISO week
@@ -85,7 +86,10 @@ struct CapRule {
 // loses none of them.
 class Checker {
  public:
-  explicit Checker(const AccountRules& rules) : rules_(rules) {
+  // `waive_later_urgent`: judge a finished plan, where an urgent post placed
+  // after a post bypassed that post's rules (see oracle.h). Off when judging
+  // one insertion, which counts every post already there.
+  Checker(const AccountRules& rules, bool waive_later_urgent) : rules_(rules), waive_(waive_later_urgent) {
     for (size_t i = 0; i < rules.caps.size(); ++i)
       caps_.push_back({&rules.caps[i], "caps[" + std::to_string(i) + "]", false});
     if (rules.ramp_up) {
@@ -124,6 +128,21 @@ class Checker {
   bool Owns(const CapRule& c, const Item& item) const {
     return Counts(c, item) && (c.cap->preset || !item.post->urgent);
   }
+  // An urgent post placed after `owner` bypassed the policy: it does not count
+  // in the owner's own (non-preset) rules. Posts placed after it respect it.
+  bool Excused(const Item& r, const Item& owner, bool preset) const {
+    return waive_ && !preset && r.post->urgent && r.index > owner.index;
+  }
+
+ public:
+  // Whether `rule` is a platform preset's cap (never waived, never bypassed).
+  bool IsPreset(const std::string& rule) const {
+    for (const auto& c : caps_)
+      if (c.name == rule) return c.cap->preset;
+    return false;
+  }
+
+ private:
 
   template <class Visit>
   bool SinglePost(const std::vector<Item>& items, size_t i, Visit& visit) const {
@@ -165,7 +184,7 @@ class Checker {
         if (focus >= 0 && static_cast<int>(i) != focus && static_cast<int>(j) != focus) continue;
         const Item& p = items[i];
         const Item& q = items[j];
-        if (p.post->urgent) continue;
+        if (p.post->urgent || Excused(q, p, false)) continue;
         auto gap = p.at > q.at ? p.at - q.at : q.at - p.at;
         if (gap < rules_.min_spacing) {
           if (!visit(kSpacing, i, [&] { return FormatDuration(gap) + " from post " + q.post->id; })) return false;
@@ -178,39 +197,30 @@ class Checker {
   template <class Visit>
   bool Rolling(const CapRule& c, const std::vector<Item>& items, int focus, Visit& visit) const {
     const Duration w = c.cap->window;
-    auto count = [&](Instant s) {
+    const bool preset = c.cap->preset;
+    auto count = [&](Instant s, const Item& owner) {
       int n = 0;
       for (const auto& r : items)
-        if (Counts(c, r) && r.at >= s && r.at < s + w) ++n;
+        if (Counts(c, r) && r.at >= s && r.at < s + w && !Excused(r, owner, preset)) ++n;
       return n;
     };
-    if (focus < 0) {
-      for (size_t i = 0; i < items.size(); ++i) {
-        const Item& p = items[i];
-        if (!Owns(c, p)) continue;
-        for (const auto& q : items) {
-          if (!Counts(c, q) || !(q.at <= p.at && p.at < q.at + w)) continue;
-          int n = count(q.at);
-          if (n > c.cap->max) {
-            if (!visit(c.name, i, [&] { return std::to_string(n) + " posts in [" + Fmt(q.at) + ", +" + FormatDuration(w) + ")"; }))
-              return false;
-            break;
-          }
-        }
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Item& p = items[i];
+      if (!Owns(c, p)) continue;
+      if (focus >= 0) {
+        const Item& f = items[static_cast<size_t>(focus)];
+        if (!Counts(c, f)) return true;
+        auto gap = p.at > f.at ? p.at - f.at : f.at - p.at;
+        if (static_cast<int>(i) != focus && gap >= w) continue;  // never in one window
       }
-      return true;
-    }
-    const Item& f = items[static_cast<size_t>(focus)];
-    if (!Counts(c, f)) return true;
-    for (const auto& q : items) {
-      if (!Counts(c, q) || !(q.at <= f.at && f.at < q.at + w)) continue;
-      int n = count(q.at);
-      if (n <= c.cap->max) continue;
-      for (size_t i = 0; i < items.size(); ++i) {
-        const Item& p = items[i];
-        if (!Owns(c, p) || p.at < q.at || p.at >= q.at + w) continue;
-        if (!visit(c.name, i, [&] { return std::to_string(n) + " posts in [" + Fmt(q.at) + ", +" + FormatDuration(w) + ")"; }))
-          return false;
+      for (const auto& q : items) {
+        if (!Counts(c, q) || !(q.at <= p.at && p.at < q.at + w)) continue;
+        int n = count(q.at, p);
+        if (n > c.cap->max) {
+          if (!visit(c.name, i, [&] { return std::to_string(n) + " posts in [" + Fmt(q.at) + ", +" + FormatDuration(w) + ")"; }))
+            return false;
+          break;
+        }
       }
     }
     return true;
@@ -226,10 +236,10 @@ class Checker {
 
   template <class Visit>
   bool Calendar(const CapRule& c, const std::vector<Item>& items, int focus, Visit& visit) const {
-    auto count = [&](LocalDays period) {
+    auto count = [&](LocalDays period, const Item& owner) {
       int n = 0;
       for (const auto& r : items)
-        if (Counts(c, r) && Period(c.cap->unit, r) == period) ++n;
+        if (Counts(c, r) && Period(c.cap->unit, r) == period && !Excused(r, owner, c.cap->preset)) ++n;
       return n;
     };
     if (focus >= 0 && !Counts(c, items[static_cast<size_t>(focus)])) return true;
@@ -238,7 +248,7 @@ class Checker {
       if (!Owns(c, p)) continue;
       LocalDays period = Period(c.cap->unit, p);
       if (focus >= 0 && Period(c.cap->unit, items[static_cast<size_t>(focus)]) != period) continue;
-      int n = count(period);
+      int n = count(period, p);
       if (n > c.cap->max) {
         if (!visit(c.name, i, [&] { return std::to_string(n) + " posts in the local period of " + Fmt(p.at); }))
           return false;
@@ -261,7 +271,7 @@ class Checker {
       int all = 0;
       int labelled = 0;
       for (const auto& q : items) {
-        if (q.at > from && q.at <= p.at) {
+        if (q.at > from && q.at <= p.at && !Excused(q, p, false)) {
           ++all;
           if (Has(q, mix.label)) ++labelled;
         }
@@ -283,6 +293,7 @@ class Checker {
   inline static const std::string kSpacing = "min_spacing";
 
   const AccountRules& rules_;
+  bool waive_ = false;
   std::vector<CapRule> caps_;
   std::vector<std::string> mix_names_;
 };
@@ -290,7 +301,10 @@ class Checker {
 std::vector<Item> MakeItems(const std::vector<OraclePost>& posts, LocalClock& clock) {
   std::vector<Item> items;
   items.reserve(posts.size() + 1);
-  for (const auto& p : posts) items.push_back(MakeItem(p, p.at, clock));
+  for (const auto& p : posts) {
+    items.push_back(MakeItem(p, p.at, clock));
+    items.back().index = items.size() - 1;
+  }
   return items;
 }
 
@@ -309,10 +323,12 @@ bool IsWholeMinute(Instant t) { return t.time_since_epoch().count() % 60 == 0; }
 
 }  // namespace
 
-std::vector<Violation> CheckPlan(const AccountRules& rules, const std::vector<OraclePost>& posts) {
+namespace {
+
+std::vector<Violation> Judge(const AccountRules& rules, const std::vector<OraclePost>& posts, bool waive) {
   LocalClock clock(rules.zone);
   std::vector<Item> items = MakeItems(posts, clock);
-  Checker checker(rules);
+  Checker checker(rules, waive);
   std::vector<Violation> out;
   checker.Run(items, -1, [&](const std::string& rule, size_t owner, auto&& detail) {
     out.push_back({rule, items[owner].post->id, detail()});
@@ -321,16 +337,26 @@ std::vector<Violation> CheckPlan(const AccountRules& rules, const std::vector<Or
   return out;
 }
 
+}  // namespace
+
+std::vector<Violation> CheckPlan(const AccountRules& rules, const std::vector<OraclePost>& posts) {
+  return Judge(rules, posts, /*waive=*/true);
+}
+
 std::vector<Violation> NewViolationsAt(const AccountRules& rules, const std::vector<OraclePost>& before,
                                        const OraclePost& post, Instant at) {
   std::set<Key> old_keys;
-  for (const auto& v : CheckPlan(rules, before)) old_keys.emplace(v.rule, v.post);
+  for (const auto& v : Judge(rules, before, false)) old_keys.emplace(v.rule, v.post);
   std::vector<OraclePost> after = before;
   after.push_back(post);
   after.back().at = at;
+  Checker names(rules, false);
   std::vector<Violation> out;
-  for (auto& v : CheckPlan(rules, after))
-    if (!old_keys.contains({v.rule, v.post})) out.push_back(std::move(v));
+  for (auto& v : Judge(rules, after, false)) {
+    if (old_keys.contains({v.rule, v.post})) continue;
+    if (post.urgent && v.post != post.id && !names.IsPreset(v.rule)) continue;  // waived by the bypass
+    out.push_back(std::move(v));
+  }
   return out;
 }
 
@@ -352,7 +378,7 @@ std::vector<Violation> NewViolationsAt(const AccountRules& rules, const std::vec
 std::optional<Instant> EarliestFeasible(const AccountRules& rules, const std::vector<OraclePost>& before,
                                         const OraclePost& post) {
   LocalClock clock(rules.zone);
-  Checker checker(rules);
+  Checker checker(rules, /*waive_later_urgent=*/false);
   std::vector<Item> items = MakeItems(before, clock);
   const std::set<Key> old_keys = Keys(checker, items);
   items.push_back(MakeItem(post, post.requested_at, clock));
@@ -360,9 +386,13 @@ std::optional<Instant> EarliestFeasible(const AccountRules& rules, const std::ve
 
   auto feasible = [&](Instant t) {
     items.back() = MakeItem(post, t, clock);
+    items.back().index = static_cast<size_t>(focus);  // placed after everything before it
     bool clean = true;
     checker.Run(items, focus, [&](const std::string& rule, size_t owner, auto&&) {
       if (old_keys.contains({rule, items[owner].post->id})) return true;
+      // An urgent post bypasses the policy: what it breaks for posts already
+      // there is waived, except platform presets (and blackouts, its own).
+      if (post.urgent && static_cast<int>(owner) != focus && !checker.IsPreset(rule)) return true;
       clean = false;
       return false;
     });

@@ -23,6 +23,15 @@
 //     (or, for presets, any) members.
 //   * mix: at every non-urgent post p carrying the label, among all posts in
 //     (p.at - over, p.at], labelled <= max_share * all.
+//   * Order matters for urgent posts: the input vector is placement order
+//     (history first). Inserting an urgent post may break the non-preset rules
+//     of posts already there (that is its bypass); inserting any other post must
+//     break nothing, counting every post already there, urgent ones included.
+//     CheckPlan judges a finished plan accordingly: an urgent post placed AFTER
+//     a post p is left out of p's own non-preset rules (spacing, caps, mix). (Decided for
+//     SPEC §1/§2's "urgent posts may ignore the organisation's own frequency
+//     rules": otherwise an urgent post could never come closer than min_spacing
+//     to any planned or published post, and the bypass would mean nothing.)
 #pragma once
 
 #include <optional>
