@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <regex>
@@ -129,6 +130,7 @@ class HttpServer::Impl {
   const std::vector<Route> routes_;
   httplib::Server server_;
   std::thread listener_;
+  std::atomic<bool> listener_done_{false};
   int port_ = 0;
   std::mutex stop_mu_;  // serialises Stop()
 };
@@ -191,7 +193,18 @@ Result<void> HttpServer::Impl::Start() {
     }
     port_ = port;
   }
-  listener_ = std::thread([this] { server_.listen_after_bind(); });
+  listener_done_ = false;
+  listener_ = std::thread([this] {
+    server_.listen_after_bind();
+    listener_done_ = true;
+  });
+  // httplib's stop() is a no-op until the accept loop runs, so a Stop() right
+  // after Start() would hang: wait for the loop (a few microseconds).
+  while (!server_.is_running() && !listener_done_) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  if (listener_done_) {
+    listener_.join();
+    return Error(Code::kUnavailable, "cannot serve on " + listen + ": the accept loop ended at once");
+  }
   return {};
 }
 
