@@ -2,6 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <regex>
 #include <set>
 #include <thread>
@@ -458,4 +464,65 @@ TEST_CASE("API: Stop is idempotent and a stopped server refuses connections", "[
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(1, 0);
   CHECK_FALSE(c.Get("/healthz"));
+}
+
+namespace {
+
+// Sends raw bytes (what httplib::Client would refuse to send) and returns the
+// status line of the answer, or "" when the server closed without one.
+std::string RawExchange(int port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may hang up early on a too-large body
+    sent += static_cast<size_t>(n);
+  }
+  std::string answer;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+    answer.append(buf, static_cast<size_t>(n));
+    if (answer.find("\r\n") != std::string::npos) break;
+  }
+  ::close(fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+}  // namespace
+
+TEST_CASE("API: malformed HTTP and oversized chunked bodies do not hurt the server", "[api]") {
+  ApiFixture f;
+  std::string auth = std::string("Authorization: Bearer ") + kAcmeEditor + "\r\n";
+  CHECK(RawExchange(f.port(), "NONSENSE\r\n\r\n").starts_with("HTTP/1.1 400"));
+  CHECK(RawExchange(f.port(), "GET /v1/posts HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n").starts_with("HTTP/1.1 4"));
+  std::string chunk(32 * 1024, 'a');
+  std::string chunked = "POST /v1/posts HTTP/1.1\r\nHost: x\r\n" + auth +
+                        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "8000\r\n" + chunk + "\r\n";
+  chunked += "0\r\n\r\n";
+  CHECK(RawExchange(f.port(), chunked).starts_with("HTTP/1.1 413"));
+  CHECK(f.Get("/healthz", nullptr).status == 200);
+  CHECK(f.AcmePostCount() == 0);
+}
+
+TEST_CASE("API: replaced tokens take effect at once", "[api]") {
+  ApiFixture f;
+  REQUIRE(f.Get("/v1/posts", kAcmeViewer).status == 200);
+  auto tokens = herald::api::TokenSet::Parse(
+      R"({"tokens":[{"name":"new","organization":"acme","role":"viewer","sha256":")" +
+          herald::api::HashToken("hrld_new") + "\"}]}",
+      "t.json");
+  REQUIRE(tokens);
+  f.server().ReplaceTokens(std::move(*tokens));
+  CheckProblem(f.Get("/v1/posts", kAcmeViewer), 401);
+  CHECK(f.Get("/v1/posts", "hrld_new").status == 200);
 }
