@@ -10,7 +10,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -65,13 +67,16 @@ class ApiFixture {
   // Tuesday 2026-03-10, 10:00 in New York, 15:00 in Berlin: acme may post.
   static constexpr const char* kNow = "2026-03-10T14:00:00Z";
 
-  ApiFixture() : clock_(*ParseRfc3339(kNow)) {
+  // `wrap` may put a decorator around the real store (to inject failures).
+  using StoreWrapper = std::function<std::unique_ptr<storage::Store>(std::unique_ptr<storage::Store>)>;
+  explicit ApiFixture(StoreWrapper wrap = {}) : clock_(*ParseRfc3339(kNow)) {
     std::string pattern = (std::filesystem::temp_directory_path() / "herald-api-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
     auto store = storage::OpenStore("sqlite:" + dir_ + "/h.db");
     REQUIRE(store);
     store_ = std::move(*store);
+    if (wrap) store_ = wrap(std::move(store_));
     std::vector<policies::Policy> policies;
     for (const char* file : {"examples/policies/acme.yaml", "examples/policies/globex.yaml"}) {
       auto p = policies::LoadPolicy(ReadSource(file), file);
@@ -83,7 +88,12 @@ class ApiFixture {
     service_->Heartbeat(clock_.Now());
     auto tokens = TokenSet::Parse(ReadSource("examples/tokens.json"), "examples/tokens.json");
     REQUIRE(tokens);
-    server_ = std::make_unique<HttpServer>(*service_, std::move(*tokens), HttpServerOptions{});
+    HttpServerOptions options;
+    options.log_error = [this](std::string_view line) {
+      std::lock_guard lock(log_mu_);
+      logged_.emplace_back(line);
+    };
+    server_ = std::make_unique<HttpServer>(*service_, std::move(*tokens), options);
     REQUIRE(server_->Start());
     REQUIRE(server_->port() > 0);
   }
@@ -99,6 +109,11 @@ class ApiFixture {
   runtime::Service& service() { return *service_; }
   HttpServer& server() { return *server_; }
   int port() const { return server_->port(); }
+  // What the server reported through HttpServerOptions::log_error.
+  std::vector<std::string> logged() {
+    std::lock_guard lock(log_mu_);
+    return logged_;
+  }
 
   Reply Send(const std::string& method, const std::string& path, const char* token, const std::string& body = "",
              const std::string& content_type = "application/json", httplib::Headers headers = {}) {
@@ -144,6 +159,8 @@ class ApiFixture {
   FixedClock clock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<runtime::Service> service_;
+  std::mutex log_mu_;
+  std::vector<std::string> logged_;  // guarded by log_mu_
   std::unique_ptr<HttpServer> server_;
 };
 
