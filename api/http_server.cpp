@@ -166,10 +166,12 @@ Result<void> HttpServer::Impl::Start() {
   server_.Delete(".*", serve);
   server_.Options(".*", serve);
   // Errors httplib answers itself (413, malformed requests) get a problem body too.
-  server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  const std::string too_large = "the request body is larger than " + std::to_string(options_.max_body_bytes) +
+                                " bytes; send a smaller post";
+  server_.set_error_handler(httplib::Server::HandlerWithResponse([too_large](const httplib::Request&,
+                                                                             httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string detail = res.status == 413 ? "the request body is too large; posts fit well under 64 KiB"
-                                           : "the request could not be read as HTTP";
+    std::string detail = res.status == 413 ? too_large : "the request could not be read as HTTP";
     Write(ProblemResponse(MakeProblem(res.status, res.status == 413 ? "too-large" : "bad-request", detail)), res);
     return httplib::Server::HandlerResponse::Handled;
   }));
@@ -249,7 +251,8 @@ ApiResponse HttpServer::Impl::Dispatch(const httplib::Request& req, const Match&
     return ProblemResponse(MakeProblem(404, "no-route", "no endpoint " + req.path + "; the API lives under /v1"));
   }
   if (req.body.size() > options_.max_body_bytes) {
-    return ProblemResponse(MakeProblem(413, "too-large", "the request body is too large"));
+    return ProblemResponse(MakeProblem(413, "too-large", "the request body is larger than " +
+                                                           std::to_string(options_.max_body_bytes) + " bytes"));
   }
   if (!match.route->handler) return endpoints_.Health();
   ApiResponse unauthorized;
