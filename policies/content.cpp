@@ -80,13 +80,17 @@ struct ContentChecker::Compiled {
     for (Detector d : rules.block_patterns)
       if (std::find(detectors.begin(), detectors.end(), d) == detectors.end()) detectors.push_back(d);
   }
+  // The searches point into banned and require_any, so a copy would dangle.
+  Compiled(const Compiled&) = delete;
+  Compiled& operator=(const Compiled&) = delete;
 
   static std::vector<FoldedTerm> FoldDistinct(const std::vector<std::string>& terms,
                                               std::vector<std::string>& details) {
     std::vector<FoldedTerm> out;
     for (const auto& term : terms) {
       auto folded = internal::FoldTerm(term);
-      const bool repeat = std::any_of(out.begin(), out.end(), [&](const FoldedTerm& f) { return f.words == folded.words; });
+      const bool repeat =
+          std::any_of(out.begin(), out.end(), [&](const FoldedTerm& f) { return f.words == folded.words; });
       if (repeat) continue;
       out.push_back(std::move(folded));
       details.push_back(Quote(term));
@@ -146,7 +150,8 @@ std::vector<ContentFinding> ContentChecker::Check(std::string_view text) const {
     std::vector<Found> found;
     for (size_t t = 0; t < c.banned.size(); ++t)
       for (const Span& s : matcher->Find(c.banned[t])) found.push_back({t, s});
-    std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.span.begin < b.span.begin; });
+    std::stable_sort(found.begin(), found.end(),
+                     [](const Found& a, const Found& b) { return a.span.begin < b.span.begin; });
     for (const auto& f : found) AddBanned(c.banned_details[f.term], f.span, out);
   }
 
