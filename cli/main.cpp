@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/token_command.h"
 
 int main(int argc, char** argv) {
   using namespace herald::cli;
@@ -29,6 +30,24 @@ int main(int argc, char** argv) {
       ->required();
   simulate->add_option("--format", sim.format, "Output format")->check(CLI::IsMember({"text", "json"}));
   simulate->callback([&] { exit_code = RunSimulate(sim, std::cout, std::cerr); });
+
+  ServeOptions serve_options;
+  auto* serve = app.add_subcommand("serve", "Run the daemon: HTTP API, planner and publisher");
+  serve->add_option("--config", serve_options.config, "Config file (SPEC §3)")->capture_default_str();
+  serve->add_option("--listen", serve_options.listen, "Override listen: HOST:PORT (port 0: any free port)");
+  serve->add_option("--storage", serve_options.storage, "Override storage: sqlite:PATH");
+  serve->add_option("--outbox", serve_options.outbox, "Override outbox: folder of the file connector");
+  serve->callback([&] { exit_code = RunServe(serve_options, std::cout, std::cerr); });
+
+  TokenAddOptions token_options;
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_add = token->add_subcommand("add", "Create a token, print it once, store its SHA-256");
+  token_add->add_option("--org", token_options.organization, "Organisation")->required();
+  token_add->add_option("--role", token_options.role, "viewer|editor|manager|admin")->required();
+  token_add->add_option("--name", token_options.name, "Name, unique in the organisation")->required();
+  token_add->add_option("--tokens", token_options.tokens, "Tokens file")->capture_default_str();
+  token_add->callback([&] { exit_code = RunTokenAdd(token_options, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);

@@ -42,21 +42,26 @@ FileConnector::FileConnector(std::string outbox_dir) : dir_(std::move(outbox_dir
 
 std::string FileConnector::PathFor(const std::string& account) const { return dir_ + "/" + account + ".jsonl"; }
 
-std::optional<PublishResult> FileConnector::Find(const PublishRequest& request) {
-  std::ifstream in(PathFor(request.account));
-  if (!in) return std::nullopt;
+std::set<std::pair<std::string, int64_t>>& FileConnector::IndexOf(const std::string& account) {
+  auto it = index_.find(account);
+  if (it != index_.end()) return it->second;
+  auto& ids = index_[account];
+  std::ifstream in(PathFor(account));
   for (std::string line; std::getline(in, line);) {
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;  // a line cut short by a crash
-    if (j.value("id", int64_t{0}) == request.post_id && j.value("organization", "") == request.organization) {
-      PublishResult r;
-      r.kind = PublishResult::Kind::kPublished;
-      r.remote_id = request.account + "/" + std::to_string(request.post_id);
-      r.remote_url = "file://" + PathFor(request.account);
-      return r;
-    }
+    ids.emplace(j.value("organization", ""), j.value("id", int64_t{0}));
   }
-  return std::nullopt;
+  return ids;
+}
+
+std::optional<PublishResult> FileConnector::Find(const PublishRequest& request) {
+  if (!IndexOf(request.account).contains({request.organization, request.post_id})) return std::nullopt;
+  PublishResult r;
+  r.kind = PublishResult::Kind::kPublished;
+  r.remote_id = request.account + "/" + std::to_string(request.post_id);
+  r.remote_url = "file://" + PathFor(request.account);
+  return r;
 }
 
 PublishResult FileConnector::Publish(const PublishRequest& request) {
@@ -87,8 +92,10 @@ PublishResult FileConnector::Publish(const PublishRequest& request) {
   bool ok = WriteAll(fd, data) && ::fsync(fd) == 0;
   int saved = errno;
   ::close(fd);
+  if (ok) IndexOf(request.account).emplace(request.organization, request.post_id);
   if (!ok) {
     // Part of the line may be on disk: only a lookup can tell.
+    index_.erase(request.account);  // read the file again next time
     return {PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
             "writing the outbox " + path + " failed: " + std::strerror(saved)};
   }

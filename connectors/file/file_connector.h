@@ -4,7 +4,9 @@
 // exactly once. Thread-safe (one mutex serialises appends and lookups).
 #pragma once
 
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "connectors/connector.h"
@@ -23,9 +25,13 @@ class FileConnector : public Connector {
 
  private:
   std::optional<PublishResult> Find(const PublishRequest& request);
+  // The (organization, id) pairs in an account's outbox file, read from the
+  // file once and kept up to date by Publish. REQUIRES: mu_ held.
+  std::set<std::pair<std::string, int64_t>>& IndexOf(const std::string& account);
 
   std::string dir_;
-  std::mutex mu_;  // serialises appends and scans of the outbox files
+  std::mutex mu_;  // serialises appends, scans and the index
+  std::map<std::string, std::set<std::pair<std::string, int64_t>>> index_;  // guarded by mu_
 };
 
 }  // namespace herald::connectors

@@ -1,0 +1,175 @@
+// herald-load: a load client for a running `herald serve`.
+//
+//   herald-load creates --port P --token T --account A [--threads 8] [--seconds 10]
+//       POST /v1/posts as fast as it can from N connections; prints creates/s and
+//       latency percentiles (each 201 is durable: herald acks after commit).
+//   herald-load lateness --port P --token T --account A --outbox FILE [--posts 50]
+//       creates posts planned 2-4 s ahead (policy without approval), watches the
+//       outbox file, and prints planned -> written lateness percentiles.
+//
+// bench/run-load runs both against a fresh daemon on a temporary SQLite file.
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono;
+using nlohmann::json;
+
+namespace {
+
+struct Args {
+  std::string mode;
+  int port = 8080;
+  std::string token;
+  std::string account = "acme-blog";
+  std::string outbox;
+  int threads = 8;
+  int seconds = 10;
+  int posts = 50;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  return v[i];
+}
+
+std::string Rfc3339(system_clock::time_point t) {
+  auto s = floor<seconds>(t);
+  std::time_t tt = system_clock::to_time_t(s);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
+  return buf;
+}
+
+int Creates(const Args& a) {
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<double> latencies_ms;
+  std::atomic<long> ok{0}, failed{0};
+  std::vector<std::thread> workers;
+  auto start = steady_clock::now();
+  for (int w = 0; w < a.threads; ++w) {
+    workers.emplace_back([&, w] {
+      httplib::Client http("127.0.0.1", a.port);
+      http.set_keep_alive(true);
+      httplib::Headers auth{{"Authorization", "Bearer " + a.token}};
+      std::vector<double> mine;
+      for (long i = 0; !stop; ++i) {
+        json body = {{"account", a.account}, {"text", "load " + std::to_string(w) + "-" + std::to_string(i)}};
+        auto t0 = steady_clock::now();
+        auto r = http.Post("/v1/posts", auth, body.dump(), "application/json");
+        auto t1 = steady_clock::now();
+        if (r && r->status == 201) {
+          ++ok;
+          mine.push_back(duration<double, std::milli>(t1 - t0).count());
+        } else {
+          ++failed;
+        }
+      }
+      std::lock_guard lock(mu);
+      latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
+    });
+  }
+  std::this_thread::sleep_for(seconds(a.seconds));
+  stop = true;
+  for (auto& t : workers) t.join();
+  double elapsed = duration<double>(steady_clock::now() - start).count();
+  std::printf("creates: %ld ok, %ld failed in %.1f s with %d connections: %.0f creates/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              ok.load(), failed.load(), elapsed, a.threads, static_cast<double>(ok.load()) / elapsed,
+              Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), Percentile(latencies_ms, 1.0));
+  return failed.load() == 0 ? 0 : 1;
+}
+
+int Lateness(const Args& a) {
+  httplib::Client http("127.0.0.1", a.port);
+  httplib::Headers auth{{"Authorization", "Bearer " + a.token}};
+  std::map<int64_t, system_clock::time_point> planned;
+  auto base = ceil<seconds>(system_clock::now()) + seconds{2};
+  for (int i = 0; i < a.posts; ++i) {
+    auto at = base + seconds{i % 3};
+    json body = {{"account", a.account}, {"text", "lateness " + std::to_string(i)}, {"at", Rfc3339(at)}};
+    auto r = http.Post("/v1/posts", auth, body.dump(), "application/json");
+    if (!r || r->status != 201) {
+      std::fprintf(stderr, "create failed: %s\n", r ? r->body.c_str() : "no answer");
+      return 1;
+    }
+    json post = json::parse(r->body);
+    if (post["state"] != "scheduled") {
+      std::fprintf(stderr, "post not scheduled (does the policy need approval or space posts?): %s\n", r->body.c_str());
+      return 1;
+    }
+    planned[post["id"].get<int64_t>()] = at;
+  }
+  std::vector<double> lateness_ms;
+  std::ifstream in;
+  std::string pending;
+  auto deadline = steady_clock::now() + seconds{30};
+  while (lateness_ms.size() < planned.size() && steady_clock::now() < deadline) {
+    if (!in.is_open()) in.open(a.outbox);
+    if (in.is_open()) {
+      std::string line;
+      while (std::getline(in, line)) {
+        if (in.eof()) {  // partial line: keep it for later
+          pending += line;
+          break;
+        }
+        line = pending + line;
+        pending.clear();
+        auto now = system_clock::now();
+        json j = json::parse(line, nullptr, false);
+        if (j.is_discarded()) continue;
+        auto it = planned.find(j.value("id", int64_t{0}));
+        if (it != planned.end()) lateness_ms.push_back(duration<double, std::milli>(now - it->second).count());
+      }
+      in.clear();
+    }
+    std::this_thread::sleep_for(microseconds(200));
+  }
+  std::printf("lateness (planned -> line in outbox, watched every 0.2 ms): %zu of %zu posts; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              lateness_ms.size(), planned.size(), Percentile(lateness_ms, 0.5), Percentile(lateness_ms, 0.99),
+              Percentile(lateness_ms, 1.0));
+  return lateness_ms.size() == planned.size() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: herald-load creates|lateness --port P --token T [--account A] [--threads N] "
+                         "[--seconds S] [--outbox FILE] [--posts N]\n");
+    return 2;
+  }
+  a.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--port") a.port = std::stoi(v);
+    else if (k == "--token") a.token = v;
+    else if (k == "--account") a.account = v;
+    else if (k == "--threads") a.threads = std::stoi(v);
+    else if (k == "--seconds") a.seconds = std::stoi(v);
+    else if (k == "--outbox") a.outbox = v;
+    else if (k == "--posts") a.posts = std::stoi(v);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  if (a.mode == "creates") return Creates(a);
+  if (a.mode == "lateness") return Lateness(a);
+  std::fprintf(stderr, "unknown mode %s\n", a.mode.c_str());
+  return 2;
+}
