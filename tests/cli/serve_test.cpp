@@ -142,7 +142,7 @@ TEST_CASE("serve: create, approve and see a post published into the outbox", "[s
   CHECK(daemon->Terminate() == 0);
 }
 
-TEST_CASE("serve: a broken policy change keeps the previous policy and reports it; a good one applies", "[serve][e2e]") {
+TEST_CASE("serve: a broken policy change keeps the previous policy and reports it, and a good one applies", "[serve][e2e]") {
   Env env;
   auto daemon = env.Start();
   httplib::Client http("127.0.0.1", daemon->port());

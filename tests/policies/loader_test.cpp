@@ -201,7 +201,7 @@ TEST_CASE("LoadPolicy accepts quiet hours up to 24:00 and across midnight", "[po
   CHECK(ranges[1].Contains(7 * 60 + 59));
 }
 
-TEST_CASE("LoadPolicy rejects a mix share outside (0, 1]", "[policies]") {
+TEST_CASE("LoadPolicy rejects a mix share outside 0 < share <= 1", "[policies]") {
   CHECK(ErrorsOf(kHead + "frequency:\n  mix:\n    - { label: promo, max_share: 1.5, over: 7d }\n    - { label: promo, max_share: 0, over: 7d }\n") ==
         Lines{"t.yaml:11:34: frequency.mix[0].max_share: max_share must be greater than 0 and at most 1, got 1.5",
               "t.yaml:12:34: frequency.mix[1].max_share: max_share must be greater than 0 and at most 1, got 0"});

@@ -125,7 +125,7 @@ frequency:
   CHECK(blackouts[1].from == At("2026-12-24T00:00:00Z"));
 }
 
-TEST_CASE("ResolveAll copies mix, delays and content; applies connector length and tier", "[policies]") {
+TEST_CASE("ResolveAll copies mix, delays and content, and applies connector length and tier", "[policies]") {
   auto all = ResolveAll(Load(R"(version: 1
 organization: acme
 accounts:

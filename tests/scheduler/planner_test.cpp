@@ -311,7 +311,7 @@ TEST_CASE("Urgent posts bypass quiet hours but not blackouts or presets", "[plan
 // Urgent posts may ignore the organisation's own rules (SPEC §1): an urgent post
 // may stand closer than min_spacing to a published post, and the normal posts
 // placed after it keep their spacing from both.
-TEST_CASE("An urgent post bypasses min_spacing from a published post; later posts respect it", "[planner]") {
+TEST_CASE("An urgent post bypasses min_spacing from a published post, and later posts respect it", "[planner]") {
   AccountRules rules = Rules();
   rules.min_spacing = minutes{45};
   const Instant nine = Ny("2026-06-01T09:00");

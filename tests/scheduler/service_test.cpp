@@ -193,7 +193,7 @@ TEST_CASE("Service: cancelling a scheduled post re-plans the later ones, with au
   CHECK(has_move);
 }
 
-TEST_CASE("Service: after downtime, posts past missed_after are missed; state survives a restart", "[service]") {
+TEST_CASE("Service: after downtime, posts past missed_after are missed, and state survives a restart", "[service]") {
   Fixture f;
   Post a = f.Create(f.alice, "will be missed");
   REQUIRE(f.service->Approve(f.mona, a.id));
@@ -234,7 +234,7 @@ TEST_CASE("Service: a retry-later answer re-plans after the reset with a reason"
   CHECK(later->reasons.at(0).rule == "retry_after");
 }
 
-TEST_CASE("Service: a stricter policy re-plans scheduled posts; broken reloads keep the old one", "[service]") {
+TEST_CASE("Service: a stricter policy re-plans scheduled posts, and broken reloads keep the old one", "[service]") {
   Fixture f;
   Post a = f.Create(f.alice, "one");
   Post b = f.Create(f.alice, "two");
