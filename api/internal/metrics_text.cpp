@@ -49,6 +49,27 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
   Header(out, "herald_oldest_overdue_seconds", "gauge", "How late the oldest due post that has not fired is.");
   out += "herald_oldest_overdue_seconds " + std::to_string(m.oldest_overdue_seconds) + "\n";
 
+  auto histogram = [&](std::string_view name, std::string_view help, const runtime::Histogram& h) {
+    Header(out, name, "histogram", help);
+    for (size_t i = 0; i < runtime::Histogram::kBounds.size(); ++i) {
+      out.append(name).append("_bucket{le=\"" + Number(runtime::Histogram::kBounds[i]) + "\"} " +
+                              std::to_string(h.buckets[i]) + "\n");
+    }
+    out.append(name).append("_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n");
+    out.append(name).append("_sum " + Number(h.sum) + "\n");
+    out.append(name).append("_count " + std::to_string(h.count) + "\n");
+  };
+  histogram("herald_publish_latency_seconds", "Time the connector took to publish a post.", m.publish_latency_seconds);
+  histogram("herald_publish_lateness_seconds", "From a post's planned time to the start of its publish.", m.lateness_seconds);
+  Header(out, "herald_publishes_total", "counter", "Publishes by outcome.");
+  for (const auto& [outcome, n] : m.publishes_by_outcome) {
+    out += "herald_publishes_total{outcome=\"" + EscapeLabel(outcome) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_connector_errors_total", "counter", "Publishes that did not succeed, by kind.");
+  for (const auto& [kind, n] : m.connector_errors_by_kind) {
+    out += "herald_connector_errors_total{kind=\"" + EscapeLabel(kind) + "\"} " + std::to_string(n) + "\n";
+  }
+
   Header(out, "herald_http_requests_total", "counter", "HTTP requests answered, by route, method and status.");
   for (const auto& [key, n] : http.requests) {
     const auto& [route, method, status] = key;

@@ -67,7 +67,14 @@ void Runtime::Publish(Post post, bool recovering) {
                                    post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),
                                    post.organization + "-" + std::to_string(post.id)};
     connectors::PublishResult result;
+    std::optional<double> lateness;
+    if (!recovering && post.planned_at) {
+      lateness = duration<double>(clock_.NowPrecise() - system_clock::time_point(*post.planned_at)).count();
+    }
+    auto started = steady_clock::now();
+    std::string outcome;
     if (connector == nullptr) {
+      outcome = "no_connector";
       result = {connectors::PublishResult::Kind::kFailed, {}, {}, std::nullopt,
                 "account " + post.account + " has no usable connector"};
     } else if (recovering) {
@@ -84,6 +91,14 @@ void Runtime::Publish(Post post, bool recovering) {
     } else {
       result = connector->Publish(req);
     }
+    if (outcome.empty()) {
+      using Kind = connectors::PublishResult::Kind;
+      outcome = result.kind == Kind::kPublished ? "published"
+                : result.kind == Kind::kRetryLater ? "retry_later"
+                : result.kind == Kind::kFailed     ? "failed"
+                                                   : "unknown";
+    }
+    service_.RecordPublish(lateness, duration<double>(steady_clock::now() - started).count(), outcome);
     auto settled = service_.Settle(post.id, result);
     if (!settled) {
       spdlog::error("settling post {} failed: {}", post.id, settled.error().ToString());

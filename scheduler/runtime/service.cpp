@@ -119,6 +119,7 @@ class Service::Impl {
   std::set<std::pair<Instant, int64_t>> due_;                // scheduled posts by planned time
   std::map<std::string, int64_t> decisions_by_rule_;
   std::optional<Instant> last_heartbeat_;
+  Metrics publish_metrics_;  // histograms and outcome counters
   int64_t reservation_seq_ = 0;
 
   void InstallPolicies(std::vector<policies::Policy> policies) {
@@ -801,6 +802,16 @@ std::vector<Post> Service::InFlight() {
   return out;
 }
 
+void Service::RecordPublish(std::optional<double> lateness_seconds, double latency_seconds,
+                            const std::string& outcome) {
+  std::lock_guard lock(impl_->mu_);
+  auto& m = impl_->publish_metrics_;
+  if (lateness_seconds) m.lateness_seconds.Observe(std::max(0.0, *lateness_seconds));
+  m.publish_latency_seconds.Observe(latency_seconds);
+  ++m.publishes_by_outcome[outcome];
+  if (outcome != "published") ++m.connector_errors_by_kind[outcome];
+}
+
 void Service::Heartbeat(Instant now) {
   std::lock_guard lock(impl_->mu_);
   impl_->last_heartbeat_ = now;
@@ -825,7 +836,7 @@ Health Service::CheckHealth(Duration max_silence) {
 
 Metrics Service::CurrentMetrics() {
   std::lock_guard lock(impl_->mu_);
-  Metrics m;
+  Metrics m = impl_->publish_metrics_;
   for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
                        PostState::kUnconfirmed}) {
     m.posts_by_state[std::string(PostStateName(st))] = 0;

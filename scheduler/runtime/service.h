@@ -10,6 +10,7 @@
 // never disagree, and the store groups concurrent commits.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -91,8 +92,26 @@ struct Health {
   std::vector<std::string> problems;
 };
 
+// Cumulative histogram buckets in seconds, Prometheus style.
+struct Histogram {
+  static constexpr std::array<double, 11> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30};
+  std::array<int64_t, 11> buckets{};  // observations <= kBounds[i]
+  int64_t count = 0;
+  double sum = 0;
+  void Observe(double seconds) {
+    for (size_t i = 0; i < kBounds.size(); ++i)
+      if (seconds <= kBounds[i]) ++buckets[i];
+    ++count;
+    sum += seconds;
+  }
+};
+
 // What the runtime and /metrics need to know, by organisation-independent totals.
 struct Metrics {
+  Histogram publish_latency_seconds;  // connector call duration
+  Histogram lateness_seconds;         // planned time -> publish started
+  std::map<std::string, int64_t> publishes_by_outcome;        // published, retry_later, failed, unknown
+  std::map<std::string, int64_t> connector_errors_by_kind;    // retry_later, failed, unknown, no_connector
   std::map<std::string, int64_t> posts_by_state;
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired
@@ -156,6 +175,9 @@ class Service {
   // The runtime's event loop calls this on every tick; /healthz fails when the
   // last one is older than `max_silence`.
   void Heartbeat(Instant now);
+  // The runtime reports each publish: how late it started, how long the
+  // connector took, and what came of it ("published", "retry_later", ...).
+  void RecordPublish(std::optional<double> lateness_seconds, double latency_seconds, const std::string& outcome);
   Health CheckHealth(Duration max_silence = std::chrono::seconds{10});
   Metrics CurrentMetrics();
 

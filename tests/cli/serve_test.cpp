@@ -137,7 +137,9 @@ TEST_CASE("serve: create, approve and see a post published into the outbox", "[s
 
   auto metrics = http.Get("/metrics", env.Auth("mona"));
   REQUIRE(metrics);
-  CHECK(metrics->body.find("herald_posts{state=\"published\"}") != std::string::npos);
+  CHECK(metrics->body.find("herald_posts{state=\"published\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("herald_publishes_total{outcome=\"published\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("herald_publish_lateness_seconds_count 1\n") != std::string::npos);
 
   CHECK(daemon->Terminate() == 0);
 }
