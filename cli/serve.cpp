@@ -85,6 +85,7 @@ class ConnectorSet {
 
   void Rebuild(const std::vector<policies::Policy>& policies) {
     std::map<std::string, std::shared_ptr<connectors::Connector>> fresh;
+    std::map<std::string, std::string> platforms;
     for (const auto& p : policies) {
       for (const auto& a : p.accounts) {
         auto c = registry_.Create(a.connector, context_);
@@ -93,17 +94,20 @@ class ConnectorSet {
           continue;
         }
         fresh[a.id] = std::shared_ptr<connectors::Connector>(std::move(*c));
+        platforms[a.id] = a.platform;
       }
     }
     std::lock_guard lock(mu_);
     for (auto& [id, c] : by_account_) retired_.push_back(c);
     by_account_ = std::move(fresh);
+    platforms_ = std::move(platforms);
   }
 
-  connectors::Connector* Find(const std::string& account) {
+  runtime::ConnectorFor Find(const std::string& account) {
     std::lock_guard lock(mu_);
     auto it = by_account_.find(account);
-    return it == by_account_.end() ? nullptr : it->second.get();
+    if (it == by_account_.end()) return {};
+    return {it->second.get(), platforms_[account]};
   }
 
  private:
@@ -111,6 +115,7 @@ class ConnectorSet {
   connectors::ConnectorContext context_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<connectors::Connector>> by_account_;
+  std::map<std::string, std::string> platforms_;
   std::vector<std::shared_ptr<connectors::Connector>> retired_;
 };
 

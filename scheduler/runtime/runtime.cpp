@@ -62,8 +62,8 @@ void Runtime::Fire() {
 void Runtime::Publish(Post post, bool recovering) {
   ++in_flight_;
   boost::asio::post(pool_, [this, post = std::move(post), recovering] {
-    connectors::Connector* connector = connectors_(post);
-    connectors::PublishRequest req{post.id, post.organization, post.account, {}, post.text, post.labels,
+    auto [connector, platform] = connectors_(post);
+    connectors::PublishRequest req{post.id, post.organization, post.account, platform, post.text, post.labels,
                                    post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),
                                    post.organization + "-" + std::to_string(post.id)};
     connectors::PublishResult result;

@@ -23,8 +23,13 @@
 
 namespace herald::runtime {
 
-// The connector for a post's account, or nullptr when it has none.
-using ConnectorLookup = std::function<connectors::Connector*(const Post&)>;
+// The connector for a post's account (nullptr when it has none) and the
+// account's platform.
+struct ConnectorFor {
+  connectors::Connector* connector = nullptr;
+  std::string platform;
+};
+using ConnectorLookup = std::function<ConnectorFor(const Post&)>;
 
 struct RuntimeOptions {
   std::chrono::milliseconds heartbeat{500};  // longest sleep between ticks

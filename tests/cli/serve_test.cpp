@@ -134,6 +134,7 @@ TEST_CASE("serve: create, approve and see a post published into the outbox", "[s
   REQUIRE(outbox.size() == 1);
   CHECK(outbox[0]["id"] == id);
   CHECK(outbox[0]["text"] == "Hello from the e2e test");
+  CHECK(outbox[0]["platform"] == "file");
 
   auto metrics = http.Get("/metrics", env.Auth("mona"));
   REQUIRE(metrics);
