@@ -131,11 +131,22 @@ class Governor::Search {
     return LocalTime{(t + span_.offset).time_since_epoch()};
   }
 
+  // Zone::ToInstant, answered from the cached offset span when the answer lies
+  // more than a day inside it: no transition is near, so the local time exists
+  // exactly once and the cached offset is the one in force there.
+  Instant ToInstant(LocalTime local) {
+    if (span_valid_) {
+      Instant guess{local.time_since_epoch() - span_.offset};
+      if (guess - span_.begin >= days{1} && span_.end - guess > days{1}) return guess;
+    }
+    return rules_.zone.ToInstant(local);
+  }
+
   // The instant of a local wall time reached after `t`, no later than the next
   // offset change after `t` (where wall-time rules must be asked again).
   Instant WallBound(Instant t, LocalTime wall) {
-    Instant at = rules_.zone.ToInstant(wall);
     Local(t);
+    Instant at = ToInstant(wall);
     if (span_.end > t) at = std::min(at, span_.end);
     return at;
   }
@@ -149,17 +160,16 @@ class Governor::Search {
   const Periods& PeriodsAt(Instant t) {
     LocalDays day = floor<days>(Local(t));
     if (periods_valid_ && periods_.day == day) return periods_;
-    const Zone& z = rules_.zone;
     Periods p;
     p.day = day;
-    p.day_begin = z.ToInstant(day);
-    p.day_end = z.ToInstant(day + days{1});
+    p.day_begin = ToInstant(day);
+    p.day_end = ToInstant(day + days{1});
     p.week_start = StartOfIsoWeek(day);
-    p.week_begin = p.week_start == day ? p.day_begin : z.ToInstant(p.week_start);
-    p.week_end = z.ToInstant(p.week_start + days{7});
+    p.week_begin = p.week_start == day ? p.day_begin : ToInstant(p.week_start);
+    p.week_end = ToInstant(p.week_start + days{7});
     p.month_start = StartOfMonth(day);
-    p.month_begin = p.month_start == day ? p.day_begin : z.ToInstant(p.month_start);
-    p.month_end = z.ToInstant(StartOfNextMonth(day));
+    p.month_begin = p.month_start == day ? p.day_begin : ToInstant(p.month_start);
+    p.month_end = ToInstant(StartOfNextMonth(day));
     periods_ = p;
     periods_valid_ = true;
     return periods_;
