@@ -37,6 +37,7 @@ struct Args {
   int threads = 8;
   int seconds = 10;
   int posts = 50;
+  int ahead = 0;  // creates: plan the posts this many seconds ahead (0: as soon as allowed)
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -65,10 +66,12 @@ int Creates(const Args& a) {
     workers.emplace_back([&, w] {
       httplib::Client http("127.0.0.1", a.port);
       http.set_keep_alive(true);
+      http.set_tcp_nodelay(true);
       httplib::Headers auth{{"Authorization", "Bearer " + a.token}};
       std::vector<double> mine;
       for (long i = 0; !stop; ++i) {
         json body = {{"account", a.account}, {"text", "load " + std::to_string(w) + "-" + std::to_string(i)}};
+        if (a.ahead > 0) body["at"] = Rfc3339(system_clock::now() + seconds{a.ahead});
         auto t0 = steady_clock::now();
         auto r = http.Post("/v1/posts", auth, body.dump(), "application/json");
         auto t1 = steady_clock::now();
@@ -163,6 +166,7 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") a.seconds = std::stoi(v);
     else if (k == "--outbox") a.outbox = v;
     else if (k == "--posts") a.posts = std::stoi(v);
+    else if (k == "--ahead") a.ahead = std::stoi(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;

@@ -170,6 +170,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     return kExitInvalid;
   }
 
+  std::string signature = DirectorySignature(config->policies);
   auto loaded = LoadPolicyDirectory(config->policies, *config);
   for (const auto& [file, errors] : loaded.errors)
     for (const auto& e : errors) spdlog::error("policy: {}", e);
@@ -207,8 +208,8 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   out << "listening on " << config->host << ":" << port << std::endl;
   rt->Start();
 
-  // Reload: on SIGHUP and whenever the policy files change.
-  std::string signature = DirectorySignature(config->policies);
+  // Reload: on SIGHUP and whenever the policy files change (since the
+  // signature taken before the first load, so no change can slip between).
   auto reload = [&] {
     signature = DirectorySignature(config->policies);
     auto next = LoadPolicyDirectory(config->policies, *config);

@@ -27,7 +27,19 @@ void Timeline::Insert(TimelineEntry entry) {
 
 bool Timeline::Remove(const std::string& id) {
   auto it = std::find_if(entries_.begin(), entries_.end(), [&](const TimelineEntry& e) { return e.id == id; });
-  if (it == entries_.end()) return false;
+  return it != entries_.end() && RemoveAt(static_cast<size_t>(it - entries_.begin()));
+}
+
+bool Timeline::Remove(const std::string& id, Instant at) {
+  for (size_t i = std::lower_bound(times_.begin(), times_.end(), at) - times_.begin(); i < times_.size() && times_[i] == at;
+       ++i) {
+    if (entries_[i].id == id) return RemoveAt(i);
+  }
+  return Remove(id);  // not at that time: fall back to a scan
+}
+
+bool Timeline::RemoveAt(size_t index) {
+  auto it = entries_.begin() + static_cast<ptrdiff_t>(index);
   const Instant at = it->at;
   for (uint32_t bits = it->label_bits; bits != 0; bits &= bits - 1) EraseOne(label_times_[std::countr_zero(bits)], at);
   if (it->text_hash != 0) {
@@ -38,7 +50,7 @@ bool Timeline::Remove(const std::string& id) {
       if (v.empty()) texts_.erase(found);
     }
   }
-  times_.erase(times_.begin() + (it - entries_.begin()));
+  times_.erase(times_.begin() + static_cast<ptrdiff_t>(index));
   entries_.erase(it);
   return true;
 }

@@ -33,8 +33,10 @@ class Timeline {
 
   // Adds a post. Posts at equal instants keep insertion order.
   void Insert(TimelineEntry entry);
-  // Removes the post with this id; false when it is not here.
+  // Removes the post with this id; false when it is not here. With its time
+  // given, found by binary search instead of a scan.
   bool Remove(const std::string& id);
+  bool Remove(const std::string& id, Instant at);
 
   size_t size() const { return times_.size(); }
   bool empty() const { return times_.empty(); }
@@ -59,6 +61,8 @@ class Timeline {
   std::vector<TimelineEntry> entries_;
   std::vector<Instant> label_times_[kMaxLabels];
   std::unordered_map<uint64_t, std::vector<Instant>> texts_;
+
+  bool RemoveAt(size_t index);
 };
 
 // Hash of a post's text for the duplicate rule: surrounding white space and ASCII

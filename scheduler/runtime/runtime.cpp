@@ -62,6 +62,15 @@ void Runtime::Fire() {
 void Runtime::Publish(Post post, bool recovering) {
   ++in_flight_;
   boost::asio::post(pool_, [this, post = std::move(post), recovering] {
+    if (stopping_) {
+      // Claimed but not started when the daemon began to stop: nothing was
+      // sent, so the post goes back to the plan for the next start.
+      connectors::PublishResult back{connectors::PublishResult::Kind::kRetryLater, {}, {},
+                                     post.planned_at.value_or(clock_.Now()), "herald stopped before publishing it"};
+      if (auto r = service_.Settle(post.id, back); !r) spdlog::error("post {}: {}", post.id, r.error().ToString());
+      --in_flight_;
+      return;
+    }
     auto [connector, platform] = connectors_(post);
     connectors::PublishRequest req{post.id, post.organization, post.account, platform, post.text, post.labels,
                                    post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),

@@ -116,6 +116,7 @@ class Service::Impl {
   std::map<std::string, std::string> org_of_account_;        // account -> organisation
   std::unordered_map<int64_t, Post> posts_;                  // every post the runtime still needs
   std::map<std::string, Timeline> timelines_;                // by account: posts holding capacity
+  std::map<std::string, Timeline> actual_;                   // by account: publishing, published, unconfirmed
   std::set<std::pair<Instant, int64_t>> due_;                // scheduled posts by planned time
   std::map<std::string, int64_t> decisions_by_rule_;
   std::optional<Instant> last_heartbeat_;
@@ -158,11 +159,17 @@ class Service::Impl {
     return it == orgs_.end() ? nullptr : &it->second.policy;
   }
 
+  static bool IsActual(PostState s) {
+    return s == PostState::kPublishing || s == PostState::kPublished || s == PostState::kUnconfirmed;
+  }
+
   void Track(const Post& p) {
     posts_[p.id] = p;
     if (HoldsCapacity(p.state) && p.planned_at) {
       if (auto* g = GovernorFor(p.account)) {
-        timelines_[p.account].Insert(g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at));
+        auto entry = g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at);
+        if (IsActual(p.state)) actual_[p.account].Insert(entry);
+        timelines_[p.account].Insert(std::move(entry));
       }
     }
     if (p.state == PostState::kScheduled && p.planned_at) due_.insert({*p.planned_at, p.id});
@@ -172,7 +179,14 @@ class Service::Impl {
     auto it = posts_.find(id);
     if (it == posts_.end()) return;
     const Post& p = it->second;
-    if (HoldsCapacity(p.state)) timelines_[p.account].Remove(IdText(id));
+    if (HoldsCapacity(p.state)) {
+      if (p.planned_at) {
+        timelines_[p.account].Remove(IdText(id), *p.planned_at);
+        if (IsActual(p.state)) actual_[p.account].Remove(IdText(id), *p.planned_at);
+      } else {
+        timelines_[p.account].Remove(IdText(id));
+      }
+    }
     if (p.planned_at) due_.erase({*p.planned_at, id});
     posts_.erase(it);
   }
@@ -250,6 +264,33 @@ class Service::Impl {
       } else {
         auto it = posts_.find(p.id);
         if (it != posts_.end()) it->second.version = p.version;
+      }
+    }
+    return {};
+  }
+
+  // As Persist, but writes with the plan lock released, so the runtime's
+  // publishing traffic does not hold up creates while the store fsyncs. Only for
+  // posts nobody else may change meanwhile (due posts being claimed, posts in
+  // flight). On failure the in-memory posts go back to `originals`.
+  Result<void> PersistUnlocked(std::unique_lock<std::mutex>& lock, std::vector<PostChange> changes,
+                               const std::vector<Post>& originals) {
+    if (changes.empty()) return {};
+    lock.unlock();
+    auto stored = store_.UpdatePosts(std::move(changes));
+    lock.lock();
+    if (!stored) {
+      for (const auto& o : originals) {
+        Untrack(o.id);
+        Track(o);
+      }
+      return std::unexpected(stored.error());
+    }
+    for (const auto& p : *stored) {
+      if (IsFinal(p.state) && p.state != PostState::kPublished) {
+        Untrack(p.id);
+      } else if (auto it = posts_.find(p.id); it != posts_.end()) {
+        it->second.version = p.version;
       }
     }
     return {};
@@ -654,6 +695,7 @@ Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
     for (auto& [id, p] : s.posts_) all.push_back(p);
     s.posts_.clear();
     s.timelines_.clear();
+    s.actual_.clear();
     s.due_.clear();
     for (const auto& p : all) s.Track(p);
     std::vector<PostChange> changes;
@@ -677,15 +719,17 @@ Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
 Result<std::vector<Post>> Service::ClaimDue(Instant now) {
   auto& s = *impl_;
   std::vector<PostChange> changes;
+  std::vector<Post> originals;
   std::vector<int64_t> claimed;
   {
-    std::lock_guard lock(s.mu_);
+    std::unique_lock lock(s.mu_);
     while (!s.due_.empty() && s.due_.begin()->first <= now) {
       int64_t id = s.due_.begin()->second;
       s.due_.erase(s.due_.begin());
       auto it = s.posts_.find(id);
       if (it == s.posts_.end() || it->second.state != PostState::kScheduled) continue;
       Post p = it->second;
+      originals.push_back(p);
       const Governor* g = s.GovernorFor(p.account);
       const policies::Policy* policy = s.PolicyOf(p.organization);
       if (g == nullptr || policy == nullptr) continue;
@@ -699,14 +743,7 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
       }
       // Re-check against what was actually published (and is publishing),
       // not against plans that may have changed: defer rather than violate.
-      Timeline actual;
-      for (const auto& [oid, o] : s.posts_) {
-        if (o.account == p.account && oid != id && o.planned_at &&
-            (o.state == PostState::kPublished || o.state == PostState::kPublishing || o.state == PostState::kUnconfirmed)) {
-          actual.Insert(g->EntryFor(RequestOf(o, o.requested_at), *o.planned_at));
-        }
-      }
-      auto violations = g->Violations(actual, RequestOf(p, p.requested_at), *p.planned_at);
+      auto violations = g->Violations(s.actual_[p.account], RequestOf(p, p.requested_at), *p.planned_at);
       if (!violations.empty()) {
         s.Untrack(id);
         Decision d = g->Schedule(s.timelines_[p.account], RequestOf(p, now + std::chrono::seconds{1}));
@@ -722,14 +759,14 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
       changes.push_back(s.Change(p, s.Audit(p.organization, "herald", "publishing", p)));
       claimed.push_back(id);
     }
-    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    // Durably `publishing` before any connector sees them.
+    if (auto r = s.PersistUnlocked(lock, std::move(changes), originals); !r) return std::unexpected(r.error());
+    std::vector<Post> out;
+    for (int64_t id : claimed) {
+      if (auto it = s.posts_.find(id); it != s.posts_.end()) out.push_back(it->second);
+    }
+    return out;
   }
-  std::vector<Post> out;
-  std::lock_guard lock(s.mu_);
-  for (int64_t id : claimed) {
-    if (auto it = s.posts_.find(id); it != s.posts_.end()) out.push_back(it->second);
-  }
-  return out;
 }
 
 std::optional<Instant> Service::NextDue() {
@@ -742,10 +779,11 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
   auto& s = *impl_;
   Post p;
   {
-    std::lock_guard lock(s.mu_);
+    std::unique_lock lock(s.mu_);
     auto it = s.posts_.find(id);
     if (it == s.posts_.end()) return NotFound("post " + IdText(id) + " is not in flight");
     p = it->second;
+    const Post original = p;
     if (p.state != PostState::kPublishing) {
       return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(p.state)) + ", not publishing");
     }
@@ -786,7 +824,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
     if (!outcome.why.empty()) detail["why"] = outcome.why;
     std::vector<PostChange> changes{s.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
-    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    if (auto r = s.PersistUnlocked(lock, std::move(changes), {original}); !r) return std::unexpected(r.error());
     if (auto it2 = s.posts_.find(id); it2 != s.posts_.end()) p = it2->second;
   }
   if (s.on_changed_) s.on_changed_();
