@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 namespace herald::runtime {
 
 using namespace std::chrono;
@@ -36,7 +38,7 @@ void Runtime::Arm() {
   auto now = clock_.NowPrecise();
   auto wait = duration_cast<nanoseconds>(options_.heartbeat);
   if (auto next = service_.NextDue()) {
-    auto until = system_clock::time_point(*next) - now;
+    auto until = system_clock::time_point(*next) - options_.lead - now;
     wait = std::clamp(duration_cast<nanoseconds>(until), nanoseconds{0}, wait);
   }
   timer_.expires_after(wait);
@@ -51,12 +53,32 @@ void Runtime::OnTimer(const boost::system::error_code& ec) {
 }
 
 void Runtime::Fire() {
-  auto claimed = service_.ClaimDue(clock_.Now());
+  auto now = clock_.NowPrecise();
+  auto claimed = service_.ClaimDue(floor<seconds>(now + options_.lead));
   if (!claimed) {
     spdlog::error("claiming due posts failed: {}", claimed.error().ToString());
     return;
   }
-  for (Post& p : *claimed) Publish(std::move(p), /*recovering=*/false);
+  // Posts claimed ahead of time wait on the event loop for their second.
+  std::map<Instant, std::vector<Post>> ahead;
+  for (Post& p : *claimed) {
+    if (p.planned_at && system_clock::time_point(*p.planned_at) > now) {
+      ahead[*p.planned_at].push_back(std::move(p));
+    } else {
+      Publish(std::move(p), /*recovering=*/false);
+    }
+  }
+  for (auto& [at, posts] : ahead) {
+    in_flight_ += static_cast<int64_t>(posts.size());  // claimed: a stop waits for them too
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_);
+    timer->expires_after(duration_cast<nanoseconds>(system_clock::time_point(at) - clock_.NowPrecise()));
+    timer->async_wait([this, timer, posts = std::move(posts)](const boost::system::error_code&) mutable {
+      for (Post& p : posts) {
+        Publish(std::move(p), /*recovering=*/false);
+        --in_flight_;
+      }
+    });
+  }
 }
 
 void Runtime::Publish(Post post, bool recovering) {

@@ -33,7 +33,11 @@ using ConnectorLookup = std::function<ConnectorFor(const Post&)>;
 
 struct RuntimeOptions {
   std::chrono::milliseconds heartbeat{500};  // longest sleep between ticks
-  int publish_threads = 4;
+  // Posts are claimed (durably `publishing`) this long before their planned
+  // time and handed to the connector at that time, so the claim's fsync does
+  // not make them late.
+  std::chrono::milliseconds lead{150};
+  int publish_threads = 16;  // publishes wait on I/O (fsync, the network), not on the CPU
 };
 
 class Runtime {
