@@ -40,81 +40,110 @@ bool EndsMidLine(int fd) {
 
 FileConnector::FileConnector(std::string outbox_dir) : dir_(std::move(outbox_dir)) {}
 
+FileConnector::~FileConnector() {
+  for (auto& [account, outbox] : outboxes_)
+    if (outbox.fd >= 0) ::close(outbox.fd);
+}
+
 std::string FileConnector::PathFor(const std::string& account) const { return dir_ + "/" + account + ".jsonl"; }
 
-std::set<std::pair<std::string, int64_t>>& FileConnector::IndexOf(const std::string& account) {
-  auto it = index_.find(account);
-  if (it != index_.end()) return it->second;
-  auto& ids = index_[account];
-  std::ifstream in(PathFor(account));
+FileConnector::Outbox* FileConnector::OutboxOf(const std::string& account, std::string& why) {
+  auto it = outboxes_.find(account);
+  if (it != outboxes_.end()) return &it->second;
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  const std::string path = PathFor(account);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    why = "cannot open outbox " + path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  Outbox& outbox = outboxes_[account];
+  outbox.fd = fd;
+  std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;  // a line cut short by a crash
-    ids.emplace(j.value("organization", ""), j.value("id", int64_t{0}));
+    outbox.ids.emplace(j.value("organization", ""), j.value("id", int64_t{0}));
   }
-  return ids;
+  if (EndsMidLine(fd) && !WriteAll(fd, "\n")) {
+    why = "cannot repair the cut last line of " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    outboxes_.erase(account);
+    return nullptr;
+  }
+  return &outbox;
 }
 
-std::optional<PublishResult> FileConnector::Find(const PublishRequest& request) {
-  if (!IndexOf(request.account).contains({request.organization, request.post_id})) return std::nullopt;
-  PublishResult r;
-  r.kind = PublishResult::Kind::kPublished;
-  r.remote_id = request.account + "/" + std::to_string(request.post_id);
-  r.remote_url = "file://" + PathFor(request.account);
-  return r;
+PublishResult FileConnector::Published(const PublishRequest& request) const {
+  return {PublishResult::Kind::kPublished, request.account + "/" + std::to_string(request.post_id),
+          "file://" + PathFor(request.account), std::nullopt, {}};
 }
 
 PublishResult FileConnector::Publish(const PublishRequest& request) {
-  const std::string path = PathFor(request.account);
-  int fd = -1;
-  {
-    std::lock_guard lock(mu_);
-    // A retry after a crash must not write the post twice.
-    if (auto found = Find(request)) return *found;
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return {PublishResult::Kind::kRetryLater, {}, {}, request.now + std::chrono::seconds{30},
-              "cannot open outbox " + path + ": " + std::strerror(errno)};
-    }
-    json media = json::array();
-    for (const auto& m : request.media) media.push_back({{"url", m.url}, {"alt", m.alt}});
-    json line = {{"id", request.post_id},
-                 {"organization", request.organization},
-                 {"account", request.account},
-                 {"platform", request.platform},
-                 {"text", request.text},
-                 {"labels", request.labels},
-                 {"media", media},
-                 {"planned_at", FormatRfc3339(request.planned_at)},
-                 {"published_at", FormatRfc3339(request.now)}};
-    std::string data = (EndsMidLine(fd) ? "\n" : "") + line.dump() + "\n";
-    if (!WriteAll(fd, data)) {
-      int saved = errno;
-      ::close(fd);
-      index_.erase(request.account);  // part of the line may be there: read the file again next time
-      return {PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
-              "writing the outbox " + path + " failed: " + std::strerror(saved)};
-    }
-    IndexOf(request.account).emplace(request.organization, request.post_id);
+  std::unique_lock lock(mu_);
+  std::string why;
+  Outbox* outbox = OutboxOf(request.account, why);
+  if (outbox == nullptr) {
+    return {PublishResult::Kind::kRetryLater, {}, {}, request.now + std::chrono::seconds{30}, why};
   }
-  // Appends are ordered by the lock; the fsync is not, so concurrent publishes
-  // share the disk's flushes instead of queueing one behind another.
-  bool synced = ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!synced) {
+  // A retry after a crash must not write the post twice.
+  if (outbox->ids.contains({request.organization, request.post_id})) return Published(request);
+
+  json media = json::array();
+  for (const auto& m : request.media) media.push_back({{"url", m.url}, {"alt", m.alt}});
+  json line = {{"id", request.post_id},
+               {"organization", request.organization},
+               {"account", request.account},
+               {"platform", request.platform},
+               {"text", request.text},
+               {"labels", request.labels},
+               {"media", media},
+               {"planned_at", FormatRfc3339(request.planned_at)},
+               {"published_at", FormatRfc3339(request.now)}};
+  if (outbox->failed || !WriteAll(outbox->fd, line.dump() + "\n")) {
+    int saved = outbox->failed ? EIO : errno;
+    // Part of the line may be on disk: only a lookup after a restart can tell,
+    // so this outbox takes no more lines until then.
+    outbox->failed = true;
+    synced_.notify_all();
     return {PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
-            "flushing the outbox " + path + " failed: " + std::strerror(saved)};
+            "writing the outbox " + PathFor(request.account) + " failed: " + std::strerror(saved)};
   }
-  return {PublishResult::Kind::kPublished, request.account + "/" + std::to_string(request.post_id),
-          "file://" + path, std::nullopt, {}};
+  outbox->ids.emplace(request.organization, request.post_id);
+  const uint64_t mine = ++outbox->written;
+
+  // Group fsync: one thread flushes everything written so far while the others
+  // wait for a flush that covers their line.
+  while (outbox->synced < mine && !outbox->failed) {
+    if (outbox->syncing) {
+      synced_.wait(lock);
+      continue;
+    }
+    outbox->syncing = true;
+    const uint64_t target = outbox->written;
+    const int fd = outbox->fd;
+    lock.unlock();
+    bool ok = ::fsync(fd) == 0;
+    lock.lock();
+    outbox->syncing = false;
+    if (ok) outbox->synced = target;
+    else outbox->failed = true;
+    synced_.notify_all();
+  }
+  if (outbox->synced < mine) {
+    return {PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
+            "flushing the outbox " + PathFor(request.account) + " failed"};
+  }
+  return Published(request);
 }
 
 std::optional<PublishResult> FileConnector::Lookup(const PublishRequest& request) {
   std::lock_guard lock(mu_);
-  if (auto found = Find(request)) return found;
+  std::string why;
+  Outbox* outbox = OutboxOf(request.account, why);
+  if (outbox == nullptr) return std::nullopt;  // cannot tell
+  if (outbox->ids.contains({request.organization, request.post_id})) return Published(request);
   // Not in the outbox: it was never written, so publishing it is safe.
   return PublishResult{PublishResult::Kind::kFailed, {}, {}, std::nullopt, "not in the outbox"};
 }

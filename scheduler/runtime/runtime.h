@@ -37,7 +37,7 @@ struct RuntimeOptions {
   // time and handed to the connector at that time, so the claim's fsync does
   // not make them late.
   std::chrono::milliseconds lead{150};
-  int publish_threads = 16;  // publishes wait on I/O (fsync, the network), not on the CPU
+  int publish_threads = 64;  // publishes wait on I/O (fsync, the network), not on the CPU
 };
 
 class Runtime {
