@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "bench/example_rules.h"
 #include "policies/content.h"
 #include "policies/loader.h"
 #include "policies/resolve.h"
@@ -16,33 +17,11 @@ namespace {
 
 using namespace herald;
 
-policies::AccountRules RichestExampleAccount() {
-  const std::string path = std::string(HERALD_SOURCE_DIR) + "/examples/policies/acme.yaml";
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto policy = policies::LoadPolicy(ss.str(), path);
-  if (!policy) {
-    for (auto& e : policy.error()) std::cerr << e.ToString() << "\n";
-    std::abort();
-  }
-  auto all = policies::ResolveAll(*policy);
-  // The same choice as governor_bench.cpp's ExampleRules.
-  const policies::AccountRules* best = nullptr;
-  auto weight = [](const policies::AccountRules& r) {
-    return r.caps.size() + r.quiet_hours.size() + r.blackouts.size() + r.mix.size() + (r.ramp_up ? 2 : 0) +
-           (r.min_spacing.count() > 0) + (!r.days.all());
-  };
-  for (auto& [id, r] : all)
-    if (!best || weight(r) > weight(*best)) best = &r;
-  return *best;
-}
-
 // The text governor_bench.cpp's MakePost(12345, ...) writes.
 const std::string kPostText = "Post number 12345 about our product #acme";
 
 void BM_ContentChecker(benchmark::State& state) {
-  const auto rules = RichestExampleAccount();
+  const auto rules = bench::ExampleRules();
   const policies::ContentChecker checker(rules.content, rules.length);
   for (auto _ : state) {
     auto f = checker.Check(kPostText);
@@ -54,7 +33,7 @@ BENCHMARK(BM_ContentChecker)->Repetitions(5)->ReportAggregatesOnly(true);
 // A longer mixed text with a URL, digits, an '@' and non-ASCII letters: the
 // general path, for comparison.
 void BM_ContentCheckerMixed(benchmark::State& state) {
-  const auto rules = RichestExampleAccount();
+  const auto rules = bench::ExampleRules();
   const policies::ContentChecker checker(rules.content, rules.length);
   const std::string text =
       "Caf\u00e9 news: our launch on 2027-01-04 at https://example.com/launch?x=1 \u2014 ask "

@@ -9,15 +9,13 @@
 #include <random>
 #include <sstream>
 
+#include "bench/example_rules.h"
 #include "policies/content.h"
 #include "policies/loader.h"
 #include "policies/resolve.h"
 #include "scheduler/planner.h"
 
-namespace {
-
-using namespace herald;
-using namespace std::chrono;
+namespace herald::bench {
 
 policies::AccountRules ExampleRules() {
   const std::string path = std::string(HERALD_SOURCE_DIR) + "/examples/policies/acme.yaml";
@@ -40,6 +38,14 @@ policies::AccountRules ExampleRules() {
     if (!best || weight(r) > weight(*best)) best = &r;
   return *best;
 }
+
+}  // namespace herald::bench
+
+namespace {
+
+using namespace herald;
+using namespace std::chrono;
+using herald::bench::ExampleRules;
 
 const Instant kStart = sys_days{year{2027} / 1 / 4} + hours{9};
 
@@ -69,16 +75,21 @@ scheduler::Timeline FillTimeline(const scheduler::Governor& g, int n, Instant& e
   return tl;
 }
 
-void BM_Place(benchmark::State& state) {
-  scheduler::Governor g(ExampleRules());
-  Instant end;
-  auto tl = FillTimeline(g, static_cast<int>(state.range(0)), end);
-  // Requests spread over the whole filled span: most must be deferred past
-  // caps, spacing and quiet hours, the expensive case.
+// 1024 requests spread over the whole filled span: most must be deferred past
+// caps, spacing and quiet hours, the expensive case.
+std::vector<scheduler::PostRequest> SpreadRequests(Instant end) {
   std::mt19937_64 rng(42);
   std::uniform_int_distribution<long long> pick(0, (end - kStart).count());
   std::vector<scheduler::PostRequest> posts;
   for (int i = 0; i < 1024; ++i) posts.push_back(MakePost(1000000 + i, kStart + seconds{pick(rng)}));
+  return posts;
+}
+
+void BM_Place(benchmark::State& state) {
+  scheduler::Governor g(ExampleRules());
+  Instant end;
+  auto tl = FillTimeline(g, static_cast<int>(state.range(0)), end);
+  const auto posts = SpreadRequests(end);
   size_t i = 0, placed = 0;
   for (auto _ : state) {
     auto d = g.Place(tl, posts[i++ & 1023]);
@@ -94,10 +105,7 @@ void BM_Schedule(benchmark::State& state) {
   scheduler::Governor g(ExampleRules());
   Instant end;
   auto tl = FillTimeline(g, static_cast<int>(state.range(0)), end);
-  std::mt19937_64 rng(42);
-  std::uniform_int_distribution<long long> pick(0, (end - kStart).count());
-  std::vector<scheduler::PostRequest> posts;
-  for (int i = 0; i < 1024; ++i) posts.push_back(MakePost(1000000 + i, kStart + seconds{pick(rng)}));
+  const auto posts = SpreadRequests(end);
   size_t i = 0;
   for (auto _ : state) {
     auto d = g.Schedule(tl, posts[i++ & 1023]);
