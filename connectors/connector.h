@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/http_client.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -30,7 +31,16 @@ struct PublishRequest {
   std::vector<Media> media;
   Instant planned_at;
   Instant now;                  // when the publish starts (from the runtime's clock)
-  std::string idempotency_key;  // stable across retries of this post
+  std::string idempotency_key;  // stable across retries of this post: "<org>-<id>"
+  Instant created_at;           // the post's creation, stable across retries
+  int attempt = 1;              // 1 for the first try of this post in this process
+};
+
+// A limit the platform reported: nothing more should be sent on this account
+// before `until`. The governor then plans the account's next posts after it.
+struct RateLimitHold {
+  Instant until;
+  std::string why;  // "mastodon: X-RateLimit-Reset 2026-11-23T10:15:00Z (0 of 300 left)"
 };
 
 struct PublishResult {
@@ -43,8 +53,12 @@ struct PublishResult {
   Kind kind = Kind::kPublished;
   std::string remote_id;
   std::string remote_url;
-  std::optional<Instant> retry_at;
+  std::optional<Instant> retry_at;  // kRetryLater: not before; nullopt = the runtime's backoff decides
   std::string why;
+  // Set on a 429 or throttle answer (with kRetryLater), and on a success whose
+  // answer said no request remains before a reset (with kPublished).
+  std::optional<RateLimitHold> hold;
+  int http_status = 0;  // of the answer that decided, 0 when there was none
 };
 
 class Connector {
@@ -57,9 +71,13 @@ class Connector {
   virtual std::optional<PublishResult> Lookup(const PublishRequest& request) = 0;
 };
 
-// What a connector may use besides its settings: the daemon's outbox folder.
+// What a connector may use besides its settings: the daemon's outbox folder,
+// how to read a secret reference (the composition root reads the environment
+// and files, nobody else), and the HTTP client's timeouts.
 struct ConnectorContext {
   std::string outbox_dir;
+  std::function<Result<std::string>(const policies::SecretRef&)> resolve_secret;
+  HttpClientOptions http;
 };
 
 using ConnectorFactory =

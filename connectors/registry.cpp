@@ -1,5 +1,6 @@
 #include "connectors/connector.h"
 #include "connectors/file/file_connector.h"
+#include "connectors/platforms.h"
 
 namespace herald::connectors {
 
@@ -24,6 +25,17 @@ ConnectorRegistry ConnectorRegistry::Builtin() {
   r.Register("file", [](const policies::ConnectorConfig&, const ConnectorContext& ctx) -> Result<std::unique_ptr<Connector>> {
     return std::unique_ptr<Connector>(std::make_unique<FileConnector>(ctx.outbox_dir));
   });
+  r.Register("webhook", MakeWebhookConnector);
+  r.Register("mastodon", MakeMastodonConnector);
+  r.Register("bluesky", MakeBlueskyConnector);
+  r.Register("x", MakeXConnector);
+  r.Register("linkedin", MakeLinkedinConnector);
+  r.Register("facebook_page", MakeFacebookPageConnector);
+  r.Register("threads", MakeThreadsConnector);
+  r.Register("instagram", MakeInstagramConnector);
+  r.Register("telegram", MakeTelegramConnector);
+  r.Register("discord", MakeDiscordConnector);
+  r.Register("slack", MakeSlackConnector);
   return r;
 }
 

@@ -1,0 +1,72 @@
+// HttpClient: the one HTTP(S) client every network connector uses (cpp-httplib
+// with OpenSSL behind it; no library type leaks out). One request per call, with
+// connect and read timeouts; redirects are not followed (a publish that is
+// redirected is a configuration error, not something to repeat elsewhere).
+//
+// What a failure means for a publish matters more than why it happened, so a
+// transport failure says whether the request can have reached the server:
+// kNotSent (connect, TLS handshake, or the request was not written whole: the
+// platform cannot have acted on it) or kNoAnswer (written, then no complete
+// answer: the platform may have acted on it).
+//
+// Thread-safe: Send may be called from several threads at once.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace herald::connectors {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;  // absolute: scheme://host[:port]/path[?query]
+  HttpHeaders headers;
+  std::string body;
+  std::string content_type;  // sent as Content-Type when the body is not empty
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+
+  // The first header of that name, compared case-insensitively.
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+struct HttpFailure {
+  enum class Kind { kNotSent, kNoAnswer };
+  Kind kind = Kind::kNotSent;
+  std::string message;  // "connect to api.x.com:443: connection refused", ...
+};
+
+using HttpResult = std::expected<HttpResponse, HttpFailure>;
+
+struct HttpClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds read_timeout{30000};  // Standard Webhooks suggests 15-30 s
+  std::string user_agent = "herald/1";
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options = {}) : options_(std::move(options)) {}
+  HttpResult Send(const HttpRequest& request) const;
+  const HttpClientOptions& options() const { return options_; }
+
+ private:
+  HttpClientOptions options_;
+};
+
+// "a=1&b=x%20y" from pairs, percent-encoding as application/x-www-form-urlencoded.
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields);
+std::string PercentEncode(std::string_view text);
+
+}  // namespace herald::connectors

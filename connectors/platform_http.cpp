@@ -1,0 +1,144 @@
+#include "connectors/platform_http.h"
+
+#include <nlohmann/json.hpp>
+
+namespace herald::connectors {
+namespace {
+using json = nlohmann::json;
+using namespace std::chrono;
+
+std::string Reference(const policies::SecretRef& ref) {
+  return (ref.kind == policies::SecretRef::Kind::kEnv ? "env:" : "file:") + ref.target;
+}
+}  // namespace
+
+Result<ConnectorSettings> ConnectorSettings::Read(std::string connector, const policies::ConnectorConfig& config,
+                                                  const ConnectorContext& context) {
+  ConnectorSettings s;
+  s.connector_ = std::move(connector);
+  s.base_url_ = config.base_url;
+  while (!s.base_url_.empty() && s.base_url_.back() == '/') s.base_url_.pop_back();
+  s.settings_ = config.settings;
+  for (const auto& [key, ref] : config.secrets) {
+    if (!context.resolve_secret) {
+      return Error(Code::kFailedPrecondition, "connector " + s.connector_ + ": secret " + key + " (" + Reference(ref) +
+                                                  ") cannot be read: no secret resolver configured");
+    }
+    auto value = context.resolve_secret(ref);
+    if (!value) {
+      return Error(Code::kFailedPrecondition,
+                   "connector " + s.connector_ + ": secret " + key + " (" + Reference(ref) + "): " + value.error().message());
+    }
+    std::string v = *value;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+    if (v.empty()) {
+      return Error(Code::kFailedPrecondition, "connector " + s.connector_ + ": secret " + key + " (" + Reference(ref) + ") is empty");
+    }
+    s.secrets_[key] = std::move(v);
+  }
+  return s;
+}
+
+std::optional<std::string> ConnectorSettings::Get(const std::string& key) const {
+  auto it = settings_.find(key);
+  if (it == settings_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> ConnectorSettings::Secret(const std::string& key) const {
+  auto it = secrets_.find(key);
+  if (it == secrets_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::string> ConnectorSettings::Require(const std::string& key) const {
+  if (auto v = Get(key)) return *v;
+  if (auto v = Secret(key)) return *v;
+  return Error(Code::kInvalidArgument, "connector " + connector_ + ": missing setting " + key);
+}
+
+std::string ConnectorSettings::BaseUrl(std::string_view fallback) const {
+  return base_url_.empty() ? std::string(fallback) : base_url_;
+}
+
+std::string PlatformMessage(const HttpResponse& response) {
+  auto j = json::parse(response.body, nullptr, false);
+  if (j.is_object()) {
+    if (j.contains("error") && j["error"].is_string()) {
+      std::string s = j["error"].get<std::string>();
+      if (j.contains("error_description") && j["error_description"].is_string())
+        s += ": " + j["error_description"].get<std::string>();
+      if (j.contains("message") && j["message"].is_string()) s += ": " + j["message"].get<std::string>();
+      return s;
+    }
+    if (j.contains("error") && j["error"].is_object() && j["error"].contains("message") && j["error"]["message"].is_string()) {
+      std::string s = j["error"]["message"].get<std::string>();
+      if (j["error"].contains("code") && j["error"]["code"].is_number_integer())
+        s += " (code " + std::to_string(j["error"]["code"].get<int64_t>()) + ")";
+      return s;
+    }
+    for (const char* field : {"detail", "title", "message", "description"})
+      if (j.contains(field) && j[field].is_string()) return j[field].get<std::string>();
+    if (j.contains("errors") && j["errors"].is_array() && !j["errors"].empty() && j["errors"][0].is_object() &&
+        j["errors"][0].contains("message") && j["errors"][0]["message"].is_string())
+      return j["errors"][0]["message"].get<std::string>();
+  }
+  std::string body = response.body.substr(0, 200);
+  for (char& c : body)
+    if (c == '\n' || c == '\r') c = ' ';
+  return body;
+}
+
+std::string DescribeAnswer(std::string_view platform, const HttpResponse& response) {
+  std::string s = std::string(platform) + " answered HTTP " + std::to_string(response.status);
+  std::string message = PlatformMessage(response);
+  if (!message.empty()) s += ": " + message;
+  return s;
+}
+
+std::optional<PublishResult> ReadFailure(std::string_view platform, const HttpResult& result, Instant now,
+                                         bool daily_utc_reset) {
+  using Kind = PublishResult::Kind;
+  if (!result) {
+    const HttpFailure& f = result.error();
+    if (f.kind == HttpFailure::Kind::kNotSent) {
+      return PublishResult{Kind::kRetryLater, {}, {}, std::nullopt, std::string(platform) + ": " + f.message, {}, 0};
+    }
+    return PublishResult{Kind::kUnknown, {}, {}, std::nullopt,
+                         std::string(platform) + ": sent, then no answer (" + f.message + ")", {}, 0};
+  }
+  const HttpResponse& r = *result;
+  RateLimitSignal signal = ReadRateLimit(r, now);
+  bool ok = r.status >= 200 && r.status < 300;
+  if (ok && !signal.limited) return std::nullopt;
+  if (signal.limited) {
+    Instant until = signal.reset_at ? *signal.reset_at
+                    : daily_utc_reset ? NextUtcMidnight(now)
+                                      : now + minutes{1};
+    std::string why = std::string(platform) + " rate limit: " +
+                      (signal.reset_at ? signal.Describe()
+                                       : (daily_utc_reset ? "HTTP " + std::to_string(r.status) + ", daily limit resets 00:00 UTC"
+                                                          : "HTTP " + std::to_string(r.status) + " without a reset time"));
+    return PublishResult{Kind::kRetryLater, {}, {}, until, why, RateLimitHold{until, why}, r.status};
+  }
+  std::string why = DescribeAnswer(platform, r);
+  switch (r.status) {
+    case 408: case 425: case 500: case 502: case 503: case 504: {
+      std::optional<Instant> at;
+      if (auto h = r.Header("Retry-After")) at = ParseRetryAfter(*h, now);
+      return PublishResult{Kind::kRetryLater, {}, {}, at, why, {}, r.status};
+    }
+    case 401: case 403:
+      return PublishResult{Kind::kFailed, {}, {}, std::nullopt, why + " (check the account's credentials and permissions)", {}, r.status};
+    default:
+      return PublishResult{Kind::kFailed, {}, {}, std::nullopt, why, {}, r.status};
+  }
+}
+
+std::optional<RateLimitHold> HoldAfterSuccess(std::string_view platform, const HttpResponse& response, Instant now) {
+  RateLimitSignal signal = ReadRateLimit(response, now);
+  if (!signal.exhausted || !signal.reset_at || !signal.reset_is_binding || *signal.reset_at <= now) return std::nullopt;
+  return RateLimitHold{*signal.reset_at, std::string(platform) + " rate limit: " + signal.Describe()};
+}
+
+}  // namespace herald::connectors
