@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -127,6 +129,20 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// Secrets are read here, in the composition root, and nowhere else: `env:NAME`
+// from the environment, `file:/path` from the file (re-read on every reload, so
+// a rotated token takes effect with the next policy reload or SIGHUP).
+Result<std::string> ResolveSecret(const policies::SecretRef& ref) {
+  if (ref.kind == policies::SecretRef::Kind::kEnv) {
+    const char* value = std::getenv(ref.target.c_str());
+    if (value == nullptr) return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
+    return std::string(value);
+  }
+  auto text = ReadFile(ref.target);
+  if (!text) return Error(Code::kFailedPrecondition, "cannot read " + ref.target + ": " + std::strerror(errno));
+  return *text;
+}
+
 std::string SqlitePath(const std::string& url) { return url.starts_with("sqlite:") ? url.substr(7) : std::string(); }
 
 }  // namespace
@@ -179,7 +195,10 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
 
   SystemClock clock;
   boost::asio::io_context io;
-  ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), {config->outbox});
+  connectors::ConnectorContext connector_context;
+  connector_context.outbox_dir = config->outbox;
+  connector_context.resolve_secret = ResolveSecret;
+  ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context);
   connectors.Rebuild(loaded.valid);
 
   std::unique_ptr<runtime::Runtime> rt;
