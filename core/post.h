@@ -76,6 +76,12 @@ struct Post {
   Instant created_at;
   Instant updated_at;
   int64_t version = 0;  // bumped on every update (optimistic concurrency)
+  // Set by the store on every write: a store-wide number that grows with each
+  // write, so a process can ask for what others changed since it last looked.
+  int64_t change_seq = 0;
+  // `publishing`: the process (RuntimeIdentity) that claimed it and holds its
+  // lease; empty otherwise.
+  std::string claimed_by;
 
   friend bool operator==(const Post&, const Post&) = default;
 };

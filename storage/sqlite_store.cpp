@@ -285,6 +285,58 @@ Result<void> SqliteStore::Ping() {
   });
 }
 
+namespace {
+class NoLock final : public Store::AccountLock {};
+}  // namespace
+
+Result<std::unique_ptr<Store::AccountLock>> SqliteStore::LockAccount(std::string_view, std::string_view) {
+  return std::unique_ptr<AccountLock>(std::make_unique<NoLock>());
+}
+
+Result<std::vector<Post>> SqliteStore::AccountChangesSince(std::string_view organization,
+                                                           std::string_view account, int64_t after_seq) {
+  return impl_->Read([&](Connection& db) -> Result<std::vector<Post>> {
+    auto query = db.Prepare("SELECT " + std::string(internal::kPostColumns) +
+                            " FROM posts WHERE organization = ? AND account = ? AND change_seq > ?"
+                            " ORDER BY change_seq");
+    if (!query) return std::unexpected(query.error());
+    query->Bind(organization).Bind(account).Bind(after_seq);
+    return CollectPosts(*query);
+  });
+}
+
+void SqliteStore::WatchChanges(std::function<void(std::string, std::string)>) {}
+
+Result<void> SqliteStore::RenewLease(std::string_view process, Instant until) {
+  std::string name(process);
+  return impl_->Write<void>([&](Connection& db) -> Result<void> {
+    auto upsert = db.Prepare(
+        "INSERT INTO leases (process, until) VALUES (?, ?) "
+        "ON CONFLICT (process) DO UPDATE SET until = excluded.until");
+    if (!upsert) return std::unexpected(upsert.error());
+    return upsert->Bind(name).Bind(ToUnix(until)).Run();
+  });
+}
+
+Result<std::vector<Post>> SqliteStore::OrphanedClaims(Instant now) {
+  std::string columns;
+  for (std::string_view rest = internal::kPostColumns; !rest.empty();) {
+    size_t comma = rest.find(", ");
+    columns += columns.empty() ? "p." : ", p.";
+    columns += rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return impl_->Read([&](Connection& db) -> Result<std::vector<Post>> {
+    auto query = db.Prepare("SELECT " + columns +
+                            " FROM posts p LEFT JOIN leases l ON l.process = p.claimed_by"
+                            " WHERE p.state = 'publishing' AND (p.claimed_by = '' OR l.process IS NULL"
+                            " OR l.until < ?) ORDER BY p.id");
+    if (!query) return std::unexpected(query.error());
+    query->Bind(ToUnix(now));
+    return CollectPosts(*query);
+  });
+}
+
 Result<int> SqliteStore::SchemaVersion() {
   return impl_->Read([&](Connection& db) { return internal::SchemaVersion(db); });
 }

@@ -41,6 +41,16 @@ class SqliteStore final : public Store {
   Result<void> RecordPolicyVersion(const PolicyVersion& version) override;
   Result<void> Ping() override;
 
+  // One process per file: the lock is a token (callers serialise threads
+  // themselves), and there is nobody else to watch.
+  Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
+                                                   std::string_view account) override;
+  Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
+                                                int64_t after_seq) override;
+  void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) override;
+  Result<void> RenewLease(std::string_view process, Instant until) override;
+  Result<std::vector<Post>> OrphanedClaims(Instant now) override;
+
   // The schema version of the open database, and the newest this build knows.
   Result<int> SchemaVersion();
   static int LatestSchemaVersion();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,10 +134,44 @@ class Store {
 
   // A cheap round trip to the database, for /healthz.
   virtual Result<void> Ping() = 0;
+
+  // ---- Coordination between several processes on one database (SPEC §3). ----
+  // SQLite has one process per file, so its versions are cheap no-ops that
+  // still honour the contracts; PostgreSQL implements them for real.
+
+  // Serialises every change to one account's plan across processes: held until
+  // the returned object is destroyed (PostgreSQL: a session advisory lock on a
+  // dedicated connection, released if the process dies). A caller holding it
+  // first reads AccountChangesSince, then decides, then writes, then releases,
+  // so the next holder sees every committed change. Not re-entrant.
+  class AccountLock {
+   public:
+    virtual ~AccountLock() = default;
+  };
+  virtual Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
+                                                           std::string_view account) = 0;
+
+  // The account's posts whose change_seq is greater than `after_seq`, in
+  // change_seq order (every write stamps the post with a new, larger number).
+  virtual Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
+                                                        int64_t after_seq) = 0;
+
+  // Calls `on_change(organization, account)` from a store thread soon after
+  // another process commits a change to one of that account's posts
+  // (PostgreSQL: LISTEN/NOTIFY). Changes made through this Store object are not
+  // reported. SQLite never calls it. Call at most once, before use.
+  virtual void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) = 0;
+
+  // Claims are leased: each process renews its lease (upsert) well before it
+  // ends. A post `publishing` whose claimed_by names a process without a lease
+  // or with a lease ending before `now` is an orphan (its process died).
+  virtual Result<void> RenewLease(std::string_view process, Instant until) = 0;
+  virtual Result<std::vector<Post>> OrphanedClaims(Instant now) = 0;
 };
 
 // Opens (creating and migrating as needed) the store named by `url`:
-// "sqlite:path/to/file.db" (the folder must exist or is created).
+// "sqlite:path/to/file.db" (the folder must exist or is created), or
+// "postgresql://user@host:port/db" (libpq connection URI; the database must exist).
 // InvalidArgument for an unknown scheme, Unavailable when it cannot be opened.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 

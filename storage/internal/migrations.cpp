@@ -76,6 +76,17 @@ CREATE TABLE policy_versions (
 );
 CREATE INDEX policy_versions_by_organization ON policy_versions (organization, id);
 )sql"},
+    Migration{2, "change numbers, claims and leases for several processes", R"sql(
+ALTER TABLE posts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+UPDATE posts SET change_seq = id;
+CREATE INDEX posts_by_change_seq ON posts (change_seq);
+CREATE INDEX posts_by_account_change ON posts (organization, account, change_seq);
+CREATE TABLE leases (
+  process TEXT PRIMARY KEY,
+  until INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -12,6 +12,8 @@ using nlohmann::json;
 // Invalid UTF-8 is stored with replacement characters instead of failing the write.
 std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+}  // namespace
+
 std::string LabelsJson(const std::vector<std::string>& labels) { return Dump(json(labels)); }
 
 std::string MediaJson(const std::vector<Media>& media) {
@@ -28,19 +30,19 @@ std::string ReasonsJson(const std::vector<StoredReason>& reasons) {
   return Dump(out);
 }
 
-// Reads the JSON columns; nlohmann reports type mismatches by throwing, which
-// stops here.
-Status ReadJsonColumns(const Query& query, Post& post) {
+// nlohmann reports type mismatches by throwing, which stops here.
+Status ReadJsonColumns(const std::string& labels, const std::string& media, const std::string& reasons,
+                       Post& post) {
   std::string_view column;
   try {
     column = "labels";
-    post.labels = json::parse(query.Text(5)).get<std::vector<std::string>>();
+    post.labels = json::parse(labels).get<std::vector<std::string>>();
     column = "media";
-    for (const json& m : json::parse(query.Text(7))) {
+    for (const json& m : json::parse(media)) {
       post.media.push_back(Media{m.at("url").get<std::string>(), m.at("alt").get<std::string>()});
     }
     column = "reasons";
-    for (const json& r : json::parse(query.Text(11))) {
+    for (const json& r : json::parse(reasons)) {
       post.reasons.push_back(StoredReason{r.at("rule").get<std::string>(),
                                           r.at("detail").get<std::string>(),
                                           r.at("posts").get<std::vector<std::string>>()});
@@ -51,8 +53,6 @@ Status ReadJsonColumns(const Query& query, Post& post) {
   }
   return Status();
 }
-
-}  // namespace
 
 int64_t ToUnix(Instant t) { return t.time_since_epoch().count(); }
 
@@ -80,7 +80,8 @@ void BindPostFields(Query& query, const Post& post) {
       .Bind(optional_time(post.published_at))
       .Bind(post.failure)
       .Bind(ToUnix(post.created_at))
-      .Bind(ToUnix(post.updated_at));
+      .Bind(ToUnix(post.updated_at))
+      .Bind(post.claimed_by);
 }
 
 Result<Post> ReadPost(const Query& query) {
@@ -113,7 +114,9 @@ Result<Post> ReadPost(const Query& query) {
   post.created_at = FromUnix(query.Int(17));
   post.updated_at = FromUnix(query.Int(18));
   post.version = query.Int(19);
-  if (Status s = ReadJsonColumns(query, post); !s.ok()) return std::unexpected(std::move(s));
+  post.change_seq = query.Int(20);
+  post.claimed_by = query.Text(21);
+  if (Status s = ReadJsonColumns(query.Text(5), query.Text(7), query.Text(11), post); !s.ok()) return std::unexpected(std::move(s));
   return post;
 }
 

@@ -7,10 +7,23 @@
 namespace herald::storage::internal {
 namespace {
 
+// Writes run one at a time on the single writer connection, so the largest
+// number so far plus one is new and larger than every committed one.
+constexpr std::string_view kNextChangeSeq = "(SELECT COALESCE(MAX(change_seq), 0) + 1 FROM posts)";
+
+Result<int64_t> ChangeSeqOf(Connection& db, int64_t post_id) {
+  auto query = db.Prepare("SELECT change_seq FROM posts WHERE id = ?");
+  if (!query) return std::unexpected(query.error());
+  auto row = query->Bind(post_id).Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::unexpected(Status(Code::kInternal, "post " + std::to_string(post_id) + " vanished"));
+  return query->Int(0);
+}
+
 std::string InsertPostSql() {
-  std::string sql = "INSERT INTO posts (" + std::string(kPostFieldColumns) + ", version) VALUES (";
+  std::string sql = "INSERT INTO posts (" + std::string(kPostFieldColumns) + ", version, change_seq) VALUES (";
   for (int i = 0; i < kPostFieldCount; ++i) sql += "?, ";
-  return sql + "1)";
+  return sql + "1, " + std::string(kNextChangeSeq) + ")";
 }
 
 std::string UpdatePostSql() {
@@ -22,7 +35,8 @@ std::string UpdatePostSql() {
     sql += " = ?, ";
     columns = comma == std::string_view::npos ? std::string_view() : columns.substr(comma + 2);
   }
-  return sql + "version = version + 1 WHERE id = ? AND organization = ? AND version = ?";
+  return sql + "version = version + 1, change_seq = " + std::string(kNextChangeSeq) +
+         " WHERE id = ? AND organization = ? AND version = ?";
 }
 
 Result<void> InsertHistory(Connection& db, int64_t post_id, Instant at, std::optional<PostState> from,
@@ -75,6 +89,9 @@ Result<Post> InsertPost(Connection& db, Post post, std::vector<AuditEntry> audit
   if (auto r = insert->Run(); !r) return std::unexpected(r.error());
   post.id = db.LastInsertRowId();
   post.version = 1;
+  auto seq = ChangeSeqOf(db, post.id);
+  if (!seq) return std::unexpected(seq.error());
+  post.change_seq = *seq;
 
   if (auto r = InsertHistory(db, post.id, post.created_at, std::nullopt, post.state, ActorOf(audit, post.author));
       !r) {
@@ -148,6 +165,9 @@ Result<std::vector<Post>> ApplyChanges(Connection& db, std::vector<PostChange> c
                                         " changed while it was being updated; reload it and retry"));
     }
     post.version += 1;
+    auto seq = ChangeSeqOf(db, post.id);
+    if (!seq) return std::unexpected(seq.error());
+    post.change_seq = *seq;
     if (old_state != post.state) {
       if (auto r = InsertHistory(db, post.id, post.updated_at, old_state, post.state, ActorOf(change.audit, ""));
           !r) {

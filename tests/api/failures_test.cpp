@@ -49,6 +49,22 @@ class FailingStore : public storage::Store {
   }
   Result<void> RecordPolicyVersion(const storage::PolicyVersion& v) override { return real_->RecordPolicyVersion(v); }
   Result<void> Ping() override { return real_->Ping(); }
+  Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view org, std::string_view account) override {
+    return real_->LockAccount(org, account);
+  }
+  Result<std::vector<herald::Post>> AccountChangesSince(std::string_view org, std::string_view account,
+                                                        int64_t after_seq) override {
+    return real_->AccountChangesSince(org, account, after_seq);
+  }
+  void WatchChanges(std::function<void(std::string, std::string)> on_change) override {
+    real_->WatchChanges(std::move(on_change));
+  }
+  Result<void> RenewLease(std::string_view process, herald::Instant until) override {
+    return real_->RenewLease(process, until);
+  }
+  Result<std::vector<herald::Post>> OrphanedClaims(herald::Instant now) override {
+    return real_->OrphanedClaims(now);
+  }
 
  private:
   std::unique_ptr<storage::Store> real_;

@@ -157,6 +157,49 @@ TEST_CASE("Schema migrations apply in order, each step once and whole", "[store]
   }
 }
 
+TEST_CASE("SQLite store upgrades a database from before change numbers and claims", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/herald.db";
+  {
+    auto db = internal::Connection::Open(path, true);
+    REQUIRE(db.has_value());
+    REQUIRE(internal::Migrate(**db, internal::SchemaMigrations().first(1)) == 1);
+    // Two posts as the first schema stored them: one in flight.
+    REQUIRE((*db)->Exec(R"sql(
+INSERT INTO posts (organization, account, author, text, labels, priority, media, requested_at,
+  planned_at, state, reasons, approved_by, remote_id, remote_url, published_at, failure,
+  created_at, updated_at, version)
+VALUES ('acme', 'x', 'alice', 'old', '[]', 'normal', '[]', 1772442000, 1772442000, 'publishing',
+        '[]', 'bob', '', '', NULL, '', 1772438400, 1772438400, 3),
+       ('acme', 'x', 'alice', 'older', '[]', 'normal', '[]', 1772442000, NULL, 'pending_approval',
+        '[]', '', '', '', NULL, '', 1772438400, 1772438400, 1))sql")
+                .has_value());
+  }
+  auto store = OpenSqlite(path);
+  CHECK(store->migrations_applied() == SqliteStore::LatestSchemaVersion() - 1);
+  auto old = store->GetPost("acme", 1);
+  REQUIRE(old.has_value());
+  CHECK(old->text == "old");
+  CHECK(old->version == 3);
+  CHECK(old->claimed_by.empty());
+  CHECK(old->change_seq > 0);
+  auto changes = store->AccountChangesSince("acme", "x", 0);
+  REQUIRE(changes.has_value());
+  CHECK(changes->size() == 2);
+  // Nobody holds a lease on a claim made before claims were recorded.
+  auto orphans = store->OrphanedClaims(testing::At("2026-03-02T09:00:00Z"));
+  REQUIRE(orphans.has_value());
+  REQUIRE(orphans->size() == 1);
+  CHECK(orphans->front().id == 1);
+  // New writes get numbers above every migrated one.
+  auto updated = store->UpdatePosts({{*old, {}}});
+  REQUIRE(updated.has_value());
+  CHECK(updated->front().change_seq > changes->back().change_seq);
+  auto created = store->CreatePost(NewPost("acme", "x", "new"), {}, std::nullopt);
+  REQUIRE(created.has_value());
+  CHECK(created->change_seq > updated->front().change_seq);
+}
+
 TEST_CASE("SQLite store creates the database's folder", "[store][sqlite]") {
   TempDir dir;
   const std::string path = dir.path() + "/var/lib/herald/herald.db";

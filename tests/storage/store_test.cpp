@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -83,6 +85,7 @@ Post FullPost() {
   post.published_at = At("2026-03-02T10:15:03Z");
   post.failure = "first attempt timed out";
   post.updated_at = At("2026-03-02T10:15:04Z");
+  post.claimed_by = "herald@host-a:4242";
   return post;
 }
 
@@ -92,8 +95,10 @@ TEST_CASE("Store round-trips every field of a post", "[store]") {
   Post created = Create(*store, full);
   CHECK(created.id > 0);
   CHECK(created.version == 1);
+  CHECK(created.change_seq > 0);
   full.id = created.id;
   full.version = 1;
+  full.change_seq = created.change_seq;
   CHECK(created == full);
   CHECK(Get(*store, "acme", created.id) == full);
 
@@ -499,6 +504,171 @@ TEST_CASE("Store gives distinct ids to many concurrent writers", "[store]") {
 TEST_CASE("Store answers a ping", "[store]") {
   EACH_STORE();
   CHECK(store->Ping().has_value());
+}
+
+Post Update(Store& store, Post post, std::vector<AuditEntry> audit = {}) {
+  auto updated = store.UpdatePosts({{std::move(post), std::move(audit)}});
+  REQUIRE(updated.has_value());
+  REQUIRE(updated->size() == 1);
+  return updated->front();
+}
+
+std::vector<int64_t> Seqs(const std::vector<Post>& posts) {
+  std::vector<int64_t> seqs;
+  for (const Post& post : posts) seqs.push_back(post.change_seq);
+  return seqs;
+}
+
+TEST_CASE("Store stamps every write of a post with a larger change number", "[store][coordination]") {
+  EACH_STORE();
+  Post a = Create(*store, NewPost("acme", "x", "a"));
+  Post b = Create(*store, NewPost("globex", "y", "b"));
+  CHECK(a.change_seq > 0);
+  CHECK(b.change_seq > a.change_seq);
+  Post a2 = Update(*store, a);
+  CHECK(a2.change_seq > b.change_seq);
+  Post a3 = Update(*store, a2);
+  CHECK(a3.change_seq > a2.change_seq);
+  CHECK(Get(*store, "acme", a.id).change_seq == a3.change_seq);
+
+  SECTION("a refused update stamps nothing") {
+    REQUIRE_FALSE(store->UpdatePosts({{a, {}}}).has_value());
+    CHECK(Get(*store, "acme", a.id) == a3);
+  }
+  SECTION("numbers keep growing after a reopen") {
+    store.Reopen();
+    CHECK(Create(*store, NewPost("acme", "x", "c")).change_seq > a3.change_seq);
+  }
+  SECTION("the posts of one batch all get new numbers") {
+    auto both = store->UpdatePosts({{a3, {}}, {b, {}}});
+    REQUIRE(both.has_value());
+    REQUIRE(both->size() == 2);
+    CHECK((*both)[0].change_seq > a3.change_seq);
+    CHECK((*both)[1].change_seq > a3.change_seq);
+    CHECK((*both)[0].change_seq != (*both)[1].change_seq);
+  }
+}
+
+TEST_CASE("Store lists the changes of one account since a change number", "[store][coordination]") {
+  EACH_STORE();
+  Post x1 = Create(*store, NewPost("acme", "x", "x1"));
+  Post y1 = Create(*store, NewPost("acme", "y", "y1"));
+  Post x2 = Create(*store, NewPost("acme", "x", "x2"));
+  Post other_org = Create(*store, NewPost("globex", "x", "same account name, other organisation"));
+  Post x1b = Update(*store, x1);
+
+  auto all = store->AccountChangesSince("acme", "x", 0);
+  REQUIRE(all.has_value());
+  CHECK(Ids(*all) == std::vector<int64_t>{x2.id, x1.id});  // in change order, x1 changed last
+  std::vector<int64_t> seqs = Seqs(*all);
+  CHECK(std::is_sorted(seqs.begin(), seqs.end()));
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0] == x2);
+  CHECK((*all)[1] == x1b);
+
+  auto after_x2 = store->AccountChangesSince("acme", "x", x2.change_seq);
+  REQUIRE(after_x2.has_value());
+  CHECK(Ids(*after_x2) == std::vector<int64_t>{x1.id});
+  auto none = store->AccountChangesSince("acme", "x", x1b.change_seq);
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+  auto y = store->AccountChangesSince("acme", "y", 0);
+  REQUIRE(y.has_value());
+  CHECK(Ids(*y) == std::vector<int64_t>{y1.id});
+  auto globex = store->AccountChangesSince("globex", "x", 0);
+  REQUIRE(globex.has_value());
+  CHECK(Ids(*globex) == std::vector<int64_t>{other_org.id});
+  auto unknown = store->AccountChangesSince("acme", "nobody", 0);
+  REQUIRE(unknown.has_value());
+  CHECK(unknown->empty());
+}
+
+TEST_CASE("Store keeps who claimed a post", "[store][coordination]") {
+  EACH_STORE();
+  Post post = NewPost("acme", "x", "claimed");
+  post.state = PostState::kScheduled;
+  post = Create(*store, post);
+  CHECK(post.claimed_by.empty());
+  Post claimed = post;
+  claimed.state = PostState::kPublishing;
+  claimed.claimed_by = "herald@a:1";
+  claimed = Update(*store, claimed);
+  CHECK(claimed.claimed_by == "herald@a:1");
+  CHECK(Get(*store, "acme", post.id) == claimed);
+  Post done = claimed;
+  done.state = PostState::kPublished;
+  done.claimed_by.clear();
+  done = Update(*store, done);
+  CHECK(Get(*store, "acme", post.id).claimed_by.empty());
+}
+
+TEST_CASE("Store finds publishing claims whose process lost its lease", "[store][coordination]") {
+  EACH_STORE();
+  const Instant now = At("2026-03-02T09:00:00Z");
+  auto make = [&](PostState state, std::string claimed_by) {
+    Post post = NewPost("acme", "x", claimed_by);
+    post.state = state;
+    post.claimed_by = std::move(claimed_by);
+    return Create(*store, post).id;
+  };
+  REQUIRE(store->RenewLease("alive", now + std::chrono::seconds(60)).has_value());
+  REQUIRE(store->RenewLease("expired", now - std::chrono::seconds(1)).has_value());
+  REQUIRE(store->RenewLease("ends-now", now).has_value());
+  make(PostState::kPublishing, "alive");
+  int64_t expired = make(PostState::kPublishing, "expired");
+  int64_t unknown = make(PostState::kPublishing, "never-leased");
+  int64_t legacy = make(PostState::kPublishing, "");  // written before claims were recorded
+  make(PostState::kPublishing, "ends-now");
+  make(PostState::kScheduled, "expired");   // not publishing: not a claim
+  make(PostState::kPublished, "");
+
+  using V = std::vector<int64_t>;
+  auto orphans = store->OrphanedClaims(now);
+  REQUIRE(orphans.has_value());
+  CHECK(Ids(*orphans) == V{expired, unknown, legacy});
+
+  REQUIRE(store->RenewLease("expired", now + std::chrono::seconds(30)).has_value());
+  orphans = store->OrphanedClaims(now);
+  REQUIRE(orphans.has_value());
+  CHECK(Ids(*orphans) == V{unknown, legacy});
+
+  SECTION("every lease ends some time") {
+    auto later = store->OrphanedClaims(now + std::chrono::hours(1));
+    REQUIRE(later.has_value());
+    CHECK(later->size() == 5);
+  }
+  SECTION("leases survive a reopen") {
+    store.Reopen();
+    auto again = store->OrphanedClaims(now);
+    REQUIRE(again.has_value());
+    CHECK(Ids(*again) == V{unknown, legacy});
+  }
+}
+
+TEST_CASE("Store account locks can be taken, released and taken again", "[store][coordination]") {
+  EACH_STORE();
+  {
+    auto x = store->LockAccount("acme", "x");
+    REQUIRE(x.has_value());
+    CHECK(*x != nullptr);
+    auto y = store->LockAccount("acme", "y");  // another account is not blocked
+    REQUIRE(y.has_value());
+    auto other_org = store->LockAccount("globex", "x");
+    REQUIRE(other_org.has_value());
+  }
+  auto again = store->LockAccount("acme", "x");
+  REQUIRE(again.has_value());
+  CHECK(*again != nullptr);
+}
+
+TEST_CASE("Store does not report its own changes to its watcher", "[store][coordination]") {
+  EACH_STORE();
+  std::atomic<int> calls{0};
+  store->WatchChanges([&](std::string, std::string) { calls.fetch_add(1); });
+  Post post = Create(*store, NewPost("acme", "x", "mine"));
+  Update(*store, post);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  CHECK(calls.load() == 0);
 }
 
 }  // namespace
