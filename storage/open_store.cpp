@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "storage/postgres_store.h"
 #include "storage/sqlite_store.h"
 
 namespace herald::storage {
@@ -14,11 +15,12 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     return std::unique_ptr<Store>(std::move(*store));
   }
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return std::unexpected(Status(Code::kFailedPrecondition,
-                                  "PostgreSQL storage is not built yet; use sqlite:PATH"));
+    auto store = PostgresStore::Open(std::string(url));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
   }
   return std::unexpected(Status(Code::kInvalidArgument,
-                                "unknown storage URL \"" + std::string(url) + "\"; use sqlite:PATH"));
+                                "unknown storage URL \"" + std::string(url) + "\"; use sqlite:PATH or postgresql://user@host:port/db"));
 }
 
 }  // namespace herald::storage

@@ -28,7 +28,7 @@ class OpenedStore {
   void Reopen() {
     store_.reset();
     auto store = factory_.open(dir_.path());
-    REQUIRE(store.has_value());
+    if (!store) FAIL("cannot open the " << factory_.name << " store: " << store.error().message());
     store_ = std::move(*store);
   }
   void Close() { store_.reset(); }

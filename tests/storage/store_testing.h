@@ -5,15 +5,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/post.h"
 #include "core/time.h"
+#include "storage/internal/pg.h"
 #include "storage/store.h"
 
 namespace herald::storage::testing {
@@ -44,10 +47,84 @@ struct StoreFactory {
   std::function<Result<std::unique_ptr<Store>>(const std::string& dir)> open;
 };
 
-// Every implementation the contract suite covers; PostgreSQL joins here.
+// ---- PostgreSQL: one database per test folder on the server that
+// scripts/with-postgres starts (HERALD_TEST_POSTGRES). ----
+
+inline constexpr std::string_view kNoTestPostgres =
+    "HERALD_TEST_POSTGRES is not set, so the PostgreSQL store tests cannot run: run them through "
+    "scripts/test, or as scripts/with-postgres build/tests/herald-tests ..., which start a private "
+    "PostgreSQL server";
+
+// The maintenance URL, or an error saying how to get one.
+inline Result<std::string> TestPostgresUrl() {
+  const char* url = std::getenv("HERALD_TEST_POSTGRES");
+  if (url == nullptr || *url == '\0') {
+    return std::unexpected(Status(Code::kFailedPrecondition, std::string(kNoTestPostgres)));
+  }
+  return std::string(url);
+}
+
+// `url` with its database name replaced by `database`.
+inline std::string WithDatabase(const std::string& url, const std::string& database) {
+  size_t query = url.find('?');
+  std::string base = url.substr(0, query);
+  std::string rest = query == std::string::npos ? "" : url.substr(query);
+  size_t authority = base.find("://");
+  size_t slash = base.find('/', authority == std::string::npos ? 0 : authority + 3);
+  if (slash != std::string::npos) base.resize(slash);
+  return base + "/" + database + rest;
+}
+
+// Databases created by this test process, dropped when it exits.
+class TestDatabases {
+ public:
+  static TestDatabases& Get() {
+    static TestDatabases databases;
+    return databases;
+  }
+  ~TestDatabases() {
+    auto url = TestPostgresUrl();
+    if (!url || names_.empty()) return;
+    auto admin = internal::PgConnection::Open(*url);
+    if (!admin) return;
+    for (const std::string& name : names_) (void)(*admin)->ExecScript("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+  // The URL of the database for `dir`, created when new.
+  Result<std::string> For(const std::string& dir) {
+    auto url = TestPostgresUrl();
+    if (!url) return std::unexpected(url.error());
+    char name[40];
+    std::snprintf(name, sizeof name, "herald_t_%016zx", std::hash<std::string>()(dir));
+    std::lock_guard lock(mu_);
+    auto admin = internal::PgConnection::Open(*url);
+    if (!admin) return std::unexpected(admin.error());
+    auto exists = (*admin)->Exec("SELECT 1 FROM pg_database WHERE datname = $1", {internal::P(name)});
+    if (!exists) return std::unexpected(exists.error());
+    if (exists->rows() == 0) {
+      if (auto r = (*admin)->ExecScript(std::string("CREATE DATABASE ") + name); !r) {
+        return std::unexpected(r.error());
+      }
+      names_.push_back(name);
+    }
+    return WithDatabase(*url, name);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> names_;  // guarded by mu_
+};
+
+inline Result<std::unique_ptr<Store>> OpenTestPostgres(const std::string& dir) {
+  auto url = TestDatabases::Get().For(dir);
+  if (!url) return std::unexpected(url.error());
+  return OpenStore(*url);
+}
+
+// Every implementation the contract suite covers.
 inline const std::vector<StoreFactory>& StoreFactories() {
   static const std::vector<StoreFactory> factories = {
       {"sqlite", [](const std::string& dir) { return OpenStore("sqlite:" + dir + "/herald.db"); }},
+      {"postgresql", OpenTestPostgres},
   };
   return factories;
 }

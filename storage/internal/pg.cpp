@@ -1,0 +1,150 @@
+#include "storage/internal/pg.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace herald::storage::internal {
+namespace {
+
+void IgnoreNotice(void*, const char*) {}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string Abbreviate(std::string_view sql) {
+  std::string out;
+  for (char c : sql.substr(0, 60)) out += (c == '\n' ? ' ' : c);
+  if (sql.size() > 60) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::string RedactUrl(std::string_view url) {
+  // scheme://user:password@host... -> scheme://user:***@host...
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t start = scheme + 3;
+  size_t at = url.find('@', start);
+  size_t slash = url.find('/', start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
+  size_t colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+PgResult::~PgResult() {
+  if (result_ != nullptr) PQclear(result_);
+}
+
+int PgResult::rows() const { return PQntuples(result_); }
+
+bool PgResult::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+
+std::string PgResult::Text(int row, int column) const {
+  return std::string(PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column)));
+}
+
+int64_t PgResult::Int(int row, int column) const {
+  const char* text = PQgetvalue(result_, row, column);
+  int64_t value = 0;
+  std::from_chars(text, text + std::strlen(text), value);
+  return value;
+}
+
+std::optional<int64_t> PgResult::OptionalInt(int row, int column) const {
+  if (IsNull(row, column)) return std::nullopt;
+  return Int(row, column);
+}
+
+int64_t PgResult::affected() const {
+  const char* text = PQcmdTuples(result_);
+  int64_t value = 0;
+  std::from_chars(text, text + std::strlen(text), value);
+  return value;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
+  // Defaults first: whatever the URL says overrides them.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "herald", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) {
+    return std::unexpected(Status(Code::kUnavailable, "cannot connect to PostgreSQL at " + RedactUrl(url) +
+                                                          ": out of memory"));
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = Trim(PQerrorMessage(conn));
+    PQfinish(conn);
+    return std::unexpected(Status(Code::kUnavailable,
+                                  "cannot connect to PostgreSQL at " + RedactUrl(url) + ": " + message));
+  }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  std::string target = std::string(PQhost(conn) ? PQhost(conn) : "") + ":" + (PQport(conn) ? PQport(conn) : "") +
+                       "/" + (PQdb(conn) ? PQdb(conn) : "");
+  std::unique_ptr<PgConnection> connection(new PgConnection(conn, std::move(target)));
+  // Every acknowledged write must be on disk, whatever the server's default.
+  if (auto r = connection->ExecScript("SET synchronous_commit = on; SET client_min_messages = warning"); !r) {
+    return std::unexpected(r.error());
+  }
+  return connection;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+bool PgConnection::reusable() const { return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+
+Status PgConnection::ErrorOf(PGresult* result, std::string_view sql) const {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = Trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+  if (message.empty()) message = Trim(PQerrorMessage(conn_));
+  std::string sqlstate = state ? state : "";
+  if (!ok() || sqlstate.empty() || sqlstate.starts_with("08") || sqlstate.starts_with("57P") ||
+      sqlstate == "53300") {
+    return Status(Code::kUnavailable, "PostgreSQL at " + target_ + " is unavailable: " + message);
+  }
+  if (sqlstate == "23505") return Status(Code::kAlreadyExists, message);
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") {
+    return Status(Code::kUnavailable, "PostgreSQL at " + target_ + ": " + message + "; retry");
+  }
+  if (sqlstate.starts_with("22")) return Status(Code::kInvalidArgument, message);
+  return Status(Code::kInternal, "PostgreSQL at " + target_ + " failed \"" + Abbreviate(sql) +
+                                     "\" (SQLSTATE " + sqlstate + "): " + message);
+}
+
+Result<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const PgParam& p : params) values.push_back(p ? p->c_str() : nullptr);
+  std::string text(sql);
+  PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0);
+  ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    Status error = ErrorOf(result, sql);
+    if (result) PQclear(result);
+    return std::unexpected(std::move(error));
+  }
+  return PgResult(result);
+}
+
+Result<void> PgConnection::ExecScript(std::string_view sql) {
+  std::string text(sql);
+  PGresult* result = PQexec(conn_, text.c_str());
+  ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    Status error = ErrorOf(result, sql);
+    if (result) PQclear(result);
+    return std::unexpected(std::move(error));
+  }
+  PQclear(result);
+  return {};
+}
+
+}  // namespace herald::storage::internal

@@ -1,0 +1,94 @@
+// A thin RAII layer over libpq, for storage/ only.
+//
+// PgConnection owns one PGconn; PgResult owns one PGresult. Statements are
+// sent with PQexecParams (text parameters, text results). Nothing here throws;
+// failures come back as Status: a lost or refused connection is Unavailable
+// (naming the server), a unique violation AlreadyExists, anything else
+// Internal with the server's message.
+//
+// Thread-safety: a PgConnection must be used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace herald::storage::internal {
+
+// One text parameter, or SQL NULL.
+using PgParam = std::optional<std::string>;
+using PgParams = std::vector<PgParam>;
+
+inline PgParam P(int64_t v) { return std::to_string(v); }
+inline PgParam P(std::string_view v) { return std::string(v); }
+inline PgParam P(const std::string& v) { return v; }
+inline PgParam P(const char* v) { return std::string(v); }
+template <class T>
+PgParam P(const std::optional<T>& v) {
+  return v ? P(*v) : std::nullopt;
+}
+
+class PgResult {
+ public:
+  explicit PgResult(pg_result* result) : result_(result) {}
+  PgResult(PgResult&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+  PgResult& operator=(PgResult&&) = delete;
+  PgResult(const PgResult&) = delete;
+  ~PgResult();
+
+  int rows() const;
+  bool IsNull(int row, int column) const;
+  std::string Text(int row, int column) const;
+  int64_t Int(int row, int column) const;
+  std::optional<int64_t> OptionalInt(int row, int column) const;
+  bool Bool(int row, int column) const { return Text(row, column) == "t"; }
+  // Rows an INSERT / UPDATE / DELETE touched.
+  int64_t affected() const;
+
+ private:
+  pg_result* result_;
+};
+
+class PgConnection {
+ public:
+  // Connects to `url` (a libpq URI or conninfo) with synchronous_commit on.
+  // Unavailable, naming the server (without a password), when it cannot.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url);
+
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+  ~PgConnection();
+
+  // One statement with parameters $1, $2, ...
+  Result<PgResult> Exec(std::string_view sql, const PgParams& params = {});
+  // One or more statements without parameters.
+  Result<void> ExecScript(std::string_view sql);
+
+  // False once the connection to the server is lost.
+  bool ok() const;
+  // Connected and outside any transaction: safe to hand to the next caller.
+  bool reusable() const;
+  pg_conn* raw() { return conn_; }
+  // "host:port/db" for messages.
+  const std::string& target() const { return target_; }
+
+ private:
+  PgConnection(pg_conn* conn, std::string target) : conn_(conn), target_(std::move(target)) {}
+  Status ErrorOf(pg_result* result, std::string_view sql) const;
+
+  pg_conn* conn_;
+  std::string target_;
+};
+
+// `url` with any password replaced by "***", for messages.
+std::string RedactUrl(std::string_view url);
+
+}  // namespace herald::storage::internal

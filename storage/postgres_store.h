@@ -1,0 +1,70 @@
+// PostgresStore: the Store on a PostgreSQL server (libpq), shared by several
+// herald processes.
+//
+// Each call takes a connection from a small pool, runs its statements (a
+// transaction for every write, committed with synchronous_commit on) and puts
+// the connection back; a connection that broke is dropped, and the next call
+// opens a new one. Coordination between processes (see docs/storage.md):
+// session advisory locks per account, a change number from a sequence on every
+// post write, NOTIFY herald_changes in the same transaction, and leases.
+//
+// Thread-safe: any thread may call any method. Destroying the store stops the
+// watcher thread; no call may be in progress or start after that, and every
+// AccountLock must have been released.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "storage/store.h"
+
+namespace herald::storage {
+
+class PostgresStore final : public Store {
+ public:
+  // Connects to `url` (postgresql://user@host:port/db; the database must
+  // exist) and migrates it to the latest schema. Unavailable, naming the server,
+  // when it cannot connect; FailedPrecondition when the schema is from a newer
+  // herald.
+  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url);
+
+  ~PostgresStore() override;
+
+  Result<Post> CreatePost(Post post, std::vector<AuditEntry> audit,
+                          std::optional<IdempotencyRecord> idempotency) override;
+  Result<std::vector<Post>> UpdatePosts(std::vector<PostChange> changes) override;
+  Result<void> AppendAudit(std::vector<AuditEntry> entries) override;
+  Result<Post> GetPost(std::string_view organization, int64_t id) override;
+  Result<std::vector<Post>> ListPosts(const PostQuery& query) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+  Result<std::vector<Post>> LoadActive(Instant since) override;
+  Result<std::vector<StateChange>> ListHistory(std::string_view organization, int64_t post_id) override;
+  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view organization,
+                                                           std::string_view key) override;
+  Result<void> RecordPolicyVersion(const PolicyVersion& version) override;
+  Result<void> Ping() override;
+
+  Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
+                                                   std::string_view account) override;
+  Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
+                                                int64_t after_seq) override;
+  void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) override;
+  Result<void> RenewLease(std::string_view process, Instant until) override;
+  Result<std::vector<Post>> OrphanedClaims(Instant now) override;
+
+  // The schema version of the database, and the newest this build knows.
+  Result<int> SchemaVersion();
+  static int LatestSchemaVersion();
+  // Schema steps this store applied when it was opened (0 when up to date).
+  int migrations_applied() const;
+  // The random id this store puts in its notifications.
+  const std::string& instance_id() const;
+
+ private:
+  struct Impl;
+  explicit PostgresStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::storage

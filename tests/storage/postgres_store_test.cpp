@@ -1,0 +1,291 @@
+// What only the PostgreSQL store promises: several Store objects (standing in
+// for several herald processes) on one database coordinate through it, it
+// migrates safely when they start at once, and it reports a server it cannot
+// reach. The shared contract, run on PostgreSQL too, is store_test.cpp.
+//
+// These run against the private server of scripts/with-postgres (scripts/test
+// uses it); without HERALD_TEST_POSTGRES they fail and say so.
+#include "storage/postgres_store.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/internal/pg.h"
+#include "tests/storage/store_testing.h"
+
+namespace herald::storage {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::NewPost;
+using testing::TempDir;
+
+std::string DatabaseUrl(const TempDir& dir) {
+  auto url = testing::TestDatabases::Get().For(dir.path());
+  if (!url) FAIL(url.error().message());
+  return *url;
+}
+
+std::unique_ptr<PostgresStore> OpenPostgres(const std::string& url) {
+  auto store = PostgresStore::Open(url);
+  if (!store) FAIL("cannot open the PostgreSQL store: " << store.error().message());
+  return std::move(*store);
+}
+
+// Notifications a watcher received, for the test thread to wait on.
+class Received {
+ public:
+  void Add(std::string organization, std::string account) {
+    std::lock_guard lock(mu_);
+    seen_.emplace_back(std::move(organization), std::move(account));
+    cv_.notify_all();
+  }
+  // True when `account` was seen within `timeout`.
+  bool WaitFor(const std::string& account, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return Count(account) > 0; });
+  }
+  int CountOf(const std::string& account) {
+    std::lock_guard lock(mu_);
+    return Count(account);
+  }
+  std::vector<std::pair<std::string, std::string>> All() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  int Count(const std::string& account) const {
+    int n = 0;
+    for (const auto& [org, acc] : seen_) n += acc == account;
+    return n;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<std::string, std::string>> seen_;
+};
+
+TEST_CASE("PostgreSQL tests need the server of scripts/with-postgres", "[store][postgresql]") {
+  auto url = testing::TestPostgresUrl();
+  if (!url) FAIL(url.error().message());
+  SUCCEED("HERALD_TEST_POSTGRES=" << *url);
+}
+
+TEST_CASE("PostgreSQL account lock excludes another process until released", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto a = OpenPostgres(url);
+  auto b = OpenPostgres(url);
+
+  auto held = a->LockAccount("acme", "x");
+  REQUIRE(held.has_value());
+
+  // Another account, and the same account name in another organisation, are free.
+  {
+    auto other = b->LockAccount("acme", "y");
+    REQUIRE(other.has_value());
+    auto other_org = b->LockAccount("globex", "x");
+    REQUIRE(other_org.has_value());
+  }
+
+  std::promise<void> acquired;
+  std::future<void> acquired_future = acquired.get_future();
+  std::promise<void> release_b;
+  std::thread waiter([&] {
+    auto lock = b->LockAccount("acme", "x");
+    acquired.set_value();
+    release_b.get_future().wait();
+    // `lock` is released here.
+  });
+  // While A holds it, B waits.
+  bool acquired_early = acquired_future.wait_for(300ms) == std::future_status::ready;
+  held->reset();  // A releases
+  bool acquired_after = acquired_future.wait_for(10s) == std::future_status::ready;
+  release_b.set_value();
+  waiter.join();
+  CHECK_FALSE(acquired_early);
+  CHECK(acquired_after);
+
+  // And once B let go, A gets it again at once.
+  auto again = a->LockAccount("acme", "x");
+  REQUIRE(again.has_value());
+}
+
+TEST_CASE("PostgreSQL account lock dies with its process", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto b = OpenPostgres(url);
+  {
+    auto a = OpenPostgres(url);
+    auto held = a->LockAccount("acme", "x");
+    REQUIRE(held.has_value());
+    // The session that holds the lock goes away without unlocking.
+    auto admin = internal::PgConnection::Open(url);
+    REQUIRE(admin.has_value());
+    auto killed = (*admin)->Exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    REQUIRE(killed.has_value());
+    CHECK(killed->rows() == 1);
+    held->reset();  // finds the connection broken and drops it
+  }
+  std::promise<void> acquired;
+  auto future = acquired.get_future();
+  std::thread waiter([&] {
+    auto lock = b->LockAccount("acme", "x");
+    CHECK(lock.has_value());
+    acquired.set_value();
+  });
+  bool got = future.wait_for(10s) == std::future_status::ready;
+  waiter.join();
+  CHECK(got);
+}
+
+TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto a = OpenPostgres(url);
+  auto b = OpenPostgres(url);
+  Received heard;
+  b->WatchChanges([&](std::string organization, std::string account) {
+    heard.Add(std::move(organization), std::move(account));
+  });
+
+  // The watcher starts listening on its own thread: write until it hears.
+  bool listening = false;
+  for (int i = 0; i < 100 && !listening; ++i) {
+    REQUIRE(a->CreatePost(NewPost("acme", "warmup", "w"), {}, std::nullopt).has_value());
+    listening = heard.WaitFor("warmup", 100ms);
+  }
+  REQUIRE(listening);
+
+  SECTION("a creation and an update through another store") {
+    auto created = a->CreatePost(NewPost("acme", "x", "hello"), {}, std::nullopt);
+    REQUIRE(created.has_value());
+    CHECK(heard.WaitFor("x", 5s));
+    Post moved = *created;
+    moved.account = "z";  // both accounts changed
+    REQUIRE(a->UpdatePosts({{moved, {}}}).has_value());
+    CHECK(heard.WaitFor("z", 5s));
+    auto all = heard.All();
+    CHECK(std::find(all.begin(), all.end(), std::make_pair(std::string("acme"), std::string("x"))) != all.end());
+  }
+  SECTION("its own writes stay quiet") {
+    auto own = b->CreatePost(NewPost("acme", "own", "mine"), {}, std::nullopt);
+    REQUIRE(own.has_value());
+    REQUIRE(b->UpdatePosts({{*own, {}}}).has_value());
+    // Notifications arrive in commit order: once A's later write is heard,
+    // B's would have been too.
+    REQUIRE(a->CreatePost(NewPost("acme", "marker", "m"), {}, std::nullopt).has_value());
+    REQUIRE(heard.WaitFor("marker", 5s));
+    CHECK(heard.CountOf("own") == 0);
+  }
+  SECTION("a refused write says nothing") {
+    auto created = a->CreatePost(NewPost("acme", "refused", "v1"), {}, std::nullopt);
+    REQUIRE(created.has_value());
+    REQUIRE(heard.WaitFor("refused", 5s));
+    Post stale = *created;
+    stale.version = 7;
+    stale.account = "never";
+    REQUIRE_FALSE(a->UpdatePosts({{stale, {}}}).has_value());
+    REQUIRE(a->CreatePost(NewPost("acme", "marker", "m"), {}, std::nullopt).has_value());
+    REQUIRE(heard.WaitFor("marker", 5s));
+    CHECK(heard.CountOf("never") == 0);
+  }
+}
+
+TEST_CASE("PostgreSQL stores opening a fresh database at once migrate it once", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  constexpr int kProcesses = 4;
+  std::vector<Result<std::unique_ptr<PostgresStore>>> opened;
+  for (int i = 0; i < kProcesses; ++i) opened.emplace_back(std::unexpected(Status(Code::kInternal, "not run")));
+  std::vector<std::thread> threads;
+  std::promise<void> go;
+  std::shared_future<void> start = go.get_future().share();
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] {
+      start.wait();
+      opened[i] = PostgresStore::Open(url);
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  int applied = 0;
+  for (auto& store : opened) {
+    if (!store) FAIL(store.error().message());
+    applied += (*store)->migrations_applied();
+  }
+  CHECK(applied == PostgresStore::LatestSchemaVersion());
+  CHECK((*opened[0])->SchemaVersion() == PostgresStore::LatestSchemaVersion());
+  // All of them work on the one schema.
+  for (auto& store : opened) CHECK((*store)->CreatePost(NewPost("acme", "x", "p"), {}, std::nullopt).has_value());
+  auto listed = (*opened[3])->ListPosts({.organization = "acme"});
+  REQUIRE(listed.has_value());
+  CHECK(listed->size() == kProcesses);
+}
+
+TEST_CASE("PostgreSQL store refuses a schema from a newer herald", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  OpenPostgres(url).reset();
+  {
+    auto admin = internal::PgConnection::Open(url);
+    REQUIRE(admin.has_value());
+    REQUIRE((*admin)
+                ->Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from the future', 0)",
+                       {internal::P(int64_t{PostgresStore::LatestSchemaVersion() + 1})})
+                .has_value());
+  }
+  auto store = OpenStore(url);
+  REQUIRE_FALSE(store.has_value());
+  CHECK(store.error().code() == Code::kFailedPrecondition);
+  CHECK_THAT(store.error().message(), Catch::Contains("newer herald"));
+}
+
+TEST_CASE("PostgreSQL store reports a server it cannot reach as unavailable", "[store][postgresql]") {
+  // Nothing listens on port 1; the password must not show in the message.
+  auto store = OpenStore("postgresql://herald:s3cret@127.0.0.1:1/herald");
+  REQUIRE_FALSE(store.has_value());
+  CHECK(store.error().code() == Code::kUnavailable);
+  CHECK_THAT(store.error().message(), Catch::Contains("PostgreSQL") && Catch::Contains("127.0.0.1:1"));
+  CHECK_THAT(store.error().message(), !Catch::Contains("s3cret"));
+
+  auto bad = OpenStore("postgres://127.0.0.1:notaport/herald");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code() == Code::kUnavailable);
+  CHECK_THAT(bad.error().message(), Catch::Contains("PostgreSQL"));
+}
+
+TEST_CASE("PostgreSQL store recovers when the server drops its connections", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto store = OpenPostgres(url);
+  // Several idle connections in the pool.
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) readers.emplace_back([&] { (void)store->Ping(); });
+  for (auto& t : readers) t.join();
+  {
+    auto admin = internal::PgConnection::Open(url);
+    REQUIRE(admin.has_value());
+    REQUIRE((*admin)
+                ->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                .has_value());
+  }
+  // Reads and writes find the dead connections, drop them and go on.
+  CHECK(store->Ping().has_value());
+  auto created = store->CreatePost(NewPost("acme", "x", "after the drop"), {}, std::nullopt);
+  REQUIRE(created.has_value());
+  CHECK(store->GetPost("acme", created->id).has_value());
+}
+
+}  // namespace
+}  // namespace herald::storage
