@@ -59,6 +59,9 @@ struct PublishResult {
   // answer said no request remains before a reset (with kPublished).
   std::optional<RateLimitHold> hold;
   int http_status = 0;  // of the answer that decided, 0 when there was none
+  // false: herald never handed the post to the platform (it was stopping);
+  // not an attempt, and says nothing about the platform's health.
+  bool attempted = true;
 };
 
 class Connector {

@@ -184,6 +184,10 @@ RateLimitSignal ReadRateLimit(const HttpResponse& r, Instant now) {
     Consider(out, ParseResetValue(*h, now, false), ParseInt(r.Header("X-RateLimit-Remaining")),
              ParseInt(r.Header("X-RateLimit-Limit")), "X-RateLimit-Reset");
   }
+  if (auto h = r.Header("x-rate-limit-reset")) {  // X (Twitter): epoch seconds
+    Consider(out, ParseResetValue(*h, now, false), ParseInt(r.Header("x-rate-limit-remaining")),
+             ParseInt(r.Header("x-rate-limit-limit")), "x-rate-limit-reset");
+  }
   if (auto h = r.Header("RateLimit-Reset")) {
     Consider(out, ParseResetValue(*h, now, true), ParseInt(r.Header("RateLimit-Remaining")),
              ParseInt(r.Header("RateLimit-Limit")), "RateLimit-Reset");

@@ -160,8 +160,18 @@ json AccountViewToJson(const runtime::AccountView& a) {
   for (const auto& u : a.usage) usage.push_back({{"rule", u.rule}, {"used", u.used}, {"max", u.max}});
   json by_state = json::object();
   for (const auto& [state, n] : a.posts_by_state) by_state[state] = n;
-  return {{"id", a.id},           {"platform", a.platform}, {"handle", a.handle},
-          {"timezone", a.timezone}, {"usage", usage},       {"posts_by_state", by_state}};
+  json paused = nullptr;
+  if (a.paused) {
+    paused = {{"rule", a.paused->rule}, {"until", FormatRfc3339(a.paused->until)}, {"why", a.paused->why}};
+  }
+  return {{"id", a.id},
+          {"platform", a.platform},
+          {"handle", a.handle},
+          {"timezone", a.timezone},
+          {"usage", usage},
+          {"posts_by_state", by_state},
+          {"connector", {{"type", a.connector}, {"breaker", a.breaker}, {"connector_breaker", a.connector_breaker}}},
+          {"paused", paused}};
 }
 
 json PolicyViewToJson(const runtime::PolicyView& p) {

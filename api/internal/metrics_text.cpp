@@ -70,6 +70,43 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
     out += "herald_connector_errors_total{kind=\"" + EscapeLabel(kind) + "\"} " + std::to_string(n) + "\n";
   }
 
+  Header(out, "herald_connector_publishes_total", "counter", "Publishes by connector type and outcome.");
+  for (const auto& [type, c] : m.connectors) {
+    for (const auto& [outcome, n] : c.publishes_by_outcome) {
+      out += "herald_connector_publishes_total{connector=\"" + EscapeLabel(type) + "\",outcome=\"" + EscapeLabel(outcome) +
+             "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  Header(out, "herald_connector_publish_latency_seconds", "histogram", "Time each connector type took to publish.");
+  for (const auto& [type, c] : m.connectors) {
+    std::string label = "connector=\"" + EscapeLabel(type) + "\"";
+    for (size_t i = 0; i < runtime::Histogram::kBounds.size(); ++i) {
+      out += "herald_connector_publish_latency_seconds_bucket{" + label + ",le=\"" + Number(runtime::Histogram::kBounds[i]) +
+             "\"} " + std::to_string(c.latency_seconds.buckets[i]) + "\n";
+    }
+    out += "herald_connector_publish_latency_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(c.latency_seconds.count) + "\n";
+    out += "herald_connector_publish_latency_seconds_sum{" + label + "} " + Number(c.latency_seconds.sum) + "\n";
+    out += "herald_connector_publish_latency_seconds_count{" + label + "} " + std::to_string(c.latency_seconds.count) + "\n";
+  }
+  Header(out, "herald_connector_rate_limited_total", "counter", "Answers that said a platform limit was hit, by connector.");
+  for (const auto& [type, c] : m.connectors) {
+    out += "herald_connector_rate_limited_total{connector=\"" + EscapeLabel(type) + "\"} " + std::to_string(c.rate_limit_hits) + "\n";
+  }
+  Header(out, "herald_connector_breaker_open", "gauge", "1 while the connector type's circuit breaker is open.");
+  for (const auto& [type, c] : m.connectors) {
+    out += "herald_connector_breaker_open{connector=\"" + EscapeLabel(type) + "\"} " + (c.breaker_open ? "1" : "0") + "\n";
+  }
+  Header(out, "herald_connector_accounts_breaker_open", "gauge", "Accounts whose own circuit breaker is open, by connector.");
+  for (const auto& [type, c] : m.connectors) {
+    out += "herald_connector_accounts_breaker_open{connector=\"" + EscapeLabel(type) + "\"} " +
+           std::to_string(c.accounts_breaker_open) + "\n";
+  }
+  Header(out, "herald_connector_breaker_openings_total", "counter", "Times a breaker of the connector type (or of an account on it) opened.");
+  for (const auto& [type, c] : m.connectors) {
+    out += "herald_connector_breaker_openings_total{connector=\"" + EscapeLabel(type) + "\"} " +
+           std::to_string(c.breaker_openings) + "\n";
+  }
+
   Header(out, "herald_http_requests_total", "counter", "HTTP requests answered, by route, method and status.");
   for (const auto& [key, n] : http.requests) {
     const auto& [route, method, status] = key;

@@ -89,6 +89,7 @@ void Runtime::Publish(Post post, bool recovering) {
       // sent, so the post goes back to the plan for the next start.
       connectors::PublishResult back{connectors::PublishResult::Kind::kRetryLater, {}, {},
                                      post.planned_at.value_or(clock_.Now()), "herald stopped before publishing it"};
+      back.attempted = false;
       if (auto r = service_.Settle(post.id, back); !r) spdlog::error("post {}: {}", post.id, r.error().ToString());
       --in_flight_;
       return;
@@ -96,7 +97,8 @@ void Runtime::Publish(Post post, bool recovering) {
     auto [connector, platform] = connectors_(post);
     connectors::PublishRequest req{post.id, post.organization, post.account, platform, post.text, post.labels,
                                    post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),
-                                   post.organization + "-" + std::to_string(post.id)};
+                                   post.organization + "-" + std::to_string(post.id), post.created_at,
+                                   service_.Attempt(post.id)};
     connectors::PublishResult result;
     std::optional<double> lateness;
     if (!recovering && post.planned_at) {
@@ -129,7 +131,7 @@ void Runtime::Publish(Post post, bool recovering) {
                 : result.kind == Kind::kFailed     ? "failed"
                                                    : "unknown";
     }
-    service_.RecordPublish(lateness, duration<double>(steady_clock::now() - started).count(), outcome);
+    service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), outcome);
     auto settled = service_.Settle(post.id, result);
     if (!settled) {
       spdlog::error("settling post {} failed: {}", post.id, settled.error().ToString());

@@ -1,6 +1,7 @@
 #include "scheduler/runtime/service.h"
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <unordered_map>
 
@@ -96,8 +97,9 @@ std::optional<Role> ParseRole(std::string_view name) {
 
 class Service::Impl {
  public:
-  Impl(storage::Store& store, const Clock& clock, std::function<void()> on_changed)
-      : store_(store), clock_(clock), on_changed_(std::move(on_changed)) {}
+  Impl(storage::Store& store, const Clock& clock, std::function<void()> on_changed, ServiceOptions options)
+      : store_(store), clock_(clock), on_changed_(std::move(on_changed)), options_(options),
+        breakers_(options.breaker), rng_(std::random_device{}()) {}
 
   // --- state, guarded by mu_ ---------------------------------------------
   struct Org {
@@ -109,8 +111,14 @@ class Service::Impl {
   storage::Store& store_;
   const Clock& clock_;
   std::function<void()> on_changed_;
+  const ServiceOptions options_;
+  connectors::CircuitBreakers breakers_;  // thread-safe on its own
 
   std::mutex mu_;
+  std::map<std::string, AccountPause> pauses_;               // by account; rate limits in force
+  std::map<std::string, std::string> connector_of_account_;  // account -> connector type
+  std::unordered_map<int64_t, int> attempts_;                // post -> publishes started in this process
+  std::mt19937_64 rng_;                                       // backoff jitter
   std::map<std::string, Org> orgs_;                          // by organisation
   std::map<std::string, Governor> governors_;                // by account id
   std::map<std::string, std::string> org_of_account_;        // account -> organisation
@@ -126,17 +134,46 @@ class Service::Impl {
   void InstallPolicies(std::vector<policies::Policy> policies) {
     governors_.clear();
     org_of_account_.clear();
+    connector_of_account_.clear();
     Instant now = clock_.Now();
     for (auto& p : policies) {
       for (auto& [id, rules] : policies::ResolveAll(p)) {
         governors_.emplace(id, Governor(std::move(rules)));
         org_of_account_[id] = p.organization;
       }
+      for (const auto& a : p.accounts) connector_of_account_[a.id] = a.connector.type.empty() ? a.platform : a.connector.type;
       std::string org = p.organization;
       auto& slot = orgs_[org];
       if (slot.policy.sha256 != p.sha256 || slot.policy.organization.empty()) slot.loaded_at = now;
       slot.policy = std::move(p);
     }
+  }
+
+  std::string ConnectorOf(const std::string& account) const {
+    auto it = connector_of_account_.find(account);
+    return it == connector_of_account_.end() ? std::string() : it->second;
+  }
+  static std::string AccountKey(const std::string& account) { return "account:" + account; }
+  static std::string ConnectorKey(const std::string& type) { return "connector:" + type; }
+
+  // The pause in force on the account at `now`, if any.
+  const AccountPause* PauseOf(const std::string& account, Instant now) const {
+    auto it = pauses_.find(account);
+    return it == pauses_.end() || it->second.until <= now ? nullptr : &it->second;
+  }
+
+  // The governor's placement, except that nothing is placed inside a pause of
+  // the account: the post is placed from its end, with a reason saying why.
+  Decision ScheduleOn(const Governor& g, const std::string& account, const Timeline& tl,
+                      const scheduler::PostRequest& request) const {
+    const AccountPause* pause = PauseOf(account, clock_.Now());
+    if (pause == nullptr || request.requested_at >= pause->until) return g.Schedule(tl, request);
+    scheduler::PostRequest shifted = request;
+    shifted.requested_at = pause->until;
+    Decision d = g.Schedule(tl, shifted);
+    d.requested_at = request.requested_at;
+    d.reasons.insert(d.reasons.begin(), {pause->rule, pause->why + "; nothing is sent before " + FormatRfc3339(pause->until), {}});
+    return d;
   }
 
   const Governor* GovernorFor(const std::string& account) const {
@@ -233,7 +270,7 @@ class Service::Impl {
       Instant from = std::max(p->requested_at, std::min(now, p->planned_at.value_or(now)));
       auto request = RequestOf(*p, from);
       request.requested_at = std::max(p->requested_at, now);
-      Decision d = g->Schedule(fresh, request);
+      Decision d = ScheduleOn(*g, account, fresh, request);
       std::optional<Instant> old = p->planned_at;
       if (d.placed()) {
         fresh.Insert(g->EntryFor(request, *d.planned_at));
@@ -314,8 +351,8 @@ class Service::Impl {
 };
 
 Service::Service(storage::Store& store, const Clock& clock, std::vector<policies::Policy> policies,
-                 std::function<void()> on_plan_changed)
-    : impl_(std::make_shared<Impl>(store, clock, std::move(on_plan_changed))) {
+                 std::function<void()> on_plan_changed, ServiceOptions options)
+    : impl_(std::make_shared<Impl>(store, clock, std::move(on_plan_changed), options)) {
   impl_->InstallPolicies(std::move(policies));
 }
 
@@ -384,7 +421,7 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
       post.state = PostState::kRefused;
       post.reasons = Stored(refusals);
     } else {
-      Decision d = gov.Schedule(tl, pending_request);
+      Decision d = s.ScheduleOn(gov, request.account, tl, pending_request);
       post.reasons = Stored(d.reasons);
       if (!d.placed()) {
         post.state = PostState::kRefused;
@@ -491,7 +528,7 @@ Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostR
       edited.planned_at.reset();
       edited.reasons = Stored(refusals);
     } else {
-      Decision d = (*g)->Schedule(tl, req);
+      Decision d = s.ScheduleOn(**g, edited.account, tl, req);
       edited.reasons = Stored(d.reasons);
       edited.planned_at = d.planned_at;
       edited.state = !d.placed() ? PostState::kRefused
@@ -536,7 +573,8 @@ Result<Post> Service::Approve(const Caller& caller, int64_t id) {
     Post approved = *current;
     approved.approved_by = caller.name;
     approved.updated_at = now;
-    Decision d = (*g)->Schedule(s.timelines_[approved.account], RequestOf(approved, std::max(approved.requested_at, now)));
+    Decision d = s.ScheduleOn(**g, approved.account, s.timelines_[approved.account],
+                              RequestOf(approved, std::max(approved.requested_at, now)));
     approved.reasons = Stored(d.reasons);
     approved.planned_at = d.planned_at;
     approved.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
@@ -630,6 +668,10 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
     for (const auto& [id, p] : s.posts_) {
       if (p.account == account.id) ++v.posts_by_state[std::string(PostStateName(p.state))];
     }
+    v.connector = s.ConnectorOf(account.id);
+    v.breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Impl::AccountKey(account.id), now).state));
+    v.connector_breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Impl::ConnectorKey(v.connector), now).state));
+    if (const AccountPause* pause = s.PauseOf(account.id, now)) v.paused = *pause;
     out.push_back(std::move(v));
   }
   return out;
@@ -650,7 +692,7 @@ Result<std::vector<Instant>> Service::Slots(const Caller& caller, const std::str
     probe.id = "~slot-" + std::to_string(i);
     probe.requested_at = t;
     probe.media_count = 1;
-    Decision d = (*g)->Schedule(tl, probe);
+    Decision d = s.ScheduleOn(**g, account, tl, probe);
     if (!d.placed()) break;
     out.push_back(*d.planned_at);
     tl.Insert((*g)->EntryFor(probe, *d.planned_at));
@@ -746,13 +788,43 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
       auto violations = g->Violations(s.actual_[p.account], RequestOf(p, p.requested_at), *p.planned_at);
       if (!violations.empty()) {
         s.Untrack(id);
-        Decision d = g->Schedule(s.timelines_[p.account], RequestOf(p, now + std::chrono::seconds{1}));
+        Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, now + std::chrono::seconds{1}));
         p.reasons = Stored(d.reasons);
         p.planned_at = d.planned_at;
         p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
         s.CountDecision(p.reasons);
         s.Track(p);
         changes.push_back({p, {s.Audit(p.organization, "herald", "defer", p, {{"violations", ReasonsJson(Stored(violations))}})}});
+        continue;
+      }
+      // A pause in force (a platform's rate limit) or an open breaker: nothing
+      // reaches the connector before it ends; the post moves past it.
+      std::optional<AccountPause> blocked;
+      if (const AccountPause* pause = s.PauseOf(p.account, now)) {
+        blocked = *pause;
+      } else {
+        std::string type = s.ConnectorOf(p.account);
+        for (const std::string& key : {Impl::AccountKey(p.account), Impl::ConnectorKey(type)}) {
+          if (auto until = s.breakers_.Admit(key, s.clock_.Now())) {
+            auto view = s.breakers_.View(key, s.clock_.Now());
+            std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
+            blocked = AccountPause{"circuit_open", *until,
+                                   "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
+                                       " failures in a row (last: " + view.last_failure + ")"};
+            s.pauses_[p.account] = *blocked;
+            break;
+          }
+        }
+      }
+      if (blocked) {
+        s.Untrack(id);
+        Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, std::max(now, p.requested_at)));
+        p.reasons = Stored(d.reasons);
+        p.planned_at = d.planned_at;
+        p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
+        s.CountDecision(p.reasons);
+        s.Track(p);
+        changes.push_back({p, {s.Audit(p.organization, "herald", "defer", p, {{"paused", blocked->why}})}});
         continue;
       }
       p.state = PostState::kPublishing;
@@ -810,9 +882,22 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         break;
       case Kind::kRetryLater: {
         const Governor* g = s.GovernorFor(p.account);
+        std::optional<Instant> from;
+        if (outcome.retry_at) {
+          from = std::max(*outcome.retry_at, now + std::chrono::seconds{1});
+        } else if (!outcome.attempted) {
+          from = std::max(p.planned_at.value_or(now), now);
+        } else if (int attempt = s.attempts_[id]; attempt < s.options_.backoff.max_attempts) {
+          from = now + s.options_.backoff.Delay(std::max(1, attempt), s.rng_);
+        }
+        if (!from || g == nullptr) {
+          p.state = PostState::kFailed;
+          p.failure = "gave up after " + std::to_string(s.attempts_[id]) + " attempts; last: " + outcome.why;
+          action = "publish_failed";
+          break;
+        }
         s.Untrack(id);
-        Instant from = std::max(outcome.retry_at.value_or(now), now + std::chrono::seconds{1});
-        Decision d = g ? g->Schedule(s.timelines_[p.account], RequestOf(p, from)) : Decision{};
+        Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, *from));
         p.reasons = Stored(d.reasons);
         p.reasons.insert(p.reasons.begin(), StoredReason{"retry_after", outcome.why, {}});
         p.planned_at = d.planned_at;
@@ -821,10 +906,40 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         break;
       }
     }
+    if (p.state != PostState::kScheduled) s.attempts_.erase(id);
+    const std::string type = s.ConnectorOf(p.account);
+    if (outcome.attempted) {
+      bool transient = outcome.kind == Kind::kUnknown || (outcome.kind == Kind::kRetryLater && !outcome.hold);
+      for (const std::string& key : {Impl::AccountKey(p.account), Impl::ConnectorKey(type)}) {
+        if (!transient) {
+          s.breakers_.RecordSuccess(key);  // the platform answered coherently
+        } else if (s.breakers_.RecordFailure(key, now, outcome.why)) {
+          ++s.publish_metrics_.connectors[type].breaker_openings;
+        }
+      }
+      if (outcome.kind == Kind::kRetryLater && outcome.hold) ++s.publish_metrics_.connectors[type].rate_limit_hits;
+    }
+    std::vector<PostChange> moved;
+    if (outcome.hold && outcome.hold->until > now) {
+      AccountPause& pause = s.pauses_[p.account];
+      if (pause.until < outcome.hold->until) pause = {"rate_limit", outcome.hold->until, outcome.hold->why};
+    }
     json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
     if (!outcome.why.empty()) detail["why"] = outcome.why;
+    if (outcome.http_status != 0) detail["http_status"] = outcome.http_status;
+    if (outcome.hold) detail["hold_until"] = FormatRfc3339(outcome.hold->until);
     std::vector<PostChange> changes{s.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
-    if (auto r = s.PersistUnlocked(lock, std::move(changes), {original}); !r) return std::unexpected(r.error());
+    // The account's other posts planned inside the pause move past it now, so
+    // the plan shows it (and nothing of theirs reaches the platform before).
+    if (const AccountPause* pause = s.PauseOf(p.account, now); pause && outcome.hold) {
+      MergeInto(changes, s.ReplanAccount(p.account, "herald", pause->why));
+    }
+    if (changes.size() > 1) {
+      // Other posts moved too: they may change meanwhile, so write under the lock.
+      if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    } else if (auto r = s.PersistUnlocked(lock, std::move(changes), {original}); !r) {
+      return std::unexpected(r.error());
+    }
     if (auto it2 = s.posts_.find(id); it2 != s.posts_.end()) p = it2->second;
   }
   if (s.on_changed_) s.on_changed_();
@@ -840,14 +955,24 @@ std::vector<Post> Service::InFlight() {
   return out;
 }
 
-void Service::RecordPublish(std::optional<double> lateness_seconds, double latency_seconds,
-                            const std::string& outcome) {
+void Service::RecordPublish(const std::string& account, std::optional<double> lateness_seconds,
+                            double latency_seconds, const std::string& outcome) {
   std::lock_guard lock(impl_->mu_);
   auto& m = impl_->publish_metrics_;
   if (lateness_seconds) m.lateness_seconds.Observe(std::max(0.0, *lateness_seconds));
   m.publish_latency_seconds.Observe(latency_seconds);
   ++m.publishes_by_outcome[outcome];
   if (outcome != "published") ++m.connector_errors_by_kind[outcome];
+  std::string type = impl_->ConnectorOf(account);
+  if (type.empty()) return;
+  auto& c = m.connectors[type];
+  c.latency_seconds.Observe(latency_seconds);
+  ++c.publishes_by_outcome[outcome];
+}
+
+int Service::Attempt(int64_t id) {
+  std::lock_guard lock(impl_->mu_);
+  return ++impl_->attempts_[id];
 }
 
 void Service::Heartbeat(Instant now) {
@@ -882,6 +1007,15 @@ Metrics Service::CurrentMetrics() {
   for (const auto& [id, p] : impl_->posts_) ++m.posts_by_state[std::string(PostStateName(p.state))];
   m.decisions_by_rule = impl_->decisions_by_rule_;
   Instant now = impl_->clock_.Now();
+  for (const auto& [account, type] : impl_->connector_of_account_) m.connectors[type];
+  for (const auto& [key, view] : impl_->breakers_.All(now)) {
+    if (view.state != connectors::BreakerState::kOpen) continue;
+    if (key.starts_with("connector:")) {
+      m.connectors[key.substr(10)].breaker_open = true;
+    } else if (auto type = impl_->ConnectorOf(key.substr(8)); !type.empty()) {
+      ++m.connectors[type].accounts_breaker_open;
+    }
+  }
   if (!impl_->due_.empty() && impl_->due_.begin()->first < now) {
     m.oldest_overdue_seconds = (now - impl_->due_.begin()->first).count();
   }

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "core/post.h"
+#include "connectors/backoff.h"
+#include "connectors/circuit_breaker.h"
 #include "connectors/connector.h"
 #include "core/status.h"
 #include "policies/policy.h"
@@ -70,6 +72,14 @@ struct CapUsage {
   int max = 0;
 };
 
+// Why nothing is sent on an account before `until`: a platform's rate limit or
+// an open circuit breaker.
+struct AccountPause {
+  std::string rule;  // "rate_limit" | "circuit_open"
+  Instant until;
+  std::string why;
+};
+
 struct AccountView {
   std::string id;
   std::string platform;
@@ -77,6 +87,10 @@ struct AccountView {
   std::string timezone;
   std::vector<CapUsage> usage;
   std::map<std::string, int> posts_by_state;
+  std::string connector;                 // connector type
+  std::string breaker = "closed";        // the account's breaker: closed | open | half_open
+  std::string connector_breaker = "closed";  // the breaker of its connector (all accounts)
+  std::optional<AccountPause> paused;    // while in force
 };
 
 struct PolicyView {
@@ -106,8 +120,19 @@ struct Histogram {
   }
 };
 
+// One connector type's publishes, for /metrics.
+struct ConnectorMetrics {
+  std::map<std::string, int64_t> publishes_by_outcome;  // published, retry_later, failed, unknown, paused
+  Histogram latency_seconds;
+  int64_t rate_limit_hits = 0;     // answers that said a limit was hit (429 and the like)
+  int64_t breaker_openings = 0;    // times its breaker (or an account's on it) opened
+  bool breaker_open = false;       // the connector-wide breaker, now
+  int accounts_breaker_open = 0;   // accounts on it whose own breaker is open now
+};
+
 // What the runtime and /metrics need to know, by organisation-independent totals.
 struct Metrics {
+  std::map<std::string, ConnectorMetrics> connectors;  // by connector type
   Histogram publish_latency_seconds;  // connector call duration
   Histogram lateness_seconds;         // planned time -> publish started
   std::map<std::string, int64_t> publishes_by_outcome;        // published, retry_later, failed, unknown
@@ -128,13 +153,18 @@ class Clock {
   virtual std::chrono::system_clock::time_point NowPrecise() const { return Now(); }
 };
 
+struct ServiceOptions {
+  connectors::Backoff backoff;          // transient publish failures
+  connectors::BreakerOptions breaker;   // per account and per connector type
+};
+
 class Service {
  public:
   // `policies`: the active policy of every organisation. `on_plan_changed` is
   // called (outside the lock) whenever a post's planned time or state changed,
   // so the runtime can re-arm its timer.
   Service(storage::Store& store, const Clock& clock, std::vector<policies::Policy> policies,
-          std::function<void()> on_plan_changed);
+          std::function<void()> on_plan_changed, ServiceOptions options = {});
 
   // Loads the posts from the store and builds the plan. Call once before use.
   Result<void> Start();
@@ -162,12 +192,18 @@ class Service {
 
   // Runtime side. Posts due at or before `now` move to publishing (durably) and
   // are returned; the re-check against what was actually published may defer
-  // them instead (with reasons). Posts later than missed_after become missed.
+  // them instead (with reasons), and so does a pause of the account (a rate
+  // limit in force, an open breaker): nothing reaches a connector before it
+  // ends. Posts later than missed_after become missed.
   Result<std::vector<Post>> ClaimDue(Instant now);
   // The earliest planned time of a scheduled post, if any.
   std::optional<Instant> NextDue();
   // Settles a publish: published (remote id/url), failed, unconfirmed, or
-  // back to scheduled at `retry_at` (rate limit).
+  // back to scheduled: at `retry_at`, or after a backoff for a transient
+  // failure (failed once the backoff's attempts are spent). A `hold` pauses the
+  // whole account until it ends: its scheduled posts move past it, with a
+  // rate_limit reason. Transient failures and unknown outcomes count against
+  // the account's and the connector's circuit breakers; a success resets them.
   Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome);
   // Posts left `publishing` by a crash, for the runtime to resolve at start.
   std::vector<Post> InFlight();
@@ -175,9 +211,14 @@ class Service {
   // The runtime's event loop calls this on every tick; /healthz fails when the
   // last one is older than `max_silence`.
   void Heartbeat(Instant now);
-  // The runtime reports each publish: how late it started, how long the
-  // connector took, and what came of it ("published", "retry_later", ...).
-  void RecordPublish(std::optional<double> lateness_seconds, double latency_seconds, const std::string& outcome);
+  // The runtime reports each publish of a post on `account`: how late it
+  // started, how long the connector took, and what came of it ("published",
+  // "retry_later", ...).
+  void RecordPublish(const std::string& account, std::optional<double> lateness_seconds, double latency_seconds,
+                     const std::string& outcome);
+  // How many times this post has been handed to a connector in this process
+  // (1 on the first publish).
+  int Attempt(int64_t id);
   Health CheckHealth(Duration max_silence = std::chrono::seconds{10});
   Metrics CurrentMetrics();
 

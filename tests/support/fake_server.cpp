@@ -26,19 +26,6 @@ std::string RecordedRequest::Param(const std::string& name) const {
 
 FakeServer::FakeServer() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    RecordedRequest r;
-    r.method = req.method;
-    r.path = req.path;
-    r.body = req.body;
-    r.headers.insert(req.headers.begin(), req.headers.end());
-    for (const auto& [k, v] : req.params) r.params.emplace(k, v);
-    if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != std::string::npos) {
-      httplib::detail::parse_query_text(req.body, r.params);
-    }
-    {
-      std::lock_guard lock(mu_);
-      requests_.push_back(std::move(r));
-    }
     Fault fault;
     stall_after_handler = {};
     if (!TakeFault(req, fault)) return httplib::Server::HandlerResponse::Unhandled;
@@ -52,7 +39,22 @@ FakeServer::FakeServer() {
     res.set_content(fault.body, fault.content_type);
     return httplib::Server::HandlerResponse::Handled;
   });
-  server_.set_post_routing_handler([](const httplib::Request&, httplib::Response&) {
+  // Recorded after routing, when cpp-httplib has read the body (it reads it
+  // after the pre-routing handler; a faulted request's body is not read).
+  server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    RecordedRequest r;
+    r.method = req.method;
+    r.path = req.path;
+    r.body = req.body;
+    r.headers.insert(req.headers.begin(), req.headers.end());
+    for (const auto& [k, v] : req.params) r.params.emplace(k, v);
+    if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != std::string::npos) {
+      httplib::detail::parse_query_text(req.body, r.params);
+    }
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back(std::move(r));
+    }
     if (stall_after_handler.count() > 0) std::this_thread::sleep_for(stall_after_handler);
     stall_after_handler = {};
   });
@@ -62,7 +64,9 @@ FakeServer::FakeServer() {
 
 void FakeServer::Start() {
   thread_ = std::thread([this] { server_.listen_after_bind(); });
-  server_.wait_until_ready();
+  // cpp-httplib 0.11 has no wait_until_ready: the socket is bound already, so
+  // connections queue until the loop runs; wait for it briefly all the same.
+  for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{1});
 }
 
 FakeServer::~FakeServer() {

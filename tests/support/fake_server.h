@@ -60,7 +60,8 @@ class FakeServer {
   // The next matching request gets `fault` instead of (or, with
   // close_without_answer, after) the platform's handler. Queued in order.
   void FailNext(Fault fault, int times = 1);
-  // Every request received, in order (faulted ones included).
+  // Every request answered, in order (faulted ones included, without their
+  // body: cpp-httplib reads a body only for requests that reach a handler).
   std::vector<RecordedRequest> Requests() const;
   int Count(const std::string& path_contains) const;
 
