@@ -7,7 +7,13 @@
 //       creates posts planned 2-4 s ahead (policy without approval), watches the
 //       outbox file, and prints planned -> written lateness percentiles.
 //
-// bench/run-load runs both against a fresh daemon on a temporary SQLite file.
+// --port and --account take comma-separated lists: connection (or post) i goes
+// to port i mod n and account i mod m, so creates spread over several daemons
+// sharing one PostgreSQL database (they share the outbox too, so `lateness`
+// watches the one file whichever daemon writes the line).
+//
+// bench/run-load runs both against a fresh daemon on a temporary SQLite file
+// (and, with --postgres, against one and three daemons on PostgreSQL).
 #include <fcntl.h>
 #include <httplib.h>
 #include <unistd.h>
@@ -19,7 +25,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -32,15 +40,27 @@ namespace {
 
 struct Args {
   std::string mode;
-  int port = 8080;
+  std::vector<int> ports{8080};
   std::string token;
-  std::string account = "acme-blog";
+  std::vector<std::string> accounts{"acme-blog"};
   std::string outbox;
   int threads = 8;
   int seconds = 10;
   int posts = 50;
   int ahead = 0;  // creates: plan the posts this many seconds ahead (0: as soon as allowed)
 };
+
+std::vector<std::string> Split(const std::string& list) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  while (from <= list.size()) {
+    size_t comma = list.find(',', from);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > from) out.push_back(list.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return out;
+}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -66,13 +86,14 @@ int Creates(const Args& a) {
   auto start = steady_clock::now();
   for (int w = 0; w < a.threads; ++w) {
     workers.emplace_back([&, w] {
-      httplib::Client http("127.0.0.1", a.port);
+      httplib::Client http("127.0.0.1", a.ports[static_cast<size_t>(w) % a.ports.size()]);
+      const std::string& account = a.accounts[static_cast<size_t>(w) % a.accounts.size()];
       http.set_keep_alive(true);
       http.set_tcp_nodelay(true);
       httplib::Headers auth{{"Authorization", "Bearer " + a.token}};
       std::vector<double> mine;
       for (long i = 0; !stop; ++i) {
-        json body = {{"account", a.account}, {"text", "load " + std::to_string(w) + "-" + std::to_string(i)}};
+        json body = {{"account", account}, {"text", "load " + std::to_string(w) + "-" + std::to_string(i)}};
         if (a.ahead > 0) body["at"] = Rfc3339(system_clock::now() + seconds{a.ahead});
         auto t0 = steady_clock::now();
         auto r = http.Post("/v1/posts", auth, body.dump(), "application/json");
@@ -92,21 +113,22 @@ int Creates(const Args& a) {
   stop = true;
   for (auto& t : workers) t.join();
   double elapsed = duration<double>(steady_clock::now() - start).count();
-  std::printf("creates: %ld ok, %ld failed in %.1f s with %d connections: %.0f creates/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              ok.load(), failed.load(), elapsed, a.threads, static_cast<double>(ok.load()) / elapsed,
+  std::printf("creates: %ld ok, %ld failed in %.1f s with %d connections to %zu daemon(s): %.0f creates/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              ok.load(), failed.load(), elapsed, a.threads, a.ports.size(), static_cast<double>(ok.load()) / elapsed,
               Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), Percentile(latencies_ms, 1.0));
   return failed.load() == 0 ? 0 : 1;
 }
 
 int Lateness(const Args& a) {
-  httplib::Client http("127.0.0.1", a.port);
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int port : a.ports) clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", port));
   httplib::Headers auth{{"Authorization", "Bearer " + a.token}};
   std::map<int64_t, system_clock::time_point> planned;
   auto base = ceil<seconds>(system_clock::now()) + seconds{2};
   for (int i = 0; i < a.posts; ++i) {
     auto at = base + seconds{i % 3};
-    json body = {{"account", a.account}, {"text", "lateness " + std::to_string(i)}, {"at", Rfc3339(at)}};
-    auto r = http.Post("/v1/posts", auth, body.dump(), "application/json");
+    json body = {{"account", a.accounts.front()}, {"text", "lateness " + std::to_string(i)}, {"at", Rfc3339(at)}};
+    auto r = clients[static_cast<size_t>(i) % clients.size()]->Post("/v1/posts", auth, body.dump(), "application/json");
     if (!r || r->status != 201) {
       std::fprintf(stderr, "create failed: %s\n", r ? r->body.c_str() : "no answer");
       return 1;
@@ -119,6 +141,8 @@ int Lateness(const Args& a) {
     planned[post["id"].get<int64_t>()] = at;
   }
   std::vector<double> lateness_ms;
+  std::set<int64_t> seen;
+  long duplicates = 0;
   std::string buffer;
   int fd = -1;
   auto deadline = steady_clock::now() + seconds{30};
@@ -135,16 +159,36 @@ int Lateness(const Args& a) {
         buffer.erase(0, eol + 1);
         if (j.is_discarded()) continue;
         auto it = planned.find(j.value("id", int64_t{0}));
-        if (it != planned.end()) lateness_ms.push_back(duration<double, std::milli>(now - it->second).count());
+        if (it == planned.end()) continue;
+        if (!seen.insert(it->first).second) {
+          ++duplicates;  // written twice (by two daemons, or after a crash)
+          continue;
+        }
+        lateness_ms.push_back(duration<double, std::milli>(now - it->second).count());
       }
     }
     std::this_thread::sleep_for(microseconds(100));
   }
+  // A last look for lines written twice after every post arrived.
+  std::this_thread::sleep_for(milliseconds(200));
+  if (fd >= 0) {
+    char chunk[65536];
+    ssize_t n;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+    size_t eol;
+    while ((eol = buffer.find('\n')) != std::string::npos) {
+      json j = json::parse(buffer.substr(0, eol), nullptr, false);
+      buffer.erase(0, eol + 1);
+      if (!j.is_discarded() && planned.contains(j.value("id", int64_t{0})) && !seen.insert(j.value("id", int64_t{0})).second)
+        ++duplicates;
+    }
+  }
   if (fd >= 0) ::close(fd);
-  std::printf("lateness (planned -> line in outbox, watched every 0.1 ms): %zu of %zu posts; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+  std::printf("lateness (planned -> line in outbox, watched every 0.1 ms): %zu of %zu posts; p50 %.2f ms, p99 %.2f ms, max %.2f ms%s\n",
               lateness_ms.size(), planned.size(), Percentile(lateness_ms, 0.5), Percentile(lateness_ms, 0.99),
-              Percentile(lateness_ms, 1.0));
-  return lateness_ms.size() == planned.size() ? 0 : 1;
+              Percentile(lateness_ms, 1.0),
+              duplicates == 0 ? "" : ("; " + std::to_string(duplicates) + " written more than once").c_str());
+  return lateness_ms.size() == planned.size() && duplicates == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -152,16 +196,18 @@ int Lateness(const Args& a) {
 int main(int argc, char** argv) {
   Args a;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: herald-load creates|lateness --port P --token T [--account A] [--threads N] "
+    std::fprintf(stderr, "usage: herald-load creates|lateness --port P[,P...] --token T [--account A[,A...]] [--threads N] "
                          "[--seconds S] [--outbox FILE] [--posts N]\n");
     return 2;
   }
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") a.port = std::stoi(v);
-    else if (k == "--token") a.token = v;
-    else if (k == "--account") a.account = v;
+    if (k == "--port") {
+      a.ports.clear();
+      for (const auto& p : Split(v)) a.ports.push_back(std::stoi(p));
+    } else if (k == "--token") a.token = v;
+    else if (k == "--account") a.accounts = Split(v);
     else if (k == "--threads") a.threads = std::stoi(v);
     else if (k == "--seconds") a.seconds = std::stoi(v);
     else if (k == "--outbox") a.outbox = v;
@@ -171,6 +217,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
+  }
+  if (a.ports.empty() || a.accounts.empty()) {
+    std::fprintf(stderr, "--port and --account need at least one value\n");
+    return 2;
   }
   if (a.mode == "creates") return Creates(a);
   if (a.mode == "lateness") return Lateness(a);
