@@ -1,10 +1,104 @@
-// Placeholder until the facebook_page connector lands (issue #6).
+// The Facebook Page connector: POST /<version>/<page_id>/feed with `message`
+// and the Page token; one image is a published photo (POST /<page_id>/photos
+// with url + caption), several are unpublished photos attached to the feed
+// post with attached_media (docs/connectors/facebook_page.md).
+//
+// Thread-safe: the connector is immutable after creation.
+#include <nlohmann/json.hpp>
+
+#include "connectors/meta/graph.h"
+#include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
 namespace herald::connectors {
+namespace {
 
-Result<std::unique_ptr<Connector>> MakeFacebookPageConnector(const policies::ConnectorConfig&, const ConnectorContext&) {
-  return Error(Code::kFailedPrecondition, "connector \"facebook_page\" is not available in this build yet");
+using Kind = PublishResult::Kind;
+
+class FacebookPageConnector final : public Connector {
+ public:
+  FacebookPageConnector(meta::GraphClient client, std::string page_id)
+      : client_(std::move(client)), page_id_(std::move(page_id)) {}
+
+  PublishResult Publish(const PublishRequest& request) override {
+    if (request.media.size() == 1) {
+      // A published photo is a post of its own: {"id": <photo>, "post_id": <page>_<post>}.
+      auto r = client_.Post(page_id_ + "/photos", {{"url", request.media[0].url}, {"caption", request.text}});
+      return Finish(r, request, "post_id");
+    }
+    meta::Fields fields{{"message", request.text}};
+    for (size_t i = 0; i < request.media.size(); ++i) {
+      auto photo = client_.Post(page_id_ + "/photos", {{"url", request.media[i].url}, {"published", "false"}});
+      if (auto f = meta::ReadGraphFailure("facebook_page", photo, request.now)) {
+        // An unpublished photo shows nowhere: nothing is published yet.
+        if (f->kind == Kind::kUnknown) f->kind = Kind::kRetryLater;
+        return *f;
+      }
+      auto id = meta::ReadField(*photo, "id");
+      if (!id) return Fail(Kind::kRetryLater, "facebook_page: photo upload answered without an id");
+      fields.emplace_back("attached_media[" + std::to_string(i) + "]", nlohmann::json{{"media_fbid", *id}}.dump());
+    }
+    return Finish(client_.Post(page_id_ + "/feed", std::move(fields)), request, "id");
+  }
+
+  std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    auto answer = meta::LookupAnswer(FindRecent(request), "facebook_page");
+    if (answer && answer->kind == Kind::kPublished) answer->remote_url = Url(answer->remote_id);
+    return answer;
+  }
+
+ private:
+  static PublishResult Fail(Kind kind, std::string why) {
+    PublishResult r;
+    r.kind = kind;
+    r.why = std::move(why);
+    return r;
+  }
+
+  static std::string Url(const std::string& id) { return "https://www.facebook.com/" + id; }
+
+  meta::Step<meta::RecentMatch> FindRecent(const PublishRequest& request) const {
+    static const meta::RecentQuery kPosts{.edge = "posts", .text_field = "message", .time_field = "created_time"};
+    return meta::FindRecentPost(client_, page_id_, kPosts, request.text, request.created_at, request.now);
+  }
+
+  // The answer to the call that makes the post visible.
+  PublishResult Finish(const HttpResult& r, const PublishRequest& request, std::string_view id_field) const {
+    if (auto f = meta::ReadGraphFailure("facebook_page", r, request.now)) {
+      if (f->kind != Kind::kUnknown) return *f;
+      // No answer: the Page's recent posts tell whether it was made.
+      auto match = FindRecent(request);
+      if (!match || !match->id) return *f;
+      PublishResult found;
+      found.remote_id = *match->id;
+      found.remote_url = Url(found.remote_id);
+      return found;
+    }
+    PublishResult out;
+    out.http_status = r->status;
+    out.remote_id = meta::ReadField(*r, id_field).value_or(meta::ReadField(*r, "id").value_or(""));
+    out.remote_url = out.remote_id.empty() ? "" : Url(out.remote_id);
+    out.hold = HoldAfterSuccess("facebook_page", *r, request.now);
+    return out;
+  }
+
+  const meta::GraphClient client_;
+  const std::string page_id_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> MakeFacebookPageConnector(const policies::ConnectorConfig& config,
+                                                             const ConnectorContext& context) {
+  auto settings = ConnectorSettings::Read("facebook_page", config, context);
+  if (!settings) return std::unexpected(settings.error());
+  auto page_id = settings->Require("page_id");
+  if (!page_id) return std::unexpected(page_id.error());
+  auto token = settings->Require("token");
+  if (!token) return std::unexpected(token.error());
+  std::string root = settings->BaseUrl("https://graph.facebook.com") + "/" + settings->Get("graph_version").value_or("v21.0");
+  return std::make_unique<FacebookPageConnector>(meta::GraphClient("facebook_page", std::move(root), *token, context.http),
+                                                 *page_id);
 }
 
 }  // namespace herald::connectors
