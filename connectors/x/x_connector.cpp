@@ -1,10 +1,174 @@
-// Placeholder until the x connector lands (issue #6).
+// The X connector: POST /2/tweets {"text"} with the user's OAuth 2.0 token
+// (docs/connectors/x.md). X takes no idempotency key, so a post that got no
+// answer is looked for among the user's recent posts before anything else.
+//
+// Thread-safe: the user id learned from /2/users/me is cached under a mutex;
+// everything else is immutable after creation.
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+
+#include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
 namespace herald::connectors {
+namespace {
 
-Result<std::unique_ptr<Connector>> MakeXConnector(const policies::ConnectorConfig&, const ConnectorContext&) {
-  return Error(Code::kFailedPrecondition, "connector \"x\" is not available in this build yet");
+using json = nlohmann::json;
+using Kind = PublishResult::Kind;
+constexpr int kRecentPosts = 10;
+
+PublishResult Outcome(Kind kind, std::string why) {
+  PublishResult r;
+  r.kind = kind;
+  r.why = std::move(why);
+  return r;
+}
+
+// X returns a post's text HTML-escaped and its links as t.co links: compare
+// with entities decoded and every link reduced to a marker.
+std::string Comparable(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    std::string_view rest = text.substr(i);
+    if (rest.starts_with("http://") || rest.starts_with("https://")) {
+      out += "\x01";
+      while (i < text.size() && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') ++i;
+      continue;
+    }
+    bool decoded = false;
+    for (auto [entity, ch] : {std::pair{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}}) {
+      if (rest.starts_with(entity)) {
+        out += ch;
+        i += std::string_view(entity).size();
+        decoded = true;
+        break;
+      }
+    }
+    if (!decoded) out += text[i++];
+  }
+  return out;
+}
+
+struct Search {
+  std::optional<std::string> id;
+  bool certainly_absent = false;  // no match, and the list reaches back before the post was created
+};
+
+class XConnector final : public Connector {
+ public:
+  XConnector(std::string base, std::string token, std::optional<std::string> username, HttpClientOptions http)
+      : base_(std::move(base)), token_(std::move(token)), username_(std::move(username)), http_(std::move(http)) {}
+
+  PublishResult Publish(const PublishRequest& request) override {
+    auto r = http_.Send({"POST", base_ + "/2/tweets", Auth(), json{{"text", request.text}}.dump(), "application/json"});
+    if (auto f = ReadFailure("x", r, request.now)) {
+      if (r && r->status == 403 && PlatformMessage(*r).find("duplicate content") != std::string::npos) {
+        // Not a credentials problem: X refuses the same text twice in a row.
+        f->why = DescribeAnswer("x", *r);
+        return *f;
+      }
+      if (f->kind != Kind::kUnknown) return *f;
+      auto found = FindOwnPost(request);
+      if (found && found->id) return Published(*found->id, std::nullopt, 0);
+      f->why += found ? "; not among the user's recent posts yet" : "; recent posts unreadable: " + found.error();
+      return *f;
+    }
+    auto body = json::parse(r->body, nullptr, false);
+    std::string id;
+    if (body.is_object() && body.contains("data") && body["data"].is_object() && body["data"].contains("id") &&
+        body["data"]["id"].is_string())
+      id = body["data"]["id"].get<std::string>();
+    if (id.empty()) {
+      // Created (2xx) but unreadable: the recent posts give the id.
+      auto found = FindOwnPost(request);
+      if (found && found->id) id = *found->id;
+    }
+    return Published(id, HoldAfterSuccess("x", *r, request.now), r->status);
+  }
+
+  std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    auto found = FindOwnPost(request);
+    if (!found) return std::nullopt;
+    if (found->id) return Published(*found->id, std::nullopt, 0);
+    if (found->certainly_absent) return Outcome(Kind::kFailed, "x: not among the user's recent posts");
+    return std::nullopt;
+  }
+
+ private:
+  HttpHeaders Auth() const { return {{"Authorization", "Bearer " + token_}}; }
+
+  PublishResult Published(std::string id, std::optional<RateLimitHold> hold, int status) const {
+    PublishResult r;
+    r.remote_url = id.empty() ? "" : username_ ? "https://x.com/" + *username_ + "/status/" + id : "https://x.com/i/web/status/" + id;
+    r.remote_id = std::move(id);
+    r.hold = std::move(hold);
+    r.http_status = status;
+    return r;
+  }
+
+  std::expected<std::string, std::string> UserId() const {
+    {
+      std::lock_guard lock(mu_);
+      if (!user_id_.empty()) return user_id_;
+    }
+    auto r = http_.Send({"GET", base_ + "/2/users/me", Auth(), {}, {}});
+    if (!r) return std::unexpected(r.error().message);
+    if (r->status != 200) return std::unexpected(DescribeAnswer("x", *r));
+    auto j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("data") || !j["data"].is_object() || !j["data"].value("id", json()).is_string())
+      return std::unexpected("x: /2/users/me answered without data.id");
+    std::lock_guard lock(mu_);
+    user_id_ = j["data"]["id"].get<std::string>();
+    return user_id_;
+  }
+
+  // The user's latest posts, newest first, searched for the request's text.
+  std::expected<Search, std::string> FindOwnPost(const PublishRequest& request) const {
+    auto user = UserId();
+    if (!user) return std::unexpected(user.error());
+    auto r = http_.Send({"GET",
+                         base_ + "/2/users/" + *user + "/tweets?max_results=" + std::to_string(kRecentPosts) +
+                             "&tweet.fields=created_at",
+                         Auth(), {}, {}});
+    if (!r) return std::unexpected(r.error().message);
+    if (r->status != 200) return std::unexpected(DescribeAnswer("x", *r));
+    auto j = json::parse(r->body, nullptr, false);
+    if (!j.is_object()) return std::unexpected("x: unreadable list of recent posts");
+    Search out;
+    const json data = j.value("data", json::array());  // absent when the user has no posts
+    std::string wanted = Comparable(request.text);
+    bool reaches_before = false;
+    for (const auto& post : data) {
+      if (!post.is_object() || !post.value("text", json()).is_string()) continue;
+      if (!out.id && Comparable(post["text"].get<std::string>()) == wanted && post.value("id", json()).is_string())
+        out.id = post["id"].get<std::string>();
+      if (post.value("created_at", json()).is_string()) {
+        auto t = ParseRfc3339(post["created_at"].get<std::string>());
+        if (t && *t < request.created_at) reaches_before = true;
+      }
+    }
+    out.certainly_absent = !out.id && (reaches_before || static_cast<int>(data.size()) < kRecentPosts);
+    return out;
+  }
+
+  const std::string base_;
+  const std::string token_;
+  const std::optional<std::string> username_;
+  const HttpClient http_;
+  mutable std::mutex mu_;
+  mutable std::string user_id_;  // guarded by mu_; empty until learned
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> MakeXConnector(const policies::ConnectorConfig& config, const ConnectorContext& context) {
+  auto settings = ConnectorSettings::Read("x", config, context);
+  if (!settings) return std::unexpected(settings.error());
+  auto token = settings->Require("token");
+  if (!token) return std::unexpected(token.error());
+  return std::make_unique<XConnector>(settings->BaseUrl("https://api.x.com"), *token, settings->Get("username"),
+                                      context.http);
 }
 
 }  // namespace herald::connectors

@@ -1,0 +1,225 @@
+// The x connector against XFake: POST /2/tweets, URLs with and without a
+// username, X's 15 min and 24 h rate-limit headers, duplicate content, a post
+// without an answer found among the user's recent posts (texts come back
+// HTML-escaped and with t.co links), and Lookup.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "connectors/platforms.h"
+#include "tests/connectors/fakes/x_fake.h"
+
+namespace herald::connectors {
+namespace {
+
+using namespace std::chrono;
+using json = nlohmann::json;
+using Kind = PublishResult::Kind;
+using testing::Fault;
+using testing::XFake;
+
+const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
+const std::string kToken = "dGhpcy1pcy1hbi1vYXV0aDI";
+
+ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
+  ConnectorContext c;
+  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
+    if (ref.target == "X_TOKEN") return kToken;
+    if (ref.target == "X_WRONG") return std::string("revoked");
+    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
+  };
+  c.http.connect_timeout = milliseconds{500};
+  c.http.read_timeout = read_timeout;
+  return c;
+}
+
+policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "X_TOKEN") {
+  policies::ConnectorConfig c;
+  c.type = "x";
+  c.base_url = base_url;
+  c.settings["username"] = "herald";
+  c.secrets["token"] = {policies::SecretRef::Kind::kEnv, token_env};
+  return c;
+}
+
+std::unique_ptr<Connector> Make(const policies::ConnectorConfig& config, const ConnectorContext& context = Context()) {
+  auto c = MakeXConnector(config, context);
+  REQUIRE(c.has_value());
+  return std::move(*c);
+}
+
+PublishRequest Request(std::string text = "Release 2.0 is out") {
+  PublishRequest r;
+  r.post_id = 7;
+  r.organization = "acme";
+  r.account = "x";
+  r.platform = "x";
+  r.text = std::move(text);
+  r.now = kNow;
+  r.created_at = kNow - minutes{5};
+  r.idempotency_key = "acme-7";
+  return r;
+}
+
+TEST_CASE("X publishes a post", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto result = Make(Config(fake.base_url()))->Publish(Request());
+  REQUIRE(result.kind == Kind::kPublished);
+  auto posts = fake.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].text == "Release 2.0 is out");
+  CHECK(result.remote_id == posts[0].id);
+  CHECK(result.remote_url == "https://x.com/herald/status/" + posts[0].id);
+  CHECK(result.http_status == 201);
+  CHECK_FALSE(result.hold.has_value());
+  auto requests = fake.server().Requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].method == "POST");
+  CHECK(requests[0].path == "/2/tweets");
+  CHECK(requests[0].Header("Authorization") == "Bearer " + kToken);
+  CHECK(requests[0].Header("Content-Type") == "application/json");
+}
+
+TEST_CASE("X URL without a username", "[x]") {
+  XFake fake(kToken);
+  auto config = Config(fake.base_url());
+  config.settings.erase("username");
+  auto result = Make(config)->Publish(Request());
+  REQUIRE(result.kind == Kind::kPublished);
+  CHECK(result.remote_url == "https://x.com/i/web/status/" + result.remote_id);
+}
+
+TEST_CASE("X refusals are permanent with X's message", "[x]") {
+  XFake fake(kToken);
+  SECTION("a wrong token names the credentials") {
+    auto result = Make(Config(fake.base_url(), "X_WRONG"))->Publish(Request());
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 401);
+    CHECK(result.why == "x answered HTTP 401: Unauthorized (check the account's credentials and permissions)");
+  }
+  SECTION("text too long") {
+    auto result = Make(Config(fake.base_url()))->Publish(Request(std::string(281, 'a')));
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.why.starts_with("x answered HTTP 400: Your Tweet text is too long."));
+  }
+  SECTION("duplicate content is not a credentials problem") {
+    auto connector = Make(Config(fake.base_url()));
+    REQUIRE(connector->Publish(Request()).kind == Kind::kPublished);
+    auto result = connector->Publish(Request());
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.why == "x answered HTTP 403: You are not allowed to create a Tweet with duplicate content.");
+    CHECK(fake.Posts().size() == 1);
+  }
+}
+
+TEST_CASE("X rate limits: the 24 hour window binds when exhausted", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  fake.SetUserDayLimit(1);
+  auto connector = Make(Config(fake.base_url()));
+  auto first = connector->Publish(Request("first"));
+  REQUIRE(first.kind == Kind::kPublished);
+  REQUIRE(first.hold);  // 0 of 1 left
+  CHECK(first.hold->until == kNow + hours{24});
+  CHECK(first.hold->why.find("x-user-limit-24hour-reset") != std::string::npos);
+  auto second = connector->Publish(Request("second"));
+  CHECK(second.kind == Kind::kRetryLater);
+  CHECK(second.http_status == 429);
+  CHECK(second.retry_at == kNow + hours{24});
+  REQUIRE(second.hold);
+  CHECK(second.hold->until == kNow + hours{24});
+  CHECK(fake.Posts().size() == 1);
+}
+
+TEST_CASE("X 429 on the 15 minute window", "[x]") {
+  XFake fake(kToken);
+  int64_t reset = (kNow + minutes{15}).time_since_epoch().count();
+  fake.server().FailNext({.status = 429,
+                          .headers = {{"x-rate-limit-limit", "100"}, {"x-rate-limit-remaining", "0"},
+                                      {"x-rate-limit-reset", std::to_string(reset)}},
+                          .body = R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})"});
+  auto result = Make(Config(fake.base_url()))->Publish(Request());
+  CHECK(result.kind == Kind::kRetryLater);
+  CHECK(result.retry_at == kNow + minutes{15});
+  REQUIRE(result.hold);
+  CHECK(result.hold->until == kNow + minutes{15});
+}
+
+TEST_CASE("X transient failures retry later", "[x]") {
+  SECTION("503 overloaded") {
+    XFake fake(kToken);
+    fake.server().FailNext({.status = 503, .body = R"({"title":"Service Unavailable","detail":"Service Unavailable","type":"about:blank","status":503})"});
+    CHECK(Make(Config(fake.base_url()))->Publish(Request()).kind == Kind::kRetryLater);
+    CHECK(fake.Posts().empty());
+  }
+  SECTION("connection refused") {
+    CHECK(Make(Config("http://127.0.0.1:" + std::to_string(testing::UnusedPort())))->Publish(Request()).kind ==
+          Kind::kRetryLater);
+  }
+}
+
+TEST_CASE("X resolves a post without an answer from the user's recent posts", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()), Context(milliseconds{300}));
+  SECTION("posted: found, even with an escaped character and a t.co link") {
+    const std::string text = "Q&A <today> https://example.org/release-notes";
+    fake.server().FailNext({.delay = milliseconds{600}, .act_then_stall = true, .path_contains = "/2/tweets"});
+    auto result = connector->Publish(Request(text));
+    REQUIRE(result.kind == Kind::kPublished);
+    auto posts = fake.Posts();
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].text == "Q&amp;A &lt;today&gt; https://t.co/AbC123xYz");
+    CHECK(result.remote_id == posts[0].id);
+    CHECK(fake.server().Count("/2/users/me") == 1);
+    auto requests = fake.server().Requests();
+    CHECK(requests.back().path == "/2/users/2244994945/tweets");
+    CHECK(requests.back().Param("max_results") == "10");
+    CHECK(requests.back().Header("Authorization") == "Bearer " + kToken);
+  }
+  SECTION("not posted: unknown, never re-sent") {
+    fake.server().FailNext({.delay = milliseconds{600}, .path_contains = "/2/tweets"});
+    auto result = connector->Publish(Request());
+    CHECK(result.kind == Kind::kUnknown);
+    CHECK(fake.Posts().empty());
+    CHECK(fake.server().Count("/2/tweets") == 0);  // the faulted request (not recorded) and no second one
+    CHECK(fake.server().Count("/2/users/2244994945/tweets") == 1);
+  }
+  SECTION("a server that hangs up: unknown") {
+    testing::SilentDropServer drop;
+    CHECK(Make(Config(drop.base_url()), Context(milliseconds{300}))->Publish(Request()).kind == Kind::kUnknown);
+  }
+}
+
+TEST_CASE("X Lookup matches the recent posts and caches the user id", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()));
+  auto published = connector->Publish(Request());
+  REQUIRE(published.kind == Kind::kPublished);
+  auto found = connector->Lookup(Request());
+  REQUIRE(found);
+  CHECK(found->kind == Kind::kPublished);
+  CHECK(found->remote_id == published.remote_id);
+  CHECK(found->remote_url == published.remote_url);
+  auto absent = connector->Lookup(Request("never posted"));
+  REQUIRE(absent);
+  CHECK(absent->kind == Kind::kFailed);
+  for (int i = 0; i < 10; ++i) fake.AddPost("later " + std::to_string(i), kNow);
+  CHECK_FALSE(connector->Lookup(Request("never posted")).has_value());
+  CHECK(fake.server().Count("/2/users/me") == 1);
+}
+
+TEST_CASE("X factory names the missing token", "[x]") {
+  auto config = Config("http://127.0.0.1:1");
+  config.secrets.clear();
+  auto c = MakeXConnector(config, Context());
+  REQUIRE_FALSE(c.has_value());
+  CHECK(c.error().message() == "connector x: missing setting token");
+  auto unset = MakeXConnector(Config("http://127.0.0.1:1", "X_UNSET"), Context());
+  REQUIRE_FALSE(unset.has_value());
+  CHECK(unset.error().message().find("secret token (env:X_UNSET)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald::connectors
