@@ -1,10 +1,165 @@
-// Placeholder until the mastodon connector lands (issue #6).
+// The `mastodon` connector: POST /api/v1/statuses on the account's instance
+// with its user token (platforms.md §1), images first uploaded through
+// POST /api/v2/media with their alt text as `description`. Every status
+// carries `Idempotency-Key` = the post's idempotency key, which the server
+// remembers for an hour: an ambiguous answer is settled by sending the same
+// request again at once and reading that answer. Thread-safe: immutable after
+// creation.
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "connectors/mastodon/media_fetch.h"
+#include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
 namespace herald::connectors {
+namespace {
 
-Result<std::unique_ptr<Connector>> MakeMastodonConnector(const policies::ConnectorConfig&, const ConnectorContext&) {
-  return Error(Code::kFailedPrecondition, "connector \"mastodon\" is not available in this build yet");
+using json = nlohmann::json;
+using Kind = PublishResult::Kind;
+using namespace std::chrono;
+constexpr std::string_view kPlatform = "mastodon";
+constexpr size_t kMaxImages = 4;  // the upstream default of max_media_attachments
+// A 202 upload is processed in the background; a status cannot attach it until done.
+constexpr int kMediaPolls = 10;
+constexpr milliseconds kMediaPollInterval{300};
+// Lookup re-sends with the same key only well inside the server's one-hour memory.
+constexpr minutes kKeySafeWindow{45};
+
+std::string Boundary() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "herald-%016llx", static_cast<unsigned long long>(dist(rd)));
+  return buf;
+}
+
+// multipart/form-data with `file` and `description` (the alt text).
+HttpRequest MediaUpload(const std::string& url, const std::string& token, const FetchedImage& image,
+                        const std::string& alt) {
+  const std::string b = Boundary();
+  std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + image.filename +
+                     "\"\r\nContent-Type: " + image.content_type + "\r\n\r\n" + image.bytes + "\r\n";
+  body += "--" + b + "\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n" + alt + "\r\n--" + b + "--\r\n";
+  return {"POST", url, {{"Authorization", "Bearer " + token}}, std::move(body), "multipart/form-data; boundary=" + b};
+}
+
+// An answer that leaves open whether the status was created: none at all, or
+// a gateway that gave up waiting for the instance.
+bool Ambiguous(const HttpResult& r) {
+  return r ? (r->status == 502 || r->status == 504) : r.error().kind == HttpFailure::Kind::kNoAnswer;
+}
+
+class MastodonConnector : public Connector {
+ public:
+  MastodonConnector(std::string base_url, std::string token, HttpClientOptions http)
+      : base_(std::move(base_url)), token_(std::move(token)), http_(std::move(http)) {}
+
+  PublishResult Publish(const PublishRequest& request) override {
+    std::vector<std::pair<std::string, std::string>> form{{"status", request.text}};
+    for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
+      auto id = UploadImage(request.media[i], request.now);
+      if (!id) return id.error();
+      form.emplace_back("media_ids[]", *id);
+    }
+    HttpRequest create{"POST",
+                       base_ + "/api/v1/statuses",
+                       {{"Authorization", "Bearer " + token_}, {"Idempotency-Key", request.idempotency_key}},
+                       FormEncode(form),
+                       "application/x-www-form-urlencoded"};
+    HttpResult result = http_.Send(create);
+    if (!Ambiguous(result)) return Read(result, request.now);
+    // Same key: the instance answers with the status it created, if it did.
+    std::string first = result ? DescribeAnswer(kPlatform, *result) : result.error().message;
+    HttpResult again = http_.Send(create);
+    bool definite = again && !Ambiguous(again) && again->status != 429 && again->status != 408 && again->status < 500;
+    if (definite) return Read(again, request.now);
+    PublishResult unknown{Kind::kUnknown, {}, {}, std::nullopt,
+                          "mastodon: no clear answer to the status (" + first + "), nor to the same request re-sent with " +
+                              "Idempotency-Key " + request.idempotency_key + " (" +
+                              (again ? DescribeAnswer(kPlatform, *again) : again.error().message) + ")",
+                          {}, again ? again->status : 0};
+    if (auto limited = ReadFailure(kPlatform, again, request.now); limited && limited->hold) unknown.hold = limited->hold;
+    return unknown;
+  }
+
+  // The instance cannot be asked for a status by key, but re-sending with the
+  // same key returns the status it created, while it still remembers the key.
+  // The last send was at planned_at or later, so this errs on the safe side.
+  std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (request.now - request.planned_at < kKeySafeWindow) {
+      return PublishResult{Kind::kFailed, {}, {}, std::nullopt,
+                           "mastodon: re-sending with Idempotency-Key " + request.idempotency_key +
+                               " returns the status if it was created",
+                           {}, 0};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  PublishResult Read(const HttpResult& result, Instant now) const {
+    if (auto failure = ReadFailure(kPlatform, result, now)) return *failure;
+    // Accepted: whatever follows, the post exists and must not be re-sent.
+    PublishResult ok{Kind::kPublished, {}, {}, std::nullopt, {}, HoldAfterSuccess(kPlatform, *result, now), result->status};
+    json status = json::parse(result->body, nullptr, false);
+    if (status.is_object() && status.contains("id")) {
+      ok.remote_id = status["id"].is_string() ? status["id"].get<std::string>() : status["id"].dump();
+      for (const char* field : {"url", "uri"}) {
+        if (status.contains(field) && status[field].is_string()) {
+          ok.remote_url = status[field].get<std::string>();
+          break;
+        }
+      }
+    } else {
+      ok.why = "mastodon accepted the status but its answer holds no id";
+    }
+    return ok;
+  }
+
+  // The media attachment id of one image, ready to attach.
+  std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now) const {
+    auto image = FetchImage(http_, kPlatform, media, now);
+    if (!image) return std::unexpected(image.error());
+    HttpResult uploaded = http_.Send(MediaUpload(base_ + "/api/v2/media", token_, *image, media.alt));
+    if (auto failure = ReadFailure(kPlatform, uploaded, now)) return std::unexpected(BeforePosting(*failure));
+    json attachment = json::parse(uploaded->body, nullptr, false);
+    if (!attachment.is_object() || !attachment.contains("id")) {
+      return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                           "mastodon: media upload answer holds no id", {}, uploaded->status});
+    }
+    std::string id = attachment["id"].is_string() ? attachment["id"].get<std::string>() : attachment["id"].dump();
+    if (uploaded->status != 202) return id;
+    for (int i = 0; i < kMediaPolls; ++i) {
+      std::this_thread::sleep_for(kMediaPollInterval);
+      HttpResult state = http_.Send({"GET", base_ + "/api/v1/media/" + PercentEncode(id),
+                                     {{"Authorization", "Bearer " + token_}}, {}, {}});
+      if (state && state->status == 200) return id;
+      if (state && state->status == 206) continue;  // still processing
+      if (auto failure = ReadFailure(kPlatform, state, now)) return std::unexpected(BeforePosting(*failure));
+    }
+    return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                         "mastodon: media " + id + " still processing", {}, 206});
+  }
+
+  const std::string base_;
+  const std::string token_;
+  const HttpClient http_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> MakeMastodonConnector(const policies::ConnectorConfig& config,
+                                                         const ConnectorContext& context) {
+  auto settings = ConnectorSettings::Read("mastodon", config, context);
+  if (!settings) return std::unexpected(settings.error());
+  if (config.base_url.empty()) {
+    return InvalidArgument("connector mastodon: missing setting base_url (the account's instance, https://mastodon.social)");
+  }
+  auto token = settings->Require("token");
+  if (!token) return std::unexpected(token.error());
+  return std::make_unique<MastodonConnector>(settings->BaseUrl(""), *token, context.http);
 }
 
 }  // namespace herald::connectors

@@ -1,0 +1,153 @@
+#include "tests/connectors/fakes/mastodon_fake.h"
+
+#include <nlohmann/json.hpp>
+
+namespace herald::testing {
+namespace {
+
+using nlohmann::json;
+
+void Answer(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json; charset=utf-8");
+}
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+const std::string& MastodonFake::ImageBytes() {
+  static const std::string bytes = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, '\x01');
+  return bytes;
+}
+
+MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
+  reset_ = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + std::chrono::minutes{5};
+  auto& s = fake_.server();
+
+  s.Get(R"(/images/(.+))", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] == "missing.png") {
+      res.status = 404;
+      res.set_content("not found", "text/plain");
+      return;
+    }
+    res.set_content(ImageBytes(), "image/png");
+  });
+
+  s.Post("/api/v2/media", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
+    if (!req.has_file("file")) return Answer(res, 422, {{"error", "Validation failed: File can't be blank"}});
+    auto file = req.get_file_value("file");
+    Upload u{std::to_string(110000000000000000LL + uploads_.size() + 1), req.has_file("description") ? req.get_file_value("description").content : "",
+             file.filename, file.content_type, file.content};
+    uploads_.push_back(u);
+    bool processing = processing_polls_ > 0;
+    if (processing) pending_[u.id] = processing_polls_;
+    json attachment = {{"id", u.id}, {"type", "image"}, {"description", u.description},
+                       {"preview_url", base_url() + "/system/small/" + u.id + ".png"},
+                       {"url", processing ? json(nullptr) : json(base_url() + "/system/original/" + u.id + ".png")}};
+    Answer(res, processing ? 202 : 200, attachment);
+  });
+
+  s.Get(R"(/api/v1/media/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
+    std::string id = req.matches[1];
+    auto it = pending_.find(id);
+    if (it != pending_.end() && it->second-- > 0) return Answer(res, 206, {{"id", id}, {"url", nullptr}});
+    pending_.erase(id);
+    Answer(res, 200, {{"id", id}, {"url", base_url() + "/system/original/" + id + ".png"}});
+  });
+
+  s.Post("/api/v1/statuses", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
+    std::string text;
+    std::vector<std::string> media_ids;
+    if (req.get_header_value("Content-Type").starts_with("application/json")) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_object()) {
+        text = body.value("status", "");
+        if (body.contains("media_ids")) media_ids = body["media_ids"].get<std::vector<std::string>>();
+      }
+    } else {
+      text = req.get_param_value("status");
+      for (size_t i = 0; i < req.get_param_value_count("media_ids[]"); ++i)
+        media_ids.push_back(req.get_param_value("media_ids[]", i));
+    }
+    std::string key = req.get_header_value("Idempotency-Key");
+    if (!key.empty()) {
+      if (auto it = by_key_.find(key); it != by_key_.end()) {
+        const Status& st = statuses_[it->second];
+        return Answer(res, 200, {{"id", st.id}, {"url", st.url}, {"content", "<p>" + st.text + "</p>"}});
+      }
+    }
+    if (text.empty() && media_ids.empty()) return Answer(res, 422, {{"error", "Validation failed: Text can't be blank"}});
+    if (CodePoints(text) > 500) {
+      return Answer(res, 422, {{"error", "Validation failed: Text character limit of 500 exceeded"}});
+    }
+    json attachments = json::array();
+    for (const auto& id : media_ids) {
+      if (pending_.count(id)) {
+        return Answer(res, 422, {{"error", "Cannot attach files that have not finished processing. Try again in a moment!"}});
+      }
+      bool known = false;
+      for (const auto& u : uploads_) known = known || u.id == id;
+      if (!known) return Answer(res, 422, {{"error", "Validation failed: Media attachments are invalid"}});
+      attachments.push_back({{"id", id}, {"type", "image"}});
+    }
+    Status st{std::to_string(109000000000000000LL + statuses_.size() + 1), text, key, media_ids, ""};
+    st.url = base_url() + "/@herald/" + st.id;
+    statuses_.push_back(st);
+    if (!key.empty()) by_key_[key] = statuses_.size() - 1;
+    Answer(res, 200, {{"id", st.id}, {"uri", base_url() + "/users/herald/statuses/" + st.id}, {"url", st.url},
+                      {"content", "<p>" + text + "</p>"}, {"visibility", "public"}, {"media_attachments", attachments}});
+  });
+  fake_.Start();
+}
+
+bool MastodonFake::Authorized(const httplib::Request& req, httplib::Response& res) const {
+  if (req.get_header_value("Authorization") == "Bearer " + token_) return true;
+  Answer(res, 401, {{"error", "The access token is invalid"}});
+  return false;
+}
+
+void MastodonFake::RateLimitHeaders(httplib::Response& res) {
+  if (remaining_ > 0) --remaining_;
+  std::string reset = FormatRfc3339(reset_);
+  reset.insert(reset.size() - 1, ".000000");  // Ruby iso8601(6)
+  res.set_header("X-RateLimit-Limit", "300");
+  res.set_header("X-RateLimit-Remaining", std::to_string(remaining_));
+  res.set_header("X-RateLimit-Reset", reset);
+}
+
+void MastodonFake::set_rate_limit(int remaining, Instant reset) {
+  std::lock_guard lock(mu_);
+  remaining_ = remaining + 1;  // the next answer reports `remaining`
+  reset_ = reset;
+}
+
+void MastodonFake::set_media_processing(int polls) {
+  std::lock_guard lock(mu_);
+  processing_polls_ = polls;
+}
+
+std::vector<MastodonFake::Status> MastodonFake::Statuses() const {
+  std::lock_guard lock(mu_);
+  return statuses_;
+}
+
+std::vector<MastodonFake::Upload> MastodonFake::Uploads() const {
+  std::lock_guard lock(mu_);
+  return uploads_;
+}
+
+}  // namespace herald::testing

@@ -1,0 +1,69 @@
+// MastodonFake: a Mastodon instance's posting API (docs.joinmastodon.org) on a
+// FakeServer: POST /api/v1/statuses (form or JSON) honouring Idempotency-Key
+// like the server (the same key returns the same status, no second post),
+// POST /api/v2/media (multipart `file` + `description`), GET /api/v1/media/:id,
+// and images to download under /images/. Bearer token check (401 with
+// {"error": ...}), validation errors as 422 {"error":"Validation failed: ..."},
+// and X-RateLimit-* headers on every API answer with the ISO 8601 reset.
+//
+// Thread-safe: state shared with the server's threads is under a mutex.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "tests/support/fake_server.h"
+
+namespace herald::testing {
+
+class MastodonFake {
+ public:
+  struct Status {
+    std::string id;
+    std::string text;
+    std::string idempotency_key;
+    std::vector<std::string> media_ids;
+    std::string url;
+  };
+  struct Upload {
+    std::string id;
+    std::string description;
+    std::string filename;
+    std::string content_type;
+    std::string bytes;
+  };
+
+  explicit MastodonFake(std::string token = "mastodon-token");
+  FakeServer& fake() { return fake_; }
+  std::string base_url() const { return fake_.base_url(); }
+  // A PNG the fake serves (any name under /images/ except missing.png).
+  std::string image_url(const std::string& name = "chart.png") const { return base_url() + "/images/" + name; }
+  static const std::string& ImageBytes();
+
+  // The next answer reports `remaining`; each API call then uses one more.
+  void set_rate_limit(int remaining, Instant reset);
+  // Uploads answer 202 and stay "processing" (206) for this many polls.
+  void set_media_processing(int polls);
+  std::vector<Status> Statuses() const;
+  std::vector<Upload> Uploads() const;
+
+ private:
+  void RateLimitHeaders(httplib::Response& res);  // REQUIRES: mu_ held
+  bool Authorized(const httplib::Request& req, httplib::Response& res) const;
+
+  const std::string token_;
+  mutable std::mutex mu_;
+  int remaining_ = 300;                      // guarded by mu_
+  Instant reset_;                            // guarded by mu_
+  int processing_polls_ = 0;                 // guarded by mu_
+  std::map<std::string, int> pending_;       // media id -> polls left; guarded by mu_
+  std::vector<Status> statuses_;             // guarded by mu_
+  std::vector<Upload> uploads_;              // guarded by mu_
+  std::map<std::string, size_t> by_key_;     // Idempotency-Key -> statuses_ index; guarded by mu_
+  FakeServer fake_;                          // last: stopped before the state its handlers use
+};
+
+}  // namespace herald::testing
