@@ -1,10 +1,265 @@
-// Placeholder until the bluesky connector lands (issue #6).
+#include "connectors/bluesky/bluesky_connector.h"
+
+#include <cctype>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "connectors/mastodon/media_fetch.h"
+#include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
 namespace herald::connectors {
+namespace {
 
-Result<std::unique_ptr<Connector>> MakeBlueskyConnector(const policies::ConnectorConfig&, const ConnectorContext&) {
-  return Error(Code::kFailedPrecondition, "connector \"bluesky\" is not available in this build yet");
+using json = nlohmann::json;
+using Kind = PublishResult::Kind;
+constexpr std::string_view kPlatform = "bluesky";
+constexpr std::string_view kCollection = "app.bsky.feed.post";
+constexpr size_t kMaxImages = 4;  // app.bsky.embed.images
+
+struct Session {
+  std::string did;
+  std::string handle;
+  std::string access;
+  std::string refresh;
+};
+
+std::string ErrorName(const HttpResponse& r) {
+  json j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : "";
+}
+
+HttpRequest JsonPost(std::string url, const std::string& bearer, const json& body) {
+  HttpHeaders headers;
+  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+  return {"POST", std::move(url), std::move(headers), body.dump(), "application/json"};
+}
+
+class BlueskyConnector : public Connector {
+ public:
+  BlueskyConnector(std::string base_url, std::string identifier, std::string password, HttpClientOptions http)
+      : base_(std::move(base_url)), identifier_(std::move(identifier)), password_(std::move(password)), http_(std::move(http)) {}
+
+  PublishResult Publish(const PublishRequest& request) override {
+    auto session = CurrentSession(request.now);
+    if (!session) return session.error();
+    const std::string rkey = BlueskyRecordKey(request.created_at, request.post_id);
+
+    json record = {{"$type", kCollection}, {"text", request.text}, {"createdAt", FormatRfc3339(request.now)}};
+    json facets = json::array();
+    for (const auto& link : FindLinks(request.text)) {
+      facets.push_back({{"index", {{"byteStart", link.byte_start}, {"byteEnd", link.byte_end}}},
+                        {"features", {{{"$type", "app.bsky.richtext.facet#link"}, {"uri", link.uri}}}}});
+    }
+    if (!facets.empty()) record["facets"] = facets;
+    json images = json::array();
+    for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
+      auto blob = UploadImage(request.media[i], *session, request.now);
+      if (!blob) return blob.error();
+      images.push_back({{"alt", request.media[i].alt}, {"image", *blob}});
+    }
+    if (!images.empty()) record["embed"] = {{"$type", "app.bsky.embed.images"}, {"images", images}};
+
+    auto sent = SendAuthed(*session, request.now, [&](const Session& s) {
+      return JsonPost(base_ + "/xrpc/com.atproto.repo.createRecord", s.access,
+                      {{"repo", s.did}, {"collection", kCollection}, {"rkey", rkey}, {"record", record}});
+    });
+    if (!sent) return sent.error();  // the session could not be renewed: nothing was created
+    const HttpResult& result = *sent;
+    bool ambiguous = result ? result->status >= 500 : result.error().kind == HttpFailure::Kind::kNoAnswer;
+    if (ambiguous) {
+      // The record may exist (a PDS also answers 500 to a second create of
+      // the same key): the key tells.
+      PublishResult transient = *ReadFailure(kPlatform, result, request.now);
+      auto found = FindRecord(session->did, session->handle, rkey);
+      if (!found) {
+        transient.kind = Kind::kUnknown;
+        transient.why += "; asking com.atproto.repo.getRecord for " + rkey + " got no clear answer either";
+        return transient;
+      }
+      if (found->kind == Kind::kPublished) return *found;
+      transient.kind = Kind::kRetryLater;
+      transient.why += "; record " + rkey + " does not exist, safe to retry";
+      return transient;
+    }
+    if (auto failure = ReadFailure(kPlatform, result, request.now)) return *failure;
+    // Created: nothing below may turn this into a retry.
+    json created = json::parse(result->body, nullptr, false);
+    std::string uri = created.is_object() && created.contains("uri") && created["uri"].is_string()
+                          ? created["uri"].get<std::string>()
+                          : "at://" + session->did + "/" + std::string(kCollection) + "/" + rkey;
+    return {Kind::kPublished, uri, WebUrl(*session, rkey), std::nullopt, {},
+            HoldAfterSuccess(kPlatform, *result, request.now), result->status};
+  }
+
+  std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    auto session = CurrentSession(request.now);
+    if (!session) return std::nullopt;
+    return FindRecord(session->did, session->handle, BlueskyRecordKey(request.created_at, request.post_id));
+  }
+
+ private:
+  static std::string WebUrl(const Session& s, const std::string& rkey) {
+    return "https://bsky.app/profile/" + (s.handle.empty() ? s.did : s.handle) + "/post/" + rkey;
+  }
+
+  // kPublished when the record exists, kFailed when it certainly does not,
+  // nullopt when the PDS gave no clear answer. getRecord needs no session.
+  std::optional<PublishResult> FindRecord(const std::string& did, const std::string& handle, const std::string& rkey) {
+    HttpResult r = http_.Send({"GET",
+                               base_ + "/xrpc/com.atproto.repo.getRecord?repo=" + PercentEncode(did) +
+                                   "&collection=" + std::string(kCollection) + "&rkey=" + rkey,
+                               {}, {}, {}});
+    if (!r) return std::nullopt;
+    if (r->status == 200) {
+      json j = json::parse(r->body, nullptr, false);
+      std::string uri = j.is_object() && j.contains("uri") && j["uri"].is_string() ? j["uri"].get<std::string>() : "";
+      if (uri.empty()) return std::nullopt;
+      return PublishResult{Kind::kPublished, uri, WebUrl({did, handle, {}, {}}, rkey), std::nullopt,
+                           "bluesky: record " + rkey + " found by getRecord", {}, 200};
+    }
+    if ((r->status == 400 || r->status == 404) && ErrorName(*r) == "RecordNotFound") {
+      return PublishResult{Kind::kFailed, {}, {}, std::nullopt, "bluesky: no record " + rkey, {}, r->status};
+    }
+    return std::nullopt;
+  }
+
+  std::expected<json, PublishResult> UploadImage(const Media& media, Session& session, Instant now) {
+    auto image = FetchImage(http_, kPlatform, media, now);
+    if (!image) return std::unexpected(image.error());
+    auto sent = SendAuthed(session, now, [&](const Session& s) {
+      return HttpRequest{"POST", base_ + "/xrpc/com.atproto.repo.uploadBlob", {{"Authorization", "Bearer " + s.access}},
+                         image->bytes, image->content_type};
+    });
+    if (!sent) return std::unexpected(sent.error());
+    const HttpResult& r = *sent;
+    if (auto failure = ReadFailure(kPlatform, r, now)) return std::unexpected(BeforePosting(*failure));
+    json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("blob")) {
+      return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                           "bluesky: uploadBlob answer holds no blob", {}, r->status});
+    }
+    return j["blob"];
+  }
+
+  // Sends with the session's access token; on ExpiredToken (a definite
+  // refusal: nothing was done) renews the session once and sends again. The
+  // error is the failed renewal's outcome.
+  template <class Build>
+  std::expected<HttpResult, PublishResult> SendAuthed(Session& session, Instant now, Build build) {
+    HttpResult r = http_.Send(build(session));
+    if (!r || (r->status != 400 && r->status != 401) || ErrorName(*r) != "ExpiredToken") return r;
+    auto renewed = Renew(session.access, now);
+    if (!renewed) return std::unexpected(renewed.error());
+    session = *renewed;
+    return http_.Send(build(session));
+  }
+
+  std::expected<Session, PublishResult> CurrentSession(Instant now) {
+    std::lock_guard lock(mu_);
+    if (session_) return *session_;
+    return LogIn(now);
+  }
+
+  // A new session unless another thread already replaced `stale_access`;
+  // refreshSession first, createSession when the refresh token is spent too.
+  std::expected<Session, PublishResult> Renew(const std::string& stale_access, Instant now) {
+    std::lock_guard lock(mu_);
+    if (session_ && session_->access != stale_access) return *session_;
+    if (session_) {
+      HttpResult r = http_.Send(JsonPost(base_ + "/xrpc/com.atproto.server.refreshSession", session_->refresh, json::object()));
+      if (r && r->status == 200) {
+        if (auto s = ReadSession(*r)) return *(session_ = *s);
+      }
+      if (!r || (r->status != 400 && r->status != 401)) {
+        return std::unexpected(BeforePosting(ReadFailure(kPlatform, r, now).value_or(
+            PublishResult{Kind::kRetryLater, {}, {}, std::nullopt, "bluesky: refreshSession answer unreadable", {}, r->status})));
+      }
+      session_.reset();
+    }
+    return LogIn(now);
+  }
+
+  // REQUIRES: mu_ held (createSession is tightly limited: one login at a time).
+  std::expected<Session, PublishResult> LogIn(Instant now) {
+    HttpResult r = http_.Send(JsonPost(base_ + "/xrpc/com.atproto.server.createSession", "",
+                                       {{"identifier", identifier_}, {"password", password_}}));
+    if (auto failure = ReadFailure(kPlatform, r, now)) {
+      PublishResult f = BeforePosting(*failure);
+      if (f.kind == Kind::kFailed) f.why = "bluesky: createSession for " + identifier_ + " refused: " + f.why;
+      return std::unexpected(f);
+    }
+    auto s = ReadSession(*r);
+    if (!s) {
+      return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                           "bluesky: createSession answer holds no session", {}, r->status});
+    }
+    session_ = *s;
+    return *s;
+  }
+
+  static std::optional<Session> ReadSession(const HttpResponse& r) {
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    for (const char* field : {"did", "accessJwt", "refreshJwt"})
+      if (!j.contains(field) || !j[field].is_string()) return std::nullopt;
+    return Session{j["did"], j.value("handle", ""), j["accessJwt"], j["refreshJwt"]};
+  }
+
+  const std::string base_;
+  const std::string identifier_;
+  const std::string password_;
+  const HttpClient http_;
+  std::mutex mu_;
+  std::optional<Session> session_;  // guarded by mu_
+};
+
+}  // namespace
+
+std::string BlueskyRecordKey(Instant created_at, int64_t post_id) {
+  static constexpr char kAlphabet[] = "234567abcdefghijklmnopqrstuvwxyz";
+  const uint64_t id = static_cast<uint64_t>(post_id);
+  const uint64_t micros = static_cast<uint64_t>(created_at.time_since_epoch().count()) * 1000000 + id % 1000000;
+  const uint64_t clock_id = (id / 1000000) % 1024;
+  // 53 bits of microseconds, 10 of clock id; the top bit stays 0.
+  uint64_t tid = ((micros & ((uint64_t{1} << 53) - 1)) << 10) | clock_id;
+  std::string out(13, '2');
+  for (int i = 12; i >= 0; --i, tid >>= 5) out[static_cast<size_t>(i)] = kAlphabet[tid & 31];
+  return out;
+}
+
+std::vector<LinkFacet> FindLinks(const std::string& text) {
+  std::vector<LinkFacet> links;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t start = text.find("http", pos);
+    if (start == std::string::npos) break;
+    bool at_word_start = start == 0 || std::isspace(static_cast<unsigned char>(text[start - 1])) || text[start - 1] == '(';
+    std::string_view rest = std::string_view(text).substr(start);
+    size_t scheme = rest.starts_with("https://") ? 8 : rest.starts_with("http://") ? 7 : 0;
+    if (!at_word_start || scheme == 0) {
+      pos = start + 4;
+      continue;
+    }
+    size_t end = start + scheme;
+    while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+    while (end > start + scheme && std::string_view(".,;:!?)\"'").find(text[end - 1]) != std::string_view::npos) --end;
+    if (end > start + scheme) links.push_back({start, end, text.substr(start, end - start)});
+    pos = end;
+  }
+  return links;
+}
+
+Result<std::unique_ptr<Connector>> MakeBlueskyConnector(const policies::ConnectorConfig& config,
+                                                        const ConnectorContext& context) {
+  auto settings = ConnectorSettings::Read("bluesky", config, context);
+  if (!settings) return std::unexpected(settings.error());
+  auto identifier = settings->Require("identifier");
+  if (!identifier) return std::unexpected(identifier.error());
+  auto password = settings->Require("app_password");
+  if (!password) return std::unexpected(password.error());
+  return std::make_unique<BlueskyConnector>(settings->BaseUrl("https://bsky.social"), *identifier, *password,
+                                            context.http);
 }
 
 }  // namespace herald::connectors

@@ -1,0 +1,300 @@
+// The bluesky connector against BlueskyFake: session reuse and renewal, the
+// record key chosen before sending, images with alt text, link facets, every
+// answer class, and the getRecord check that settles an ambiguous create.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "connectors/bluesky/bluesky_connector.h"
+#include "connectors/platforms.h"
+#include "tests/connectors/fakes/bluesky_fake.h"
+
+namespace herald::connectors {
+namespace {
+
+using namespace std::chrono;
+using Kind = PublishResult::Kind;
+using testing::BlueskyFake;
+using nlohmann::json;
+
+const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
+const Instant kCreated = *ParseRfc3339("2026-11-20T08:30:00Z");
+
+ConnectorContext Context(milliseconds read_timeout = milliseconds{2000}, std::string password = "app-pass-1234") {
+  ConnectorContext c;
+  c.resolve_secret = [password](const policies::SecretRef& ref) -> Result<std::string> {
+    if (ref.target == "BSKY_APP_PASSWORD") return password;
+    return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
+  };
+  c.http.connect_timeout = milliseconds{500};
+  c.http.read_timeout = read_timeout;
+  return c;
+}
+
+policies::ConnectorConfig Config(const std::string& base_url) {
+  policies::ConnectorConfig c;
+  c.type = "bluesky";
+  c.base_url = base_url;
+  c.settings["identifier"] = BlueskyFake::kHandle;
+  c.secrets["app_password"] = {policies::SecretRef::Kind::kEnv, "BSKY_APP_PASSWORD"};
+  return c;
+}
+
+std::unique_ptr<Connector> Make(const std::string& base_url, const ConnectorContext& context = Context()) {
+  auto c = MakeBlueskyConnector(Config(base_url), context);
+  INFO((c ? "" : c.error().ToString()));
+  REQUIRE(c.has_value());
+  return std::move(*c);
+}
+
+PublishRequest Request(std::vector<Media> media = {}, int64_t id = 31) {
+  PublishRequest r;
+  r.post_id = id;
+  r.organization = "acme";
+  r.account = "acme-sky";
+  r.platform = "bluesky";
+  r.text = "Hello sky";
+  r.media = std::move(media);
+  r.planned_at = kNow;
+  r.now = kNow;
+  r.created_at = kCreated;
+  r.idempotency_key = "acme-" + std::to_string(id);
+  return r;
+}
+
+std::string Url(const std::string& rkey) { return std::string("https://bsky.app/profile/") + BlueskyFake::kHandle + "/post/" + rkey; }
+
+TEST_CASE("Bluesky record keys are stable valid TIDs", "[bluesky]") {
+  static const std::regex kTid("^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$");
+  std::string key = BlueskyRecordKey(kCreated, 31);
+  CHECK(std::regex_match(key, kTid));
+  CHECK(key == BlueskyRecordKey(kCreated, 31));
+  CHECK(key != BlueskyRecordKey(kCreated, 32));
+  CHECK(BlueskyRecordKey(kCreated, 31) != BlueskyRecordKey(kCreated, 1000031));  // same low digits, other clock id
+  CHECK(BlueskyRecordKey(kCreated, 31) < BlueskyRecordKey(kCreated + seconds{1}, 31));  // sorts by time
+  CHECK(BlueskyRecordKey(Instant{}, 0) == "2222222222222");
+  CHECK(BlueskyRecordKey(Instant{}, 1) == "2222222222322");  // 1 us = 1 << 10
+}
+
+TEST_CASE("Bluesky finds links by UTF-8 byte offsets", "[bluesky]") {
+  std::string text = "Übersicht: https://example.org/a?b=1. See (http://x.test/y)";
+  auto links = FindLinks(text);
+  REQUIRE(links.size() == 2);
+  CHECK(links[0].uri == "https://example.org/a?b=1");
+  CHECK(links[0].byte_start == 12);  // "Ü" is two bytes
+  CHECK(links[0].byte_end == 12 + links[0].uri.size());
+  CHECK(links[1].uri == "http://x.test/y");
+  CHECK(text.substr(links[1].byte_start, links[1].byte_end - links[1].byte_start) == "http://x.test/y");
+  CHECK(FindLinks("no links, not even xhttps://a.b").empty());
+}
+
+TEST_CASE("Bluesky posts a record with an image, alt text and link facets", "[bluesky]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  PublishRequest request = Request({{fake.image_url("photo.png"), "A red kite"}});
+  request.text = "Read https://example.org/post";
+  auto r = connector->Publish(request);
+  INFO(r.why);
+  REQUIRE(r.kind == Kind::kPublished);
+  const std::string rkey = BlueskyRecordKey(kCreated, 31);
+  CHECK(r.remote_id == std::string("at://") + BlueskyFake::kDid + "/app.bsky.feed.post/" + rkey);
+  CHECK(r.remote_url == Url(rkey));
+  CHECK_FALSE(r.hold.has_value());
+
+  auto records = fake.Records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].rkey == rkey);
+  auto requests = fake.fake().Requests();
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[0].path == "/xrpc/com.atproto.server.createSession");
+  json login = json::parse(requests[0].body);
+  CHECK(login["identifier"] == BlueskyFake::kHandle);
+  CHECK(login["password"] == "app-pass-1234");
+  CHECK(requests[1].path == "/images/photo.png");
+  CHECK(requests[2].path == "/xrpc/com.atproto.repo.uploadBlob");
+  CHECK(requests[2].Header("Authorization") == "Bearer access-1");
+  CHECK(requests[2].Header("Content-Type") == "image/png");
+  CHECK(requests[3].path == "/xrpc/com.atproto.repo.createRecord");
+  CHECK(requests[3].Header("Authorization") == "Bearer access-1");
+  json body = json::parse(requests[3].body);
+  CHECK(body["repo"] == BlueskyFake::kDid);
+  CHECK(body["collection"] == "app.bsky.feed.post");
+  CHECK(body["rkey"] == rkey);
+  const json& record = body["record"];
+  CHECK(record["$type"] == "app.bsky.feed.post");
+  CHECK(record["text"] == "Read https://example.org/post");
+  CHECK(record["createdAt"] == "2026-11-23T10:00:00Z");
+  CHECK(record["embed"]["$type"] == "app.bsky.embed.images");
+  CHECK(record["embed"]["images"][0]["alt"] == "A red kite");
+  CHECK(record["embed"]["images"][0]["image"]["ref"]["$link"] == "bafkreiblob1");
+  CHECK(record["embed"]["images"][0]["image"]["mimeType"] == "image/png");
+  CHECK(record["facets"][0]["index"]["byteStart"] == 5);
+  CHECK(record["facets"][0]["index"]["byteEnd"] == 29);
+  CHECK(record["facets"][0]["features"][0]["$type"] == "app.bsky.richtext.facet#link");
+  CHECK(record["facets"][0]["features"][0]["uri"] == "https://example.org/post");
+
+  // The session is reused for the next post.
+  REQUIRE(connector->Publish(Request({}, 32)).kind == Kind::kPublished);
+  CHECK(fake.sessions_created() == 1);
+}
+
+TEST_CASE("Bluesky renews an expired session", "[bluesky]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  REQUIRE(connector->Publish(Request({}, 1)).kind == Kind::kPublished);
+  SECTION("with refreshSession") {
+    fake.ExpireTokens();
+    auto r = connector->Publish(Request({}, 2));
+    INFO(r.why);
+    REQUIRE(r.kind == Kind::kPublished);
+    CHECK(fake.refreshes() == 1);
+    CHECK(fake.sessions_created() == 1);
+    CHECK(fake.fake().Requests().back().Header("Authorization") == "Bearer access-2");
+  }
+  SECTION("with a new session when the refresh token is spent too") {
+    fake.ExpireTokens(/*refresh_too=*/true);
+    auto r = connector->Publish(Request({}, 2));
+    INFO(r.why);
+    REQUIRE(r.kind == Kind::kPublished);
+    CHECK(fake.refreshes() == 0);
+    CHECK(fake.sessions_created() == 2);
+  }
+  CHECK(fake.Records().size() == 2);
+}
+
+TEST_CASE("Bluesky answers map to outcomes", "[bluesky]") {
+  BlueskyFake fake;
+  SECTION("a wrong app password fails naming the credentials") {
+    auto r = Make(fake.base_url(), Context(milliseconds{2000}, "wrong"))->Publish(Request());
+    CHECK(r.kind == Kind::kFailed);
+    CHECK(r.http_status == 401);
+    CHECK(r.why.find("createSession for herald.bsky.social refused") != std::string::npos);
+    CHECK(r.why.find("Invalid identifier or password") != std::string::npos);
+    CHECK(r.why.find("credentials") != std::string::npos);
+  }
+  SECTION("a text over 300 graphemes fails with the PDS's message") {
+    PublishRequest request = Request();
+    request.text = std::string(301, 'x');
+    auto r = Make(fake.base_url())->Publish(request);
+    CHECK(r.kind == Kind::kFailed);
+    CHECK(r.http_status == 400);
+    CHECK(r.why.find("Record/text must not be longer than 300 graphemes") != std::string::npos);
+  }
+  SECTION("429 waits for the epoch RateLimit-Reset, with a hold") {
+    int64_t reset = (kNow + minutes{20}).time_since_epoch().count();
+    fake.fake().FailNext({.status = 429,
+                          .headers = {{"RateLimit-Limit", "5000"}, {"RateLimit-Remaining", "0"},
+                                      {"RateLimit-Reset", std::to_string(reset)}, {"RateLimit-Policy", "5000;w=3600"}},
+                          .body = R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})",
+                          .path_contains = "createRecord"});
+    auto r = Make(fake.base_url())->Publish(Request());
+    CHECK(r.kind == Kind::kRetryLater);
+    CHECK(r.retry_at == kNow + minutes{20});
+    REQUIRE(r.hold.has_value());
+    CHECK(r.hold->until == kNow + minutes{20});
+    CHECK(fake.Records().empty());
+  }
+  SECTION("a success with nothing remaining holds the account") {
+    auto connector = Make(fake.base_url());
+    REQUIRE(connector->Publish(Request({}, 1)).kind == Kind::kPublished);  // logs in first
+    fake.set_rate_limit(0, kNow + minutes{40});
+    auto r = connector->Publish(Request({}, 2));
+    REQUIRE(r.kind == Kind::kPublished);
+    REQUIRE(r.hold.has_value());
+    CHECK(r.hold->until == kNow + minutes{40});
+  }
+  SECTION("a 5xx without the record is retried later") {
+    fake.fake().FailNext({.status = 502, .body = "Bad Gateway", .content_type = "text/plain", .path_contains = "createRecord"});
+    auto r = Make(fake.base_url())->Publish(Request());
+    CHECK(r.kind == Kind::kRetryLater);
+    CHECK(r.why.find("does not exist, safe to retry") != std::string::npos);
+    CHECK(fake.fake().Count("getRecord") == 1);
+    CHECK(fake.Records().empty());
+  }
+}
+
+TEST_CASE("Bluesky settles a lost answer by asking for the record key", "[bluesky]") {
+  BlueskyFake fake;
+  const std::string rkey = BlueskyRecordKey(kCreated, 31);
+  SECTION("connection closed after the create") {
+    auto connector = Make(fake.base_url());
+    fake.DropNextCreateAnswer();
+    auto r = connector->Publish(Request());
+    INFO(r.why);
+    REQUIRE(r.kind == Kind::kPublished);
+    CHECK(r.remote_url == Url(rkey));
+    CHECK(fake.fake().Count("getRecord") == 1);
+  }
+  SECTION("an answer beyond the read timeout") {
+    auto connector = Make(fake.base_url(), Context(milliseconds{300}));
+    fake.fake().FailNext({.delay = milliseconds{600}, .act_then_stall = true, .path_contains = "createRecord"});
+    auto r = connector->Publish(Request());
+    INFO(r.why);
+    REQUIRE(r.kind == Kind::kPublished);
+    CHECK(r.remote_id == std::string("at://") + BlueskyFake::kDid + "/app.bsky.feed.post/" + rkey);
+  }
+  SECTION("a retry of a post that exists meets the PDS's 500 for the same key") {
+    auto connector = Make(fake.base_url());
+    REQUIRE(connector->Publish(Request()).kind == Kind::kPublished);
+    auto r = connector->Publish(Request());
+    REQUIRE(r.kind == Kind::kPublished);
+    CHECK(r.remote_url == Url(rkey));
+    CHECK(fake.fake().Count("createRecord") == 2);
+  }
+  SECTION("and when getRecord cannot answer either, unknown") {
+    auto connector = Make(fake.base_url());
+    fake.DropNextCreateAnswer();
+    fake.fake().FailNext({.status = 503, .body = "{}", .path_contains = "getRecord"});
+    auto r = connector->Publish(Request());
+    CHECK(r.kind == Kind::kUnknown);
+  }
+  CHECK(fake.Records().size() == 1);
+}
+
+TEST_CASE("Bluesky transport failures before posting are retried later", "[bluesky]") {
+  SECTION("no answer to createSession") {
+    testing::SilentDropServer drop;
+    auto r = Make(drop.base_url(), Context(milliseconds{300}))->Publish(Request());
+    CHECK(r.kind == Kind::kRetryLater);
+    CHECK(drop.accepted() == 1);
+  }
+  SECTION("connection refused") {
+    auto r = Make("http://127.0.0.1:" + std::to_string(testing::UnusedPort()))->Publish(Request());
+    CHECK(r.kind == Kind::kRetryLater);
+  }
+}
+
+TEST_CASE("Bluesky lookup asks getRecord for the post's key", "[bluesky]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  auto absent = connector->Lookup(Request());
+  REQUIRE(absent.has_value());
+  CHECK(absent->kind == Kind::kFailed);
+  REQUIRE(connector->Publish(Request()).kind == Kind::kPublished);
+  auto found = connector->Lookup(Request());
+  REQUIRE(found.has_value());
+  CHECK(found->kind == Kind::kPublished);
+  CHECK(found->remote_url == Url(BlueskyRecordKey(kCreated, 31)));
+  fake.fake().FailNext({.status = 503, .body = "{}", .path_contains = "getRecord"});
+  CHECK_FALSE(connector->Lookup(Request()).has_value());
+}
+
+TEST_CASE("Bluesky factory names a missing identifier or app password", "[bluesky]") {
+  SECTION("identifier") {
+    auto config = Config("http://127.0.0.1:1");
+    config.settings.clear();
+    auto c = MakeBlueskyConnector(config, Context());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().message() == "connector bluesky: missing setting identifier");
+  }
+  SECTION("app_password") {
+    auto config = Config("http://127.0.0.1:1");
+    config.secrets.clear();
+    auto c = MakeBlueskyConnector(config, Context());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().message() == "connector bluesky: missing setting app_password");
+  }
+}
+
+}  // namespace
+}  // namespace herald::connectors

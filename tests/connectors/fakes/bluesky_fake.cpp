@@ -1,0 +1,186 @@
+#include "tests/connectors/fakes/bluesky_fake.h"
+
+#include <regex>
+
+namespace herald::testing {
+namespace {
+
+using nlohmann::json;
+
+void Answer(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json; charset=utf-8");
+}
+
+json XrpcError(const std::string& error, const std::string& message) { return {{"error", error}, {"message", message}}; }
+
+std::string Bearer(const httplib::Request& req) {
+  std::string h = req.get_header_value("Authorization");
+  return h.starts_with("Bearer ") ? h.substr(7) : "";
+}
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) {
+  reset_ = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + std::chrono::hours{1};
+  auto& s = fake_.server();
+
+  s.Get(R"(/images/(.+))", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(32, '\x02'), "image/png");
+  });
+
+  s.Post("/xrpc/com.atproto.server.createSession", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    json body = json::parse(req.body, nullptr, false);
+    std::string who = body.is_object() ? body.value("identifier", "") : "";
+    if ((who != kHandle && who != kDid) || !body.is_object() || body.value("password", "") != password_) {
+      return Answer(res, 401, XrpcError("AuthenticationRequired", "Invalid identifier or password"));
+    }
+    ++sessions_;
+    Answer(res, 200, NewSession());
+  });
+
+  s.Post("/xrpc/com.atproto.server.refreshSession", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    std::string token = Bearer(req);
+    if (expired_.count(token)) return Answer(res, 400, XrpcError("ExpiredToken", "Token has expired"));
+    if (token != refresh_) return Answer(res, 400, XrpcError("InvalidToken", "Token could not be verified"));
+    ++refreshes_;
+    expired_.insert(access_);
+    expired_.insert(refresh_);
+    Answer(res, 200, NewSession());
+  });
+
+  s.Post("/xrpc/com.atproto.repo.uploadBlob", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    if (!Authorized(req, res)) return;
+    blob_types_.push_back(req.get_header_value("Content-Type"));
+    Answer(res, 200, {{"blob", {{"$type", "blob"}, {"ref", {{"$link", "bafkreiblob" + std::to_string(blob_types_.size())}}},
+                                {"mimeType", req.get_header_value("Content-Type")}, {"size", req.body.size()}}}});
+  });
+
+  s.Post("/xrpc/com.atproto.repo.createRecord", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    if (!Authorized(req, res)) return;
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || body.value("repo", "") != kDid || body.value("collection", "") != "app.bsky.feed.post" ||
+        !body.contains("record") || !body["record"].is_object()) {
+      return Answer(res, 400, XrpcError("InvalidRequest", "Input must have the properties \"repo\", \"collection\", and \"record\""));
+    }
+    const json& record = body["record"];
+    std::string rkey = body.value("rkey", "");
+    static const std::regex kTid("^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$");
+    if (!std::regex_match(rkey, kTid)) return Answer(res, 400, XrpcError("InvalidRequest", "Invalid record key: " + rkey));
+    if (!record.contains("text") || !record["text"].is_string() || !record.contains("createdAt")) {
+      return Answer(res, 400, XrpcError("InvalidRequest", "Invalid app.bsky.feed.post record: Record must have the property \"text\""));
+    }
+    if (CodePoints(record["text"].get<std::string>()) > 300) {
+      return Answer(res, 400, XrpcError("InvalidRequest",
+                                        "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"));
+    }
+    for (const auto& r : records_) {
+      if (r.rkey == rkey) return Answer(res, 500, XrpcError("InternalServerError", "Internal Server Error"));
+    }
+    records_.push_back({rkey, record});
+    json answer = {{"uri", std::string("at://") + kDid + "/app.bsky.feed.post/" + rkey},
+                   {"cid", "bafyreirecord" + std::to_string(records_.size())},
+                   {"validationStatus", "valid"}};
+    if (drop_next_create_) {
+      drop_next_create_ = false;
+      // Headers go out, then the connection closes before the body: no answer.
+      res.set_content_provider(answer.dump().size(), "application/json",
+                               [](size_t, size_t, httplib::DataSink&) { return false; });
+      return;
+    }
+    Answer(res, 200, answer);
+  });
+
+  s.Get("/xrpc/com.atproto.repo.getRecord", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    std::string repo = req.get_param_value("repo"), rkey = req.get_param_value("rkey");
+    std::string uri = "at://" + repo + "/" + req.get_param_value("collection") + "/" + rkey;
+    if (repo == kDid || repo == kHandle) {
+      for (const auto& r : records_) {
+        if (r.rkey == rkey) return Answer(res, 200, {{"uri", uri}, {"cid", "bafyreirecord"}, {"value", r.value}});
+      }
+    }
+    Answer(res, 400, XrpcError("RecordNotFound", "Could not locate record: " + uri));
+  });
+  fake_.Start();
+}
+
+json BlueskyFake::NewSession() {
+  ++tokens_issued_;
+  access_ = "access-" + std::to_string(tokens_issued_);
+  refresh_ = "refresh-" + std::to_string(tokens_issued_);
+  return {{"did", kDid}, {"handle", kHandle}, {"accessJwt", access_}, {"refreshJwt", refresh_}, {"active", true}};
+}
+
+bool BlueskyFake::Authorized(const httplib::Request& req, httplib::Response& res) {
+  std::string token = Bearer(req);
+  if (!token.empty() && token == access_ && !expired_.count(token)) return true;
+  if (expired_.count(token)) {
+    Answer(res, 400, XrpcError("ExpiredToken", "Token has expired"));
+  } else {
+    Answer(res, 401, XrpcError("AuthenticationRequired", "Invalid token"));
+  }
+  return false;
+}
+
+void BlueskyFake::Headers(httplib::Response& res) {
+  if (remaining_ > 0) --remaining_;
+  res.set_header("RateLimit-Limit", "5000");
+  res.set_header("RateLimit-Remaining", std::to_string(remaining_));
+  res.set_header("RateLimit-Reset", std::to_string(reset_.time_since_epoch().count()));
+  res.set_header("RateLimit-Policy", "5000;w=3600");
+}
+
+void BlueskyFake::ExpireTokens(bool refresh_too) {
+  std::lock_guard lock(mu_);
+  expired_.insert(access_);
+  if (refresh_too) expired_.insert(refresh_);
+}
+
+void BlueskyFake::DropNextCreateAnswer() {
+  std::lock_guard lock(mu_);
+  drop_next_create_ = true;
+}
+
+void BlueskyFake::set_rate_limit(int remaining, Instant reset) {
+  std::lock_guard lock(mu_);
+  remaining_ = remaining + 1;  // the next answer reports `remaining`
+  reset_ = reset;
+}
+
+std::vector<BlueskyFake::Record> BlueskyFake::Records() const {
+  std::lock_guard lock(mu_);
+  return records_;
+}
+
+int BlueskyFake::sessions_created() const {
+  std::lock_guard lock(mu_);
+  return sessions_;
+}
+
+int BlueskyFake::refreshes() const {
+  std::lock_guard lock(mu_);
+  return refreshes_;
+}
+
+std::vector<std::string> BlueskyFake::blob_types() const {
+  std::lock_guard lock(mu_);
+  return blob_types_;
+}
+
+}  // namespace herald::testing

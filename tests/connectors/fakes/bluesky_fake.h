@@ -1,0 +1,67 @@
+// BlueskyFake: a PDS's XRPC endpoints herald uses (docs.bsky.app, lexicons in
+// bluesky-social/atproto) on a FakeServer: createSession / refreshSession with
+// expiring tokens (400 ExpiredToken), createRecord (validates repo, TID rkey
+// and the 300-grapheme text; a second create of the same rkey answers HTTP 500
+// like the real PDS), getRecord (400 RecordNotFound), uploadBlob, images to
+// download under /images/, and RateLimit-* headers with epoch resets.
+//
+// Thread-safe: state shared with the server's threads is under a mutex.
+#pragma once
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "tests/support/fake_server.h"
+
+namespace herald::testing {
+
+class BlueskyFake {
+ public:
+  struct Record {
+    std::string rkey;
+    nlohmann::json value;
+  };
+  static constexpr const char* kDid = "did:plc:heraldtest7x3k";
+  static constexpr const char* kHandle = "herald.bsky.social";
+
+  explicit BlueskyFake(std::string password = "app-pass-1234");
+  FakeServer& fake() { return fake_; }
+  std::string base_url() const { return fake_.base_url(); }
+  std::string image_url(const std::string& name = "photo.png") const { return base_url() + "/images/" + name; }
+
+  // The current access token expires (and, with `refresh_too`, the refresh token).
+  void ExpireTokens(bool refresh_too = false);
+  // The next createRecord creates the record, then hangs up mid-answer.
+  void DropNextCreateAnswer();
+  // The next answer reports `remaining`, resetting at `reset`.
+  void set_rate_limit(int remaining, Instant reset);
+
+  std::vector<Record> Records() const;
+  int sessions_created() const;
+  int refreshes() const;
+  std::vector<std::string> blob_types() const;
+
+ private:
+  void Headers(httplib::Response& res);                   // REQUIRES: mu_ held
+  bool Authorized(const httplib::Request& req, httplib::Response& res);  // REQUIRES: mu_ held
+  nlohmann::json NewSession();                            // REQUIRES: mu_ held
+
+  const std::string password_;
+  mutable std::mutex mu_;
+  int tokens_issued_ = 0;                 // guarded by mu_
+  std::string access_, refresh_;          // the valid ones; guarded by mu_
+  std::set<std::string> expired_;         // guarded by mu_
+  int sessions_ = 0, refreshes_ = 0;      // guarded by mu_
+  bool drop_next_create_ = false;         // guarded by mu_
+  int remaining_ = 5000;                  // guarded by mu_
+  Instant reset_;                         // guarded by mu_
+  std::vector<Record> records_;           // guarded by mu_
+  std::vector<std::string> blob_types_;   // guarded by mu_
+  FakeServer fake_;                       // last: stopped before the state its handlers use
+};
+
+}  // namespace herald::testing
