@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <random>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -143,6 +145,17 @@ Result<std::string> ResolveSecret(const policies::SecretRef& ref) {
   return *text;
 }
 
+// This process as named in its claims: host, pid and a random part (a pid is
+// reused after a restart; the claims of the dead process must not look ours).
+std::string ProcessName() {
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", rd());
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
+}
+
 std::string SqlitePath(const std::string& url) { return url.starts_with("sqlite:") ? url.substr(7) : std::string(); }
 
 }  // namespace
@@ -202,9 +215,11 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connectors.Rebuild(loaded.valid);
 
   std::unique_ptr<runtime::Runtime> rt;
+  runtime::ServiceOptions service_options;
+  service_options.process = ProcessName();
   runtime::Service service(**store, clock, loaded.valid, [&rt] {
     if (rt) rt->Wake();
-  });
+  }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";
     return kExitInvalid;

@@ -52,6 +52,7 @@ class PostgresStore final : public Store {
   void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) override;
   Result<void> RenewLease(std::string_view process, Instant until) override;
   Result<std::vector<Post>> OrphanedClaims(Instant now) override;
+  bool SharedByProcesses() const override { return true; }
 
   // The schema version of the database, and the newest this build knows.
   Result<int> SchemaVersion();

@@ -167,6 +167,10 @@ class Store {
   // or with a lease ending before `now` is an orphan (its process died).
   virtual Result<void> RenewLease(std::string_view process, Instant until) = 0;
   virtual Result<std::vector<Post>> OrphanedClaims(Instant now) = 0;
+
+  // Whether other processes may write the same database (PostgreSQL): callers
+  // then lock and sync accounts around every change. SQLite: false.
+  virtual bool SharedByProcesses() const { return false; }
 };
 
 // Opens (creating and migrating as needed) the store named by `url`:

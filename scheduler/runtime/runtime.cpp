@@ -49,7 +49,27 @@ void Runtime::OnTimer(const boost::system::error_code& ec) {
   if (ec == boost::asio::error::operation_aborted || stopping_) return;  // re-armed, or shutting down
   service_.Heartbeat(clock_.Now());
   Fire();
+  MaybeMaintain();
   Arm();
+}
+
+void Runtime::MaybeMaintain() {
+  auto now = steady_clock::now();
+  if (maintaining_ || now - last_maintain_ < options_.maintain_every) return;
+  last_maintain_ = now;
+  maintaining_ = true;
+  boost::asio::post(pool_, [this] {
+    auto recovered = service_.Maintain();
+    if (!recovered) {
+      spdlog::error("maintenance (lease, catch-up, orphaned claims) failed: {}", recovered.error().ToString());
+    } else {
+      for (Post& p : *recovered) {
+        spdlog::warn("post {} on {}: taken over from a process whose lease ended; asking the platform first", p.id, p.account);
+        if (!stopping_) Publish(std::move(p), /*recovering=*/true);
+      }
+    }
+    maintaining_ = false;
+  });
 }
 
 void Runtime::Fire() {

@@ -38,6 +38,9 @@ struct RuntimeOptions {
   // not make them late.
   std::chrono::milliseconds lead{150};
   int publish_threads = 64;  // publishes wait on I/O (fsync, the network), not on the CPU
+  // How often Service::Maintain runs (lease renewal, catch-up, orphans on a
+  // shared store); well under ServiceOptions::lease.
+  std::chrono::milliseconds maintain_every{3000};
 };
 
 class Runtime {
@@ -62,6 +65,7 @@ class Runtime {
   void Fire();
   void Publish(Post post, bool recovering);
   void WaitForDrain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+  void MaybeMaintain();
 
   boost::asio::io_context& io_;
   Service& service_;
@@ -73,6 +77,8 @@ class Runtime {
   boost::asio::thread_pool pool_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> maintaining_{false};
+  std::chrono::steady_clock::time_point last_maintain_{};  // event loop only
 };
 
 }  // namespace herald::runtime

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -99,7 +100,62 @@ class Service::Impl {
  public:
   Impl(storage::Store& store, const Clock& clock, std::function<void()> on_changed, ServiceOptions options)
       : store_(store), clock_(clock), on_changed_(std::move(on_changed)), options_(options),
-        breakers_(options.breaker), rng_(std::random_device{}()) {}
+        breakers_(options.breaker), shared_(store.SharedByProcesses()), rng_(std::random_device{}()) {}
+
+  using AccountLock = std::unique_ptr<storage::Store::AccountLock>;
+
+  // Brings one account's posts up to what the store holds (changes other
+  // processes made). REQUIRES: mu_ not held.
+  Result<void> SyncAccount(const std::string& org, const std::string& account) {
+    int64_t after;
+    {
+      std::lock_guard lock(mu_);
+      after = cursors_[account];
+    }
+    auto changed = store_.AccountChangesSince(org, account, after);
+    if (!changed) return std::unexpected(changed.error());
+    if (changed->empty()) return {};
+    std::lock_guard lock(mu_);
+    for (const Post& p : *changed) Adopt(p);
+    return {};
+  }
+
+  // Takes a stored post as the truth unless this copy is as new. REQUIRES: mu_.
+  void Adopt(const Post& p) {
+    int64_t& cursor = cursors_[p.account];
+    cursor = std::max(cursor, p.change_seq);
+    auto it = posts_.find(p.id);
+    if (it != posts_.end() && it->second.version >= p.version) return;
+    Untrack(p.id);
+    if (!IsFinal(p.state) || p.state == PostState::kPublished) Track(p);
+  }
+
+  // On a shared store: this account, locked across processes and up to date.
+  // Elsewhere: nothing to do (null lock). REQUIRES: mu_ not held.
+  Result<AccountLock> LockAccount(const std::string& org, const std::string& account) {
+    if (!shared_) return AccountLock{};
+    auto lock = store_.LockAccount(org, account);
+    if (!lock) return std::unexpected(lock.error());
+    if (auto r = SyncAccount(org, account); !r) return std::unexpected(r.error());
+    return std::move(*lock);
+  }
+
+  // As LockAccount, for the account of an existing post of the caller's
+  // organisation (NotFound when there is none).
+  Result<AccountLock> LockAccountOf(const std::string& org, int64_t id) {
+    if (!shared_) return AccountLock{};
+    std::string account;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = posts_.find(id); it != posts_.end() && it->second.organization == org) account = it->second.account;
+    }
+    if (account.empty()) {
+      auto stored = store_.GetPost(org, id);
+      if (!stored) return std::unexpected(stored.error());
+      account = stored->account;
+    }
+    return LockAccount(org, account);
+  }
 
   // --- state, guarded by mu_ ---------------------------------------------
   struct Org {
@@ -114,7 +170,10 @@ class Service::Impl {
   const ServiceOptions options_;
   connectors::CircuitBreakers breakers_;  // thread-safe on its own
 
+  const bool shared_;  // other processes write the same database
+
   std::mutex mu_;
+  std::map<std::string, int64_t> cursors_;                    // by account: change_seq seen (shared stores)
   std::map<std::string, AccountPause> pauses_;               // by account; rate limits in force
   std::map<std::string, std::string> connector_of_account_;  // account -> connector type
   std::unordered_map<int64_t, int> attempts_;                // post -> publishes started in this process
@@ -295,15 +354,20 @@ class Service::Impl {
     if (changes.empty()) return {};
     auto stored = store_.UpdatePosts(std::move(changes));
     if (!stored) return std::unexpected(stored.error());
-    for (const auto& p : *stored) {
-      if (IsFinal(p.state) && p.state != PostState::kPublished) {
-        Untrack(p.id);
-      } else {
-        auto it = posts_.find(p.id);
-        if (it != posts_.end()) it->second.version = p.version;
-      }
-    }
+    for (const auto& p : *stored) AfterWrite(p);
     return {};
+  }
+
+  // After this process wrote `p` (holding its account, on a shared store).
+  void AfterWrite(const Post& p) {
+    int64_t& cursor = cursors_[p.account];
+    cursor = std::max(cursor, p.change_seq);
+    if (IsFinal(p.state) && p.state != PostState::kPublished) {
+      Untrack(p.id);
+    } else if (auto it = posts_.find(p.id); it != posts_.end()) {
+      it->second.version = p.version;
+      it->second.change_seq = p.change_seq;
+    }
   }
 
   // As Persist, but writes with the plan lock released, so the runtime's
@@ -323,13 +387,7 @@ class Service::Impl {
       }
       return std::unexpected(stored.error());
     }
-    for (const auto& p : *stored) {
-      if (IsFinal(p.state) && p.state != PostState::kPublished) {
-        Untrack(p.id);
-      } else if (auto it = posts_.find(p.id); it != posts_.end()) {
-        it->second.version = p.version;
-      }
-    }
+    for (const auto& p : *stored) AfterWrite(p);
     return {};
   }
 
@@ -360,7 +418,24 @@ Result<void> Service::Start() {
   std::lock_guard lock(impl_->mu_);
   auto posts = impl_->store_.LoadActive(impl_->clock_.Now() - kHistory);
   if (!posts) return std::unexpected(posts.error());
-  for (const auto& p : *posts) impl_->Track(p);
+  for (const auto& p : *posts) {
+    impl_->Track(p);
+    int64_t& cursor = impl_->cursors_[p.account];
+    cursor = std::max(cursor, p.change_seq);
+  }
+  if (impl_->shared_) {
+    // The lease first: a claim by a process without one is an orphan to others.
+    auto lease = impl_->store_.RenewLease(impl_->options_.process, impl_->clock_.Now() + impl_->options_.lease);
+    if (!lease) return lease;
+    // Another process changed an account: catch up and let the runtime re-arm.
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->store_.WatchChanges([weak](std::string org, std::string account) {
+      auto s = weak.lock();
+      if (!s) return;
+      if (auto r = s->SyncAccount(org, account); !r) return;  // Maintain catches up later
+      if (s->on_changed_) s->on_changed_();
+    });
+  }
   for (const auto& [org, o] : impl_->orgs_) {
     auto r = impl_->store_.RecordPolicyVersion({org, o.policy.sha256, o.loaded_at, o.policy.source});
     if (!r) return r;
@@ -394,6 +469,12 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
     }
   }
 
+  {
+    std::lock_guard lock(s.mu_);
+    if (auto g = s.AccountOf(caller, request.account); !g) return std::unexpected(g.error());
+  }
+  auto account_lock = s.LockAccount(caller.organization, request.account);
+  if (!account_lock) return std::unexpected(account_lock.error());
   Post post;
   std::string reservation;
   {
@@ -469,6 +550,7 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
     }
     post = *stored;
     if (!IsFinal(post.state)) s.Track(post);
+    s.AfterWrite(post);
     if (post.priority == PostPriority::kUrgent && post.state == PostState::kScheduled) {
       moves = s.ReplanAccount(post.account, "herald", "urgent post " + IdText(post.id) + " bypassed the policy");
       if (auto r = s.Persist(std::move(moves)); !r) return std::unexpected(r.error());
@@ -494,6 +576,8 @@ Result<std::vector<Post>> Service::ListPosts(const Caller& caller, storage::Post
 Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostRequest& request) {
   auto& s = *impl_;
   if (caller.role == Role::kViewer) return Error(Code::kPermissionDenied, "viewers cannot edit posts");
+  auto account_lock = s.LockAccountOf(caller.organization, id);
+  if (!account_lock) return std::unexpected(account_lock.error());
   std::vector<PostChange> changes;
   Post edited;
   {
@@ -549,6 +633,8 @@ Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostR
 
 Result<Post> Service::Approve(const Caller& caller, int64_t id) {
   auto& s = *impl_;
+  auto account_lock = s.LockAccountOf(caller.organization, id);
+  if (!account_lock) return std::unexpected(account_lock.error());
   {
     std::lock_guard lock(s.mu_);
     auto current = s.Load(caller, id);
@@ -593,6 +679,8 @@ namespace {
 
 Result<Post> CloseOut(Service::Impl& s, const Caller& caller, int64_t id, PostState to, const std::string& note,
                       std::initializer_list<PostState> from, const char* action) {
+  auto account_lock = s.LockAccountOf(caller.organization, id);
+  if (!account_lock) return std::unexpected(account_lock.error());
   std::lock_guard lock(s.mu_);
   auto current = s.Load(caller, id);
   if (!current) return std::unexpected(current.error());
@@ -669,8 +757,8 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
       if (p.account == account.id) ++v.posts_by_state[std::string(PostStateName(p.state))];
     }
     v.connector = s.ConnectorOf(account.id);
-    v.breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Impl::AccountKey(account.id), now).state));
-    v.connector_breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Impl::ConnectorKey(v.connector), now).state));
+    v.breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Service::Impl::AccountKey(account.id), now).state));
+    v.connector_breaker = std::string(connectors::BreakerStateName(s.breakers_.View(Service::Impl::ConnectorKey(v.connector), now).state));
     if (const AccountPause* pause = s.PauseOf(account.id, now)) v.paused = *pause;
     out.push_back(std::move(v));
   }
@@ -717,6 +805,7 @@ Result<std::vector<AuditEntry>> Service::Audit(const Caller& caller, storage::Au
 Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
                                       std::map<std::string, std::vector<std::string>> errors_by_org) {
   auto& s = *impl_;
+  std::vector<std::tuple<std::string, std::string, std::string>> replans;  // org, account, why
   {
     std::lock_guard lock(s.mu_);
     // Organisations whose file broke keep their active policy.
@@ -748,26 +837,51 @@ Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
                          json{{"sha256", o.policy.sha256}, {"source", o.policy.source}}.dump()});
       if (auto r = s.store_.RecordPolicyVersion({org, o.policy.sha256, o.loaded_at, o.policy.source}); !r) return r;
       for (const auto& account : o.policy.accounts) {
-        MergeInto(changes, s.ReplanAccount(account.id, "herald", "policy " + o.policy.sha256.substr(0, 12) + " loaded"));
+        std::string why = "policy " + o.policy.sha256.substr(0, 12) + " loaded";
+        if (s.shared_) {
+          replans.push_back({org, account.id, why});
+        } else {
+          MergeInto(changes, s.ReplanAccount(account.id, "herald", why));
+        }
       }
     }
     if (auto r = s.store_.AppendAudit(std::move(reloads)); !r) return r;
     if (auto r = s.Persist(std::move(changes)); !r) return r;
   }
+  // Shared store: each account re-planned while holding it, against what every
+  // process has written (the other processes re-plan too; the second finds
+  // nothing to move).
+  for (const auto& [org, account, why] : replans) {
+    auto account_lock = s.LockAccount(org, account);
+    if (!account_lock) return std::unexpected(account_lock.error());
+    std::lock_guard lock(s.mu_);
+    if (auto r = s.Persist(s.ReplanAccount(account, "herald", why)); !r) return r;
+  }
   if (s.on_changed_) s.on_changed_();
   return {};
 }
 
-Result<std::vector<Post>> Service::ClaimDue(Instant now) {
-  auto& s = *impl_;
+namespace {
+
+// Claims the due posts (of one account when `only` is set). REQUIRES: on a
+// shared store, that account locked and synced; mu_ not held.
+Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::string* only) {
   std::vector<PostChange> changes;
   std::vector<Post> originals;
   std::vector<int64_t> claimed;
   {
     std::unique_lock lock(s.mu_);
-    while (!s.due_.empty() && s.due_.begin()->first <= now) {
-      int64_t id = s.due_.begin()->second;
-      s.due_.erase(s.due_.begin());
+    std::vector<std::pair<Instant, int64_t>> due;
+    for (auto it = s.due_.begin(); it != s.due_.end() && it->first <= now; ++it) {
+      if (only == nullptr) {
+        due.push_back(*it);
+      } else if (auto p = s.posts_.find(it->second); p != s.posts_.end() && p->second.account == *only) {
+        due.push_back(*it);
+      }
+    }
+    for (const auto& entry : due) {
+      int64_t id = entry.second;
+      s.due_.erase(entry);
       auto it = s.posts_.find(id);
       if (it == s.posts_.end() || it->second.state != PostState::kScheduled) continue;
       Post p = it->second;
@@ -804,7 +918,7 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
         blocked = *pause;
       } else {
         std::string type = s.ConnectorOf(p.account);
-        for (const std::string& key : {Impl::AccountKey(p.account), Impl::ConnectorKey(type)}) {
+        for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
           if (auto until = s.breakers_.Admit(key, s.clock_.Now())) {
             auto view = s.breakers_.View(key, s.clock_.Now());
             std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
@@ -828,6 +942,7 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
         continue;
       }
       p.state = PostState::kPublishing;
+      p.claimed_by = s.options_.process;
       changes.push_back(s.Change(p, s.Audit(p.organization, "herald", "publishing", p)));
       claimed.push_back(id);
     }
@@ -841,6 +956,31 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
   }
 }
 
+}  // namespace
+
+Result<std::vector<Post>> Service::ClaimDue(Instant now) {
+  auto& s = *impl_;
+  if (!s.shared_) return ClaimDueIn(s, now, nullptr);
+  // Shared store: one account at a time, locked and synced, so another process
+  // cannot claim the same post or fill the same window meanwhile.
+  std::set<std::pair<std::string, std::string>> accounts;
+  {
+    std::lock_guard lock(s.mu_);
+    for (auto it = s.due_.begin(); it != s.due_.end() && it->first <= now; ++it) {
+      if (auto p = s.posts_.find(it->second); p != s.posts_.end()) accounts.insert({p->second.organization, p->second.account});
+    }
+  }
+  std::vector<Post> out;
+  for (const auto& [org, account] : accounts) {
+    auto account_lock = s.LockAccount(org, account);
+    if (!account_lock) return std::unexpected(account_lock.error());
+    auto claimed = ClaimDueIn(s, now, &account);
+    if (!claimed) return claimed;
+    for (Post& p : *claimed) out.push_back(std::move(p));
+  }
+  return out;
+}
+
 std::optional<Instant> Service::NextDue() {
   std::lock_guard lock(impl_->mu_);
   if (impl_->due_.empty()) return std::nullopt;
@@ -849,6 +989,14 @@ std::optional<Instant> Service::NextDue() {
 
 Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome) {
   auto& s = *impl_;
+  std::string org;
+  {
+    std::lock_guard lock(s.mu_);
+    if (auto it = s.posts_.find(id); it != s.posts_.end()) org = it->second.organization;
+  }
+  if (org.empty()) return NotFound("post " + IdText(id) + " is not in flight");
+  auto account_lock = s.LockAccountOf(org, id);
+  if (!account_lock) return std::unexpected(account_lock.error());
   Post p;
   {
     std::unique_lock lock(s.mu_);
@@ -859,6 +1007,11 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     if (p.state != PostState::kPublishing) {
       return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(p.state)) + ", not publishing");
     }
+    if (s.shared_ && p.claimed_by != s.options_.process) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " was taken over by " + p.claimed_by +
+                                                  " (this process's lease had ended)");
+    }
+    p.claimed_by.clear();
     Instant now = s.clock_.Now();
     p.updated_at = now;
     std::string action = "publish";
@@ -910,7 +1063,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     const std::string type = s.ConnectorOf(p.account);
     if (outcome.attempted) {
       bool transient = outcome.kind == Kind::kUnknown || (outcome.kind == Kind::kRetryLater && !outcome.hold);
-      for (const std::string& key : {Impl::AccountKey(p.account), Impl::ConnectorKey(type)}) {
+      for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
         if (!transient) {
           s.breakers_.RecordSuccess(key);  // the platform answered coherently
         } else if (s.breakers_.RecordFailure(key, now, outcome.why)) {
@@ -950,9 +1103,47 @@ std::vector<Post> Service::InFlight() {
   std::lock_guard lock(impl_->mu_);
   std::vector<Post> out;
   for (const auto& [id, p] : impl_->posts_)
-    if (p.state == PostState::kPublishing) out.push_back(p);
+    if (p.state == PostState::kPublishing && (!impl_->shared_ || p.claimed_by == impl_->options_.process)) out.push_back(p);
   std::sort(out.begin(), out.end(), [](const Post& a, const Post& b) { return a.id < b.id; });
   return out;
+}
+
+Result<std::vector<Post>> Service::Maintain() {
+  auto& s = *impl_;
+  std::vector<Post> recovered;
+  if (!s.shared_) return recovered;
+  Instant now = s.clock_.Now();
+  if (auto r = s.store_.RenewLease(s.options_.process, now + s.options_.lease); !r) return std::unexpected(r.error());
+  std::vector<std::pair<std::string, std::string>> accounts;
+  {
+    std::lock_guard lock(s.mu_);
+    for (const auto& [account, org] : s.org_of_account_) accounts.push_back({org, account});
+  }
+  // Notifications can be lost (a listener reconnecting): catch up regularly.
+  for (const auto& [org, account] : accounts) {
+    if (auto r = s.SyncAccount(org, account); !r) return std::unexpected(r.error());
+  }
+  auto orphans = s.store_.OrphanedClaims(now);
+  if (!orphans) return std::unexpected(orphans.error());
+  for (const Post& orphan : *orphans) {
+    auto account_lock = s.LockAccount(orphan.organization, orphan.account);
+    if (!account_lock) return std::unexpected(account_lock.error());
+    std::unique_lock lock(s.mu_);
+    auto it = s.posts_.find(orphan.id);
+    if (it == s.posts_.end() || it->second.state != PostState::kPublishing || it->second.claimed_by != orphan.claimed_by) {
+      continue;  // someone else took it over first
+    }
+    Post p = it->second;
+    const Post original = p;
+    std::string from = p.claimed_by.empty() ? "an unknown process" : p.claimed_by;
+    p.claimed_by = s.options_.process;
+    p.updated_at = now;
+    std::vector<PostChange> changes{
+        s.Change(p, s.Audit(p.organization, "herald", "take_over", p, {{"from", from}, {"why", "its lease ended"}}))};
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    recovered.push_back(s.posts_.at(orphan.id));
+  }
+  return recovered;
 }
 
 void Service::RecordPublish(const std::string& account, std::optional<double> lateness_seconds,

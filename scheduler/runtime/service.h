@@ -156,6 +156,12 @@ class Clock {
 struct ServiceOptions {
   connectors::Backoff backoff;          // transient publish failures
   connectors::BreakerOptions breaker;   // per account and per connector type
+  // This process, as named in the claims it makes (Post::claimed_by).
+  std::string process = "herald";
+  // On a store shared by several processes: how long this process's claims
+  // stay its own without a renewal (Maintain renews; the runtime calls it
+  // every few seconds, RuntimeOptions::maintain_every).
+  Duration lease{std::chrono::seconds{15}};
 };
 
 class Service {
@@ -205,8 +211,15 @@ class Service {
   // rate_limit reason. Transient failures and unknown outcomes count against
   // the account's and the connector's circuit breakers; a success resets them.
   Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome);
-  // Posts left `publishing` by a crash, for the runtime to resolve at start.
+  // Posts left `publishing` by a crash, for the runtime to resolve at start
+  // (on a shared store: only this process's own; others' come from Maintain).
   std::vector<Post> InFlight();
+  // Periodic upkeep, off the event loop. On a shared store: renews this
+  // process's lease, catches up with every account, and takes over the claims
+  // of processes whose lease ended; those are returned for the runtime to
+  // resolve like InFlight (ask the platform, never re-send blindly).
+  // Elsewhere: nothing.
+  Result<std::vector<Post>> Maintain();
 
   // The runtime's event loop calls this on every tick; /healthz fails when the
   // last one is older than `max_silence`.
