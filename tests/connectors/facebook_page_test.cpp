@@ -171,7 +171,12 @@ TEST_CASE("Facebook Page transient failures and unknown outcomes", "[facebook_pa
   }
   SECTION("no answer from a server that hangs up: unknown") {
     testing::SilentDropServer drop;
-    CHECK(Make(Config(drop.base_url()), Context(milliseconds{300}))->Publish(Request()).kind == Kind::kUnknown);
+    auto result = Make(Config(drop.base_url()), Context(milliseconds{300}))->Publish(Request());
+    // The drop server may hang up after the headers, before the body is
+    // written: then the request was not sent whole (retry later). Sent whole,
+    // no answer: unknown. Never published, never failed.
+    CHECK((result.kind == Kind::kUnknown || result.kind == Kind::kRetryLater));
+    CHECK(drop.accepted() >= 1);  // X and Facebook then search the recent posts there too
   }
   SECTION("posted but the answer was lost: found among the Page's posts") {
     FacebookPageFake fake(kPage, kToken);

@@ -147,7 +147,12 @@ TEST_CASE("LinkedIn transient failures and unknown outcomes", "[linkedin]") {
   }
   SECTION("a server that hangs up") {
     testing::SilentDropServer drop;
-    CHECK(Make(Config(drop.base_url()), Context(milliseconds{300}))->Publish(Request()).kind == Kind::kUnknown);
+    auto result = Make(Config(drop.base_url()), Context(milliseconds{300}))->Publish(Request());
+    // The drop server may hang up after the headers, before the body is
+    // written: then the request was not sent whole (retry later). Sent whole,
+    // no answer: unknown. Never published, never failed.
+    CHECK((result.kind == Kind::kUnknown || result.kind == Kind::kRetryLater));
+    CHECK(drop.accepted() == 1);
   }
   SECTION("posted, answer lost: unknown, and Lookup cannot tell") {
     LinkedinFake fake(kToken, kAuthor);
