@@ -109,8 +109,9 @@ std::optional<PublishResult> ReadFailure(std::string_view platform, const HttpRe
   }
   const HttpResponse& r = *result;
   RateLimitSignal signal = ReadRateLimit(r, now);
-  bool ok = r.status >= 200 && r.status < 300;
-  if (ok && !signal.limited) return std::nullopt;
+  // A 2xx is the platform's yes, whatever its usage headers say: never a retry
+  // (HoldAfterSuccess turns those headers into a hold).
+  if (r.status >= 200 && r.status < 300) return std::nullopt;
   if (signal.limited) {
     Instant until = signal.reset_at ? *signal.reset_at
                     : daily_utc_reset ? NextUtcMidnight(now)
@@ -137,6 +138,10 @@ std::optional<PublishResult> ReadFailure(std::string_view platform, const HttpRe
 
 std::optional<RateLimitHold> HoldAfterSuccess(std::string_view platform, const HttpResponse& response, Instant now) {
   RateLimitSignal signal = ReadRateLimit(response, now);
+  if (signal.limited && (!signal.reset_at || *signal.reset_at <= now)) {
+    // Throttled from now on (Meta usage at 100 %) without a time: a minute.
+    return RateLimitHold{now + minutes{1}, std::string(platform) + " rate limit: usage at 100 %, no reset time given"};
+  }
   if (!signal.exhausted || !signal.reset_at || !signal.reset_is_binding || *signal.reset_at <= now) return std::nullopt;
   return RateLimitHold{*signal.reset_at, std::string(platform) + " rate limit: " + signal.Describe()};
 }

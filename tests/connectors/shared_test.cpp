@@ -126,6 +126,13 @@ TEST_CASE("Answers become publish outcomes", "[connector_outcome]") {
     CHECK(hold->why.starts_with("mastodon rate limit: X-RateLimit-Reset"));
     CHECK_FALSE(HoldAfterSuccess("mastodon", Answer(200, {{"X-RateLimit-Remaining", "7"}, {"X-RateLimit-Reset", "2026-11-23T10:20:00Z"}}), kNow));
   }
+  SECTION("a 2xx with Meta usage at 100 percent is a success with a hold, never a retry") {
+    HttpResponse ok = Answer(200, {{"X-App-Usage", R"({"call_count":100,"total_cputime":10,"total_time":10})"}}, R"({"id":"1_2"})");
+    CHECK_FALSE(ReadFailure("facebook_page", ok, kNow).has_value());
+    auto hold = HoldAfterSuccess("facebook_page", ok, kNow);
+    REQUIRE(hold);
+    CHECK(hold->until == kNow + minutes{1});
+  }
   SECTION("429 is retry later at the reset, with a hold") {
     auto r = ReadFailure("mastodon", Answer(429, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "2026-11-23T10:10:00Z"}},
                                             R"({"error":"Too many requests"})"), kNow);

@@ -12,6 +12,7 @@ namespace herald::testing {
 namespace {
 // Pre-routing, the handler and post-routing of one request run on one thread.
 thread_local std::chrono::milliseconds stall_after_handler{0};
+thread_local bool recorded_early = false;
 }  // namespace
 
 std::string RecordedRequest::Header(const std::string& name) const {
@@ -28,11 +29,16 @@ FakeServer::FakeServer() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     Fault fault;
     stall_after_handler = {};
+    recorded_early = false;
     if (!TakeFault(req, fault)) return httplib::Server::HandlerResponse::Unhandled;
     if (fault.act_then_stall) {
       stall_after_handler = fault.delay;
       return httplib::Server::HandlerResponse::Unhandled;
     }
+    // Faulted: recorded now (without its body, which is never read), before any
+    // delay, so a client that gave up waiting still finds it in Requests().
+    Record(req);
+    recorded_early = true;
     if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
     res.status = fault.status;
     for (const auto& [k, v] : fault.headers) res.set_header(k, v);
@@ -42,24 +48,27 @@ FakeServer::FakeServer() {
   // Recorded after routing, when cpp-httplib has read the body (it reads it
   // after the pre-routing handler; a faulted request's body is not read).
   server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response&) {
-    RecordedRequest r;
-    r.method = req.method;
-    r.path = req.path;
-    r.body = req.body;
-    r.headers.insert(req.headers.begin(), req.headers.end());
-    for (const auto& [k, v] : req.params) r.params.emplace(k, v);
-    if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != std::string::npos) {
-      httplib::detail::parse_query_text(req.body, r.params);
-    }
-    {
-      std::lock_guard lock(mu_);
-      requests_.push_back(std::move(r));
-    }
+    if (!recorded_early) Record(req);
+    recorded_early = false;
     if (stall_after_handler.count() > 0) std::this_thread::sleep_for(stall_after_handler);
     stall_after_handler = {};
   });
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("fake server: cannot bind a loopback port");
+}
+
+void FakeServer::Record(const httplib::Request& req) {
+  RecordedRequest r;
+  r.method = req.method;
+  r.path = req.path;
+  r.body = req.body;
+  r.headers.insert(req.headers.begin(), req.headers.end());
+  for (const auto& [k, v] : req.params) r.params.emplace(k, v);
+  if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != std::string::npos) {
+    httplib::detail::parse_query_text(req.body, r.params);
+  }
+  std::lock_guard lock(mu_);
+  requests_.push_back(std::move(r));
 }
 
 void FakeServer::Start() {
@@ -123,9 +132,18 @@ SilentDropServer::SilentDropServer() {
       int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) continue;
       ++accepted_;
+      // Read the whole request (until the client has sent everything and goes
+      // quiet), so the client never sees a write fail: it sent, then got nothing.
       char buf[4096];
-      pollfd q{c, POLLIN, 0};
-      if (::poll(&q, 1, 1000) > 0) (void)::recv(c, buf, sizeof buf, 0);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+      bool got_any = false;
+      while (std::chrono::steady_clock::now() < deadline) {
+        pollfd q{c, POLLIN, 0};
+        if (::poll(&q, 1, got_any ? 100 : 1000) <= 0) break;
+        ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got_any = true;
+      }
       ::close(c);
     }
   });

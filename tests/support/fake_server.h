@@ -60,13 +60,15 @@ class FakeServer {
   // The next matching request gets `fault` instead of (or, with
   // close_without_answer, after) the platform's handler. Queued in order.
   void FailNext(Fault fault, int times = 1);
-  // Every request answered, in order (faulted ones included, without their
-  // body: cpp-httplib reads a body only for requests that reach a handler).
+  // Every request received, in order: faulted ones when they arrive (without
+  // their body: cpp-httplib reads a body only for requests that reach a
+  // handler), the others once their handler ran.
   std::vector<RecordedRequest> Requests() const;
   int Count(const std::string& path_contains) const;
 
  private:
   bool TakeFault(const httplib::Request& req, Fault& out);
+  void Record(const httplib::Request& req);
 
   httplib::Server server_;
   std::thread thread_;
