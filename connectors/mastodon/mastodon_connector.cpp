@@ -6,6 +6,7 @@
 // request again at once and reading that answer. Thread-safe: immutable after
 // creation.
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "connectors/platform_http.h"
@@ -35,13 +36,17 @@ class WebhookConnector : public Connector {
 
   PublishResult Publish(const PublishRequest& request) override {
     const int64_t timestamp = request.now.time_since_epoch().count();
+    // The spec forbids '.' in the id (it separates the signed parts); an
+    // organization name may hold one. Still the same id on every attempt.
+    std::string id = request.idempotency_key;
+    std::replace(id.begin(), id.end(), '.', '_');
     std::string body = Envelope(request).dump();
-    // The signature covers the exact bytes sent; id and timestamp must hold no '.'.
+    // The signature covers the exact bytes sent.
     HttpRequest http{"POST",
                      url_,
-                     {{"webhook-id", request.idempotency_key},
+                     {{"webhook-id", id},
                       {"webhook-timestamp", std::to_string(timestamp)},
-                      {"webhook-signature", SignWebhook(key_, request.idempotency_key, timestamp, body)}},
+                      {"webhook-signature", SignWebhook(key_, id, timestamp, body)}},
                      body,
                      "application/json"};
     HttpResult result = http_.Send(http);
@@ -50,7 +55,7 @@ class WebhookConnector : public Connector {
       // sending it again is safe: no unknown outcome for this connector.
       return {Kind::kRetryLater, {}, {}, std::nullopt,
               "webhook: sent, then no answer (" + result.error().message +
-                  "); re-sending is safe, the receiver dedupes on webhook-id " + request.idempotency_key};
+                  "); re-sending is safe, the receiver dedupes on webhook-id " + id};
     }
     if (result && result->status == 410) {
       return {Kind::kFailed, {}, {}, std::nullopt,
@@ -58,7 +63,7 @@ class WebhookConnector : public Connector {
               {}, 410};
     }
     if (auto failure = ReadFailure(kPlatform, result, request.now)) return *failure;
-    PublishResult ok{Kind::kPublished, request.idempotency_key, result->Header("Location").value_or(""),
+    PublishResult ok{Kind::kPublished, id, result->Header("Location").value_or(""),
                      std::nullopt, {}, {}, result->status};
     ok.hold = HoldAfterSuccess(kPlatform, *result, request.now);
     return ok;

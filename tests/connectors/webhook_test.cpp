@@ -139,6 +139,18 @@ TEST_CASE("Webhook re-sends after no answer and the receiver keeps one message",
   CHECK(requests[1].Header("webhook-timestamp") == std::to_string((kNow + seconds{5}).time_since_epoch().count()));
 }
 
+TEST_CASE("Webhook id keeps no dot from an organization name", "[webhook]") {
+  WebhookFake fake(kSecret);
+  fake.set_now(kNow);
+  PublishRequest request = Request();
+  request.organization = "acme.io";
+  request.idempotency_key = "acme.io-42";
+  PublishResult r = Make(fake.url())->Publish(request);
+  REQUIRE(r.kind == Kind::kPublished);
+  CHECK(r.remote_id == "acme_io-42");
+  CHECK(fake.fake().Requests()[0].Header("webhook-id") == "acme_io-42");
+}
+
 TEST_CASE("Webhook transport failures are retried later", "[webhook]") {
   SECTION("a receiver that hangs up without answering") {
     testing::SilentDropServer drop;
