@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <thread>
 
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/platforms.h"
@@ -160,6 +161,26 @@ TEST_CASE("Bluesky renews an expired session", "[bluesky]") {
     CHECK(fake.sessions_created() == 2);
   }
   CHECK(fake.Records().size() == 2);
+}
+
+TEST_CASE("Bluesky threads publishing at once share one session and one renewal", "[bluesky]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  auto publish_all = [&](int64_t first) {
+    std::vector<std::thread> threads;
+    std::vector<Kind> kinds(6);
+    for (int i = 0; i < 6; ++i)
+      threads.emplace_back([&, i] { kinds[i] = connector->Publish(Request({}, first + i)).kind; });
+    for (auto& t : threads) t.join();
+    for (Kind k : kinds) CHECK(k == Kind::kPublished);
+  };
+  publish_all(100);
+  CHECK(fake.sessions_created() == 1);
+  fake.ExpireTokens();
+  publish_all(200);
+  CHECK(fake.sessions_created() == 1);
+  CHECK(fake.refreshes() == 1);
+  CHECK(fake.Records().size() == 12);
 }
 
 TEST_CASE("Bluesky answers map to outcomes", "[bluesky]") {
