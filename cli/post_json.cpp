@@ -87,6 +87,7 @@ Result<SimulatedPost> ParseSimulatedPost(std::string_view line) {
         return FieldError(ptr + "/url", "must be a public http(s) URL");
       }
       if (!m.contains("alt") || !m["alt"].is_string()) return FieldError(ptr + "/alt", "must be a string (the image's description)");
+      post.media.push_back({m["url"].get<std::string>(), m["alt"].get<std::string>()});
     }
     post.request.media_count = static_cast<int>(media.size());
   }

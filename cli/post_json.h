@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "core/post.h"
 #include "scheduler/governor.h"
 
 namespace herald::cli {
@@ -14,6 +15,7 @@ namespace herald::cli {
 struct SimulatedPost {
   std::string account;
   scheduler::PostRequest request;
+  std::vector<Media> media;   // shown in the output; the governor sees only the count
   bool id_is_number = false;  // the id was written as a JSON integer
 };
 

@@ -118,15 +118,19 @@ int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream&
     const Decision& d = r.decision;
     const auto* gov = planner.FindGovernor(r.account);
     const std::string state = d.placed() ? "scheduled" : "refused";
+    const std::vector<Media>& media = line.post->media;
     if (options.format == "json") {
-      out << json{{"id", line.raw_id},
-                  {"account", r.account},
-                  {"requested_at", FormatRfc3339(d.requested_at)},
-                  {"planned_at", d.planned_at ? json(FormatRfc3339(*d.planned_at)) : json(nullptr)},
-                  {"state", state},
-                  {"reasons", ReasonsJson(d.reasons)}}
-                 .dump()
-          << "\n";
+      json result = {{"id", line.raw_id},
+                     {"account", r.account},
+                     {"requested_at", FormatRfc3339(d.requested_at)},
+                     {"planned_at", d.planned_at ? json(FormatRfc3339(*d.planned_at)) : json(nullptr)},
+                     {"state", state},
+                     {"reasons", ReasonsJson(d.reasons)}};
+      if (!media.empty()) {
+        result["media"] = json::array();
+        for (const auto& m : media) result["media"].push_back({{"url", m.url}, {"alt", m.alt}});
+      }
+      out << result.dump() << "\n";
     } else {
       out << r.id << "  " << r.account << "  ";
       if (d.planned_at) {
@@ -134,7 +138,9 @@ int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream&
       } else {
         out << "-";
       }
-      out << "  " << state << "  " << d.Summary() << "\n";
+      out << "  " << state << "  " << d.Summary();
+      for (const auto& m : media) out << "  [image " << m.url << " alt=\"" << m.alt << "\"]";
+      out << "\n";
     }
   }
   return any_invalid ? kExitInvalid : kExitOk;

@@ -60,19 +60,31 @@ FileConnector::Outbox* FileConnector::OutboxOf(const std::string& account, std::
   }
   Outbox& outbox = outboxes_[account];
   outbox.fd = fd;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;  // a line cut short by a crash
-    outbox.ids.emplace(j.value("organization", ""), j.value("id", int64_t{0}));
-  }
   if (EndsMidLine(fd) && !WriteAll(fd, "\n")) {
     why = "cannot repair the cut last line of " + path + ": " + std::strerror(errno);
     ::close(fd);
     outboxes_.erase(account);
     return nullptr;
   }
+  ReadNewLines(account, outbox);
   return &outbox;
+}
+
+void FileConnector::ReadNewLines(const std::string& account, Outbox& outbox) {
+  std::ifstream in(PathFor(account), std::ios::binary);
+  if (!in) return;
+  in.seekg(static_cast<std::streamoff>(outbox.read_offset));
+  std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t end = rest.rfind('\n');
+  if (end == std::string::npos) return;  // no complete line yet
+  size_t start = 0;
+  while (start <= end) {
+    size_t nl = rest.find('\n', start);
+    json j = json::parse(std::string_view(rest).substr(start, nl - start), nullptr, false);
+    if (j.is_object()) outbox.ids.emplace(j.value("organization", ""), j.value("id", int64_t{0}));
+    start = nl + 1;  // a line cut short by a crash is skipped
+  }
+  outbox.read_offset += end + 1;
 }
 
 PublishResult FileConnector::Published(const PublishRequest& request) const {
@@ -143,6 +155,9 @@ std::optional<PublishResult> FileConnector::Lookup(const PublishRequest& request
   std::string why;
   Outbox* outbox = OutboxOf(request.account, why);
   if (outbox == nullptr) return std::nullopt;  // cannot tell
+  // Other processes (daemons sharing the outbox, or the one that crashed) may
+  // have written since this one last looked.
+  ReadNewLines(request.account, *outbox);
   if (outbox->ids.contains({request.organization, request.post_id})) return Published(request);
   // Not in the outbox: it was never written, so publishing it is safe.
   return PublishResult{PublishResult::Kind::kFailed, {}, {}, std::nullopt, "not in the outbox"};

@@ -30,7 +30,7 @@ class FileConnector : public Connector {
 
  private:
   // One account's outbox: an append-only descriptor, the (organization, id)
-  // pairs already in it (read from the file once), and the group-fsync state:
+  // pairs already in it (read from the file, and again on every lookup), and the group-fsync state:
   // lines are numbered as written; `synced` is the last number known on disk.
   struct Outbox {
     int fd = -1;
@@ -39,12 +39,16 @@ class FileConnector : public Connector {
     uint64_t synced = 0;
     bool syncing = false;
     bool failed = false;  // a write or fsync failed: unknown outcomes until a restart
+    uint64_t read_offset = 0;  // the file is indexed up to here (whole lines)
   };
 
   // REQUIRES: mu_ held. Opens and indexes the account's outbox on first use;
   // nullptr (with `why`) when it cannot be opened.
   Outbox* OutboxOf(const std::string& account, std::string& why);
   PublishResult Published(const PublishRequest& request) const;
+  // REQUIRES: mu_ held. Adds the ids of lines appended since the last read
+  // (by this process or another sharing the outbox).
+  void ReadNewLines(const std::string& account, Outbox& outbox);
 
   std::string dir_;
   std::mutex mu_;                    // guards outboxes_ and every Outbox

@@ -137,7 +137,13 @@ void Runtime::Publish(Post post, bool recovering) {
         result = {connectors::PublishResult::Kind::kUnknown, {}, {}, std::nullopt,
                   "the daemon stopped while publishing and the platform cannot tell whether the post exists"};
       } else if (found->kind == connectors::PublishResult::Kind::kFailed) {
-        result = connector->Publish(req);  // certainly not published: safe to send
+        // Certainly not published: safe to send, but not now and not blindly:
+        // back to the plan, so the rules are checked again at its new time
+        // against what was published meanwhile (SPEC §2: defer, never violate).
+        result = {connectors::PublishResult::Kind::kRetryLater, {}, {}, clock_.Now(),
+                  "not published before its daemon stopped (" + found->why + "); planned again"};
+        result.attempted = false;
+        outcome = "recovered";
       } else {
         result = *found;
       }

@@ -177,6 +177,7 @@ class Service::Impl {
   std::map<std::string, AccountPause> pauses_;               // by account; rate limits in force
   std::map<std::string, std::string> connector_of_account_;  // account -> connector type
   std::unordered_map<int64_t, int> attempts_;                // post -> publishes started in this process
+  std::set<int64_t> writing_;                                // posts whose PersistUnlocked write is in flight
   std::mt19937_64 rng_;                                       // backoff jitter
   std::map<std::string, Org> orgs_;                          // by organisation
   std::map<std::string, Governor> governors_;                // by account id
@@ -315,7 +316,9 @@ class Service::Impl {
     std::vector<Post*> movable;
     for (auto& [id, p] : posts_) {
       if (p.account != account) continue;
-      if (p.state == PostState::kScheduled) {
+      // A post whose write is in flight without the lock keeps its place: its
+      // stored version is about to change under a batch written from here.
+      if (p.state == PostState::kScheduled && !writing_.contains(id)) {
         movable.push_back(&p);
       } else if (HoldsCapacity(p.state) && p.planned_at) {
         fresh.Insert(g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at));
@@ -377,9 +380,13 @@ class Service::Impl {
   Result<void> PersistUnlocked(std::unique_lock<std::mutex>& lock, std::vector<PostChange> changes,
                                const std::vector<Post>& originals) {
     if (changes.empty()) return {};
+    std::vector<int64_t> ids;
+    for (const auto& c : changes) ids.push_back(c.post.id);
+    for (int64_t id : ids) writing_.insert(id);
     lock.unlock();
     auto stored = store_.UpdatePosts(std::move(changes));
     lock.lock();
+    for (int64_t id : ids) writing_.erase(id);
     if (!stored) {
       for (const auto& o : originals) {
         Untrack(o.id);
@@ -1036,6 +1043,13 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       case Kind::kRetryLater: {
         const Governor* g = s.GovernorFor(p.account);
         std::optional<Instant> from;
+        if (!outcome.attempted && g != nullptr && p.planned_at && now - *p.planned_at > g->rules().missed_after) {
+          p.state = PostState::kMissed;
+          p.failure = "not published within missed_after " + FormatDuration(g->rules().missed_after) + " of " +
+                      FormatRfc3339(*p.planned_at) + " (" + outcome.why + ")";
+          action = "missed";
+          break;
+        }
         if (outcome.retry_at) {
           from = std::max(*outcome.retry_at, now + std::chrono::seconds{1});
         } else if (!outcome.attempted) {
@@ -1061,6 +1075,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     }
     if (p.state != PostState::kScheduled) s.attempts_.erase(id);
     const std::string type = s.ConnectorOf(p.account);
+    bool paused_now = false;  // this outcome paused the account
     if (outcome.attempted) {
       bool transient = outcome.kind == Kind::kUnknown || (outcome.kind == Kind::kRetryLater && !outcome.hold);
       for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
@@ -1068,14 +1083,23 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
           s.breakers_.RecordSuccess(key);  // the platform answered coherently
         } else if (s.breakers_.RecordFailure(key, now, outcome.why)) {
           ++s.publish_metrics_.connectors[type].breaker_openings;
+          auto view = s.breakers_.View(key, now);
+          std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
+          AccountPause& pause = s.pauses_[p.account];
+          if (view.open_until && pause.until < *view.open_until) {
+            pause = {"circuit_open", *view.open_until,
+                     "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
+                         " failures in a row (last: " + outcome.why + ")"};
+            paused_now = true;
+          }
         }
       }
       if (outcome.kind == Kind::kRetryLater && outcome.hold) ++s.publish_metrics_.connectors[type].rate_limit_hits;
     }
-    std::vector<PostChange> moved;
     if (outcome.hold && outcome.hold->until > now) {
       AccountPause& pause = s.pauses_[p.account];
       if (pause.until < outcome.hold->until) pause = {"rate_limit", outcome.hold->until, outcome.hold->why};
+      paused_now = true;
     }
     json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
     if (!outcome.why.empty()) detail["why"] = outcome.why;
@@ -1084,7 +1108,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     std::vector<PostChange> changes{s.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
     // The account's other posts planned inside the pause move past it now, so
     // the plan shows it (and nothing of theirs reaches the platform before).
-    if (const AccountPause* pause = s.PauseOf(p.account, now); pause && outcome.hold) {
+    if (const AccountPause* pause = s.PauseOf(p.account, now); pause && paused_now) {
       MergeInto(changes, s.ReplanAccount(p.account, "herald", pause->why));
     }
     if (changes.size() > 1) {
@@ -1153,7 +1177,7 @@ void Service::RecordPublish(const std::string& account, std::optional<double> la
   if (lateness_seconds) m.lateness_seconds.Observe(std::max(0.0, *lateness_seconds));
   m.publish_latency_seconds.Observe(latency_seconds);
   ++m.publishes_by_outcome[outcome];
-  if (outcome != "published") ++m.connector_errors_by_kind[outcome];
+  if (outcome != "published" && outcome != "recovered") ++m.connector_errors_by_kind[outcome];
   std::string type = impl_->ConnectorOf(account);
   if (type.empty()) return;
   auto& c = m.connectors[type];

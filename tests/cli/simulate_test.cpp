@@ -183,3 +183,29 @@ TEST_CASE("every command has --help", "[cli][e2e]") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("simulate shows a post's images with their alt text", "[simulate][e2e]") {
+  PostsFile posts(
+      R"({"id": "m1", "account": "acme-mastodon", "text": "Our new office", "at": "2026-03-02T10:00:00-05:00", "media": [{"url": "https://cdn.example.com/office.jpg", "alt": "A bright open-plan office"}]})"
+      "\n"
+      R"({"id": "m2", "account": "acme-mastodon", "text": "No picture", "at": "2026-03-03T10:00:00-05:00"})"
+      "\n");
+  auto json_run = Simulate(posts.path());
+  INFO(json_run.err);
+  REQUIRE(json_run.exit_code == 0);
+  auto lines = Lines(json_run.out);
+  REQUIRE(lines.size() == 2);
+  json first = json::parse(lines[0]);
+  REQUIRE(first["media"].is_array());
+  CHECK(first["media"][0]["url"] == "https://cdn.example.com/office.jpg");
+  CHECK(first["media"][0]["alt"] == "A bright open-plan office");
+  CHECK_FALSE(json::parse(lines[1]).contains("media"));
+  auto text_run = Simulate(posts.path(), "text");
+  REQUIRE(text_run.exit_code == 0);
+  CHECK(Lines(text_run.out)[0].find("[image https://cdn.example.com/office.jpg alt=\"A bright open-plan office\"]") !=
+        std::string::npos);
+}
+
+}  // namespace
