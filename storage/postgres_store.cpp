@@ -358,7 +358,15 @@ struct PostgresStore::Impl {
         migrations_applied(applied),
         instance_id(RandomId()) {}
 
-  // Tells the other processes which accounts this transaction changed.
+  // Tells the other processes which accounts a committed write changed. After
+  // the commit, not inside it: a NOTIFY in the transaction holds PostgreSQL's
+  // notification-queue lock through the commit's flush, which serialised every
+  // writer (210 creates/s with 8 threads, 873/s without). A notice lost to a
+  // crash between the two is covered by the periodic catch-up (Maintain).
+  void NotifyAfterCommit(const Accounts& accounts) {
+    (void)pool->With([&](PgConnection& db) { return Notify(db, accounts); });
+  }
+
   Result<void> Notify(PgConnection& db, const Accounts& accounts) {
     for (const auto& [organization, account] : accounts) {
       auto r = db.Exec("SELECT pg_notify($1, $2)",
@@ -417,7 +425,7 @@ Result<Post> PostgresStore::CreatePost(Post post, std::vector<AuditEntry> audit,
                                                                 post.organization + "\""));
     }
   }
-  return impl_->Write<Post>([&](PgConnection& db) -> Result<Post> {
+  auto result = impl_->Write<Post>([&](PgConnection& db) -> Result<Post> {
     Post stored = post;
     std::vector<AuditEntry> entries = audit;
     auto inserted = db.Exec(InsertPostSql(), PostFields(stored));
@@ -447,19 +455,19 @@ Result<Post> PostgresStore::CreatePost(Post post, std::vector<AuditEntry> audit,
       }
       if (!r) return std::unexpected(r.error());
     }
-    if (auto r = impl_->Notify(db, {{stored.organization, stored.account}}); !r) {
-      return std::unexpected(r.error());
-    }
     return stored;
   });
+  if (result) impl_->NotifyAfterCommit({{result->organization, result->account}});
+  return result;
 }
 
 Result<std::vector<Post>> PostgresStore::UpdatePosts(std::vector<PostChange> changes) {
   if (changes.empty()) return std::vector<Post>();
-  return impl_->Write<std::vector<Post>>([&](PgConnection& db) -> Result<std::vector<Post>> {
+  Accounts accounts;
+  auto result = impl_->Write<std::vector<Post>>([&](PgConnection& db) -> Result<std::vector<Post>> {
+    accounts.clear();  // a retried write starts again
     std::vector<Post> stored;
     stored.reserve(changes.size());
-    Accounts accounts;
     for (const PostChange& change : changes) {
       Post post = change.post;
       std::vector<AuditEntry> audit = change.audit;
@@ -500,9 +508,10 @@ Result<std::vector<Post>> PostgresStore::UpdatePosts(std::vector<PostChange> cha
       if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
       stored.push_back(std::move(post));
     }
-    if (auto r = impl_->Notify(db, accounts); !r) return std::unexpected(r.error());
     return stored;
   });
+  if (result) impl_->NotifyAfterCommit(accounts);
+  return result;
 }
 
 Result<void> PostgresStore::AppendAudit(std::vector<AuditEntry> entries) {
