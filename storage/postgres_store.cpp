@@ -708,6 +708,33 @@ Result<void> PostgresStore::RenewLease(std::string_view process, Instant until) 
   });
 }
 
+Result<void> PostgresStore::SavePause(const AccountPause& pause) {
+  return impl_->pool->With([&](PgConnection& db) -> Result<void> {
+    auto r = db.Exec(
+        "INSERT INTO account_pauses (organization, account, rule, until, why) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (organization, account) DO UPDATE SET rule = EXCLUDED.rule, until = EXCLUDED.until, "
+        "why = EXCLUDED.why WHERE EXCLUDED.until > account_pauses.until",
+        {P(pause.organization), P(pause.account), P(pause.rule), P(ToUnix(pause.until)), P(pause.why)});
+    if (!r) return std::unexpected(r.error());
+    return {};
+  });
+}
+
+Result<std::vector<AccountPause>> PostgresStore::ActivePauses(Instant now) {
+  return impl_->pool->With([&](PgConnection& db) -> Result<std::vector<AccountPause>> {
+    auto r = db.Exec(
+        "SELECT organization, account, rule, until, why FROM account_pauses WHERE until > $1 "
+        "ORDER BY organization, account",
+        {P(ToUnix(now))});
+    if (!r) return std::unexpected(r.error());
+    std::vector<AccountPause> out;
+    for (int i = 0; i < r->rows(); ++i) {
+      out.push_back({r->Text(i, 0), r->Text(i, 1), r->Text(i, 2), FromUnix(r->Int(i, 3)), r->Text(i, 4)});
+    }
+    return out;
+  });
+}
+
 Result<std::vector<Post>> PostgresStore::OrphanedClaims(Instant now) {
   return impl_->pool->With([&](PgConnection& db) -> Result<std::vector<Post>> {
     auto r = db.Exec("SELECT " + PostColumns("p.") +

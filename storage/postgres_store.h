@@ -44,6 +44,8 @@ class PostgresStore final : public Store {
                                                            std::string_view key) override;
   Result<void> RecordPolicyVersion(const PolicyVersion& version) override;
   Result<void> Ping() override;
+  Result<void> SavePause(const AccountPause& pause) override;
+  Result<std::vector<AccountPause>> ActivePauses(Instant now) override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

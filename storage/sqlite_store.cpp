@@ -337,6 +337,35 @@ Result<std::vector<Post>> SqliteStore::OrphanedClaims(Instant now) {
   });
 }
 
+Result<void> SqliteStore::SavePause(const AccountPause& pause) {
+  return impl_->Write<void>([&](Connection& db) -> Result<void> {
+    auto upsert = db.Prepare(
+        "INSERT INTO account_pauses (organization, account, rule, until, why) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (organization, account) DO UPDATE SET rule = excluded.rule, until = excluded.until, "
+        "why = excluded.why WHERE excluded.until > account_pauses.until");
+    if (!upsert) return std::unexpected(upsert.error());
+    return upsert->Bind(pause.organization).Bind(pause.account).Bind(pause.rule).Bind(ToUnix(pause.until)).Bind(pause.why).Run();
+  });
+}
+
+Result<std::vector<AccountPause>> SqliteStore::ActivePauses(Instant now) {
+  return impl_->Read([&](Connection& db) -> Result<std::vector<AccountPause>> {
+    auto query = db.Prepare(
+        "SELECT organization, account, rule, until, why FROM account_pauses WHERE until > ? "
+        "ORDER BY organization, account");
+    if (!query) return std::unexpected(query.error());
+    query->Bind(ToUnix(now));
+    std::vector<AccountPause> out;
+    for (;;) {
+      auto row = query->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out.push_back({query->Text(0), query->Text(1), query->Text(2), FromUnix(query->Int(3)), query->Text(4)});
+    }
+    return out;
+  });
+}
+
 Result<int> SqliteStore::SchemaVersion() {
   return impl_->Read([&](Connection& db) { return internal::SchemaVersion(db); });
 }

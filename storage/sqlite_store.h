@@ -40,6 +40,8 @@ class SqliteStore final : public Store {
                                                            std::string_view key) override;
   Result<void> RecordPolicyVersion(const PolicyVersion& version) override;
   Result<void> Ping() override;
+  Result<void> SavePause(const AccountPause& pause) override;
+  Result<std::vector<AccountPause>> ActivePauses(Instant now) override;
 
   // One process per file: the lock is a token (callers serialise threads
   // themselves), and there is nobody else to watch.

@@ -85,6 +85,19 @@ struct StateChange {
   friend bool operator==(const StateChange&, const StateChange&) = default;
 };
 
+// An account paused by its platform (a rate limit until its reset) or by an
+// open circuit breaker: nothing is sent on it before `until`. Kept in the store
+// so that a restart, or another process on the same database, honours it too.
+struct AccountPause {
+  std::string organization;
+  std::string account;
+  std::string rule;  // rate_limit | circuit_open
+  Instant until;
+  std::string why;
+
+  friend bool operator==(const AccountPause&, const AccountPause&) = default;
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -167,6 +180,11 @@ class Store {
   // or with a lease ending before `now` is an orphan (its process died).
   virtual Result<void> RenewLease(std::string_view process, Instant until) = 0;
   virtual Result<std::vector<Post>> OrphanedClaims(Instant now) = 0;
+
+  // Records a pause; an existing pause of the account that lasts longer wins.
+  virtual Result<void> SavePause(const AccountPause& pause) = 0;
+  // Every pause still in force at `now`, by organisation then account.
+  virtual Result<std::vector<AccountPause>> ActivePauses(Instant now) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

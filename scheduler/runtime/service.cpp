@@ -222,6 +222,32 @@ class Service::Impl {
     return it == pauses_.end() || it->second.until <= now ? nullptr : &it->second;
   }
 
+  // Sets the account's pause (the later one wins) and keeps it in the store, so
+  // a restart or another process honours it. REQUIRES: mu_.
+  bool SetPause(const std::string& account, AccountPause pause) {
+    AccountPause& current = pauses_[account];
+    if (current.until >= pause.until) return false;
+    current = pause;
+    auto org = org_of_account_.find(account);
+    if (org != org_of_account_.end()) {
+      // Best effort: the pause holds in this process either way.
+      (void)store_.SavePause({org->second, account, pause.rule, pause.until, pause.why});
+    }
+    return true;
+  }
+
+  // Pauses recorded in the store (by an earlier run, or another process).
+  Result<void> LoadPauses() {
+    auto stored = store_.ActivePauses(clock_.Now());
+    if (!stored) return std::unexpected(stored.error());
+    std::lock_guard lock(mu_);
+    for (const auto& p : *stored) {
+      AccountPause& current = pauses_[p.account];
+      if (current.until < p.until) current = {p.rule, p.until, p.why};
+    }
+    return {};
+  }
+
   // The governor's placement, except that nothing is placed inside a pause of
   // the account: the post is placed from its end, with a reason saying why.
   Decision ScheduleOn(const Governor& g, const std::string& account, const Timeline& tl,
@@ -422,6 +448,7 @@ Service::Service(storage::Store& store, const Clock& clock, std::vector<policies
 }
 
 Result<void> Service::Start() {
+  if (auto r = impl_->LoadPauses(); !r) return r;
   std::lock_guard lock(impl_->mu_);
   auto posts = impl_->store_.LoadActive(impl_->clock_.Now() - kHistory);
   if (!posts) return std::unexpected(posts.error());
@@ -932,7 +959,7 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
             blocked = AccountPause{"circuit_open", *until,
                                    "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
                                        " failures in a row (last: " + view.last_failure + ")"};
-            s.pauses_[p.account] = *blocked;
+            s.SetPause(p.account, *blocked);
             break;
           }
         }
@@ -1085,11 +1112,11 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
           ++s.publish_metrics_.connectors[type].breaker_openings;
           auto view = s.breakers_.View(key, now);
           std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
-          AccountPause& pause = s.pauses_[p.account];
-          if (view.open_until && pause.until < *view.open_until) {
-            pause = {"circuit_open", *view.open_until,
-                     "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
-                         " failures in a row (last: " + outcome.why + ")"};
+          if (view.open_until &&
+              s.SetPause(p.account, {"circuit_open", *view.open_until,
+                                     "circuit breaker of " + whose + " open after " +
+                                         std::to_string(view.consecutive_failures) + " failures in a row (last: " +
+                                         outcome.why + ")"})) {
             paused_now = true;
           }
         }
@@ -1097,8 +1124,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       if (outcome.kind == Kind::kRetryLater && outcome.hold) ++s.publish_metrics_.connectors[type].rate_limit_hits;
     }
     if (outcome.hold && outcome.hold->until > now) {
-      AccountPause& pause = s.pauses_[p.account];
-      if (pause.until < outcome.hold->until) pause = {"rate_limit", outcome.hold->until, outcome.hold->why};
+      s.SetPause(p.account, {"rate_limit", outcome.hold->until, outcome.hold->why});
       paused_now = true;
     }
     json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
@@ -1143,6 +1169,7 @@ Result<std::vector<Post>> Service::Maintain() {
     std::lock_guard lock(s.mu_);
     for (const auto& [account, org] : s.org_of_account_) accounts.push_back({org, account});
   }
+  if (auto r = s.LoadPauses(); !r) return std::unexpected(r.error());
   // Notifications can be lost (a listener reconnecting): catch up regularly.
   for (const auto& [org, account] : accounts) {
     if (auto r = s.SyncAccount(org, account); !r) return std::unexpected(r.error());

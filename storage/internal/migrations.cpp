@@ -87,6 +87,16 @@ CREATE TABLE leases (
   until INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    Migration{3, "account pauses (platform rate limits, open breakers)", R"sql(
+CREATE TABLE account_pauses (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  until INTEGER NOT NULL,
+  why TEXT NOT NULL,
+  PRIMARY KEY (organization, account)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

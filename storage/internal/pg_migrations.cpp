@@ -86,6 +86,16 @@ CREATE TABLE leases (
   until BIGINT NOT NULL
 );
 )sql"},
+    Migration{2, "account pauses (platform rate limits, open breakers)", R"sql(
+CREATE TABLE account_pauses (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  until BIGINT NOT NULL,
+  why TEXT NOT NULL,
+  PRIMARY KEY (organization, account)
+);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

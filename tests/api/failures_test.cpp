@@ -62,6 +62,10 @@ class FailingStore : public storage::Store {
   Result<void> RenewLease(std::string_view process, herald::Instant until) override {
     return real_->RenewLease(process, until);
   }
+  Result<void> SavePause(const storage::AccountPause& pause) override { return real_->SavePause(pause); }
+  Result<std::vector<storage::AccountPause>> ActivePauses(herald::Instant now) override {
+    return real_->ActivePauses(now);
+  }
   Result<std::vector<herald::Post>> OrphanedClaims(herald::Instant now) override {
     return real_->OrphanedClaims(now);
   }

@@ -58,8 +58,16 @@ struct Fixture {
     auto made = connectors::ConnectorRegistry::Builtin().Create(policy->accounts[0].connector, context);
     REQUIRE(made);
     connector = std::move(*made);
+    policy_ = *policy;
+    options_ = options;
+    Reopen();
+  }
+  // A new store and Service on the same database, as after a restart.
+  void Reopen() {
+    service.reset();
+    store.reset();
     store = std::move(*storage::OpenStore("sqlite:" + dir + "/h.db"));
-    service = std::make_unique<Service>(*store, clock, std::vector<policies::Policy>{*policy}, [] {}, options);
+    service = std::make_unique<Service>(*store, clock, std::vector<policies::Policy>{policy_}, [] {}, options_);
     REQUIRE(service->Start());
   }
   ~Fixture() {
@@ -105,6 +113,8 @@ struct Fixture {
   }
 
   std::string dir;
+  policies::Policy policy_;
+  ServiceOptions options_;
   testing::FakeClock clock{At("2026-12-01T09:00:00Z")};
   std::unique_ptr<connectors::Connector> connector;
   std::unique_ptr<storage::Store> store;
@@ -175,6 +185,33 @@ TEST_CASE("A 429 with a reset 10 minutes ahead pauses the account until the rese
   auto metrics = f.service->CurrentMetrics();
   CHECK(metrics.connectors["mastodon"].rate_limit_hits == 1);
   CHECK(metrics.connectors["mastodon"].publishes_by_outcome["published"] == 4);
+}
+
+TEST_CASE("A rate-limit pause survives a restart of the daemon", "[connector_feedback]") {
+  FakeInstance instance([](int n, httplib::Response& res) {
+    if (n == 1) {
+      res.status = 429;
+      res.set_header("X-RateLimit-Remaining", "0");
+      res.set_header("X-RateLimit-Reset", "2026-12-01T09:10:00.000000Z");
+      res.set_content(R"({"error":"Too many requests"})", "application/json");
+    }
+  });
+  Fixture f(instance.fake.base_url());
+  f.Create("first", At("2026-12-01T09:00:00Z"));
+  f.FireAt(At("2026-12-01T09:00:00Z"));
+  REQUIRE(instance.requests == 1);
+  // The daemon restarts during the pause: the new Service reads it back.
+  f.clock.Set(At("2026-12-01T09:01:00Z"));
+  f.Reopen();
+  auto accounts = f.service->Accounts(f.mona);
+  REQUIRE(accounts);
+  REQUIRE(accounts->front().paused);
+  CHECK(accounts->front().paused->until == At("2026-12-01T09:10:00Z"));
+  Post later = f.Create("created after the restart", At("2026-12-01T09:02:00Z"));
+  CHECK(*later.planned_at >= At("2026-12-01T09:10:00Z"));
+  CHECK(HasReason(later, "rate_limit"));
+  for (Instant t = At("2026-12-01T09:01:00Z"); t < At("2026-12-01T09:10:00Z"); t += seconds{20}) CHECK(f.FireAt(t).empty());
+  CHECK(instance.requests == 1);
 }
 
 TEST_CASE("Repeated platform failures open the breaker and stop requests for a bounded time", "[connector_feedback]") {

@@ -673,3 +673,30 @@ TEST_CASE("Store does not report its own changes to its watcher", "[store][coord
 
 }  // namespace
 }  // namespace herald::storage
+
+namespace herald::storage {
+namespace {
+
+TEST_CASE("Store keeps account pauses, the longer one winning, and forgets ended ones", "[store][coordination]") {
+  EACH_STORE();
+  const Instant now = At("2026-03-02T09:00:00Z");
+  REQUIRE(store->SavePause({"acme", "acme-toot", "rate_limit", now + std::chrono::minutes(10), "429 until reset"}));
+  REQUIRE(store->SavePause({"acme", "acme-sky", "circuit_open", now + std::chrono::minutes(1), "breaker"}));
+  REQUIRE(store->SavePause({"globex", "globex-x", "rate_limit", now - std::chrono::seconds(1), "over"}));
+  // A shorter pause does not shorten a longer one; a longer one replaces it.
+  REQUIRE(store->SavePause({"acme", "acme-toot", "circuit_open", now + std::chrono::minutes(5), "shorter"}));
+  REQUIRE(store->SavePause({"acme", "acme-sky", "rate_limit", now + std::chrono::minutes(20), "longer"}));
+  auto active = store->ActivePauses(now);
+  REQUIRE(active.has_value());
+  REQUIRE(active->size() == 2);
+  CHECK((*active)[0] == AccountPause{"acme", "acme-sky", "rate_limit", now + std::chrono::minutes(20), "longer"});
+  CHECK((*active)[1] == AccountPause{"acme", "acme-toot", "rate_limit", now + std::chrono::minutes(10), "429 until reset"});
+  // Ended at `now` exactly: no longer in force.
+  auto later = store->ActivePauses(now + std::chrono::minutes(10));
+  REQUIRE(later.has_value());
+  REQUIRE(later->size() == 1);
+  CHECK((*later)[0].account == "acme-sky");
+}
+
+}  // namespace
+}  // namespace herald::storage
