@@ -20,6 +20,9 @@ Runtime::~Runtime() {
 }
 
 void Runtime::Start() {
+  // Counts as the first tick: the loop starts right after this, and /healthz
+  // may be asked before its first handler ran (it then said "not started").
+  service_.Heartbeat(clock_.Now());
   for (Post& p : service_.InFlight()) Publish(std::move(p), /*recovering=*/true);
   boost::asio::post(io_, [this] {
     service_.Heartbeat(clock_.Now());
