@@ -8,6 +8,7 @@
 
 #include "connectors/bluesky/bluesky_connector.h"
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/bluesky_fake.h"
 
 namespace herald::connectors {
@@ -22,14 +23,7 @@ const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
 const Instant kCreated = *ParseRfc3339("2026-11-20T08:30:00Z");
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{2000}, std::string password = "app-pass-1234") {
-  ConnectorContext c;
-  c.resolve_secret = [password](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "BSKY_APP_PASSWORD") return password;
-    return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"BSKY_APP_PASSWORD", password}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url) {

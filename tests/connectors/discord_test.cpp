@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/discord_fake.h"
 
 namespace herald::connectors {
@@ -24,15 +25,7 @@ const std::string kMessagePrefix = "https://discord.com/channels/";
 int64_t Epoch(Instant t) { return duration_cast<seconds>(t.time_since_epoch()).count(); }
 
 ConnectorContext Context(std::map<std::string, std::string> env, milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [env = std::move(env)](const policies::SecretRef& ref) -> Result<std::string> {
-    auto it = env.find(ref.target);
-    if (it == env.end()) return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-    return it->second;
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext(std::move(env), read_timeout);
 }
 
 policies::ConnectorConfig WebhookConfig() {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/facebook_page_fake.h"
 
 namespace herald::connectors {
@@ -22,15 +23,7 @@ const std::string kPage = "104871234567890";
 const std::string kToken = "EAAB-page-token";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "FB_TOKEN") return kToken;
-    if (ref.target == "FB_WRONG") return std::string("expired-token");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"FB_TOKEN", kToken}, {"FB_WRONG", "expired-token"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "FB_TOKEN") {

@@ -7,6 +7,7 @@
 
 #include "connectors/linkedin/linkedin_connector.h"
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/linkedin_fake.h"
 
 namespace herald::connectors {
@@ -23,15 +24,7 @@ const std::string kToken = "AQV-linkedin-token";
 const std::string kAuthor = "urn:li:organization:5515715";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "LI_TOKEN") return kToken;
-    if (ref.target == "LI_WRONG") return std::string("expired");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"LI_TOKEN", kToken}, {"LI_WRONG", "expired"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "LI_TOKEN") {

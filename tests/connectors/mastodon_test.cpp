@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/mastodon_fake.h"
 
 namespace herald::connectors {
@@ -16,14 +17,7 @@ using testing::MastodonFake;
 const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{2000}, std::string token = "mastodon-token") {
-  ConnectorContext c;
-  c.resolve_secret = [token](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "MASTODON_TOKEN") return token;
-    return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"MASTODON_TOKEN", token}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/slack_fake.h"
 
 namespace herald::connectors {
@@ -21,15 +22,7 @@ const std::string kToken = "xoxb-1234-secret";
 const std::string kChannel = "C0123456789";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "SLACK_TOKEN") return kToken;
-    if (ref.target == "SLACK_WRONG") return std::string("xoxb-revoked");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"SLACK_TOKEN", kToken}, {"SLACK_WRONG", "xoxb-revoked"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "SLACK_TOKEN") {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/telegram_fake.h"
 
 namespace herald::connectors {
@@ -20,15 +21,7 @@ const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
 const std::string kToken = "123456:AAH-secret-token";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "TG_TOKEN") return kToken;
-    if (ref.target == "TG_WRONG") return std::string("999:wrong");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"TG_TOKEN", kToken}, {"TG_WRONG", "999:wrong"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& chat_id = "@herald_news",

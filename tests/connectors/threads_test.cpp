@@ -6,6 +6,7 @@
 
 #include "connectors/threads/threads_connector.h"
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/threads_fake.h"
 
 namespace herald::connectors {
@@ -21,15 +22,7 @@ const std::string kUser = "25025320";
 const std::string kToken = "THQWJvZA-threads-token";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "THREADS_TOKEN") return kToken;
-    if (ref.target == "THREADS_WRONG") return std::string("expired-token");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"THREADS_TOKEN", kToken}, {"THREADS_WRONG", "expired-token"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "THREADS_TOKEN") {

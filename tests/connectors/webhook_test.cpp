@@ -8,6 +8,7 @@
 
 #include "connectors/platforms.h"
 #include "connectors/webhook/webhook_connector.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/webhook_fake.h"
 
 namespace herald::connectors {
@@ -22,14 +23,7 @@ const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{2000}, std::string secret = kSecret) {
-  ConnectorContext c;
-  c.resolve_secret = [secret](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "WEBHOOK_SECRET") return secret;
-    return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"WEBHOOK_SECRET", secret}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& url) {

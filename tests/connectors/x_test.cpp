@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/platforms.h"
+#include "tests/connectors/connector_testing.h"
 #include "tests/connectors/fakes/x_fake.h"
 
 namespace herald::connectors {
@@ -21,15 +22,7 @@ const Instant kNow = *ParseRfc3339("2026-11-23T10:00:00Z");
 const std::string kToken = "dGhpcy1pcy1hbi1vYXV0aDI";
 
 ConnectorContext Context(milliseconds read_timeout = milliseconds{3000}) {
-  ConnectorContext c;
-  c.resolve_secret = [](const policies::SecretRef& ref) -> Result<std::string> {
-    if (ref.target == "X_TOKEN") return kToken;
-    if (ref.target == "X_WRONG") return std::string("revoked");
-    return Error(Code::kNotFound, "environment variable " + ref.target + " is not set");
-  };
-  c.http.connect_timeout = milliseconds{500};
-  c.http.read_timeout = read_timeout;
-  return c;
+  return testing::TestContext({{"X_TOKEN", kToken}, {"X_WRONG", "revoked"}}, read_timeout);
 }
 
 policies::ConnectorConfig Config(const std::string& base_url, const std::string& token_env = "X_TOKEN") {

@@ -1,0 +1,28 @@
+// What every connector test needs to build its connector: a ConnectorContext
+// whose secrets are read from a table (by reference target, as if from the
+// environment; anything else is "not set", as the daemon says), with short
+// timeouts so that no-answer cases stay quick.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "connectors/connector.h"
+
+namespace herald::testing {
+
+inline connectors::ConnectorContext TestContext(std::map<std::string, std::string> secrets,
+                                    std::chrono::milliseconds read_timeout) {
+  connectors::ConnectorContext c;
+  c.resolve_secret = [secrets = std::move(secrets)](const policies::SecretRef& ref) -> Result<std::string> {
+    auto it = secrets.find(ref.target);
+    if (it == secrets.end()) return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
+    return it->second;
+  };
+  c.http.connect_timeout = std::chrono::milliseconds{500};
+  c.http.read_timeout = read_timeout;
+  return c;
+}
+
+}  // namespace herald::testing
