@@ -236,6 +236,15 @@ class Service::Impl {
     return true;
   }
 
+  // The pause an open breaker (by key) puts on an account until `until`.
+  AccountPause BreakerPause(const std::string& key, const std::string& account, Instant until) const {
+    auto view = breakers_.View(key, clock_.Now());
+    std::string whose = key.starts_with("account:") ? "account " + account : "connector " + ConnectorOf(account);
+    return {"circuit_open", until,
+            "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
+                " failures in a row (last: " + view.last_failure + ")"};
+  }
+
   // Pauses recorded in the store (by an earlier run, or another process).
   Result<void> LoadPauses() {
     auto stored = store_.ActivePauses(clock_.Now());
@@ -954,11 +963,7 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
         std::string type = s.ConnectorOf(p.account);
         for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
           if (auto until = s.breakers_.Admit(key, s.clock_.Now())) {
-            auto view = s.breakers_.View(key, s.clock_.Now());
-            std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
-            blocked = AccountPause{"circuit_open", *until,
-                                   "circuit breaker of " + whose + " open after " + std::to_string(view.consecutive_failures) +
-                                       " failures in a row (last: " + view.last_failure + ")"};
+            blocked = s.BreakerPause(key, p.account, *until);
             s.SetPause(p.account, *blocked);
             break;
           }
@@ -1111,12 +1116,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         } else if (s.breakers_.RecordFailure(key, now, outcome.why)) {
           ++s.publish_metrics_.connectors[type].breaker_openings;
           auto view = s.breakers_.View(key, now);
-          std::string whose = key.starts_with("account:") ? "account " + p.account : "connector " + type;
-          if (view.open_until &&
-              s.SetPause(p.account, {"circuit_open", *view.open_until,
-                                     "circuit breaker of " + whose + " open after " +
-                                         std::to_string(view.consecutive_failures) + " failures in a row (last: " +
-                                         outcome.why + ")"})) {
+          if (view.open_until && s.SetPause(p.account, s.BreakerPause(key, p.account, *view.open_until))) {
             paused_now = true;
           }
         }
