@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-#include "connectors/mastodon/media_fetch.h"
+#include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 

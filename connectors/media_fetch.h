@@ -1,8 +1,8 @@
 // What the Mastodon and Bluesky connectors share for the steps before a post is
 // created (image download, media upload, session): none of them can publish
 // anything, so none of their failures can leave a post's outcome unknown.
-// Lives here, in the group of connectors that upload media, not in the shared
-// platform files. Thread-safe: pure functions over a thread-safe HttpClient.
+// Shared by the connectors that upload images themselves rather than passing
+// their URLs to the platform. Thread-safe: pure functions over a thread-safe HttpClient.
 #pragma once
 
 #include <expected>

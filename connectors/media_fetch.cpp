@@ -1,4 +1,4 @@
-#include "connectors/mastodon/media_fetch.h"
+#include "connectors/media_fetch.h"
 
 #include "connectors/platform_http.h"
 
