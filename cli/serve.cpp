@@ -237,10 +237,12 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     return kExitInvalid;
   }
   const int port = http.port();
+  // The loop's first heartbeat before anyone learns the port: /healthz asked
+  // right after "listening" must not see a loop that has not started.
+  rt->Start();
   spdlog::info("herald listening on {}:{} (storage {}, policies {}, {} organisations)", config->host, port,
                config->storage, config->policies, loaded.valid.size());
   out << "listening on " << config->host << ":" << port << std::endl;
-  rt->Start();
 
   // Reload: on SIGHUP and whenever the policy files change (since the
   // signature taken before the first load, so no change can slip between).
