@@ -285,7 +285,7 @@ ApiResponse Endpoints::RunWorkflow(const Call& call, Workflow action) {
   if (!note) return BodyProblem(400, "invalid-body", std::move(note.error()));
   if (!id) return NoPost(call.params.at(0));
   switch (action) {
-    case Workflow::kApprove: return PostResponse(service_.Approve(call.caller, *id));
+    case Workflow::kApprove: return PostResponse(service_.Approve(call.caller, *id, *note));
     case Workflow::kReject: return PostResponse(service_.Reject(call.caller, *id, *note));
     case Workflow::kCancel: return PostResponse(service_.Cancel(call.caller, *id, *note));
   }

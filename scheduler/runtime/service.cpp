@@ -674,7 +674,7 @@ Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostR
   return s.store_.GetPost(caller.organization, id);
 }
 
-Result<Post> Service::Approve(const Caller& caller, int64_t id) {
+Result<Post> Service::Approve(const Caller& caller, int64_t id, const std::string& note) {
   auto& s = *impl_;
   auto account_lock = s.LockAccountOf(caller.organization, id);
   if (!account_lock) return std::unexpected(account_lock.error());
@@ -708,7 +708,10 @@ Result<Post> Service::Approve(const Caller& caller, int64_t id) {
     approved.planned_at = d.planned_at;
     approved.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
     s.CountDecision(approved.reasons);
-    std::vector<PostChange> changes{s.Change(approved, s.Audit(caller.organization, caller.name, "approve", approved))};
+    json detail = json::object();
+    if (!note.empty()) detail["note"] = note;
+    std::vector<PostChange> changes{
+        s.Change(approved, s.Audit(caller.organization, caller.name, "approve", approved, std::move(detail)))};
     if (approved.priority == PostPriority::kUrgent && d.placed()) {
       MergeInto(changes, s.ReplanAccount(approved.account, "herald", "urgent post " + IdText(id) + " bypassed the policy"));
     }

@@ -179,7 +179,8 @@ class Service {
   Result<Post> GetPost(const Caller& caller, int64_t id);
   Result<std::vector<Post>> ListPosts(const Caller& caller, storage::PostQuery query);
   Result<Post> EditPost(const Caller& caller, int64_t id, const EditPostRequest& request);
-  Result<Post> Approve(const Caller& caller, int64_t id);
+  // `note` (optional) is kept in the audit entry.
+  Result<Post> Approve(const Caller& caller, int64_t id, const std::string& note = "");
   Result<Post> Reject(const Caller& caller, int64_t id, const std::string& note);
   Result<Post> Cancel(const Caller& caller, int64_t id, const std::string& note);
 

@@ -105,7 +105,7 @@ TEST_CASE("API: create, read, approve: the editor and manager workflow", "[api]"
   REQUIRE(read.status == 200);
   CHECK(read.json() == post);
 
-  Reply approved = f.Post(Path(id, "/approve"), kAcmeManager, json::object());
+  Reply approved = f.Post(Path(id, "/approve"), kAcmeManager, {{"note", "looks good"}});
   INFO(approved.body);
   REQUIRE(approved.status == 200);
   CHECK(approved.json()["state"] == "scheduled");
@@ -119,6 +119,7 @@ TEST_CASE("API: create, read, approve: the editor and manager workflow", "[api]"
   for (const auto& e : audit_items) {
     actions.insert(e["action"].get<std::string>());
     CHECK(e["post"] == id);
+    if (e["action"] == "approve") CHECK(e["detail"]["note"] == "looks good");
   }
   CHECK(actions.count("create") == 1);
   CHECK(actions.count("approve") == 1);

@@ -134,6 +134,22 @@ TEST_CASE("Service: roles, urgent priority and content refusals", "[service]") {
   CHECK_FALSE(audit->empty());
 }
 
+TEST_CASE("Service: an approval's note is kept in the audit", "[service]") {
+  Fixture f;
+  Post p = f.Create(f.alice, "Launch day");
+  REQUIRE(f.service->Approve(f.mona, p.id, "checked with legal"));
+  auto audit = f.service->Audit(f.mona, {"", p.id});
+  REQUIRE(audit);
+  int approvals = 0;
+  for (const auto& e : *audit) {
+    if (e.action != "approve") continue;
+    ++approvals;
+    CHECK(e.actor == "mona");
+    CHECK(e.detail.find("\"note\":\"checked with legal\"") != std::string::npos);
+  }
+  CHECK(approvals == 1);
+}
+
 TEST_CASE("Service: another organisation sees nothing", "[service]") {
   Fixture f;
   Post p = f.Create(f.alice, "acme only");
