@@ -1,5 +1,7 @@
 #include "cli/policy_files.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +68,13 @@ std::string DirectorySignature(const std::string& dir) {
     sig += path.string() + ":" + std::to_string(size) + ":" + std::to_string(mtime) + ";";
   }
   return sig;
+}
+
+std::string FileSignature(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ino);
 }
 
 }  // namespace herald::cli

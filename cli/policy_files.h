@@ -26,5 +26,7 @@ PolicyDirectory LoadPolicyDirectory(const std::string& dir, const policies::Serv
 // Names, sizes and modification times of the policy files: equal signatures mean
 // nothing to reload.
 std::string DirectorySignature(const std::string& dir);
+// The same for one file (size, mtime, inode): changes when it is rewritten or replaced.
+std::string FileSignature(const std::string& path);
 
 }  // namespace herald::cli

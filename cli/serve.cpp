@@ -193,6 +193,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     err << "herald serve: storage " << config->storage << ": " << store.error().message() << "\n";
     return kExitInvalid;
   }
+  std::string tokens_signature = FileSignature(config->tokens);
   auto tokens = api::TokenSet::Load(config->tokens);
   if (!tokens) {
     err << "herald serve: " << tokens.error().ToString() << "\n";
@@ -263,12 +264,25 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
       spdlog::info("policies reloaded: {} valid, {} files with errors", next.valid.size(), next.errors.size());
     }
   };
+  // The tokens file (`herald token add` rewrites it): re-read on change and on
+  // SIGHUP. A broken file keeps the tokens that were active.
+  auto reload_tokens = [&] {
+    tokens_signature = FileSignature(config->tokens);
+    auto next = api::TokenSet::Load(config->tokens);
+    if (!next) {
+      spdlog::error("tokens reload: {}; the previous tokens stay active", next.error().ToString());
+      return;
+    }
+    spdlog::info("tokens reloaded: {} tokens", next->records().size());
+    http.ReplaceTokens(std::move(*next));
+  };
   boost::asio::steady_timer poll(io);
   std::function<void()> arm_poll = [&] {
     poll.expires_after(config->policy_poll);
     poll.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       if (DirectorySignature(config->policies) != signature) reload();
+      if (FileSignature(config->tokens) != tokens_signature) reload_tokens();
       arm_poll();
     });
   };
@@ -279,8 +293,9 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: reloading policies");
+        spdlog::info("SIGHUP: reloading policies and tokens");
         reload();
+        reload_tokens();
         arm_signals();
         return;
       }

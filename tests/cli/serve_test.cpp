@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -174,6 +175,50 @@ TEST_CASE("serve: a broken policy change keeps the previous policy and reports i
   CHECK(policy["last_reload_errors"].empty());
   auto created = http.Post("/v1/posts", env.Auth("alice"), body.dump(), "application/json");
   CHECK(json::parse(created->body)["state"] == "scheduled");  // no approval needed any more
+  CHECK(daemon->Terminate() == 0);
+}
+
+TEST_CASE("serve: a token added while running works without a restart, and a broken tokens file keeps the old ones", "[serve][e2e]") {
+  Env env;
+  auto daemon = env.Start();
+  httplib::Client http("127.0.0.1", daemon->port());
+  auto added = herald::testing::RunProcess({HERALD_BINARY, "token", "add", "--org", "acme", "--role", "viewer",
+                                            "--name", "vera", "--tokens", env.dir / "tokens.json"});
+  REQUIRE(added.exit_code == 0);
+  const std::string vera = added.out.substr(0, added.out.find('\n'));
+  const httplib::Headers as_vera{{"Authorization", "Bearer " + vera}};
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {  // policy_poll is 1 s
+    std::this_thread::sleep_for(100ms);
+    status = http.Get("/v1/posts", as_vera)->status;
+  }
+  CHECK(status == 200);
+
+  // A file that does not parse: everyone who could call keeps calling.
+  const std::string good = ReadFileOr(env.dir / "tokens.json");
+  WriteFile(env.dir / "tokens.json", good.substr(0, good.size() / 2));
+  daemon->Signal(SIGHUP);
+  bool reported = false;
+  for (int i = 0; i < 50 && !reported; ++i) {
+    std::this_thread::sleep_for(100ms);
+    reported = ReadFileOr(env.dir / "herald.log").find("previous tokens stay active") != std::string::npos;
+  }
+  CHECK(reported);
+  CHECK(http.Get("/v1/posts", as_vera)->status == 200);
+  CHECK(http.Get("/v1/posts", env.Auth("alice"))->status == 200);
+
+  // A good file without vera takes her token away, and only hers.
+  json without = json::parse(good);
+  auto& list = without["tokens"];
+  list.erase(std::remove_if(list.begin(), list.end(), [](const json& t) { return t["name"] == "vera"; }), list.end());
+  REQUIRE(list.size() == 3);
+  WriteFile(env.dir / "tokens.json", without.dump());
+  for (int i = 0; i < 50 && status != 401; ++i) {
+    std::this_thread::sleep_for(100ms);
+    status = http.Get("/v1/posts", as_vera)->status;
+  }
+  CHECK(status == 401);
+  CHECK(http.Get("/v1/posts", env.Auth("alice"))->status == 200);
   CHECK(daemon->Terminate() == 0);
 }
 
