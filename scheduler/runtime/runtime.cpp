@@ -161,14 +161,45 @@ void Runtime::Publish(Post post, bool recovering) {
                                                    : "unknown";
     }
     service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), outcome);
-    auto settled = service_.Settle(post.id, result);
-    if (!settled) {
-      spdlog::error("settling post {} failed: {}", post.id, settled.error().ToString());
-    } else {
-      spdlog::info("post {} on {}: {}{}", post.id, post.account, PostStateName(settled->state),
-                   result.why.empty() ? "" : " (" + result.why + ")");
-    }
+    SettleOrRetry(post.id, post.account, std::move(result), 0);
+  });
+}
+
+namespace {
+
+// Whether a failed settle is worth repeating. A store that failed to write may
+// come back (a dropped connection, a full disk, an operator mending a
+// constraint), and the outcome is known; only a post that is no longer this
+// process's to settle (gone, taken over, settled already) ends the tries.
+bool StoreMayRecover(Code code) { return code != Code::kNotFound && code != Code::kFailedPrecondition; }
+
+}  // namespace
+
+void Runtime::SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, int failures) {
+  auto settled = service_.Settle(id, result);
+  if (settled) {
+    spdlog::info("post {} on {}: {}{}", id, account, PostStateName(settled->state),
+                 result.why.empty() ? "" : " (" + result.why + ")");
     --in_flight_;
+    return;
+  }
+  if (!StoreMayRecover(settled.error().code()) || stopping_) {
+    spdlog::error("settling post {} failed: {}{}", id, settled.error().ToString(),
+                  stopping_ ? "; it stays publishing and the next start asks the platform" : "");
+    --in_flight_;
+    return;
+  }
+  // The outcome is known and must not be lost: keep it (and the post counted in
+  // flight) and try again, 250 ms doubling to 30 s.
+  auto delay = std::min(milliseconds{30000}, milliseconds{250} * (1 << std::min(failures, 7)));
+  spdlog::error("settling post {} failed: {}; retrying in {} ms", id, settled.error().ToString(), delay.count());
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
+  timer->expires_after(delay);
+  timer->async_wait([this, timer, id, account = std::move(account), result = std::move(result),
+                     failures](const boost::system::error_code&) mutable {
+    boost::asio::post(pool_, [this, id, account = std::move(account), result = std::move(result), failures]() mutable {
+      SettleOrRetry(id, std::move(account), std::move(result), failures + 1);
+    });
   });
 }
 

@@ -64,6 +64,9 @@ class Runtime {
   void OnTimer(const boost::system::error_code& ec);
   void Fire();
   void Publish(Post post, bool recovering);
+  // Settles an outcome; while the store fails in a way it may recover from,
+  // tries again later (the post stays in flight meanwhile).
+  void SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, int failures);
   void WaitForDrain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void MaybeMaintain();
 

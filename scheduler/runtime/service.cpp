@@ -178,6 +178,10 @@ class Service::Impl {
   std::map<std::string, std::string> connector_of_account_;  // account -> connector type
   std::unordered_map<int64_t, int> attempts_;                // post -> publishes started in this process
   std::set<int64_t> writing_;                                // posts whose PersistUnlocked write is in flight
+  // The in-memory posts as they were before the changes not written yet (nullopt:
+  // not tracked then). A failed write puts them back, so memory never runs
+  // ahead of the store. REQUIRES: mu_.
+  std::map<int64_t, std::optional<Post>> undo_;
   std::mt19937_64 rng_;                                       // backoff jitter
   std::map<std::string, Org> orgs_;                          // by organisation
   std::map<std::string, Governor> governors_;                // by account id
@@ -381,6 +385,7 @@ class Service::Impl {
       json detail = {{"why", why}, {"from", old ? json(FormatRfc3339(*old)) : json(nullptr)}};
       changes.push_back({changed, {Audit(org_of_account_[account], actor, d.placed() ? "move" : "refuse", changed, detail)}});
       CountDecision(changed.reasons);
+      Remember(p->id);
       *p = changed;
     }
     timelines_[account] = std::move(fresh);
@@ -389,9 +394,13 @@ class Service::Impl {
 
   // Writes changes and brings the in-memory copies to the stored versions.
   Result<void> Persist(std::vector<PostChange> changes) {
+    auto undo = std::exchange(undo_, {});
     if (changes.empty()) return {};
     auto stored = store_.UpdatePosts(std::move(changes));
-    if (!stored) return std::unexpected(stored.error());
+    if (!stored) {
+      RollBack(undo);
+      return std::unexpected(stored.error());
+    }
     for (const auto& p : *stored) AfterWrite(p);
     return {};
   }
@@ -414,6 +423,7 @@ class Service::Impl {
   // flight). On failure the in-memory posts go back to `originals`.
   Result<void> PersistUnlocked(std::unique_lock<std::mutex>& lock, std::vector<PostChange> changes,
                                const std::vector<Post>& originals) {
+    auto undo = std::exchange(undo_, {});
     if (changes.empty()) return {};
     std::vector<int64_t> ids;
     for (const auto& c : changes) ids.push_back(c.post.id);
@@ -423,6 +433,7 @@ class Service::Impl {
     lock.lock();
     for (int64_t id : ids) writing_.erase(id);
     if (!stored) {
+      RollBack(undo);
       for (const auto& o : originals) {
         Untrack(o.id);
         Track(o);
@@ -433,8 +444,24 @@ class Service::Impl {
     return {};
   }
 
+  // Notes how post `id` is now, before a change that is written later.
+  void Remember(int64_t id) {
+    if (undo_.contains(id)) return;
+    auto it = posts_.find(id);
+    undo_[id] = it == posts_.end() ? std::nullopt : std::optional<Post>(it->second);
+  }
+
+  // Puts the remembered posts back (their write failed).
+  void RollBack(const std::map<int64_t, std::optional<Post>>& undo) {
+    for (const auto& [id, before] : undo) {
+      Untrack(id);
+      if (before) Track(*before);
+    }
+  }
+
   // Applies a change to one tracked post: the timeline and due set follow.
   PostChange Change(const Post& updated, AuditEntry audit) {
+    Remember(updated.id);
     Untrack(updated.id);
     Track(updated);
     return PostChange{updated, {std::move(audit)}};
@@ -646,6 +673,7 @@ Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostR
     if (request.at) edited.requested_at = std::max(*request.at, now);
     edited.updated_at = now;
     edited.approved_by.clear();
+    s.Remember(id);
     s.Untrack(id);
     Timeline& tl = s.timelines_[edited.account];
     auto req = RequestOf(edited, std::max(edited.requested_at, now));
@@ -947,6 +975,7 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
       // not against plans that may have changed: defer rather than violate.
       auto violations = g->Violations(s.actual_[p.account], RequestOf(p, p.requested_at), *p.planned_at);
       if (!violations.empty()) {
+        s.Remember(id);
         s.Untrack(id);
         Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, now + std::chrono::seconds{1}));
         p.reasons = Stored(d.reasons);
@@ -973,6 +1002,7 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
         }
       }
       if (blocked) {
+        s.Remember(id);
         s.Untrack(id);
         Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, std::max(now, p.requested_at)));
         p.reasons = Stored(d.reasons);
@@ -1098,6 +1128,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
           action = "publish_failed";
           break;
         }
+        s.Remember(id);
         s.Untrack(id);
         Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, *from));
         p.reasons = Stored(d.reasons);

@@ -18,6 +18,7 @@
 #include "api/tokens.h"
 #include "tests/support/daemon.h"
 #include "tests/support/process.h"
+#include "tests/support/sqlite_exec.h"
 
 namespace {
 
@@ -219,6 +220,45 @@ TEST_CASE("serve: a token added while running works without a restart, and a bro
   }
   CHECK(status == 401);
   CHECK(http.Get("/v1/posts", env.Auth("alice"))->status == 200);
+  CHECK(daemon->Terminate() == 0);
+}
+
+TEST_CASE("serve: an outcome the store cannot take yet is kept and settled when it can, and sent once", "[serve][e2e]") {
+  Env env(/*approval=*/false);
+  auto daemon = env.Start();
+  httplib::Client http("127.0.0.1", daemon->port());
+  // Claims go through; only recording the publication fails, as with a disk
+  // that fills up between the claim and the answer.
+  herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::FailPostUpdates("NEW.state = 'published'"));
+  json body = {{"account", "acme-blog"}, {"text", "kept until it is written"}};
+  auto created = http.Post("/v1/posts", env.Auth("alice"), body.dump(), "application/json");
+  REQUIRE(created);
+  REQUIRE(created->status == 201);
+  const std::string path = "/v1/posts/" + std::to_string(json::parse(created->body)["id"].get<int64_t>());
+
+  int retries = 0;
+  for (int i = 0; i < 100 && retries < 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    std::string log = ReadFileOr(env.dir / "herald.log");
+    retries = 0;
+    for (size_t at = log.find("injected write failure"); at != std::string::npos; at = log.find("injected write failure", at + 1)) ++retries;
+  }
+  INFO(ReadFileOr(env.dir / "herald.log"));
+  REQUIRE(retries >= 2);
+  CHECK(json::parse(http.Get(path, env.Auth("alice"))->body)["state"] == "publishing");
+  CHECK(env.Outbox().size() == 1);
+
+  herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::kStopFailingPostUpdates);
+  json post;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(100ms);
+    post = json::parse(http.Get(path, env.Auth("alice"))->body);
+    if (post["state"] == "published") break;
+  }
+  INFO(post.dump());
+  CHECK(post["state"] == "published");
+  CHECK(post["remote_id"].is_string());
+  CHECK(env.Outbox().size() == 1);
   CHECK(daemon->Terminate() == 0);
 }
 

@@ -8,6 +8,7 @@
 
 #include "policies/loader.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/sqlite_exec.h"
 
 namespace herald::runtime {
 namespace {
@@ -207,6 +208,81 @@ TEST_CASE("Service: cancelling a scheduled post re-plans the later ones, with au
   bool has_move = false;
   for (const auto& e : *audit) has_move |= e.action == "move";
   CHECK(has_move);
+}
+
+// The store refuses a write (a trigger in the real SQLite file makes every
+// update of posts abort): the caller gets the error, and the plan in memory is
+// what the store holds, so nothing runs ahead of what was written.
+TEST_CASE("Service: a failed write leaves the plan as the store has it", "[service]") {
+  Fixture f;
+  const std::string db = f.dir + "/h.db";
+  Post a = f.Create(f.alice, "first");
+  Post b = f.Create(f.alice, "second");
+  Post c = f.Create(f.alice, "third");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  REQUIRE(f.service->Approve(f.mona, b.id));
+  REQUIRE(f.service->NextDue() == At("2026-12-01T09:00:00Z"));
+  testing::ExecSqlite(db, testing::FailPostUpdates());
+
+  SECTION("approve") {
+    auto approved = f.service->Approve(f.mona, c.id);
+    REQUIRE_FALSE(approved);
+    CHECK(approved.error().message().find("injected write failure") != std::string::npos);
+    CHECK(f.service->GetPost(f.mona, c.id)->state == PostState::kPendingApproval);
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    // Had memory kept the failed approval, `third` would hold 11:00 already and
+    // this approval would fail as not pending.
+    auto again = f.service->Approve(f.mona, c.id);
+    REQUIRE(again);
+    CHECK(again->planned_at == At("2026-12-01T11:00:00Z"));
+  }
+  SECTION("cancel, with the re-plan it causes") {
+    REQUIRE_FALSE(f.service->Cancel(f.mona, a.id, "wrong date"));
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    CHECK(f.service->GetPost(f.mona, b.id)->planned_at == At("2026-12-01T10:00:00Z"));
+    // `first` is still the one due at 09:00, not `second` moved into its place.
+    auto claimed = f.service->ClaimDue(At("2026-12-01T09:00:00Z"));
+    REQUIRE(claimed);
+    REQUIRE(claimed->size() == 1);
+    CHECK((*claimed)[0].id == a.id);
+    CHECK(f.service->GetPost(f.mona, a.id)->state == PostState::kPublishing);
+  }
+  SECTION("edit") {
+    EditPostRequest edit;
+    edit.text = "second, edited";
+    REQUIRE_FALSE(f.service->EditPost(f.mona, b.id, edit));
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    CHECK(f.service->GetPost(f.mona, b.id)->text == "second");
+    // Still scheduled at 10:00 in memory too: claimed then, with its old text.
+    REQUIRE(f.service->ClaimDue(At("2026-12-01T09:00:00Z"))->size() == 1);
+    f.clock.Set(At("2026-12-01T10:00:00Z"));
+    auto claimed = f.service->ClaimDue(At("2026-12-01T10:00:00Z"));
+    REQUIRE(claimed);
+    REQUIRE(claimed->size() == 1);
+    CHECK((*claimed)[0].id == b.id);
+    CHECK((*claimed)[0].text == "second");
+  }
+  SECTION("claim") {
+    REQUIRE_FALSE(f.service->ClaimDue(At("2026-12-01T09:00:00Z")));
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    auto claimed = f.service->ClaimDue(At("2026-12-01T09:00:00Z"));
+    REQUIRE(claimed);
+    REQUIRE(claimed->size() == 1);
+    CHECK((*claimed)[0].id == a.id);
+  }
+  SECTION("settle: the outcome can be settled again once the store is back") {
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    REQUIRE(f.service->ClaimDue(At("2026-12-01T09:00:00Z"))->size() == 1);
+    testing::ExecSqlite(db, testing::FailPostUpdates());
+    connectors::PublishResult published{connectors::PublishResult::Kind::kPublished, "r1", "file://x", {}, {}};
+    REQUIRE_FALSE(f.service->Settle(a.id, published));
+    CHECK(f.service->GetPost(f.mona, a.id)->state == PostState::kPublishing);
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    auto settled = f.service->Settle(a.id, published);
+    REQUIRE(settled);
+    CHECK(settled->state == PostState::kPublished);
+    CHECK(settled->remote_id == "r1");
+  }
 }
 
 TEST_CASE("Service: after downtime, posts past missed_after are missed, and state survives a restart", "[service]") {
