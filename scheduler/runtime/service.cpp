@@ -220,23 +220,36 @@ class Service::Impl {
   static std::string AccountKey(const std::string& account) { return "account:" + account; }
   static std::string ConnectorKey(const std::string& type) { return "connector:" + type; }
 
-  // The pause in force on the account at `now`, if any.
+  // The pause in force on the account at `now`, if any: its own, or its
+  // connector's (an open breaker of the connector type, in any process),
+  // whichever ends later.
   const AccountPause* PauseOf(const std::string& account, Instant now) const {
-    auto it = pauses_.find(account);
-    return it == pauses_.end() || it->second.until <= now ? nullptr : &it->second;
+    const AccountPause* found = nullptr;
+    for (const std::string& key : {account, ConnectorKey(ConnectorOf(account))}) {
+      auto it = pauses_.find(key);
+      if (it != pauses_.end() && it->second.until > now && (found == nullptr || it->second.until > found->until)) {
+        found = &it->second;
+      }
+    }
+    return found;
   }
 
-  // Sets the account's pause (the later one wins) and keeps it in the store, so
-  // a restart or another process honours it. REQUIRES: mu_.
-  bool SetPause(const std::string& account, AccountPause pause) {
-    AccountPause& current = pauses_[account];
+  // Sets the pause of an account, or of a connector type (key "connector:TYPE",
+  // every account publishing through it); the later one wins. Kept in the store
+  // (a connector's under organisation ""), so a restart or another process
+  // honours it. REQUIRES: mu_.
+  bool SetPause(const std::string& key, AccountPause pause) {
+    AccountPause& current = pauses_[key];
     if (current.until >= pause.until) return false;
     current = pause;
-    auto org = org_of_account_.find(account);
-    if (org != org_of_account_.end()) {
-      // Best effort: the pause holds in this process either way.
-      (void)store_.SavePause({org->second, account, pause.rule, pause.until, pause.why});
+    std::string org;
+    if (!key.starts_with("connector:")) {
+      auto found = org_of_account_.find(key);
+      if (found == org_of_account_.end()) return true;
+      org = found->second;
     }
+    // Best effort: the pause holds in this process either way.
+    (void)store_.SavePause({org, key, pause.rule, pause.until, pause.why});
     return true;
   }
 
@@ -996,7 +1009,7 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
         for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
           if (auto until = s.breakers_.Admit(key, s.clock_.Now())) {
             blocked = s.BreakerPause(key, p.account, *until);
-            s.SetPause(p.account, *blocked);
+            s.SetPause(key.starts_with("connector:") ? key : p.account, *blocked);
             break;
           }
         }
@@ -1150,7 +1163,10 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         } else if (s.breakers_.RecordFailure(key, now, outcome.why)) {
           ++s.publish_metrics_.connectors[type].breaker_openings;
           auto view = s.breakers_.View(key, now);
-          if (view.open_until && s.SetPause(p.account, s.BreakerPause(key, p.account, *view.open_until))) {
+          // The account's breaker pauses the account; the connector's, every
+          // account on that connector (here and in the other processes).
+          const std::string& paused = key.starts_with("connector:") ? key : p.account;
+          if (view.open_until && s.SetPause(paused, s.BreakerPause(key, p.account, *view.open_until))) {
             paused_now = true;
           }
         }

@@ -42,12 +42,16 @@ struct FakeInstance {
 };
 
 struct Fixture {
-  explicit Fixture(const std::string& base_url, ServiceOptions options = {}) {
+  // `second_account`: a second Mastodon account, acme-other, on the same instance.
+  explicit Fixture(const std::string& base_url, ServiceOptions options = {}, bool second_account = false) {
     char tmpl[] = "/tmp/herald-feedback-XXXXXX";
     dir = mkdtemp(tmpl);
     std::string yaml =
         "version: 1\norganization: acme\ntimezone: UTC\naccounts:\n  list:\n    - id: acme-masto\n"
-        "      platform: mastodon\n      connector: { base_url: \"" + base_url + "\", token: env:ACME_TOKEN }\n"
+        "      platform: mastodon\n      connector: { base_url: \"" + base_url + "\", token: env:ACME_TOKEN }\n" +
+        (second_account ? "    - id: acme-other\n      platform: mastodon\n      connector: { base_url: \"" + base_url +
+                              "\", token: env:ACME_TOKEN }\n"
+                        : std::string()) +
         "frequency:\n  default:\n    min_spacing: 1m\n  max_delay: 48h\n  missed_after: 2h\n"
         "approval: { required: false }\n";
     auto policy = policies::LoadPolicy(yaml, "acme.yaml");
@@ -76,9 +80,9 @@ struct Fixture {
     std::filesystem::remove_all(dir);
   }
 
-  Post Create(const std::string& text, Instant at) {
+  Post Create(const std::string& text, Instant at, const std::string& account = "acme-masto") {
     CreatePostRequest r;
-    r.account = "acme-masto";
+    r.account = account;
     r.text = text;
     r.at = at;
     auto created = service->CreatePost(mona, r);
@@ -254,6 +258,45 @@ TEST_CASE("Repeated platform failures open the breaker and stop requests for a b
   for (Instant u = opened_at + minutes{5}; u < opened_at + minutes{8}; u += seconds{1}) f.FireAt(u);
   CHECK(instance.requests == 4);
   CHECK(f.service->Accounts(f.mona)->front().breaker == "open");
+}
+
+TEST_CASE("An open connector breaker holds every account on that connector, also after a restart", "[connector_feedback]") {
+  FakeInstance instance([](int, httplib::Response& res) {
+    res.status = 503;
+    res.set_content(R"({"error":"Service Unavailable"})", "application/json");
+  });
+  ServiceOptions options;
+  options.backoff = {seconds{10}, seconds{10}, 20};
+  options.breaker = {3, minutes{5}, minutes{30}};
+  Fixture f(instance.fake.base_url(), options, /*second_account=*/true);
+  for (int i = 0; i < 3; ++i) f.Create("post " + std::to_string(i), At("2026-12-01T09:00:00Z") + minutes{i});
+  Instant t = At("2026-12-01T09:00:00Z");
+  for (int guard = 0; instance.requests < 3 && guard < 2000; ++guard) {
+    f.FireAt(t);
+    t += seconds{1};
+  }
+  REQUIRE(instance.requests == 3);
+  const Instant reopens = t - seconds{1} + minutes{5};
+
+  // The breaker lived in the old process; the pause of the connector is stored.
+  f.clock.Set(t);
+  f.Reopen();
+  auto accounts = f.service->Accounts(f.mona);
+  REQUIRE(accounts);
+  REQUIRE(accounts->size() == 2);
+  for (const auto& a : *accounts) {
+    INFO(a.id);
+    REQUIRE(a.paused);
+    CHECK(a.paused->rule == "circuit_open");
+    CHECK(a.paused->until == reopens);
+    // acme-masto's own breaker opened too (same end); acme-other is held by the connector's.
+    if (a.id == "acme-other") CHECK(a.paused->why.find("circuit breaker of connector mastodon") != std::string::npos);
+  }
+  Post other = f.Create("on the other account", t, "acme-other");
+  CHECK(*other.planned_at >= reopens);
+  CHECK(HasReason(other, "circuit_open"));
+  for (Instant u = t; u < reopens; u += seconds{10}) f.FireAt(u);
+  CHECK(instance.requests == 3);
 }
 
 }  // namespace
