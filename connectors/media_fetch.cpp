@@ -1,8 +1,22 @@
 #include "connectors/media_fetch.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <random>
+
 #include "connectors/platform_http.h"
 
 namespace herald::connectors {
+namespace {
+
+std::string QuotedParameter(std::string_view value) {
+  std::string out(value);
+  for (char& c : out)
+    if (c == '"' || c == '\\' || c == '\r' || c == '\n') c = '_';
+  return out;
+}
+
+}  // namespace
 
 PublishResult BeforePosting(PublishResult failure) {
   if (failure.kind == PublishResult::Kind::kUnknown) {
@@ -35,6 +49,45 @@ std::expected<FetchedImage, PublishResult> FetchImage(const HttpClient& http, st
   image.filename = path.substr(path.rfind('/') + 1);
   if (image.filename.empty()) image.filename = "image";
   return image;
+}
+
+MultipartForm::MultipartForm() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  char buf[64];
+  // 128 random bits: a boundary that occurs in an image by chance is not a concern.
+  std::snprintf(buf, sizeof buf, "herald-%016llx%016llx", static_cast<unsigned long long>(dist(rd)),
+                static_cast<unsigned long long>(dist(rd)));
+  boundary_ = buf;
+}
+
+void MultipartForm::Open(std::string_view name, std::string_view filename, std::string_view content_type) {
+  body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + QuotedParameter(name) + "\"";
+  if (!filename.empty()) body_ += "; filename=\"" + QuotedParameter(filename) + "\"";
+  body_ += "\r\n";
+  if (!content_type.empty()) body_ += "Content-Type: " + std::string(content_type) + "\r\n";
+  body_ += "\r\n";
+}
+
+void MultipartForm::AddField(std::string_view name, std::string_view value, std::string_view content_type) {
+  Open(name, {}, content_type);
+  body_.append(value);
+  body_ += "\r\n";
+}
+
+void MultipartForm::AddFile(std::string_view name, std::string_view filename, std::string_view content_type,
+                            std::string_view bytes) {
+  Open(name, filename.empty() ? std::string_view("file") : filename,
+       content_type.empty() ? std::string_view("application/octet-stream") : content_type);
+  body_.append(bytes);
+  body_ += "\r\n";
+}
+
+std::string MultipartForm::ContentType() const { return "multipart/form-data; boundary=" + boundary_; }
+
+std::string MultipartForm::Close() && {
+  body_ += "--" + boundary_ + "--\r\n";
+  return std::move(body_);
 }
 
 }  // namespace herald::connectors

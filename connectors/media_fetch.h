@@ -1,8 +1,9 @@
-// What the Mastodon and Bluesky connectors share for the steps before a post is
-// created (image download, media upload, session): none of them can publish
-// anything, so none of their failures can leave a post's outcome unknown.
-// Shared by the connectors that upload images themselves rather than passing
-// their URLs to the platform. Thread-safe: pure functions over a thread-safe HttpClient.
+// What the connectors that upload images themselves (Mastodon, Bluesky, X,
+// LinkedIn, Discord) share for the steps before a post is created: the image
+// download, and the multipart/form-data body X and Discord upload in. None of
+// these steps can publish anything, so none of their failures can leave a
+// post's outcome unknown. Thread-safe: pure functions over a thread-safe
+// HttpClient; a MultipartForm is a value owned by one caller.
 #pragma once
 
 #include <expected>
@@ -29,5 +30,27 @@ std::expected<FetchedImage, PublishResult> FetchImage(const HttpClient& http, st
 // The reading (ReadFailure) of a step that cannot publish anything: an
 // unknown outcome becomes kRetryLater, since repeating the step is harmless.
 PublishResult BeforePosting(PublishResult failure);
+
+// A multipart/form-data body (RFC 7578), built part by part with a random
+// boundary. Names and filenames are put in quoted header parameters: a quote,
+// backslash or line break in them becomes '_'.
+class MultipartForm {
+ public:
+  MultipartForm();
+  // A text field; `content_type` adds a Content-Type header to the part
+  // (Discord's payload_json is application/json).
+  void AddField(std::string_view name, std::string_view value, std::string_view content_type = {});
+  void AddFile(std::string_view name, std::string_view filename, std::string_view content_type, std::string_view bytes);
+  // "multipart/form-data; boundary=..." for HttpRequest::content_type.
+  std::string ContentType() const;
+  // The body with its closing delimiter; the form can be closed only once.
+  std::string Close() &&;
+
+ private:
+  void Open(std::string_view name, std::string_view filename, std::string_view content_type);
+
+  std::string boundary_;
+  std::string body_;
+};
 
 }  // namespace herald::connectors
