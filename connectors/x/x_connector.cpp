@@ -1,6 +1,9 @@
-// The X connector: POST /2/tweets {"text"} with the user's OAuth 2.0 token
-// (docs/connectors/x.md). X takes no idempotency key, so a post that got no
-// answer is looked for among the user's recent posts before anything else.
+// The X connector: POST /2/tweets {"text", "media": {"media_ids"}} with the
+// user's OAuth 2.0 token (docs/connectors/x.md). Images are downloaded and
+// uploaded first (POST /2/media/upload, media_category tweet_image), their alt
+// text set with POST /2/media/metadata. X takes no idempotency key, so a post
+// that got no answer is looked for among the user's recent posts before
+// anything else.
 //
 // Thread-safe: the user id learned from /2/users/me is cached under a mutex;
 // everything else is immutable after creation.
@@ -8,6 +11,7 @@
 
 #include <mutex>
 
+#include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
@@ -16,7 +20,13 @@ namespace {
 
 using json = nlohmann::json;
 using Kind = PublishResult::Kind;
+constexpr std::string_view kPlatform = "x";
 constexpr int kRecentPosts = 10;
+constexpr size_t kMaxImages = 4;  // photos per post
+// The image types POST /2/media/upload names for media_type; for any other
+// the field is left out and X reads the type from the bytes.
+constexpr std::string_view kUploadTypes[] = {"image/jpeg", "image/bmp", "image/png", "image/webp", "image/pjpeg",
+                                             "image/tiff"};
 
 PublishResult Outcome(Kind kind, std::string why) {
   PublishResult r;
@@ -61,7 +71,16 @@ class XConnector final : public Connector {
       : base_(std::move(base)), token_(std::move(token)), username_(std::move(username)), http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
-    auto r = http_.Send({"POST", base_ + "/2/tweets", Auth(), json{{"text", request.text}}.dump(), "application/json"});
+    json post = {{"text", request.text}};
+    std::optional<RateLimitHold> upload_hold;
+    json media_ids = json::array();
+    for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
+      auto id = UploadImage(request.media[i], request.now, upload_hold);
+      if (!id) return id.error();
+      media_ids.push_back(*id);
+    }
+    if (!media_ids.empty()) post["media"] = {{"media_ids", media_ids}};
+    auto r = http_.Send({"POST", base_ + "/2/tweets", Auth(), post.dump(), "application/json"});
     if (auto f = ReadFailure("x", r, request.now)) {
       if (r && r->status == 403 && PlatformMessage(*r).find("duplicate content") != std::string::npos) {
         // Not a credentials problem: X refuses the same text twice in a row.
@@ -84,7 +103,7 @@ class XConnector final : public Connector {
       auto found = FindOwnPost(request);
       if (found && found->id) id = *found->id;
     }
-    return Published(id, HoldAfterSuccess("x", *r, request.now), r->status);
+    return Published(id, Later(HoldAfterSuccess("x", *r, request.now), std::move(upload_hold)), r->status);
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
@@ -97,6 +116,48 @@ class XConnector final : public Connector {
 
  private:
   HttpHeaders Auth() const { return {{"Authorization", "Bearer " + token_}}; }
+
+  static std::optional<RateLimitHold> Later(std::optional<RateLimitHold> a, std::optional<RateLimitHold> b) {
+    if (!a) return b;
+    if (!b) return a;
+    return a->until >= b->until ? a : b;
+  }
+
+  // The media id of one image, uploaded and described, ready to attach. A
+  // failure here has posted nothing. An upload answer saying no request is
+  // left before a reset moves `hold` to that reset, so the next post does not
+  // hit the media limit.
+  std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now,
+                                                        std::optional<RateLimitHold>& hold) const {
+    auto image = FetchImage(http_, kPlatform, media, now);
+    if (!image) return std::unexpected(image.error());
+    MultipartForm form;
+    form.AddFile("media", image->filename, image->content_type, image->bytes);
+    form.AddField("media_category", "tweet_image");
+    for (std::string_view type : kUploadTypes)
+      if (image->content_type == type) form.AddField("media_type", type);
+    std::string content_type = form.ContentType();
+    HttpResult up = http_.Send({"POST", base_ + "/2/media/upload", Auth(), std::move(form).Close(), content_type});
+    if (auto f = ReadFailure(kPlatform, up, now)) return std::unexpected(BeforePosting(*f));
+    hold = Later(std::move(hold), HoldAfterSuccess(kPlatform, *up, now));
+    json answer = json::parse(up->body, nullptr, false);
+    const json* data = answer.is_object() && answer.contains("data") && answer["data"].is_object() ? &answer["data"] : nullptr;
+    if (!data || !data->contains("id") || !(*data)["id"].is_string()) {
+      return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                           "x: media upload of " + media.url + " answered without data.id", {}, up->status});
+    }
+    std::string id = (*data)["id"].get<std::string>();
+    if (media.alt.empty()) return id;
+    json metadata = {{"id", id}, {"metadata", {{"alt_text", {{"text", media.alt}}}}}};
+    HttpResult described = http_.Send({"POST", base_ + "/2/media/metadata", Auth(), metadata.dump(), "application/json"});
+    if (auto f = ReadFailure(kPlatform, described, now)) {
+      PublishResult failure = BeforePosting(*f);
+      failure.why += " (alt text of " + media.url + ")";
+      return std::unexpected(failure);
+    }
+    hold = Later(std::move(hold), HoldAfterSuccess(kPlatform, *described, now));
+    return id;
+  }
 
   PublishResult Published(std::string id, std::optional<RateLimitHold> hold, int status) const {
     PublishResult r;
@@ -138,11 +199,14 @@ class XConnector final : public Connector {
     Search out;
     const json data = j.value("data", json::array());  // absent when the user has no posts
     std::string wanted = Comparable(request.text);
+    // A post with images ends with the t.co link to them.
+    std::string with_media = wanted.empty() ? "\x01" : wanted + " \x01";
     bool reaches_before = false;
     for (const auto& post : data) {
       if (!post.is_object() || !post.value("text", json()).is_string()) continue;
-      if (!out.id && Comparable(post["text"].get<std::string>()) == wanted && post.value("id", json()).is_string())
-        out.id = post["id"].get<std::string>();
+      std::string text = Comparable(post["text"].get<std::string>());
+      bool same = text == wanted || (!request.media.empty() && text == with_media);
+      if (!out.id && same && post.value("id", json()).is_string()) out.id = post["id"].get<std::string>();
       if (post.value("created_at", json()).is_string()) {
         auto t = ParseRfc3339(post["created_at"].get<std::string>());
         if (t && *t < request.created_at) reaches_before = true;

@@ -1,7 +1,9 @@
-// The x connector against XFake: POST /2/tweets, URLs with and without a
-// username, X's 15 min and 24 h rate-limit headers, duplicate content, a post
-// without an answer found among the user's recent posts (texts come back
-// HTML-escaped and with t.co links), and Lookup.
+// The x connector against XFake: POST /2/tweets, images uploaded with
+// POST /2/media/upload and described with POST /2/media/metadata, URLs with
+// and without a username, X's 15 min and 24 h rate-limit headers (on posts and
+// uploads), duplicate content, a post without an answer found among the
+// user's recent posts (texts come back HTML-escaped and with t.co links), and
+// Lookup.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -151,6 +153,121 @@ TEST_CASE("X transient failures retry later", "[x]") {
   }
 }
 
+TEST_CASE("X publishes two images in order with their alt text", "[x]") {
+  XFake fake(kToken);
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), "A rising line"}, {fake.image_url("team.png"), "Five people waving"}};
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  INFO(result.why);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto uploads = fake.Uploads();
+  REQUIRE(uploads.size() == 2);
+  CHECK(uploads[0].bytes == XFake::ImageBytes("chart.png"));
+  CHECK(uploads[1].bytes == XFake::ImageBytes("team.png"));
+  for (const auto& u : uploads) {
+    CHECK(u.category == "tweet_image");
+    CHECK(u.media_type == "image/png");
+    CHECK(u.content_type == "image/png");
+  }
+  CHECK(uploads[0].alt_text == "A rising line");
+  CHECK(uploads[1].alt_text == "Five people waving");
+  auto posts = fake.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].media_ids == std::vector<std::string>{uploads[0].id, uploads[1].id});
+  CHECK(result.remote_id == posts[0].id);
+
+  auto requests = fake.server().Requests();
+  std::vector<std::string> paths;
+  for (const auto& r : requests) paths.push_back(r.method + " " + r.path);
+  CHECK(paths == std::vector<std::string>{"GET /images/chart.png", "POST /2/media/upload", "POST /2/media/metadata",
+                                          "GET /images/team.png", "POST /2/media/upload", "POST /2/media/metadata",
+                                          "POST /2/tweets"});
+  CHECK(requests[1].Header("Authorization") == "Bearer " + kToken);
+  CHECK(requests[1].Header("Content-Type").starts_with("multipart/form-data; boundary="));
+  CHECK(requests[2].Header("Authorization") == "Bearer " + kToken);
+  CHECK(json::parse(requests[2].body) ==
+        json{{"id", uploads[0].id}, {"metadata", {{"alt_text", {{"text", "A rising line"}}}}}});
+  CHECK(json::parse(requests.back().body) ==
+        json{{"text", "Release 2.0 is out"}, {"media", {{"media_ids", {uploads[0].id, uploads[1].id}}}}});
+}
+
+TEST_CASE("X image without alt text gets no metadata call", "[x]") {
+  XFake fake(kToken);
+  auto request = Request();
+  request.media = {{fake.image_url("plain.png"), ""}};
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  REQUIRE(result.kind == Kind::kPublished);
+  CHECK(fake.server().Count("/2/media/metadata") == 0);
+  REQUIRE(fake.Uploads().size() == 1);
+  CHECK(fake.Posts().at(0).media_ids == std::vector<std::string>{fake.Uploads()[0].id});
+}
+
+TEST_CASE("X image failures post nothing", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()), Context(milliseconds{300}));
+  auto request = Request();
+  SECTION("an image that 404s is a permanent failure naming it") {
+    request.media = {{fake.image_url("chart.png"), "first"}, {fake.image_url("missing.png"), "gone"}};
+    auto result = connector->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 404);
+    CHECK(result.why == "x image " + fake.image_url("missing.png") + ": HTTP 404");
+  }
+  SECTION("429 on the upload retries at X's reset, with a hold") {
+    int64_t reset = (kNow + minutes{15}).time_since_epoch().count();
+    fake.server().FailNext({.status = 429,
+                            .headers = {{"x-rate-limit-limit", "500"}, {"x-rate-limit-remaining", "0"},
+                                        {"x-rate-limit-reset", std::to_string(reset)}},
+                            .body = R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+                            .path_contains = "/2/media/upload"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = connector->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.http_status == 429);
+    CHECK(result.retry_at == kNow + minutes{15});
+    REQUIRE(result.hold);
+    CHECK(result.hold->until == kNow + minutes{15});
+    CHECK(result.hold->why.find("x-rate-limit-reset") != std::string::npos);
+  }
+  SECTION("an upload without an answer is retried later") {
+    fake.server().FailNext({.delay = milliseconds{600}, .path_contains = "/2/media/upload"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = connector->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.why.find("nothing was posted yet") != std::string::npos);
+  }
+  SECTION("alt text X refuses is a permanent failure") {
+    request.media = {{fake.image_url("chart.png"), std::string(1001, 'a')}};
+    auto result = connector->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 400);
+    CHECK(result.why.find("at most 1000 characters") != std::string::npos);
+  }
+  CHECK(fake.Posts().empty());
+  CHECK(fake.server().Count("/2/tweets") == 0);
+}
+
+TEST_CASE("X upload limit used up: the post holds the account, the next upload waits", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  fake.SetUploadLimit(1);
+  auto connector = Make(Config(fake.base_url()));
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), ""}};
+  auto first = connector->Publish(request);
+  REQUIRE(first.kind == Kind::kPublished);
+  REQUIRE(first.hold);  // the upload said 0 of 1 left; the post itself had plenty
+  CHECK(first.hold->until == kNow + minutes{15});
+  auto second_request = Request("second");
+  second_request.media = {{fake.image_url("team.png"), ""}};
+  auto second = connector->Publish(second_request);
+  CHECK(second.kind == Kind::kRetryLater);
+  CHECK(second.http_status == 429);
+  CHECK(second.retry_at == kNow + minutes{15});
+  CHECK(fake.Posts().size() == 1);
+}
+
 TEST_CASE("X resolves a post without an answer from the user's recent posts", "[x]") {
   XFake fake(kToken);
   fake.SetNow(kNow);
@@ -206,6 +323,30 @@ TEST_CASE("X Lookup matches the recent posts and caches the user id", "[x]") {
   for (int i = 0; i < 10; ++i) fake.AddPost("later " + std::to_string(i), kNow);
   CHECK_FALSE(connector->Lookup(Request("never posted")).has_value());
   CHECK(fake.server().Count("/2/users/me") == 1);
+}
+
+TEST_CASE("X finds a post with images among the recent posts by its text", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()), Context(milliseconds{300}));
+  auto request = Request("Q&A with https://example.org/notes");
+  request.media = {{fake.image_url("chart.png"), "A rising line"}};
+  fake.server().FailNext({.delay = milliseconds{600}, .act_then_stall = true, .path_contains = "/2/tweets"});
+  auto result = connector->Publish(request);
+  INFO(result.why);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto posts = fake.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].text.ends_with(" https://t.co/MeDiA00"));  // X's link to the images
+  CHECK(result.remote_id == posts[0].id);
+  auto found = connector->Lookup(request);
+  REQUIRE(found);
+  CHECK(found->kind == Kind::kPublished);
+  CHECK(found->remote_id == posts[0].id);
+  auto without_images = Request("Q&A with https://example.org/notes");
+  auto absent = connector->Lookup(without_images);
+  REQUIRE(absent);
+  CHECK(absent->kind == Kind::kFailed);  // the same text without images is another post
 }
 
 TEST_CASE("X factory names the missing token", "[x]") {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 namespace herald::testing {
 namespace {
 using json = nlohmann::json;
@@ -13,7 +15,39 @@ void Problem(httplib::Response& res, int status, const std::string& title, const
 }
 
 int64_t Epoch(Instant t) { return t.time_since_epoch().count(); }
+
+void InvalidRequest(httplib::Response& res, const std::string& detail) {
+  Problem(res, 400, "Invalid Request", detail, "https://api.twitter.com/2/problems/invalid-request");
+}
+
+std::optional<std::string> Base64Decode(const std::string& in) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t bits = 0;
+  int count = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    auto at = kAlphabet.find(c);
+    if (at == std::string::npos) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(at);
+    if ((count += 6) >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  return out;
+}
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 }  // namespace
+
+std::string XFake::ImageBytes(const std::string& name) {
+  return std::string("\x89PNG\r\n\x1a\n", 8) + "x-image:" + name + std::string(32, '\x02');
+}
 
 XFake::XFake(std::string token, std::string user_id, std::string username)
     : token_(std::move(token)), user_id_(std::move(user_id)), username_(std::move(username)),
@@ -26,10 +60,25 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
   server_.server().Post("/2/tweets", [this, authorized](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     auto body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body.value("text", json()).is_string() || body["text"].get<std::string>().empty())
-      return Problem(res, 400, "Invalid Request", "One or more parameters to your request was invalid.",
-                     "https://api.twitter.com/2/problems/invalid-request");
-    std::string text = body["text"].get<std::string>();
+    std::vector<std::string> media_ids;
+    if (body.is_object() && body.contains("media")) {
+      const json& media = body["media"];
+      if (!media.is_object() || !media.value("media_ids", json()).is_array() || media["media_ids"].empty() ||
+          media["media_ids"].size() > 4)
+        return InvalidRequest(res, "The `media.media_ids` field must hold 1 to 4 media ids.");
+      std::lock_guard lock(mu_);
+      for (const auto& id : media["media_ids"]) {
+        bool known = false;
+        for (const auto& u : uploads_) known = known || (id.is_string() && u.id == id.get<std::string>());
+        if (!known) return InvalidRequest(res, "Your media IDs are invalid.");
+        media_ids.push_back(id.get<std::string>());
+      }
+    }
+    // Text is required unless the post carries media.
+    if (!body.is_object() || (body.contains("text") && !body["text"].is_string()) ||
+        (media_ids.empty() && body.value("text", std::string()).empty()))
+      return InvalidRequest(res, "One or more parameters to your request was invalid.");
+    std::string text = body.value("text", std::string());
     size_t points = 0;
     for (unsigned char c : text)
       if ((c & 0xC0) != 0x80) ++points;
@@ -54,16 +103,91 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
                              "application/json");
     }
     std::string stored = Stored(text);
+    if (!media_ids.empty()) stored += (stored.empty() ? "" : " ") + std::string("https://t.co/MeDiA0") + std::to_string(posts_.size());
     for (const auto& p : posts_)
       if (p.text == stored)
         return Problem(res, 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
     ++day_used_;
     limits(remaining);
-    Post p{std::to_string(next_id_++), stored, FormatRfc3339(now_)};
+    Post p{std::to_string(next_id_++), stored, FormatRfc3339(now_), media_ids};
     posts_.push_back(p);
     res.status = 201;
     res.set_content(json{{"data", {{"id", p.id}, {"text", p.text}, {"edit_history_tweet_ids", {p.id}}}}}.dump(),
                     "application/json");
+  });
+  server_.server().Post("/2/media/upload", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    Upload u;
+    if (req.is_multipart_form_data()) {
+      if (!req.has_file("media")) return InvalidRequest(res, "The `media` field is required.");
+      auto media = req.get_file_value("media");
+      u.bytes = media.content;
+      u.content_type = media.content_type;
+      u.category = req.has_file("media_category") ? req.get_file_value("media_category").content : "";
+      u.media_type = req.has_file("media_type") ? req.get_file_value("media_type").content : "";
+    } else {
+      auto body = json::parse(req.body, nullptr, false);
+      if (!body.is_object() || !body.value("media", json()).is_string())
+        return InvalidRequest(res, "The `media` field is required.");
+      auto bytes = Base64Decode(body["media"].get<std::string>());
+      if (!bytes) return InvalidRequest(res, "The `media` field is not valid base64.");
+      u.bytes = *bytes;
+      u.category = body.value("media_category", "");
+      u.media_type = body.value("media_type", "");
+    }
+    if (u.category.empty()) return InvalidRequest(res, "The `media_category` field is required.");
+    if (u.category != "tweet_image" && u.category != "dm_image" && u.category != "subtitles")
+      return InvalidRequest(res, "The `media_category` value [" + u.category + "] is not one of [tweet_image,dm_image,subtitles]");
+    if (!u.media_type.empty() && u.media_type != "image/jpeg" && u.media_type != "image/bmp" && u.media_type != "image/png" &&
+        u.media_type != "image/webp" && u.media_type != "image/pjpeg" && u.media_type != "image/tiff" &&
+        u.media_type != "text/srt" && u.media_type != "text/vtt")
+      return InvalidRequest(res, "The `media_type` value [" + u.media_type + "] is not supported.");
+    if (u.bytes.empty()) return InvalidRequest(res, "The `media` field is empty.");
+    std::lock_guard lock(mu_);
+    int left = upload_limit_ - static_cast<int>(uploads_.size());
+    res.set_header("x-rate-limit-limit", std::to_string(upload_limit_));
+    res.set_header("x-rate-limit-remaining", std::to_string(std::max(0, left - 1)));
+    res.set_header("x-rate-limit-reset", std::to_string(Epoch(now_ + std::chrono::minutes{15})));
+    if (left <= 0) {
+      res.status = 429;
+      return res.set_content(R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+                             "application/json");
+    }
+    u.id = std::to_string(next_id_++);
+    uploads_.push_back(u);
+    res.set_content(json{{"data", {{"id", u.id}, {"media_key", "3_" + u.id}, {"size", u.bytes.size()},
+                                   {"expires_after_secs", 86400}}}}.dump(),
+                    "application/json");
+  });
+  server_.server().Post("/2/media/metadata", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.value("id", json()).is_string()) return InvalidRequest(res, "The `id` field is required.");
+    const json metadata = body.value("metadata", json());
+    if (!metadata.is_object()) return InvalidRequest(res, "The `metadata` field is required.");
+    std::string alt;
+    if (metadata.contains("alt_text")) {
+      if (!metadata["alt_text"].is_object() || !metadata["alt_text"].value("text", json()).is_string())
+        return InvalidRequest(res, "The `metadata.alt_text.text` field is required.");
+      alt = metadata["alt_text"]["text"].get<std::string>();
+      if (CodePoints(alt) > 1000) return InvalidRequest(res, "The `metadata.alt_text.text` field must be at most 1000 characters.");
+    }
+    std::lock_guard lock(mu_);
+    for (auto& u : uploads_) {
+      if (u.id != body["id"]) continue;
+      u.alt_text = alt;
+      return res.set_content(json{{"data", {{"id", u.id}, {"associated_metadata", {{"alt_text", {{"text", alt}}}}}}}}.dump(),
+                             "application/json");
+    }
+    Problem(res, 400, "Invalid Request", "Media " + body["id"].get<std::string>() + " was not found.",
+            "https://api.twitter.com/2/problems/resource-not-found");
+  });
+  server_.server().Get(R"(/images/(.+))", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] == "missing.png") {
+      res.status = 404;
+      return res.set_content("not found", "text/plain");
+    }
+    res.set_content(ImageBytes(req.matches[1]), "image/png");
   });
   server_.server().Get("/2/users/me", [this, authorized](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
@@ -113,9 +237,19 @@ std::vector<XFake::Post> XFake::Posts() const {
   return posts_;
 }
 
+std::vector<XFake::Upload> XFake::Uploads() const {
+  std::lock_guard lock(mu_);
+  return uploads_;
+}
+
 void XFake::SetUserDayLimit(int limit) {
   std::lock_guard lock(mu_);
   day_limit_ = limit;
+}
+
+void XFake::SetUploadLimit(int limit) {
+  std::lock_guard lock(mu_);
+  upload_limit_ = limit;
 }
 
 void XFake::SetNow(Instant now) {

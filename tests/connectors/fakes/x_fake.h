@@ -1,12 +1,19 @@
 // XFake: the X API v2 endpoints herald's x connector uses: POST /2/tweets
-// ({"text"}, 201 {"data":{"id","text","edit_history_tweet_ids"}}), GET
-// /2/users/me, GET /2/users/:id/tweets (newest first, max_results 5..100,
-// tweet.fields=created_at). Bearer token check (401 problem JSON), 400 for
-// empty or too long text (more than 280 code points; the real count is
+// ({"text", "media": {"media_ids"}}, 201 {"data":{"id","text",
+// "edit_history_tweet_ids"}}), POST /2/media/upload (one-shot: `media` and
+// `media_category` required, as multipart/form-data or JSON with base64
+// `media`; 200 {"data":{"id","media_key","size","expires_after_secs"}}),
+// POST /2/media/metadata ({"id", "metadata": {"alt_text": {"text"}}}, at most
+// 1000 characters), GET /2/users/me, GET /2/users/:id/tweets (newest first,
+// max_results 5..100, tweet.fields=created_at), and images to download under
+// /images/. Bearer token check (401 problem JSON), 400 problem JSON for
+// malformed requests (missing fields, unknown media ids, more than 4 media),
+// 400 for empty or too long text (more than 280 code points; the real count is
 // weighted), 403 for a text that duplicates one of the user's recent posts,
-// x-rate-limit-* (15 min) and x-user-limit-24hour-* headers on every answer
-// to a post, and a 429 once the 24 h user limit is used up. Stored texts are
-// as X returns them: &, <, > escaped and links replaced by t.co links.
+// x-rate-limit-* (15 min) headers on every answer to a post or an upload,
+// x-user-limit-24hour-* on posts, and a 429 once the 24 h user limit or the
+// 15 min upload limit is used up. Stored texts are as X returns them: &, <, > escaped, links replaced by
+// t.co links, and a post with media ending with the t.co link to them.
 //
 // Thread-safe: handlers run on the server's threads; accessors may be called
 // from the test thread at any time.
@@ -27,6 +34,15 @@ class XFake {
     std::string id;
     std::string text;  // as X returns it
     std::string created_at;
+    std::vector<std::string> media_ids;  // in the order given
+  };
+  struct Upload {
+    std::string id;
+    std::string category;      // media_category
+    std::string media_type;    // the media_type field, empty when not given
+    std::string content_type;  // of the multipart file part
+    std::string bytes;
+    std::string alt_text;      // set by /2/media/metadata
   };
 
   XFake(std::string token, std::string user_id = "2244994945", std::string username = "herald");  // serving once constructed
@@ -34,8 +50,14 @@ class XFake {
   FakeServer& server() { return server_; }
   std::string base_url() const { return server_.base_url(); }
   std::vector<Post> Posts() const;
+  std::vector<Upload> Uploads() const;  // in the order received
+  // An image the fake serves: a PNG whose bytes hold its name; missing.png is 404.
+  std::string image_url(const std::string& name) const { return base_url() + "/images/" + name; }
+  static std::string ImageBytes(const std::string& name);
   // The 24 h user limit (posts accepted before 429).
   void SetUserDayLimit(int limit);
+  // The 15 min media upload limit (uploads accepted before 429).
+  void SetUploadLimit(int limit);
   // The time the 15 min and 24 h resets count from.
   void SetNow(Instant now);
   // A post made earlier, with its creation time.
@@ -52,8 +74,10 @@ class XFake {
   FakeServer server_;
   mutable std::mutex mu_;
   std::vector<Post> posts_;    // guarded by mu_, oldest first
+  std::vector<Upload> uploads_;  // guarded by mu_
   int day_limit_ = 100;        // guarded by mu_
   int day_used_ = 0;           // guarded by mu_
+  int upload_limit_ = 500;     // guarded by mu_
   Instant now_;                // guarded by mu_
   int64_t next_id_ = 1860000000000000001;  // guarded by mu_
 };
