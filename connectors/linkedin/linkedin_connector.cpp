@@ -1,12 +1,16 @@
 // The LinkedIn connector: POST /rest/posts (Posts API) with the member's or
 // organization's token; the new post's URN comes back in `x-restli-id`
-// (docs/connectors/linkedin.md). LinkedIn's daily limits reset at 00:00 UTC.
+// (docs/connectors/linkedin.md). Images go through the Images API first
+// (initializeUpload, then a PUT of the bytes to the upload URL it gives) and
+// are attached by URN with their alt text: `content.media` for one,
+// `content.multiImage` for several. LinkedIn's daily limits reset at 00:00 UTC.
 //
 // Thread-safe: the connector is immutable after creation.
 #include "connectors/linkedin/linkedin_connector.h"
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
@@ -15,6 +19,13 @@ namespace {
 
 using json = nlohmann::json;
 using Kind = PublishResult::Kind;
+constexpr std::string_view kPlatform = "linkedin";
+constexpr size_t kMaxImages = 20;  // multiImage takes 2 to 20
+
+// LinkedIn publishes no rate-limit headers: a 429 is a daily limit, reset at 00:00 UTC.
+std::optional<PublishResult> Failure(const HttpResult& r, Instant now) {
+  return ReadFailure(kPlatform, r, now, /*daily_utc_reset=*/true);
+}
 
 class LinkedinConnector final : public Connector {
  public:
@@ -23,6 +34,14 @@ class LinkedinConnector final : public Connector {
         http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    json images = json::array();
+    for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
+      auto urn = UploadImage(request.media[i], request.now);
+      if (!urn) return urn.error();
+      json image = {{"id", *urn}};
+      if (!request.media[i].alt.empty()) image["altText"] = request.media[i].alt;
+      images.push_back(std::move(image));
+    }
     json body = {
         {"author", author_},
         {"commentary", EscapeLittleText(request.text)},
@@ -32,12 +51,10 @@ class LinkedinConnector final : public Connector {
         {"lifecycleState", "PUBLISHED"},
         {"isReshareDisabledByAuthor", false},
     };
-    HttpHeaders headers{{"Authorization", "Bearer " + token_},
-                        {"LinkedIn-Version", version_},
-                        {"X-Restli-Protocol-Version", "2.0.0"}};
-    auto r = http_.Send({"POST", base_ + "/rest/posts", std::move(headers), body.dump(), "application/json"});
-    // LinkedIn publishes no rate-limit headers: a 429 is a daily limit, reset at 00:00 UTC.
-    if (auto f = ReadFailure("linkedin", r, request.now, /*daily_utc_reset=*/true)) return *f;
+    if (images.size() == 1) body["content"] = {{"media", images[0]}};
+    if (images.size() > 1) body["content"] = {{"multiImage", {{"images", images}}}};
+    auto r = http_.Send({"POST", base_ + "/rest/posts", RestHeaders(), body.dump(), "application/json"});
+    if (auto f = Failure(r, request.now)) return *f;
     PublishResult out;
     out.http_status = r->status;
     out.remote_id = r->Header("x-restli-id").value_or("");
@@ -46,7 +63,7 @@ class LinkedinConnector final : public Connector {
     } else {
       out.remote_url = "https://www.linkedin.com/feed/update/" + out.remote_id + "/";
     }
-    out.hold = HoldAfterSuccess("linkedin", *r, request.now);
+    out.hold = HoldAfterSuccess(kPlatform, *r, request.now);
     return out;
   }
 
@@ -54,6 +71,38 @@ class LinkedinConnector final : public Connector {
   std::optional<PublishResult> Lookup(const PublishRequest&) override { return std::nullopt; }
 
  private:
+  HttpHeaders RestHeaders() const {
+    return {{"Authorization", "Bearer " + token_}, {"LinkedIn-Version", version_}, {"X-Restli-Protocol-Version", "2.0.0"}};
+  }
+
+  // The image URN of one image, uploaded and ready to attach. A failure here
+  // has posted nothing.
+  std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now) const {
+    auto image = FetchImage(http_, kPlatform, media, now);
+    if (!image) return std::unexpected(image.error());
+    json init = {{"initializeUploadRequest", {{"owner", author_}}}};
+    HttpResult r = http_.Send({"POST", base_ + "/rest/images?action=initializeUpload", RestHeaders(), init.dump(),
+                               "application/json"});
+    if (auto f = Failure(r, now)) return std::unexpected(BeforePosting(*f));
+    json answer = json::parse(r->body, nullptr, false);
+    const json value = answer.is_object() ? answer.value("value", json()) : json();
+    if (!value.is_object() || !value.value("uploadUrl", json()).is_string() || !value.value("image", json()).is_string()) {
+      return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                           "linkedin: initializeUpload answered without value.uploadUrl and value.image",
+                                           {}, r->status});
+    }
+    std::string urn = value["image"].get<std::string>();
+    // The upload URL is LinkedIn's own (www.linkedin.com/dms-uploads/...), used as given.
+    HttpResult put = http_.Send({"PUT", value["uploadUrl"].get<std::string>(), {{"Authorization", "Bearer " + token_}},
+                                 image->bytes, "application/octet-stream"});
+    if (auto f = Failure(put, now)) {
+      PublishResult failure = BeforePosting(*f);
+      failure.why += " (uploading " + media.url + " as " + urn + ")";
+      return std::unexpected(failure);
+    }
+    return urn;
+  }
+
   const std::string base_;
   const std::string token_;
   const std::string author_;

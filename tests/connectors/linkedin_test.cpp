@@ -1,7 +1,9 @@
 // The linkedin connector against LinkedinFake: the Posts API request (headers,
-// body, little-format escaping), the URN from x-restli-id, LinkedIn's error
-// bodies, a bare 429 held until 00:00 UTC, and unknown outcomes (LinkedIn
-// cannot be asked whether a text was posted).
+// body, little-format escaping), images through the Images API
+// (initializeUpload, PUT of the bytes) attached with their alt text as
+// content.media or content.multiImage, the URN from x-restli-id, LinkedIn's
+// error bodies, a bare 429 held until 00:00 UTC, and unknown outcomes
+// (LinkedIn cannot be asked whether a text was posted).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -92,6 +94,113 @@ TEST_CASE("LinkedIn sends the body fields the Posts API requires", "[linkedin]")
   CHECK(body["lifecycleState"] == "PUBLISHED");
   CHECK(body["isReshareDisabledByAuthor"] == false);
   CHECK(fake.server().Requests()[0].Header("LinkedIn-Version") == "202510");
+}
+
+TEST_CASE("LinkedIn publishes two images in order with their alt text", "[linkedin]") {
+  LinkedinFake fake(kToken, kAuthor);
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), "A rising line"}, {fake.image_url("team.png"), "Five people waving"}};
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  INFO(result.why);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto images = fake.Images();
+  REQUIRE(images.size() == 2);
+  CHECK(images[0].owner == kAuthor);
+  CHECK(images[0].uploaded);
+  CHECK(images[0].bytes == LinkedinFake::ImageBytes("chart.png"));
+  CHECK(images[1].bytes == LinkedinFake::ImageBytes("team.png"));
+  auto posts = fake.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(result.remote_id == posts[0].urn);
+  CHECK(posts[0].content == "multiImage");
+  REQUIRE(posts[0].images.size() == 2);
+  CHECK(posts[0].images[0].urn == images[0].urn);
+  CHECK(posts[0].images[0].alt_text == "A rising line");
+  CHECK(posts[0].images[1].urn == images[1].urn);
+  CHECK(posts[0].images[1].alt_text == "Five people waving");
+
+  auto requests = fake.server().Requests();
+  std::vector<std::string> paths;
+  for (const auto& r : requests) paths.push_back(r.method + " " + r.path);
+  CHECK(paths == std::vector<std::string>{"GET /images/chart.png", "POST /rest/images", "PUT /dms-uploads/" + images[0].upload_token,
+                                          "GET /images/team.png", "POST /rest/images", "PUT /dms-uploads/" + images[1].upload_token,
+                                          "POST /rest/posts"});
+  const auto& init = requests[1];
+  CHECK(init.Param("action") == "initializeUpload");
+  CHECK(init.Header("Authorization") == "Bearer " + kToken);
+  CHECK(init.Header("LinkedIn-Version") == std::string(kDefaultLinkedinVersion));
+  CHECK(init.Header("X-Restli-Protocol-Version") == "2.0.0");
+  CHECK(json::parse(init.body) == json{{"initializeUploadRequest", {{"owner", kAuthor}}}});
+  CHECK(requests[2].Header("Authorization") == "Bearer " + kToken);
+  auto body = json::parse(requests.back().body);
+  CHECK(body["content"] == json{{"multiImage", {{"images", {{{"id", images[0].urn}, {"altText", "A rising line"}},
+                                                            {{"id", images[1].urn}, {"altText", "Five people waving"}}}}}}});
+}
+
+TEST_CASE("LinkedIn one image goes as content.media", "[linkedin]") {
+  LinkedinFake fake(kToken, kAuthor);
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), "A rising line"}};
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto posts = fake.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].content == "media");
+  REQUIRE(posts[0].images.size() == 1);
+  CHECK(posts[0].images[0].urn == fake.Images().at(0).urn);
+  CHECK(posts[0].images[0].alt_text == "A rising line");
+  CHECK(json::parse(fake.server().Requests().back().body)["content"] ==
+        json{{"media", {{"id", fake.Images()[0].urn}, {"altText", "A rising line"}}}});
+}
+
+TEST_CASE("LinkedIn image failures post nothing", "[linkedin]") {
+  LinkedinFake fake(kToken, kAuthor);
+  auto request = Request();
+  SECTION("an image that 404s is a permanent failure naming it") {
+    request.media = {{fake.image_url("chart.png"), "first"}, {fake.image_url("missing.png"), "gone"}};
+    auto result = Make(Config(fake.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 404);
+    CHECK(result.why == "linkedin image " + fake.image_url("missing.png") + ": HTTP 404");
+  }
+  SECTION("a bare 429 on initializeUpload waits for 00:00 UTC") {
+    fake.server().FailNext({.status = 429,
+                            .body = R"({"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION DAY limit for calls to this resource is reached."})",
+                            .path_contains = "/rest/images"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(fake.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.http_status == 429);
+    CHECK(result.retry_at == *ParseRfc3339("2026-11-24T00:00:00Z"));
+    REQUIRE(result.hold);
+    CHECK(result.hold->until == *ParseRfc3339("2026-11-24T00:00:00Z"));
+  }
+  SECTION("a 429 with Retry-After on the upload waits for it") {
+    fake.server().FailNext({.status = 429, .headers = {{"Retry-After", "120"}}, .body = "", .path_contains = "/dms-uploads/"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(fake.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.retry_at == kNow + seconds{120});
+    REQUIRE(result.hold);
+    CHECK(result.hold->until == kNow + seconds{120});
+  }
+  SECTION("an upload without an answer is retried later") {
+    fake.server().FailNext({.delay = milliseconds{600}, .path_contains = "/dms-uploads/"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(fake.base_url()), Context(milliseconds{300}))->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.why.find("nothing was posted yet") != std::string::npos);
+  }
+  SECTION("an owner the token may not act for is refused") {
+    LinkedinFake other(kToken, "urn:li:organization:1");
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(other.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 403);
+    CHECK(other.Posts().empty());
+  }
+  CHECK(fake.Posts().empty());
+  CHECK(fake.server().Count("/rest/posts") == 0);
 }
 
 TEST_CASE("LinkedIn refusals are permanent with LinkedIn's message", "[linkedin]") {

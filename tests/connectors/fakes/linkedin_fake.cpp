@@ -12,6 +12,10 @@ void Error(httplib::Response& res, int status, int service_code, const std::stri
                   "application/json");
 }
 
+void Missing(httplib::Response& res, const std::string& field) {
+  Error(res, 422, 0, "FIELD_MISSING", field + " :: field is required but not found and has no default value");
+}
+
 // The little text format: a backslash shows the next character as is.
 std::string Shown(const std::string& commentary) {
   std::string out;
@@ -21,35 +25,134 @@ std::string Shown(const std::string& commentary) {
   }
   return out;
 }
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
 }  // namespace
 
+std::string LinkedinFake::ImageBytes(const std::string& name) {
+  return std::string("\x89PNG\r\n\x1a\n", 8) + "linkedin-image:" + name + std::string(32, '\x03');
+}
+
+bool LinkedinFake::RestHeadersValid(const httplib::Request& req, httplib::Response& res) const {
+  if (req.get_header_value("Authorization") != "Bearer " + token_) {
+    Error(res, 401, 65600, "INVALID_ACCESS_TOKEN", "Invalid access token");
+    return false;
+  }
+  std::string version = req.get_header_value("LinkedIn-Version");
+  if (version.size() != 6 || version < "202401") {
+    Error(res, 426, 0, "NONEXISTENT_VERSION", "Requested version " + version + " is not active");
+    return false;
+  }
+  if (req.get_header_value("X-Restli-Protocol-Version") != "2.0.0") {
+    Error(res, 400, 0, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 is required");
+    return false;
+  }
+  return true;
+}
+
 LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::move(token)), author_(std::move(author)) {
-  server_.server().Post("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) {
+  server_.server().Post("/rest/images", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!RestHeadersValid(req, res)) return;
+    if (req.get_param_value("action") != "initializeUpload")
+      return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "Unsupported action '" + req.get_param_value("action") + "'");
+    auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "Malformed JSON body");
+    if (!body.value("initializeUploadRequest", json()).is_object())
+      return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "Parameter 'initializeUploadRequest' is required");
+    const json& request = body["initializeUploadRequest"];
+    if (!request.value("owner", json()).is_string()) return Missing(res, "/initializeUploadRequest/owner");
+    if (request["owner"] != author_)
+      return Error(res, 403, 100, "ACCESS_DENIED", "Not enough permissions to access: images.CREATE.20250901");
+    std::lock_guard lock(mu_);
+    Image image{"urn:li:image:D4E10AQ" + std::to_string(next_id_), author_, "up" + std::to_string(next_id_), false, {}};
+    ++next_id_;
+    images_.push_back(image);
+    json value = {{"uploadUrlExpiresAt", 1795000000000LL},
+                  {"uploadUrl", server_.base_url() + "/dms-uploads/" + image.upload_token},
+                  {"image", image.urn}};
+    res.set_content(json{{"value", value}}.dump(), "application/json");
+  });
+  server_.server().Put(R"(/dms-uploads/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.get_header_value("Authorization") != "Bearer " + token_)
       return Error(res, 401, 65600, "INVALID_ACCESS_TOKEN", "Invalid access token");
-    std::string version = req.get_header_value("LinkedIn-Version");
-    if (version.size() != 6 || version < "202401")
-      return Error(res, 426, 0, "NONEXISTENT_VERSION", "Requested version " + version + " is not active");
-    if (req.get_header_value("X-Restli-Protocol-Version") != "2.0.0")
-      return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 is required");
+    std::lock_guard lock(mu_);
+    for (auto& image : images_) {
+      if (image.upload_token != req.matches[1]) continue;
+      if (req.body.empty()) return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "Empty upload");
+      image.bytes = req.body;
+      image.uploaded = true;
+      res.status = 201;
+      return;
+    }
+    Error(res, 404, 0, "NOT_FOUND", "Unknown upload");
+  });
+  server_.server().Get(R"(/images/(.+))", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] == "missing.png") {
+      res.status = 404;
+      return res.set_content("not found", "text/plain");
+    }
+    res.set_content(ImageBytes(req.matches[1]), "image/png");
+  });
+  server_.server().Post("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!RestHeadersValid(req, res)) return;
     auto body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return Error(res, 400, 0, "ILLEGAL_ARGUMENT", "Malformed JSON body");
     for (const char* field : {"author", "commentary", "visibility", "distribution", "lifecycleState"})
-      if (!body.contains(field))
-        return Error(res, 422, 0, "FIELD_MISSING", std::string("/") + field + " :: field is required but not found and has no default value");
+      if (!body.contains(field)) return Missing(res, std::string("/") + field);
     if (body["author"] != author_)
       return Error(res, 403, 100, "ACCESS_DENIED", "Not enough permissions to access: partnerApiPostsExternal.CREATE.20250901");
     if (body["lifecycleState"] != "PUBLISHED" || body["visibility"] != "PUBLIC")
       return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", "/lifecycleState or /visibility has an unexpected value");
     std::string commentary = body["commentary"].get<std::string>();
-    size_t points = 0;
-    for (unsigned char c : commentary)
-      if ((c & 0xC0) != 0x80) ++points;
+    size_t points = CodePoints(commentary);
     if (points > 3000)
       return Error(res, 422, 0, "UNPROCESSABLE_ENTITY",
                    "/commentary :: length " + std::to_string(points) + " exceeds the maximum allowed length 3000");
+    Post p{{}, author_, commentary, Shown(commentary), {}, {}};
     std::lock_guard lock(mu_);
-    Post p{"urn:li:share:" + std::to_string(next_id_++), author_, commentary, Shown(commentary)};
+    if (body.contains("content")) {
+      const json& content = body["content"];
+      json list;
+      std::string where;
+      if (content.is_object() && content.contains("media")) {
+        p.content = "media";
+        list = json::array({content["media"]});
+        where = "/content/media";
+      } else if (content.is_object() && content.contains("multiImage")) {
+        p.content = "multiImage";
+        list = content["multiImage"].is_object() ? content["multiImage"].value("images", json()) : json();
+        if (!list.is_array()) return Missing(res, "/content/multiImage/images");
+        if (list.size() < 2 || list.size() > 20)
+          return Error(res, 422, 0, "UNPROCESSABLE_ENTITY",
+                       "/content/multiImage/images :: a MultiImage post holds 2 to 20 images, got " + std::to_string(list.size()));
+        where = "/content/multiImage/images";
+      } else {
+        return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", "/content :: unsupported content type");
+      }
+      for (size_t i = 0; i < list.size(); ++i) {
+        const json& item = list[i];
+        std::string at = where + (p.content == "media" ? "" : "/" + std::to_string(i));
+        if (!item.is_object() || !item.value("id", json()).is_string()) return Missing(res, at + "/id");
+        std::string alt;
+        if (item.contains("altText")) {
+          if (!item["altText"].is_string()) return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", at + "/altText :: not a string");
+          alt = item["altText"].get<std::string>();
+          if (CodePoints(alt) > 4086)
+            return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", at + "/altText :: exceeds the maximum allowed length 4086");
+        }
+        std::string urn = item["id"].get<std::string>();
+        bool ready = false;
+        for (const auto& image : images_) ready = ready || (image.urn == urn && image.uploaded && image.owner == author_);
+        if (!ready)
+          return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", at + "/id :: " + urn + " is not an uploaded image of the author");
+        p.images.push_back({urn, alt});
+      }
+    }
+    p.urn = "urn:li:share:" + std::to_string(next_id_++);
     posts_.push_back(p);
     res.status = 201;
     res.set_header("x-restli-id", p.urn);
@@ -60,6 +163,11 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
 std::vector<LinkedinFake::Post> LinkedinFake::Posts() const {
   std::lock_guard lock(mu_);
   return posts_;
+}
+
+std::vector<LinkedinFake::Image> LinkedinFake::Images() const {
+  std::lock_guard lock(mu_);
+  return images_;
 }
 
 }  // namespace herald::testing

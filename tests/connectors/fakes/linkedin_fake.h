@@ -1,14 +1,23 @@
-// LinkedinFake: LinkedIn's Posts API as herald's linkedin connector uses it:
-// POST /rest/posts with Authorization Bearer, LinkedIn-Version (YYYYMM),
-// X-Restli-Protocol-Version 2.0.0 and the JSON post; 201 with an empty body
-// and the URN in x-restli-id. Errors in LinkedIn's shape {"status",
-// "serviceErrorCode", "code", "message"}: 401 wrong token, 426 unknown
-// version, 403 an author the token may not post as, 422 a missing field or a
-// commentary over 3000 characters. Keeps every post it created, with the
-// commentary as sent and as LinkedIn shows it (little-format escapes removed).
+// LinkedinFake: LinkedIn's Posts and Images APIs as herald's linkedin
+// connector uses them: POST /rest/posts with Authorization Bearer,
+// LinkedIn-Version (YYYYMM), X-Restli-Protocol-Version 2.0.0 and the JSON post,
+// 201 with an empty body and the URN in x-restli-id; POST
+// /rest/images?action=initializeUpload ({"initializeUploadRequest": {"owner"}},
+// the same headers) answering {"value": {"uploadUrlExpiresAt", "uploadUrl",
+// "image"}} with an upload URL on the fake itself; PUT of the image's bytes to
+// that URL (Bearer token, 201); and images to download under /images/.
+// A post's `content` is `media` {id, altText?} for one image or `multiImage`
+// {images: [{id, altText?}]} for 2 to 20, each image uploaded and owned by
+// the author. Errors in LinkedIn's shape {"status", "serviceErrorCode",
+// "code", "message"}: 401 wrong token, 426 unknown version, 403 an author or
+// owner the token may not act as, 400 a missing action parameter, 404 an
+// unknown upload URL, 422 a missing field, an unknown or not uploaded image,
+// a multiImage of fewer than 2 images, or a commentary over 3000 characters.
+// Keeps every post it created, with the commentary as sent and as LinkedIn
+// shows it (little-format escapes removed), and every image.
 //
-// Thread-safe: handlers run on the server's threads; Posts() may be called
-// from the test thread at any time.
+// Thread-safe: handlers run on the server's threads; the accessors may be
+// called from the test thread at any time.
 #pragma once
 
 #include <mutex>
@@ -21,11 +30,24 @@ namespace herald::testing {
 
 class LinkedinFake {
  public:
+  struct PostImage {
+    std::string urn;
+    std::string alt_text;  // empty when none was given
+  };
   struct Post {
     std::string urn;
     std::string author;
     std::string commentary;  // as sent
     std::string shown;       // as LinkedIn renders it
+    std::string content;     // "", "media" or "multiImage"
+    std::vector<PostImage> images;  // in the post's order
+  };
+  struct Image {
+    std::string urn;
+    std::string owner;
+    std::string upload_token;  // the upload URL's last segment
+    bool uploaded = false;
+    std::string bytes;
   };
 
   LinkedinFake(std::string token, std::string author);  // serving once constructed
@@ -33,13 +55,21 @@ class LinkedinFake {
   FakeServer& server() { return server_; }
   std::string base_url() const { return server_.base_url(); }
   std::vector<Post> Posts() const;
+  std::vector<Image> Images() const;  // in the order initialized
+  // An image the fake serves: a PNG whose bytes hold its name; missing.png is 404.
+  std::string image_url(const std::string& name) const { return base_url() + "/images/" + name; }
+  static std::string ImageBytes(const std::string& name);
 
  private:
+  // The headers every /rest call needs; false (with the answer set) when one is wrong.
+  bool RestHeadersValid(const httplib::Request& req, httplib::Response& res) const;
+
   const std::string token_;
   const std::string author_;
   FakeServer server_;
   mutable std::mutex mu_;
   std::vector<Post> posts_;                // guarded by mu_
+  std::vector<Image> images_;              // guarded by mu_
   int64_t next_id_ = 7300000000000000001;  // guarded by mu_
 };
 
