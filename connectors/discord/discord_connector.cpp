@@ -7,16 +7,21 @@
 //    already created for a repeated nonce (within a few minutes) instead of
 //    creating a second: a request left without an answer is re-sent once at
 //    once, and the answer to that decides.
-// Images go as embeds (Discord fetches the public URL); their alt text becomes
-// the embed's description, the only text an embed image can carry.
+// Images are downloaded and uploaded with the message as attachments
+// (multipart/form-data: payload_json + files[n]), each with its alt text as
+// the attachment's `description`, Discord's alt text. Every message carries
+// allowed_mentions {"parse": []}: an announcement that says @everyone, @here or
+// names a role or user never pings anyone.
 //
 // Thread-safe: settings are immutable; the guild id learnt from the webhook
 // object is cached under mu_.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
+#include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
 
@@ -27,7 +32,7 @@ using json = nlohmann::json;
 using Kind = PublishResult::Kind;
 
 constexpr std::string_view kPlatform = "discord";
-constexpr size_t kEmbedLimit = 10;
+constexpr size_t kMaxAttachments = 10;  // files per message
 
 // Discord nonces are at most 25 characters; idempotency keys can be longer.
 // FNV-1a keeps the nonce stable across retries and processes.
@@ -55,18 +60,35 @@ std::optional<std::string> FirstFieldError(const json& node, const std::string& 
   return std::nullopt;
 }
 
-json MessageBody(const PublishRequest& request) {
-  json body = {{"content", request.text}};
-  if (!request.media.empty()) {
-    json embeds = json::array();
-    for (size_t i = 0; i < request.media.size() && i < kEmbedLimit; ++i) {
-      json embed = {{"image", {{"url", request.media[i].url}}}};
-      if (!request.media[i].alt.empty()) embed["description"] = request.media[i].alt;
-      embeds.push_back(std::move(embed));
-    }
-    body["embeds"] = std::move(embeds);
+// The message's JSON: its text, and nobody pinged whatever the text says.
+json MessagePayload(const PublishRequest& request) {
+  return {{"content", request.text}, {"allowed_mentions", {{"parse", json::array()}}}};
+}
+
+// `payload` as the request's body: JSON alone, or with images the multipart
+// form of Discord's file uploads, image i as files[i] described by
+// attachments[i] (its alt text as `description`).
+HttpRequest MessageRequest(std::string url, HttpHeaders headers, json payload, const std::vector<FetchedImage>& images,
+                           const std::vector<Media>& media) {
+  if (images.empty()) return {"POST", std::move(url), std::move(headers), payload.dump(), "application/json"};
+  json attachments = json::array();
+  std::vector<std::string> names;
+  for (size_t i = 0; i < images.size(); ++i) {
+    // Two images of the same name (image.png from two hosts) stay two files.
+    std::string name = images[i].filename;
+    if (std::find(names.begin(), names.end(), name) != names.end()) name = std::to_string(i) + "-" + name;
+    names.push_back(name);
+    json attachment = {{"id", i}, {"filename", name}};
+    if (!media[i].alt.empty()) attachment["description"] = media[i].alt;
+    attachments.push_back(std::move(attachment));
   }
-  return body;
+  payload["attachments"] = std::move(attachments);
+  MultipartForm form;
+  form.AddField("payload_json", payload.dump(), "application/json");
+  for (size_t i = 0; i < images.size(); ++i)
+    form.AddFile("files[" + std::to_string(i) + "]", names[i], images[i].content_type, images[i].bytes);
+  std::string content_type = form.ContentType();
+  return {"POST", std::move(url), std::move(headers), std::move(form).Close(), std::move(content_type)};
 }
 
 std::string StringField(const json& j, const char* key) {
@@ -95,9 +117,22 @@ class DiscordConnector final : public Connector {
   }
 
  private:
+  // The post's images, downloaded: a failure here has posted nothing.
+  std::expected<std::vector<FetchedImage>, PublishResult> Images(const PublishRequest& request) const {
+    std::vector<FetchedImage> images;
+    for (size_t i = 0; i < request.media.size() && i < kMaxAttachments; ++i) {
+      auto image = FetchImage(HttpClient(http_), kPlatform, request.media[i], request.now);
+      if (!image) return std::unexpected(image.error());
+      images.push_back(std::move(*image));
+    }
+    return images;
+  }
+
   PublishResult PublishWebhook(const PublishRequest& request) {
+    auto images = Images(request);
+    if (!images) return images.error();
     std::string url = target_.webhook_url + (target_.webhook_url.find('?') == std::string::npos ? "?" : "&") + "wait=true";
-    HttpResult answer = Send({"POST", url, {}, MessageBody(request).dump(), "application/json"});
+    HttpResult answer = Send(MessageRequest(url, {}, MessagePayload(request), *images, request.media));
     if (auto failure = Failure(answer, request.now)) {
       if (failure->http_status == 404)
         failure->why += " (the webhook was deleted: create a new one and update webhook_url)";
@@ -107,11 +142,14 @@ class DiscordConnector final : public Connector {
   }
 
   PublishResult PublishBot(const PublishRequest& request) {
-    json body = MessageBody(request);
-    body["nonce"] = NonceFor(request.idempotency_key);
-    body["enforce_nonce"] = true;
-    HttpRequest post{"POST", target_.messages_url, {{"Authorization", "Bot " + target_.bot_token}}, body.dump(),
-                     "application/json"};
+    auto images = Images(request);
+    if (!images) return images.error();
+    json payload = MessagePayload(request);
+    payload["nonce"] = NonceFor(request.idempotency_key);
+    payload["enforce_nonce"] = true;
+    // Built once: a re-sent request is the same bytes, the same nonce.
+    const HttpRequest post = MessageRequest(target_.messages_url, {{"Authorization", "Bot " + target_.bot_token}},
+                                            std::move(payload), *images, request.media);
     HttpResult answer = Send(post);
     if (!answer && answer.error().kind == HttpFailure::Kind::kNoAnswer) {
       // The same nonce makes Discord return the message if the first request

@@ -1,6 +1,8 @@
 // The discord connector against DiscordFake, in webhook and bot modes: every
-// publish outcome, embeds for images, message URLs, the nonce that makes a
-// repeated bot request safe, and a webhook URL that never shows in a reason.
+// publish outcome, images uploaded as attachments with their alt text as
+// description, allowed_mentions that never pings, message URLs, the nonce that
+// makes a repeated bot request safe, and a webhook URL that never shows in a
+// reason.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -73,9 +75,7 @@ PublishRequest Request(std::string text = "Release 2.0 is out") {
 
 TEST_CASE("Discord webhook publishes and waits for the message", "[discord]") {
   DiscordFake fake(kWebhookToken, kBotToken);
-  auto request = Request();
-  request.media = {{"https://cdn.example.org/a.png", "a rising chart"}, {"https://cdn.example.org/b.png", ""}};
-  auto result = Webhook(fake.webhook_url())->Publish(request);
+  auto result = Webhook(fake.webhook_url())->Publish(Request());
   REQUIRE(result.kind == Kind::kPublished);
   auto messages = fake.Messages();
   REQUIRE(messages.size() == 1);
@@ -89,12 +89,9 @@ TEST_CASE("Discord webhook publishes and waits for the message", "[discord]") {
   CHECK(requests[0].path == std::string("/api/webhooks/") + DiscordFake::kWebhookId + "/" + kWebhookToken);
   CHECK(requests[0].Param("wait") == "true");
   CHECK(requests[0].Header("Authorization").empty());
+  CHECK(requests[0].Header("Content-Type") == "application/json");
   auto body = json::parse(fake.server().Requests().at(0).body);
-  CHECK(body["content"] == "Release 2.0 is out");
-  CHECK_FALSE(body.contains("nonce"));
-  REQUIRE(body["embeds"].size() == 2);
-  CHECK(body["embeds"][0] == json{{"image", {{"url", "https://cdn.example.org/a.png"}}}, {"description", "a rising chart"}});
-  CHECK(body["embeds"][1] == json{{"image", {{"url", "https://cdn.example.org/b.png"}}}});
+  CHECK(body == json{{"content", "Release 2.0 is out"}, {"allowed_mentions", {{"parse", json::array()}}}});
   CHECK(requests[1].method == "GET");
 
   SECTION("the guild is read only once") {
@@ -134,6 +131,124 @@ TEST_CASE("Discord bot publishes with a nonce and enforce_nonce", "[discord]") {
     CHECK(Bot(fake.bot_base_url())->Publish(other).remote_id != result.remote_id);
     CHECK(fake.Messages().size() == 2);
   }
+}
+
+TEST_CASE("Discord uploads images as attachments with their alt text", "[discord]") {
+  DiscordFake fake(kWebhookToken, kBotToken);
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), "A rising line"}, {fake.image_url("team.png"), ""}};
+  const bool bot = GENERATE(false, true);
+  auto connector = bot ? Bot(fake.bot_base_url()) : Webhook(fake.webhook_url());
+  auto result = connector->Publish(request);
+  INFO(result.why);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto messages = fake.Messages();
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].content == "Release 2.0 is out");
+  CHECK(messages[0].images.empty());  // no embeds any more
+  REQUIRE(messages[0].attachments.size() == 2);
+  CHECK(messages[0].attachments[0].filename == "chart.png");
+  CHECK(messages[0].attachments[0].description == "A rising line");
+  CHECK(messages[0].attachments[0].content_type == "image/png");
+  CHECK(messages[0].attachments[0].bytes == DiscordFake::ImageBytes("chart.png"));
+  CHECK(messages[0].attachments[1].filename == "team.png");
+  CHECK(messages[0].attachments[1].description.empty());
+  CHECK(messages[0].attachments[1].bytes == DiscordFake::ImageBytes("team.png"));
+  CHECK(messages[0].allowed_mentions == R"({"parse":[]})");
+
+  auto requests = fake.server().Requests();
+  REQUIRE(requests.size() >= 3);
+  CHECK(requests[0].path == "/images/chart.png");
+  CHECK(requests[1].path == "/images/team.png");
+  const auto& create = requests[2];
+  CHECK(create.path == (bot ? "/api/v10/channels/" + kChannel + "/messages"
+                            : std::string("/api/webhooks/") + DiscordFake::kWebhookId + "/" + kWebhookToken));
+  CHECK(create.Header("Content-Type").starts_with("multipart/form-data; boundary="));
+  auto forms = fake.Forms();
+  REQUIRE(forms.size() == 1);
+  auto& form = forms[0];
+  REQUIRE(form.size() == 3);
+  CHECK(form["payload_json"].content_type == "application/json");
+  CHECK(form["payload_json"].filename.empty());
+  auto payload = json::parse(form["payload_json"].content);
+  CHECK(payload["content"] == "Release 2.0 is out");
+  CHECK(payload["allowed_mentions"] == json{{"parse", json::array()}});
+  CHECK(payload["attachments"] == json::array({{{"id", 0}, {"filename", "chart.png"}, {"description", "A rising line"}},
+                                               {{"id", 1}, {"filename", "team.png"}}}));
+  CHECK(payload.contains("nonce") == bot);
+  CHECK(form["files[0]"].filename == "chart.png");
+  CHECK(form["files[0]"].content_type == "image/png");
+  CHECK(form["files[0]"].content == DiscordFake::ImageBytes("chart.png"));
+  CHECK(form["files[1]"].filename == "team.png");
+  CHECK(form["files[1]"].content == DiscordFake::ImageBytes("team.png"));
+}
+
+TEST_CASE("Discord two images of the same name stay two files", "[discord]") {
+  DiscordFake fake(kWebhookToken, kBotToken);
+  auto request = Request();
+  request.media = {{fake.image_url("a/image.png"), "first"}, {fake.image_url("b/image.png"), "second"}};
+  auto result = Bot(fake.bot_base_url())->Publish(request);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto attachments = fake.Messages().at(0).attachments;
+  REQUIRE(attachments.size() == 2);
+  CHECK(attachments[0].filename == "image.png");
+  CHECK(attachments[0].description == "first");
+  CHECK(attachments[0].bytes == DiscordFake::ImageBytes("a/image.png"));
+  CHECK(attachments[1].filename == "1-image.png");
+  CHECK(attachments[1].description == "second");
+  CHECK(attachments[1].bytes == DiscordFake::ImageBytes("b/image.png"));
+}
+
+TEST_CASE("Discord never pings @everyone", "[discord]") {
+  DiscordFake fake(kWebhookToken, kBotToken);
+  const std::string text = "@everyone release 2.0 is out, @here too <@&123456789012345678>";
+  const bool bot = GENERATE(false, true);
+  auto connector = bot ? Bot(fake.bot_base_url()) : Webhook(fake.webhook_url());
+  auto result = connector->Publish(Request(text));
+  REQUIRE(result.kind == Kind::kPublished);
+  auto messages = fake.Messages();
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].content == text);
+  CHECK(messages[0].allowed_mentions == R"({"parse":[]})");
+  CHECK_FALSE(messages[0].mention_everyone);
+  auto body = json::parse(fake.server().Requests().at(0).body);
+  CHECK(body["allowed_mentions"] == json{{"parse", json::array()}});
+}
+
+TEST_CASE("Discord image failures post nothing", "[discord]") {
+  DiscordFake fake(kWebhookToken, kBotToken);
+  auto request = Request();
+  SECTION("an image that 404s is a permanent failure naming it") {
+    request.media = {{fake.image_url("chart.png"), "first"}, {fake.image_url("missing.png"), "gone"}};
+    auto result = Webhook(fake.webhook_url())->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.http_status == 404);
+    CHECK(result.why == "discord image " + fake.image_url("missing.png") + ": HTTP 404");
+    CHECK(fake.server().Count("/api/webhooks/") == 0);
+  }
+  SECTION("429 on the upload retries at Discord's reset with a hold") {
+    fake.server().FailNext({.status = 429,
+                            .headers = {{"Retry-After", "12"}, {"X-RateLimit-Limit", "5"}, {"X-RateLimit-Remaining", "0"},
+                                        {"X-RateLimit-Reset", std::to_string(Epoch(kNow) + 11) + ".2"},
+                                        {"X-RateLimit-Reset-After", "11.2"}, {"X-RateLimit-Scope", "user"}},
+                            .body = R"({"message":"You are being rate limited.","retry_after":11.2,"global":false})",
+                            .path_contains = "/messages"});
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Bot(fake.bot_base_url())->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK(result.http_status == 429);
+    CHECK(result.retry_at == kNow + seconds{12});
+    REQUIRE(result.hold);
+    CHECK(result.hold->until == kNow + seconds{12});
+  }
+  SECTION("alt text over Discord's 1024 names the field") {
+    request.media = {{fake.image_url("chart.png"), std::string(1025, 'a')}};
+    auto result = Bot(fake.bot_base_url())->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.why ==
+          "discord answered HTTP 400: Invalid Form Body (attachments.0.description: Must be 1024 or fewer in length.)");
+  }
+  CHECK(fake.Messages().empty());
 }
 
 TEST_CASE("Discord wrong credentials fail naming them", "[discord]") {
@@ -239,6 +354,21 @@ TEST_CASE("Discord bot asks again with the same nonce when no answer came", "[di
     REQUIRE(messages.size() == 1);
     CHECK(result.remote_id == kChannel + "/" + messages[0].id);
     CHECK(fake.server().Count("/messages") == 2);
+  }
+  SECTION("with images: the same upload re-sent returns the same message") {
+    DiscordFake fake(kWebhookToken, kBotToken);
+    fake.server().FailNext({.delay = milliseconds{700}, .act_then_stall = true, .path_contains = "/messages"});
+    auto request = Request();
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Bot(fake.bot_base_url(), kBotToken, milliseconds{300})->Publish(request);
+    INFO(result.why);
+    REQUIRE(result.kind == Kind::kPublished);
+    auto messages = fake.Messages();
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].attachments.size() == 1);
+    CHECK(result.remote_id == kChannel + "/" + messages[0].id);
+    CHECK(fake.server().Count("/messages") == 2);
+    CHECK(fake.server().Count("/images/") == 1);  // downloaded once
   }
   SECTION("no answer twice is unknown") {
     DiscordFake fake(kWebhookToken, kBotToken);
