@@ -1,33 +1,73 @@
 #include "policies/internal/connector_reader.h"
 
 #include <algorithm>
+#include <set>
 
 namespace herald::policies::internal {
 
 namespace {
 
-constexpr ConnectorKey kBaseUrl{"base_url", KeyKind::kUrl};
-
 std::vector<ConnectorSchema> BuildSchemas() {
   using K = KeyKind;
+  // Every platform connector but mastodon's has a default API root (mastodon has no
+  // default instance), so base_url is optional for them.
   auto with_base = [](std::vector<ConnectorKey> keys) {
-    keys.insert(keys.begin(), kBaseUrl);
+    keys.insert(keys.begin(), ConnectorKey{"base_url", K::kUrl});
     return keys;
   };
   return {
-      {"file", {}},
-      {"webhook", {{"url", K::kUrl, true}, {"secret", K::kSecret}}},
-      {"mastodon", with_base({{"token", K::kSecret}, {"max_characters", K::kPositiveInt}})},
-      {"bluesky", with_base({{"identifier", K::kString}, {"app_password", K::kSecret}})},
-      {"x", with_base({{"token", K::kSecret}, {"tier", K::kEnum, false, {"free", "basic", "pro", "enterprise"}},
-                              {"username", K::kString}})},
-      {"linkedin", with_base({{"token", K::kSecret}, {"author", K::kString}, {"version", K::kString}})},
-      {"facebook_page", with_base({{"page_id", K::kString}, {"token", K::kSecret}, {"graph_version", K::kString}})},
-      {"threads", with_base({{"user_id", K::kString}, {"token", K::kSecret}})},
-      {"instagram", with_base({{"user_id", K::kString}, {"token", K::kSecret}, {"graph_version", K::kString}})},
-      {"telegram", with_base({{"bot_token", K::kSecret}, {"chat_id", K::kString}})},
-      {"discord", with_base({{"webhook_url", K::kSecret}, {"bot_token", K::kSecret}, {"channel_id", K::kString}, {"guild_id", K::kString}})},
-      {"slack", with_base({{"token", K::kSecret}, {"channel", K::kString}})},
+      {"file", {}, {}},
+      {"webhook",
+       {{"url", K::kUrl, "the endpoint's http:// or https:// URL"},
+        {"secret", K::kSecret, "the whsec_ signing secret, as env:NAME or file:/path"}},
+       {{"url", "secret"}}},
+      {"mastodon",
+       {{"base_url", K::kUrl, "the account's instance, e.g. https://mastodon.social"},
+        {"token", K::kSecret, "an access token, as env:NAME or file:/path"},
+        {"max_characters", K::kPositiveInt}},
+       {{"base_url", "token"}}},
+      {"bluesky",
+       with_base({{"identifier", K::kString, "the account's handle, DID or e-mail"},
+                  {"app_password", K::kSecret, "an app password, as env:NAME or file:/path"}}),
+       {{"identifier", "app_password"}}},
+      {"x",
+       with_base({{"token", K::kSecret, "an OAuth 2.0 user access token, as env:NAME or file:/path"},
+                  {"tier", K::kEnum, {}, {"free", "basic", "pro", "enterprise"}},
+                  {"username", K::kString}}),
+       {{"token"}}},
+      {"linkedin",
+       with_base({{"token", K::kSecret, "an OAuth 2.0 access token, as env:NAME or file:/path"},
+                  {"author", K::kString, "urn:li:organization:<id> or urn:li:person:<id>"},
+                  {"version", K::kString}}),
+       {{"token", "author"}}},
+      {"facebook_page",
+       with_base({{"page_id", K::kString, "the Page's id"},
+                  {"token", K::kSecret, "a Page access token, as env:NAME or file:/path"},
+                  {"graph_version", K::kString}}),
+       {{"page_id", "token"}}},
+      {"threads",
+       with_base({{"user_id", K::kString, "the Threads user id"},
+                  {"token", K::kSecret, "a Threads user access token, as env:NAME or file:/path"}}),
+       {{"user_id", "token"}}},
+      {"instagram",
+       with_base({{"user_id", K::kString, "the Instagram professional account's id"},
+                  {"token", K::kSecret, "an access token, as env:NAME or file:/path"},
+                  {"graph_version", K::kString}}),
+       {{"user_id", "token"}}},
+      {"telegram",
+       with_base({{"bot_token", K::kSecret, "the bot's token from @BotFather, as env:NAME or file:/path"},
+                  {"chat_id", K::kString, "\"@channelusername\" or a numeric chat id"}}),
+       {{"bot_token", "chat_id"}}},
+      {"discord",
+       with_base({{"webhook_url", K::kSecret, "the channel webhook's URL, as env:NAME or file:/path"},
+                  {"bot_token", K::kSecret, "a bot token, as env:NAME or file:/path"},
+                  {"channel_id", K::kString, "the channel's id"},
+                  {"guild_id", K::kString}}),
+       {{"webhook_url"}, {"bot_token", "channel_id"}}},
+      {"slack",
+       with_base({{"token", K::kSecret, "a bot token, xoxb-..., as env:NAME or file:/path"},
+                  {"channel", K::kString, "a channel id such as C0123456789"}}),
+       {{"token", "channel"}}},
   };
 }
 
@@ -58,6 +98,46 @@ std::string KeyList(const ConnectorSchema& schema) {
   std::string list = "type";
   for (const auto& key : schema.keys) list += ", " + std::string(key.name);
   return list;
+}
+
+// "a", "a and b", "a, b and c".
+std::string JoinAnd(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+std::string_view HintOf(const ConnectorSchema& schema, std::string_view key) {
+  for (const auto& k : schema.keys)
+    if (k.name == key) return k.hint;
+  return {};
+}
+
+// "the <type> connector needs ..." naming what is missing, with what to write
+// for it, and every way to complete the block when there are several; nullopt
+// when `present` completes one of the schema's required sets.
+std::optional<std::string> MissingKeys(const ConnectorSchema& schema, const std::set<std::string_view>& present) {
+  if (schema.required.empty()) return std::nullopt;
+  for (const auto& set : schema.required)
+    if (std::all_of(set.begin(), set.end(), [&](std::string_view key) { return present.contains(key); }))
+      return std::nullopt;
+  std::string options;
+  for (const auto& set : schema.required) {
+    std::vector<std::string> parts;
+    for (std::string_view key : set) {
+      bool missing = !present.contains(key);
+      // With one way only, keys already written need no mention; with several,
+      // they show which way the block started on.
+      if (!missing && schema.required.size() == 1) continue;
+      std::string_view hint = HintOf(schema, key);
+      parts.push_back(std::string(key) + (missing && !hint.empty() ? " (" + std::string(hint) + ")" : ""));
+    }
+    options += (options.empty() ? "" : ", or ") + JoinAnd(parts);
+  }
+  return "the " + std::string(schema.type) + " connector needs " + options;
 }
 
 void ReadKey(const ConnectorKey& key, const Located& value, ConnectorConfig& out, Diagnostics& diag) {
@@ -127,8 +207,10 @@ ConnectorConfig ReadConnector(const std::optional<Located>& block, std::string_v
   out.type = std::string(platform);
   const ConnectorSchema* schema = FindConnectorSchema(platform);
   if (!block) {
-    if (schema && schema->type == "webhook")
-      diag.Error(account.mark, account.path, "a webhook account needs connector.url");
+    if (auto missing = schema ? MissingKeys(*schema, {}) : std::nullopt)
+      diag.Error(account.mark, account.path,
+                 *missing + ", and the account has no connector: block; add one, or use connector: { type: file } "
+                            "to publish to the outbox");
     return out;
   }
   MapReader map(*block, diag);
@@ -158,24 +240,17 @@ ConnectorConfig ReadConnector(const std::optional<Located>& block, std::string_v
     map.TakeRest();  // keys cannot be judged without a known type
     return out;
   }
+  // A key written with a bad value is reported as such, not as missing too.
+  std::set<std::string_view> present;
   for (const auto& key : schema->keys) {
     auto value = map.Take(key.name);
-    if (!value) {
-      if (key.required)
-        diag.Error(block->mark, block->path, "missing required key " + Quote(key.name) + " for the " +
-                                                 std::string(schema->type) + " connector");
-      continue;
-    }
+    if (!value) continue;
+    present.insert(key.name);
     ReadKey(key, *value, out, diag);
   }
-  if (schema->type == "discord") {
-    bool webhook = out.secrets.contains("webhook_url");
-    bool bot = out.secrets.contains("bot_token");
-    if (webhook && bot)
-      diag.Error(block->mark, block->path, "the discord connector takes webhook_url or bot_token, not both");
-    if (bot && !out.settings.contains("channel_id"))
-      diag.Error(block->mark, block->path, "missing required key \"channel_id\" for the discord connector with bot_token");
-  }
+  if (auto missing = MissingKeys(*schema, present)) diag.Error(block->mark, block->path, *missing);
+  if (schema->type == "discord" && out.secrets.contains("webhook_url") && out.secrets.contains("bot_token"))
+    diag.Error(block->mark, block->path, "the discord connector takes webhook_url or bot_token, not both");
   for (auto& [key, value] : map.TakeRest())
     diag.Error(key.mark, key.path,
                "unknown key " + Quote(key.node.Scalar()) + " for the " + std::string(schema->type) +

@@ -1,5 +1,6 @@
-// The keys each connector type accepts in an account's `connector:` block, and
-// the reader that checks a block against them. Internal to policies/.
+// The keys each connector type accepts in an account's `connector:` block, the
+// keys it cannot publish without, and the reader that checks a block against
+// them. Internal to policies/.
 #pragma once
 
 #include <string_view>
@@ -21,13 +22,20 @@ enum class KeyKind {
 struct ConnectorKey {
   std::string_view name;
   KeyKind kind = KeyKind::kString;
-  bool required = false;
+  std::string_view hint;                 // what to write, for "needs" messages
   std::vector<std::string_view> values;  // kEnum only
 };
+
+// Keys that must all be present together.
+using KeySet = std::vector<std::string_view>;
 
 struct ConnectorSchema {
   std::string_view type;
   std::vector<ConnectorKey> keys;  // besides `type`
+  // The ways to configure the connector so that it can publish: a block must
+  // hold every key of at least one set. Empty: nothing is required. Every name
+  // is one of `keys`.
+  std::vector<KeySet> required;
 };
 
 // The schema of a connector type, or nullptr when herald has no such connector.
@@ -37,8 +45,9 @@ const ConnectorSchema* FindConnectorSchema(std::string_view type);
 std::optional<SecretRef> ParseSecretRef(std::string_view text);
 
 // Reads an account's connector block (`block` may be absent: defaults only) for
-// an account on `platform`, reporting every problem. `account` locates errors
-// that belong to a missing block (a webhook account without a url).
+// an account on `platform`, reporting every problem; required keys that are
+// missing are one error per account, at the block, or at `account` when there
+// is no block.
 ConnectorConfig ReadConnector(const std::optional<Located>& block, std::string_view platform,
                               const Located& account, Diagnostics& diag);
 

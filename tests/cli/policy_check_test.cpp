@@ -53,8 +53,11 @@ TEST_CASE("policy check reports each broken file's errors with their positions",
        {"tests/policies/broken/blackout_reversed.yaml:14:39: frequency.default.blackouts[0].to: blackout ends at or before its start \"2026-12-27T00:00\""}},
       {"tests/policies/broken/cap_max_zero.yaml",
        {"tests/policies/broken/cap_max_zero.yaml:14:16: frequency.default.caps[0].max: max must be a positive number of posts, got 0"}},
+      {"tests/policies/broken/connector_missing_settings.yaml",
+       {"tests/policies/broken/connector_missing_settings.yaml:8:7: accounts.list[0]: the x connector needs token (an OAuth 2.0 user access token, as env:NAME or file:/path), and the account has no connector: block; add one, or use connector: { type: file } to publish to the outbox",
+        "tests/policies/broken/connector_missing_settings.yaml:13:18: accounts.list[1].connector: the telegram connector needs chat_id (\"@channelusername\" or a numeric chat id)"}},
       {"tests/policies/broken/connector_unknown_key.yaml",
-       {"tests/policies/broken/connector_unknown_key.yaml:12:9: accounts.list[0].connector.password: unknown key \"password\" for the mastodon connector; expected one of: type, base_url, token, max_characters"}},
+       {"tests/policies/broken/connector_unknown_key.yaml:13:9: accounts.list[0].connector.password: unknown key \"password\" for the mastodon connector; expected one of: type, base_url, token, max_characters"}},
       {"tests/policies/broken/duplicate_account_id.yaml",
        {"tests/policies/broken/duplicate_account_id.yaml:11:11: accounts.list[1].id: duplicate account id \"broken-mastodon\" (first at line 7)"}},
       {"tests/policies/broken/duplicate_key.yaml",
@@ -90,7 +93,7 @@ TEST_CASE("policy check reports each broken file's errors with their positions",
       {"tests/policies/broken/unknown_zone.yaml",
        {"tests/policies/broken/unknown_zone.yaml:10:17: accounts.list[0].timezone: unknown time zone \"Europe/Atlantis\" (not in the tz database; e.g. Europe/Berlin)"}},
       {"tests/policies/broken/webhook_without_url.yaml",
-       {"tests/policies/broken/webhook_without_url.yaml:13:18: accounts.list[1].connector: missing required key \"url\" for the webhook connector"}},
+       {"tests/policies/broken/webhook_without_url.yaml:13:18: accounts.list[1].connector: the webhook connector needs url (the endpoint's http:// or https:// URL)"}},
       {"tests/policies/broken/wrong_type.yaml",
        {"tests/policies/broken/wrong_type.yaml:14:16: frequency.default.caps[0].max: expected an integer, got the string \"three\""}},
       {"tests/policies/broken/wrong_version.yaml",
@@ -108,7 +111,7 @@ TEST_CASE("policy check of a directory of broken files reports every file and ex
   auto result = Check({"tests/policies/broken"});
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
-  CHECK(Lines(result.err).size() == 27);
+  CHECK(Lines(result.err).size() == 29);
 }
 
 TEST_CASE("policy check reports an organisation defined twice across files", "[policies][e2e]") {

