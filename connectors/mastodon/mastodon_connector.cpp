@@ -6,9 +6,7 @@
 // request again at once and reading that answer. Thread-safe: immutable after
 // creation.
 #include <chrono>
-#include <cstdio>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "connectors/media_fetch.h"
@@ -29,22 +27,14 @@ constexpr milliseconds kMediaPollInterval{300};
 // Lookup re-sends with the same key only well inside the server's one-hour memory.
 constexpr minutes kKeySafeWindow{45};
 
-std::string Boundary() {
-  std::random_device rd;
-  std::uniform_int_distribution<uint64_t> dist;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "herald-%016llx", static_cast<unsigned long long>(dist(rd)));
-  return buf;
-}
-
 // multipart/form-data with `file` and `description` (the alt text).
 HttpRequest MediaUpload(const std::string& url, const std::string& token, const FetchedImage& image,
                         const std::string& alt) {
-  const std::string b = Boundary();
-  std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + image.filename +
-                     "\"\r\nContent-Type: " + image.content_type + "\r\n\r\n" + image.bytes + "\r\n";
-  body += "--" + b + "\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n" + alt + "\r\n--" + b + "--\r\n";
-  return {"POST", url, {{"Authorization", "Bearer " + token}}, std::move(body), "multipart/form-data; boundary=" + b};
+  MultipartForm form;
+  form.AddFile("file", image.filename, image.content_type, image.bytes);
+  form.AddField("description", alt);
+  std::string content_type = form.ContentType();
+  return {"POST", url, {{"Authorization", "Bearer " + token}}, std::move(form).Close(), std::move(content_type)};
 }
 
 // An answer that leaves open whether the status was created: none at all, or
