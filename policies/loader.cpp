@@ -303,7 +303,15 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
     }
   }
   if (auto org = map.Required("organization")) {
-    if (auto name = internal::ReadString(*org, l.diag)) l.policy.organization = *name;
+    if (auto name = internal::ReadString(*org, l.diag)) {
+      // The same rule as a token's organisation (`herald token add`), so every
+      // organisation a policy names can have callers.
+      if (!IsAccountId(*name) || name->size() > 64) {
+        l.diag.Error(org->mark, org->path,
+                     "invalid organization " + Quote(*name) + "; use 1-64 letters, digits, '-', '_' and '.'");
+      }
+      l.policy.organization = *name;
+    }
   }
   l.policy.timezone = "UTC";
   if (auto zone = map.Take("timezone")) {

@@ -226,6 +226,13 @@ TEST_CASE("LoadPolicy rejects unknown time zones", "[policies]") {
               "e.g. Europe/Berlin)"});
 }
 
+TEST_CASE("LoadPolicy rejects organisation names no token could belong to", "[policies]") {
+  CHECK(ErrorsOf("version: 1\norganization: \"acme|corp\"\naccounts:\n  list: []\n") ==
+        Lines{"t.yaml:2:15: organization: invalid organization \"acme|corp\"; use 1-64 letters, digits, '-', '_' and '.'"});
+  CHECK(ErrorsOf("version: 1\norganization: " + std::string(65, 'a') + "\naccounts:\n  list: []\n").size() == 1);
+  CHECK(ErrorsOf("version: 1\norganization: acme-corp.eu_1\naccounts:\n  list: []\n").empty());
+}
+
 TEST_CASE("LoadPolicy rejects duplicate account ids", "[policies]") {
   CHECK(ErrorsOf(kHead + "    - id: acme-mastodon\n      platform: bluesky\n      connector: { type: file }\n") ==
         Lines{"t.yaml:9:11: accounts.list[1].id: duplicate account id \"acme-mastodon\" (first at line 6)"});
