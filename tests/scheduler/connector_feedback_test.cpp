@@ -218,14 +218,23 @@ TEST_CASE("A rate-limit pause survives a restart of the daemon", "[connector_fee
   CHECK(instance.requests == 1);
 }
 
-TEST_CASE("Repeated platform failures open the breaker and stop requests for a bounded time", "[connector_feedback]") {
-  FakeInstance instance([](int, httplib::Response& res) {
-    res.status = 503;
-    res.set_content(R"({"error":"Service Unavailable"})", "application/json");
-  });
+// The instance is down: every request gets a 503.
+void AlwaysUnavailable(int, httplib::Response& res) {
+  res.status = 503;
+  res.set_content(R"({"error":"Service Unavailable"})", "application/json");
+}
+
+// Short backoff, and breakers that open after 3 failures for 5 minutes.
+ServiceOptions BreakerAfterThree() {
   ServiceOptions options;
   options.backoff = {seconds{10}, seconds{10}, 20};
   options.breaker = {3, minutes{5}, minutes{30}};
+  return options;
+}
+
+TEST_CASE("Repeated platform failures open the breaker and stop requests for a bounded time", "[connector_feedback]") {
+  FakeInstance instance(AlwaysUnavailable);
+  ServiceOptions options = BreakerAfterThree();
   Fixture f(instance.fake.base_url(), options);
   std::vector<Post> posts;
   for (int i = 0; i < 3; ++i) posts.push_back(f.Create("post " + std::to_string(i), At("2026-12-01T09:00:00Z") + minutes{i}));
@@ -261,13 +270,8 @@ TEST_CASE("Repeated platform failures open the breaker and stop requests for a b
 }
 
 TEST_CASE("An open connector breaker holds every account on that connector, also after a restart", "[connector_feedback]") {
-  FakeInstance instance([](int, httplib::Response& res) {
-    res.status = 503;
-    res.set_content(R"({"error":"Service Unavailable"})", "application/json");
-  });
-  ServiceOptions options;
-  options.backoff = {seconds{10}, seconds{10}, 20};
-  options.breaker = {3, minutes{5}, minutes{30}};
+  FakeInstance instance(AlwaysUnavailable);
+  ServiceOptions options = BreakerAfterThree();
   Fixture f(instance.fake.base_url(), options, /*second_account=*/true);
   for (int i = 0; i < 3; ++i) f.Create("post " + std::to_string(i), At("2026-12-01T09:00:00Z") + minutes{i});
   Instant t = At("2026-12-01T09:00:00Z");
