@@ -12,27 +12,21 @@
 namespace herald::policies {
 namespace {
 
-// Lines 1-8; tests append from line 9.
-const std::string kHead =
+// Lines 1-7: one account, no line 8 yet.
+const std::string kTop =
     "version: 1\n"
     "organization: acme\n"
     "timezone: America/New_York\n"
     "accounts:\n"
     "  list:\n"
     "    - id: acme-mastodon\n"
-    "      platform: mastodon\n"
-    "      connector: { type: file }\n";
+    "      platform: mastodon\n";
+
+// Lines 1-8; tests append from line 9.
+const std::string kHead = kTop + "      connector: { type: file }\n";
 
 // The same account without a connector block, for tests that write one.
-const std::string kBareHead =
-    "version: 1\n"
-    "organization: acme\n"
-    "timezone: America/New_York\n"
-    "accounts:\n"
-    "  list:\n"
-    "    - id: acme-mastodon\n"
-    "      platform: mastodon\n"
-    "      opened: 2026-01-15\n";
+const std::string kBareHead = kTop + "      opened: 2026-01-15\n";
 
 std::vector<std::string> ErrorsOf(const std::string& yaml) {
   auto policy = LoadPolicy(yaml, "t.yaml");
