@@ -182,6 +182,9 @@ class Service::Impl {
   // not tracked then). A failed write puts them back, so memory never runs
   // ahead of the store. REQUIRES: mu_.
   std::map<int64_t, std::optional<Post>> undo_;
+  // Posts whose outcome reached the breakers and metrics but whose settle
+  // failed to write: a repeated settle does not count it again.
+  std::set<int64_t> unwritten_outcomes_;
   std::mt19937_64 rng_;                                       // backoff jitter
   std::map<std::string, Org> orgs_;                          // by organisation
   std::map<std::string, Governor> governors_;                // by account id
@@ -1155,7 +1158,9 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     if (p.state != PostState::kScheduled) s.attempts_.erase(id);
     const std::string type = s.ConnectorOf(p.account);
     bool paused_now = false;  // this outcome paused the account
-    if (outcome.attempted) {
+    // A settle repeated after a failed write counts the outcome once.
+    const bool counted = s.unwritten_outcomes_.contains(id);
+    if (outcome.attempted && !counted) {
       bool transient = outcome.kind == Kind::kUnknown || (outcome.kind == Kind::kRetryLater && !outcome.hold);
       for (const std::string& key : {Service::Impl::AccountKey(p.account), Service::Impl::ConnectorKey(type)}) {
         if (!transient) {
@@ -1177,6 +1182,9 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       s.SetPause(p.account, {"rate_limit", outcome.hold->until, outcome.hold->why});
       paused_now = true;
     }
+    // Repeated after a failed write: the pause is set already, but the moves
+    // past it were not written.
+    if (counted && s.PauseOf(p.account, now)) paused_now = true;
     json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
     if (!outcome.why.empty()) detail["why"] = outcome.why;
     if (outcome.http_status != 0) detail["http_status"] = outcome.http_status;
@@ -1189,10 +1197,15 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     }
     if (changes.size() > 1) {
       // Other posts moved too: they may change meanwhile, so write under the lock.
-      if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+      if (auto r = s.Persist(std::move(changes)); !r) {
+        s.unwritten_outcomes_.insert(id);
+        return std::unexpected(r.error());
+      }
     } else if (auto r = s.PersistUnlocked(lock, std::move(changes), {original}); !r) {
+      s.unwritten_outcomes_.insert(id);
       return std::unexpected(r.error());
     }
+    s.unwritten_outcomes_.erase(id);
     if (auto it2 = s.posts_.find(id); it2 != s.posts_.end()) p = it2->second;
   }
   if (s.on_changed_) s.on_changed_();

@@ -283,6 +283,23 @@ TEST_CASE("Service: a failed write leaves the plan as the store has it", "[servi
     CHECK(settled->state == PostState::kPublished);
     CHECK(settled->remote_id == "r1");
   }
+  SECTION("settle: a rate limit settled again after a failed write is counted once") {
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    REQUIRE(f.service->ClaimDue(At("2026-12-01T09:00:00Z"))->size() == 1);
+    testing::ExecSqlite(db, testing::FailPostUpdates());
+    connectors::PublishResult limited{connectors::PublishResult::Kind::kRetryLater, {}, {},
+                                      At("2026-12-01T09:30:00Z"), "429 from the platform"};
+    limited.hold = connectors::RateLimitHold{At("2026-12-01T09:30:00Z"), "no requests left until 09:30"};
+    REQUIRE_FALSE(f.service->Settle(a.id, limited));
+    testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
+    auto settled = f.service->Settle(a.id, limited);
+    REQUIRE(settled);
+    CHECK(settled->state == PostState::kScheduled);
+    CHECK(*settled->planned_at >= At("2026-12-01T09:30:00Z"));
+    CHECK(f.service->CurrentMetrics().connectors["file"].rate_limit_hits == 1);
+    // `second` (10:00) is past the pause already and stays; nothing was left inside it.
+    CHECK(*f.service->GetPost(f.mona, b.id)->planned_at >= At("2026-12-01T09:30:00Z"));
+  }
 }
 
 TEST_CASE("Service: after downtime, posts past missed_after are missed, and state survives a restart", "[service]") {
