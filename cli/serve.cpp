@@ -218,6 +218,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   std::unique_ptr<runtime::Runtime> rt;
   runtime::ServiceOptions service_options;
   service_options.process = ProcessName();
+  service_options.lease = config->lease;
   runtime::Service service(**store, clock, loaded.valid, [&rt] {
     if (rt) rt->Wake();
   }, service_options);
@@ -225,8 +226,11 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";
     return kExitInvalid;
   }
+  runtime::RuntimeOptions runtime_options;
+  runtime_options.maintain_every = duration_cast<milliseconds>(config->lease) / 5;
   rt = std::make_unique<runtime::Runtime>(io, service, clock,
-                                          [&](const Post& p) { return connectors.Find(p.account); });
+                                          [&](const Post& p) { return connectors.Find(p.account); },
+                                          runtime_options);
 
   api::HttpServerOptions http_options;
   http_options.listen = (config->host.find(':') != std::string::npos ? "[" + config->host + "]" : config->host) + ":" +

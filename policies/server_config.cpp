@@ -94,7 +94,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll"});
+                   "policy_poll", "lease"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -107,6 +107,16 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       if (auto v = map.Take("log")) ReadLog(*v, diag, c);
       ReadPositive(map.Take("shutdown_grace"), diag, c.shutdown_grace);
       ReadPositive(map.Take("policy_poll"), diag, c.policy_poll);
+      if (auto lease = map.Take("lease")) {
+        if (auto d = internal::ReadDuration(*lease, diag)) {
+          if (*d < std::chrono::seconds{3}) {
+            diag.Error(lease->mark, lease->path,
+                       "must be at least 3s (it is renewed every lease/5 over the network), got " + FormatDuration(*d));
+          } else {
+            c.lease = *d;
+          }
+        }
+      }
       map.Finish();
     }
   } catch (const YAML::Exception& e) {

@@ -23,6 +23,10 @@ struct ServerConfig {
   std::string log_format = "text";          // text|json
   Duration shutdown_grace = std::chrono::seconds{10};
   Duration policy_poll = std::chrono::seconds{1};  // how often policy files are checked for changes
+  // On a PostgreSQL store shared by several daemons: how long a daemon's claims
+  // stay its own without renewal (renewed every lease/5). A dead daemon's posts
+  // are recovered this long after it stopped renewing. At least 3s.
+  Duration lease = std::chrono::seconds{15};
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

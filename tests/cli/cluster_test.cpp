@@ -188,7 +188,8 @@ TEST_CASE("cluster: three daemons on PostgreSQL, one killed with SIGKILL and res
     WriteFile(dir / ("herald-" + std::to_string(d) + ".yaml"),
               "listen: 127.0.0.1:0\nstorage: \"" + storage_url + "\"\npolicies: " + (dir / "policies") +
                   "\ntokens: " + (dir / "tokens.json") + "\noutbox: " + (dir / "outbox") +
-                  "\nlog: { level: info, format: json }\nshutdown_grace: 5s\npolicy_poll: 1s\n");
+                  "\nlog: { level: info, format: json }\nshutdown_grace: 5s\npolicy_poll: 1s\n"
+                  "lease: 6s\n");  // the killed daemon's claims are taken over sooner
   }
   auto start_daemon = [&](int d) {
     const std::string name = "herald-" + std::to_string(d);

@@ -1,0 +1,48 @@
+// The daemon's config file: defaults, every key, and errors with positions.
+#include "policies/server_config.h"
+
+#include <catch2/catch.hpp>
+
+namespace herald::policies {
+namespace {
+
+using namespace std::chrono;
+
+std::vector<std::string> ErrorsOf(const std::string& yaml) {
+  auto c = LoadServerConfig(yaml, "herald.yaml");
+  std::vector<std::string> lines;
+  if (!c) {
+    for (const auto& e : c.error()) lines.push_back(e.ToString());
+  }
+  return lines;
+}
+
+TEST_CASE("Server config: defaults, and every key read", "[policies][config]") {
+  auto defaults = LoadServerConfig("{}", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK(defaults->lease == seconds{15});
+  CHECK(defaults->policy_poll == seconds{1});
+
+  auto c = LoadServerConfig("listen: 127.0.0.1:9090\nstorage: postgresql://herald@db/herald\npolicies: p\n"
+                            "tokens: t.json\noutbox: o\nmax_accounts: { acme: 3 }\nlog: { level: debug, format: json }\n"
+                            "shutdown_grace: 20s\npolicy_poll: 2s\nlease: 1m\n",
+                            "herald.yaml");
+  REQUIRE(c);
+  CHECK(c->port == 9090);
+  CHECK(c->storage == "postgresql://herald@db/herald");
+  CHECK(c->max_accounts.at("acme") == 3);
+  CHECK(c->log_format == "json");
+  CHECK(c->shutdown_grace == seconds{20});
+  CHECK(c->lease == minutes{1});
+}
+
+TEST_CASE("Server config: a lease under 3s is refused at its position", "[policies][config]") {
+  CHECK(ErrorsOf("lease: 2s\n") ==
+        std::vector<std::string>{"herald.yaml:1:8: lease: must be at least 3s (it is renewed every lease/5 over the "
+                                 "network), got 2s"});
+  CHECK(ErrorsOf("policy_poll: 1s\nlease: soon\n").size() == 1);
+  CHECK(ErrorsOf("leases: 10s\n").size() == 1);  // unknown key
+}
+
+}  // namespace
+}  // namespace herald::policies
