@@ -3,12 +3,16 @@
 // (docs/connectors/linkedin.md). Images go through the Images API first
 // (initializeUpload, then a PUT of the bytes to the upload URL it gives) and
 // are attached by URN with their alt text: `content.media` for one,
-// `content.multiImage` for several. LinkedIn's daily limits reset at 00:00 UTC.
+// `content.multiImage` for several, once GET /rest/images/{urn} says each is
+// AVAILABLE (LinkedIn processes an upload before a post may use it). LinkedIn's
+// daily limits reset at 00:00 UTC.
 //
 // Thread-safe: the connector is immutable after creation.
 #include "connectors/linkedin/linkedin_connector.h"
 
 #include <nlohmann/json.hpp>
+
+#include <thread>
 
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
@@ -21,6 +25,10 @@ using json = nlohmann::json;
 using Kind = PublishResult::Kind;
 constexpr std::string_view kPlatform = "linkedin";
 constexpr size_t kMaxImages = 20;  // multiImage takes 2 to 20
+// How long an uploaded image may stay PROCESSING before the post is retried
+// later (nothing posted): kReadyChecks looks, kReadyPause apart.
+constexpr int kReadyChecks = 10;
+constexpr std::chrono::milliseconds kReadyPause{300};
 
 // LinkedIn publishes no rate-limit headers: a 429 is a daily limit, reset at 00:00 UTC.
 std::optional<PublishResult> Failure(const HttpResult& r, Instant now) {
@@ -100,7 +108,37 @@ class LinkedinConnector final : public Connector {
       failure.why += " (uploading " + media.url + " as " + urn + ")";
       return std::unexpected(failure);
     }
+    if (auto waited = AwaitAvailable(urn, media, now); !waited) return std::unexpected(waited.error());
     return urn;
+  }
+
+  // Waits until LinkedIn has processed the uploaded image: a post naming an
+  // image still PROCESSING is refused.
+  std::expected<void, PublishResult> AwaitAvailable(const std::string& urn, const Media& media, Instant now) const {
+    std::string status;
+    for (int check = 0; check < kReadyChecks; ++check) {
+      if (check > 0) std::this_thread::sleep_for(kReadyPause);
+      HttpResult r = http_.Send({"GET", base_ + "/rest/images/" + PercentEncode(urn), RestHeaders(), {}, {}});
+      if (auto f = Failure(r, now)) {
+        PublishResult failure = BeforePosting(*f);
+        failure.why += " (status of " + urn + ")";
+        return std::unexpected(failure);
+      }
+      json answer = json::parse(r->body, nullptr, false);
+      status = answer.is_object() && answer.value("status", json()).is_string() ? answer["status"].get<std::string>() : "";
+      if (status == "AVAILABLE") return {};
+      if (status == "PROCESSING_FAILED") {
+        return std::unexpected(PublishResult{Kind::kFailed, {}, {}, std::nullopt,
+                                             "linkedin: could not process the image " + media.url + " (" + urn +
+                                                 " PROCESSING_FAILED); use a JPEG, PNG or GIF LinkedIn accepts",
+                                             {}, r->status});
+      }
+    }
+    return std::unexpected(PublishResult{Kind::kRetryLater, {}, {}, std::nullopt,
+                                         "linkedin: the image " + media.url + " (" + urn + ") was still " +
+                                             (status.empty() ? "without a status" : status) + " after " +
+                                             std::to_string(kReadyChecks) + " checks; nothing was posted",
+                                         {}, 0});
   }
 
   const std::string base_;

@@ -123,7 +123,9 @@ TEST_CASE("LinkedIn publishes two images in order with their alt text", "[linked
   std::vector<std::string> paths;
   for (const auto& r : requests) paths.push_back(r.method + " " + r.path);
   CHECK(paths == std::vector<std::string>{"GET /images/chart.png", "POST /rest/images", "PUT /dms-uploads/" + images[0].upload_token,
+                                          "GET /rest/images/" + images[0].urn,
                                           "GET /images/team.png", "POST /rest/images", "PUT /dms-uploads/" + images[1].upload_token,
+                                          "GET /rest/images/" + images[1].urn,
                                           "POST /rest/posts"});
   const auto& init = requests[1];
   CHECK(init.Param("action") == "initializeUpload");
@@ -151,6 +153,21 @@ TEST_CASE("LinkedIn one image goes as content.media", "[linkedin]") {
   CHECK(posts[0].images[0].alt_text == "A rising line");
   CHECK(json::parse(fake.server().Requests().back().body)["content"] ==
         json{{"media", {{"id", fake.Images()[0].urn}, {"altText", "A rising line"}}}});
+}
+
+TEST_CASE("LinkedIn waits until an uploaded image is AVAILABLE before posting", "[linkedin]") {
+  LinkedinFake fake(kToken, kAuthor);
+  fake.SetProcessing(3);
+  auto request = Request();
+  request.media = {{fake.image_url("chart.png"), "A rising line"}};
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  INFO(result.why);
+  REQUIRE(result.kind == Kind::kPublished);
+  auto images = fake.Images();
+  REQUIRE(images.size() == 1);
+  CHECK(images[0].status_looks == 4);  // PROCESSING three times, then AVAILABLE
+  REQUIRE(fake.Posts().size() == 1);
+  CHECK(fake.Posts()[0].images.at(0).urn == images[0].urn);
 }
 
 TEST_CASE("LinkedIn image failures post nothing", "[linkedin]") {
@@ -190,6 +207,23 @@ TEST_CASE("LinkedIn image failures post nothing", "[linkedin]") {
     auto result = Make(Config(fake.base_url()), Context(milliseconds{300}))->Publish(request);
     CHECK(result.kind == Kind::kRetryLater);
     CHECK(result.why.find("nothing was posted yet") != std::string::npos);
+  }
+  SECTION("an image LinkedIn cannot process is a permanent failure") {
+    fake.SetProcessing(1, /*fails=*/true);
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(fake.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kFailed);
+    CHECK(result.why.find("PROCESSING_FAILED") != std::string::npos);
+    CHECK(result.why.find(fake.image_url("chart.png")) != std::string::npos);
+  }
+  SECTION("an image still processing after the checks is retried later") {
+    fake.SetProcessing(1000);
+    request.media = {{fake.image_url("chart.png"), "A rising line"}};
+    auto result = Make(Config(fake.base_url()))->Publish(request);
+    CHECK(result.kind == Kind::kRetryLater);
+    CHECK_FALSE(result.hold);
+    CHECK(result.why.find("still PROCESSING") != std::string::npos);
+    CHECK(fake.Images().at(0).status_looks == 10);
   }
   SECTION("an owner the token may not act for is refused") {
     LinkedinFake other(kToken, "urn:li:organization:1");

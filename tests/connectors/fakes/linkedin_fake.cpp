@@ -68,7 +68,8 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
     if (request["owner"] != author_)
       return Error(res, 403, 100, "ACCESS_DENIED", "Not enough permissions to access: images.CREATE.20250901");
     std::lock_guard lock(mu_);
-    Image image{"urn:li:image:D4E10AQ" + std::to_string(next_id_), author_, "up" + std::to_string(next_id_), false, {}};
+    Image image{"urn:li:image:D4E10AQ" + std::to_string(next_id_), author_, "up" + std::to_string(next_id_), false, {},
+                processing_looks_, processing_fails_};
     ++next_id_;
     images_.push_back(image);
     json value = {{"uploadUrlExpiresAt", 1795000000000LL},
@@ -89,6 +90,26 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
       return;
     }
     Error(res, 404, 0, "NOT_FOUND", "Unknown upload");
+  });
+  server_.server().Get(R"(/rest/images/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!RestHeadersValid(req, res)) return;
+    std::string urn = httplib::detail::decode_url(req.matches[1], false);
+    std::lock_guard lock(mu_);
+    for (auto& image : images_) {
+      if (image.urn != urn) continue;
+      ++image.status_looks;
+      std::string status = "AVAILABLE";
+      if (!image.uploaded) {
+        status = "WAITING_UPLOAD";
+      } else if (image.processing_looks > 0) {
+        --image.processing_looks;
+        status = "PROCESSING";
+      } else if (image.fails) {
+        status = "PROCESSING_FAILED";
+      }
+      return res.set_content(json{{"id", image.urn}, {"owner", image.owner}, {"status", status}}.dump(), "application/json");
+    }
+    Error(res, 404, 0, "NOT_FOUND", "Not found: " + urn);
   });
   server_.server().Get(R"(/images/(.+))", [](const httplib::Request& req, httplib::Response& res) {
     if (req.matches[1] == "missing.png") {
@@ -146,9 +167,12 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
         }
         std::string urn = item["id"].get<std::string>();
         bool ready = false;
-        for (const auto& image : images_) ready = ready || (image.urn == urn && image.uploaded && image.owner == author_);
+        for (const auto& image : images_) {
+          ready = ready || (image.urn == urn && image.uploaded && image.processing_looks == 0 && !image.fails &&
+                            image.owner == author_);
+        }
         if (!ready)
-          return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", at + "/id :: " + urn + " is not an uploaded image of the author");
+          return Error(res, 422, 0, "UNPROCESSABLE_ENTITY", at + "/id :: " + urn + " is not an AVAILABLE image of the author");
         p.images.push_back({urn, alt});
       }
     }
@@ -163,6 +187,12 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
 std::vector<LinkedinFake::Post> LinkedinFake::Posts() const {
   std::lock_guard lock(mu_);
   return posts_;
+}
+
+void LinkedinFake::SetProcessing(int looks, bool fails) {
+  std::lock_guard lock(mu_);
+  processing_looks_ = looks;
+  processing_fails_ = fails;
 }
 
 std::vector<LinkedinFake::Image> LinkedinFake::Images() const {

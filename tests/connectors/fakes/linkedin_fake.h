@@ -5,13 +5,17 @@
 // /rest/images?action=initializeUpload ({"initializeUploadRequest": {"owner"}},
 // the same headers) answering {"value": {"uploadUrlExpiresAt", "uploadUrl",
 // "image"}} with an upload URL on the fake itself; PUT of the image's bytes to
-// that URL (Bearer token, 201); and images to download under /images/.
+// that URL (Bearer token, 201); GET /rest/images/{urn} (the same headers)
+// answering {"id", "owner", "status"}: WAITING_UPLOAD before the PUT, then
+// PROCESSING for as many looks as SetProcessing says, then AVAILABLE (or
+// PROCESSING_FAILED); and images to download under /images/.
 // A post's `content` is `media` {id, altText?} for one image or `multiImage`
 // {images: [{id, altText?}]} for 2 to 20, each image uploaded and owned by
 // the author. Errors in LinkedIn's shape {"status", "serviceErrorCode",
 // "code", "message"}: 401 wrong token, 426 unknown version, 403 an author or
 // owner the token may not act as, 400 a missing action parameter, 404 an
-// unknown upload URL, 422 a missing field, an unknown or not uploaded image,
+// unknown upload URL or image, 422 a missing field, an unknown image or one not
+// AVAILABLE yet,
 // a multiImage of fewer than 2 images, or a commentary over 3000 characters.
 // Keeps every post it created, with the commentary as sent and as LinkedIn
 // shows it (little-format escapes removed), and every image.
@@ -48,6 +52,9 @@ class LinkedinFake {
     std::string upload_token;  // the upload URL's last segment
     bool uploaded = false;
     std::string bytes;
+    int processing_looks = 0;  // GETs still answering PROCESSING after the upload
+    bool fails = false;        // ends PROCESSING_FAILED instead of AVAILABLE
+    int status_looks = 0;      // GET /rest/images/{urn} calls so far
   };
 
   LinkedinFake(std::string token, std::string author);  // serving once constructed
@@ -56,6 +63,9 @@ class LinkedinFake {
   std::string base_url() const { return server_.base_url(); }
   std::vector<Post> Posts() const;
   std::vector<Image> Images() const;  // in the order initialized
+  // Images initialized from now on stay PROCESSING for `looks` status GETs
+  // after their upload, then become AVAILABLE, or PROCESSING_FAILED if `fails`.
+  void SetProcessing(int looks, bool fails = false);
   // An image the fake serves: a PNG whose bytes hold its name; missing.png is 404.
   std::string image_url(const std::string& name) const { return base_url() + "/images/" + name; }
   static std::string ImageBytes(const std::string& name);
@@ -71,6 +81,8 @@ class LinkedinFake {
   std::vector<Post> posts_;                // guarded by mu_
   std::vector<Image> images_;              // guarded by mu_
   int64_t next_id_ = 7300000000000000001;  // guarded by mu_
+  int processing_looks_ = 0;               // guarded by mu_
+  bool processing_fails_ = false;          // guarded by mu_
 };
 
 }  // namespace herald::testing
