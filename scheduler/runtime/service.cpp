@@ -415,7 +415,7 @@ class Service::Impl {
     auto stored = store_.UpdatePosts(std::move(changes));
     if (!stored) {
       RollBack(undo);
-      return std::unexpected(stored.error());
+      return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
     return {};
@@ -454,10 +454,17 @@ class Service::Impl {
         Untrack(o.id);
         Track(o);
       }
-      return std::unexpected(stored.error());
+      return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
     return {};
+  }
+
+  // A write of the plan the store refused. A constraint it names is herald's
+  // fault, not the caller's: reported as internal, never as a bad request.
+  static Status WriteFailed(const Status& error) {
+    if (error.code() != Code::kInvalidArgument) return error;
+    return Status(Code::kInternal, "the store refused the write: " + error.message());
   }
 
   // Notes how post `id` is now, before a change that is written later.

@@ -228,6 +228,7 @@ TEST_CASE("Service: a failed write leaves the plan as the store has it", "[servi
     auto approved = f.service->Approve(f.mona, c.id);
     REQUIRE_FALSE(approved);
     CHECK(approved.error().message().find("injected write failure") != std::string::npos);
+    CHECK(approved.error().code() == Code::kInternal);  // not the caller's fault
     CHECK(f.service->GetPost(f.mona, c.id)->state == PostState::kPendingApproval);
     testing::ExecSqlite(db, testing::kStopFailingPostUpdates);
     // Had memory kept the failed approval, `third` would hold 11:00 already and
