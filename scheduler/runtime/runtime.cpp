@@ -44,6 +44,10 @@ void Runtime::Arm() {
     auto until = system_clock::time_point(*next) - options_.lead - now;
     wait = std::clamp(duration_cast<nanoseconds>(until), nanoseconds{0}, wait);
   }
+  // Backing off after a failed claim: no earlier than the next try, but still
+  // at least one tick per heartbeat period.
+  auto backoff = duration_cast<nanoseconds>(claim_not_before_ - steady_clock::now());
+  wait = std::max(wait, std::clamp(backoff, nanoseconds{0}, duration_cast<nanoseconds>(options_.heartbeat)));
   timer_.expires_after(wait);
   timer_.async_wait([this](const boost::system::error_code& ec) { OnTimer(ec); });
 }
@@ -76,12 +80,19 @@ void Runtime::MaybeMaintain() {
 }
 
 void Runtime::Fire() {
+  if (steady_clock::now() < claim_not_before_) return;
   auto now = clock_.NowPrecise();
   auto claimed = service_.ClaimDue(floor<seconds>(now + options_.lead));
   if (!claimed) {
-    spdlog::error("claiming due posts failed: {}", claimed.error().ToString());
+    // Due posts stay due; try again after 100 ms doubling to 5 s.
+    auto delay = std::min(milliseconds{5000}, milliseconds{100 << std::min(claim_failures_, 6)});
+    ++claim_failures_;
+    claim_not_before_ = steady_clock::now() + delay;
+    spdlog::error("claiming due posts failed ({} in a row): {}; next try in {} ms", claim_failures_,
+                  claimed.error().ToString(), delay.count());
     return;
   }
+  claim_failures_ = 0;
   // Posts claimed ahead of time wait on the event loop for their second.
   std::map<Instant, std::vector<Post>> ahead;
   for (Post& p : *claimed) {

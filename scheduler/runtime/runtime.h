@@ -82,6 +82,10 @@ class Runtime {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> maintaining_{false};
   std::chrono::steady_clock::time_point last_maintain_{};  // event loop only
+  // After a failed claim, the next is not tried before this (event loop only):
+  // a store that keeps failing must not turn the loop into a spin.
+  std::chrono::steady_clock::time_point claim_not_before_{};
+  int claim_failures_ = 0;  // in a row; event loop only
 };
 
 }  // namespace herald::runtime

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "policies/resolve.h"
 #include "scheduler/internal/describe.h"
@@ -412,13 +413,39 @@ class Service::Impl {
   Result<void> Persist(std::vector<PostChange> changes) {
     auto undo = std::exchange(undo_, {});
     if (changes.empty()) return {};
+    std::vector<std::pair<std::string, int64_t>> written = Written(changes);
     auto stored = store_.UpdatePosts(std::move(changes));
     if (!stored) {
       RollBack(undo);
+      Reload(written, stored.error());
       return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
     return {};
+  }
+
+  static std::vector<std::pair<std::string, int64_t>> Written(const std::vector<PostChange>& changes) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& c : changes) out.emplace_back(c.post.organization, c.post.id);
+    return out;
+  }
+
+  // After a write refused because a post changed in the store meanwhile (its
+  // version moved on), memory takes the stored posts as they are: put back as
+  // they were, they would be refused the same way at every later try.
+  // REQUIRES: mu_.
+  void Reload(const std::vector<std::pair<std::string, int64_t>>& posts, const Status& error) {
+    if (error.code() != Code::kFailedPrecondition) return;
+    for (const auto& [org, id] : posts) {
+      auto stored = store_.GetPost(org, id);
+      if (!stored) continue;  // the store fails again: the rolled-back copy stays
+      auto it = posts_.find(id);
+      if (it != posts_.end() && it->second.version >= stored->version) continue;
+      spdlog::warn("post {}: memory was at version {}, the store at {}; taking the stored post", id,
+                   it == posts_.end() ? 0 : it->second.version, stored->version);
+      Untrack(id);
+      if (!IsFinal(stored->state) || stored->state == PostState::kPublished) Track(*stored);
+    }
   }
 
   // After this process wrote `p` (holding its account, on a shared store).
@@ -444,6 +471,7 @@ class Service::Impl {
     std::vector<int64_t> ids;
     for (const auto& c : changes) ids.push_back(c.post.id);
     for (int64_t id : ids) writing_.insert(id);
+    std::vector<std::pair<std::string, int64_t>> written = Written(changes);
     lock.unlock();
     auto stored = store_.UpdatePosts(std::move(changes));
     lock.lock();
@@ -454,6 +482,7 @@ class Service::Impl {
         Untrack(o.id);
         Track(o);
       }
+      Reload(written, stored.error());
       return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
@@ -978,6 +1007,9 @@ Result<std::vector<Post>> ClaimDueIn(Service::Impl& s, Instant now, const std::s
     }
     for (const auto& entry : due) {
       int64_t id = entry.second;
+      // Its write (a settle that planned it again) is still in flight: the
+      // version here is not the stored one yet. Claimed once that write is in.
+      if (s.writing_.contains(id)) continue;
       s.due_.erase(entry);
       auto it = s.posts_.find(id);
       if (it == s.posts_.end() || it->second.state != PostState::kScheduled) continue;
@@ -1078,8 +1110,12 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
 
 std::optional<Instant> Service::NextDue() {
   std::lock_guard lock(impl_->mu_);
-  if (impl_->due_.empty()) return std::nullopt;
-  return impl_->due_.begin()->first;
+  // A post whose write is in flight is not claimable yet; the write's end
+  // wakes the runtime (on_plan_changed), which asks again.
+  for (const auto& [at, id] : impl_->due_) {
+    if (!impl_->writing_.contains(id)) return at;
+  }
+  return std::nullopt;
 }
 
 Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome) {

@@ -262,6 +262,44 @@ TEST_CASE("serve: an outcome the store cannot take yet is kept and settled when 
   CHECK(daemon->Terminate() == 0);
 }
 
+TEST_CASE("serve: claims the store refuses are tried again with a backoff, not in a spin", "[serve][e2e]") {
+  Env env(/*approval=*/false);
+  auto daemon = env.Start();
+  httplib::Client http("127.0.0.1", daemon->port());
+  herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::FailPostUpdates("NEW.state = 'publishing'"));
+  json body = {{"account", "acme-blog"}, {"text", "due at once, claimed later"}};
+  auto created = http.Post("/v1/posts", env.Auth("alice"), body.dump(), "application/json");
+  REQUIRE(created);
+  REQUIRE(created->status == 201);
+  const std::string path = "/v1/posts/" + std::to_string(json::parse(created->body)["id"].get<int64_t>());
+
+  std::this_thread::sleep_for(2s);
+  std::string log = ReadFileOr(env.dir / "herald.log");
+  int failures = 0;
+  for (size_t at = log.find("claiming due posts failed"); at != std::string::npos;
+       at = log.find("claiming due posts failed", at + 1)) {
+    ++failures;
+  }
+  INFO(log.substr(0, 4000));
+  // 100 ms doubling: about five tries in two seconds (a spin made thousands).
+  CHECK(failures >= 2);
+  CHECK(failures <= 12);
+  CHECK(json::parse(http.Get(path, env.Auth("alice"))->body)["state"] == "scheduled");
+  CHECK(http.Get("/healthz")->status == 200);
+
+  herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::kStopFailingPostUpdates);
+  json post;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(100ms);
+    post = json::parse(http.Get(path, env.Auth("alice"))->body);
+    if (post["state"] == "published") break;
+  }
+  INFO(post.dump());
+  CHECK(post["state"] == "published");
+  CHECK(env.Outbox().size() == 1);
+  CHECK(daemon->Terminate() == 0);
+}
+
 TEST_CASE("serve: kill -9 at random moments loses no acknowledged post and writes none twice", "[serve][e2e][kill]") {
   Env env(/*approval=*/false);
   std::mt19937 rng(12345);

@@ -4,9 +4,15 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "policies/loader.h"
+#include "tests/support/delegating_store.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/sqlite_exec.h"
 
@@ -46,6 +52,7 @@ struct Fixture {
     store.reset();
     if (policies.empty()) policies = {MakePolicy("acme", "acme-blog"), MakePolicy("globex", "globex-blog")};
     store = std::move(*storage::OpenStore("sqlite:" + dir + "/h.db"));
+    if (wrap) store = wrap(std::move(store));
     service = std::make_unique<Service>(*store, clock, std::move(policies), [this] { ++changes; });
     REQUIRE(service->Start());
   }
@@ -62,6 +69,8 @@ struct Fixture {
   }
 
   std::string dir;
+  // Wraps the real store (set before calling Open again).
+  std::function<std::unique_ptr<storage::Store>(std::unique_ptr<storage::Store>)> wrap;
   FakeClock clock{At("2026-12-01T09:00:00Z")};
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<Service> service;
@@ -301,6 +310,106 @@ TEST_CASE("Service: a failed write leaves the plan as the store has it", "[servi
     // `second` (10:00) is past the pause already and stays; nothing was left inside it.
     CHECK(*f.service->GetPost(f.mona, b.id)->planned_at >= At("2026-12-01T09:30:00Z"));
   }
+}
+
+// Holds the write that puts post `gated` back to `scheduled`, after the real
+// store took it and before the caller hears so: a settle's write in flight.
+class GatedStore : public testing::DelegatingStore {
+ public:
+  using DelegatingStore::DelegatingStore;
+
+  Result<std::vector<Post>> UpdatePosts(std::vector<storage::PostChange> changes) override {
+    bool gate = false;
+    for (const auto& c : changes) gate = gate || (c.post.id == gated && c.post.state == PostState::kScheduled);
+    auto stored = DelegatingStore::UpdatePosts(std::move(changes));
+    if (gate) {
+      std::unique_lock lock(mu_);
+      written_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return released_; });
+    }
+    return stored;
+  }
+  void WaitUntilWritten() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return written_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+  std::atomic<int64_t> gated{0};
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool written_ = false;
+  bool released_ = false;
+};
+
+TEST_CASE("Service: a post a settle plans again is claimed only once that write is in", "[service]") {
+  Fixture f;
+  GatedStore* gate = nullptr;
+  f.wrap = [&](std::unique_ptr<storage::Store> real) -> std::unique_ptr<storage::Store> {
+    auto g = std::make_unique<GatedStore>(std::move(real));
+    gate = g.get();
+    return g;
+  };
+  f.Open();
+  Post a = f.Create(f.alice, "first");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  const Instant nine = At("2026-12-01T09:00:00Z");
+  REQUIRE(f.service->ClaimDue(nine)->size() == 1);
+
+  // Not sent (the daemon was stopping): back in the plan at its own second,
+  // due at once, while that write is still on its way.
+  gate->gated = a.id;
+  connectors::PublishResult back{connectors::PublishResult::Kind::kRetryLater, {}, {}, nine, "herald stopped first"};
+  back.attempted = false;
+  std::optional<Result<Post>> settled;
+  std::thread settle([&] { settled = f.service->Settle(a.id, back); });
+  gate->WaitUntilWritten();
+  // Claimed now, the claim would be based on the version before the settle's
+  // and be refused, and the plan would keep the stale copy.
+  CHECK_FALSE(f.service->NextDue().has_value());
+  auto during = f.service->ClaimDue(nine + 1min);
+  gate->Release();
+  settle.join();
+  REQUIRE(during);
+  CHECK(during->empty());
+  REQUIRE(settled.has_value());
+  REQUIRE(settled->has_value());
+  CHECK((*settled)->state == PostState::kScheduled);
+  CHECK(*(*settled)->planned_at < nine + 1min);
+
+  CHECK(f.service->NextDue() == (*settled)->planned_at);
+  auto after = f.service->ClaimDue(nine + 1min);
+  REQUIRE(after);
+  REQUIRE(after->size() == 1);
+  connectors::PublishResult published{connectors::PublishResult::Kind::kPublished, "r1", "file://x", {}, {}};
+  REQUIRE(f.service->Settle(a.id, published));
+  CHECK(f.store->GetPost("acme", a.id)->state == PostState::kPublished);
+}
+
+TEST_CASE("Service: a write refused because the stored post moved on takes the stored post", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "first");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  // Changed behind the service's back (an operator with sqlite3).
+  testing::ExecSqlite(f.dir + "/h.db", "UPDATE posts SET version = version + 1, text = 'mended' WHERE id = " +
+                                           std::to_string(a.id));
+  const Instant nine = At("2026-12-01T09:00:00Z");
+  auto refused = f.service->ClaimDue(nine);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message().find("changed by someone else") != std::string::npos);
+  // Put back as it was, the claim would be refused the same way forever.
+  auto claimed = f.service->ClaimDue(nine);
+  REQUIRE(claimed);
+  REQUIRE(claimed->size() == 1);
+  CHECK((*claimed)[0].text == "mended");
+  CHECK(f.store->GetPost("acme", a.id)->state == PostState::kPublishing);
 }
 
 TEST_CASE("Service: after downtime, posts past missed_after are missed, and state survives a restart", "[service]") {

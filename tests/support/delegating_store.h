@@ -1,0 +1,61 @@
+// A Store that hands every call to a real one: tests derive from it and
+// override the calls they make fail, throw or wait at a chosen moment.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "storage/store.h"
+
+namespace herald::testing {
+
+class DelegatingStore : public storage::Store {
+ public:
+  explicit DelegatingStore(std::unique_ptr<storage::Store> real) : real_(std::move(real)) {}
+
+  Result<Post> CreatePost(Post post, std::vector<storage::AuditEntry> audit,
+                          std::optional<storage::IdempotencyRecord> idem) override {
+    return real_->CreatePost(std::move(post), std::move(audit), std::move(idem));
+  }
+  Result<std::vector<Post>> UpdatePosts(std::vector<storage::PostChange> changes) override {
+    return real_->UpdatePosts(std::move(changes));
+  }
+  Result<void> AppendAudit(std::vector<storage::AuditEntry> entries) override {
+    return real_->AppendAudit(std::move(entries));
+  }
+  Result<Post> GetPost(std::string_view org, int64_t id) override { return real_->GetPost(org, id); }
+  Result<std::vector<Post>> ListPosts(const storage::PostQuery& query) override { return real_->ListPosts(query); }
+  Result<std::vector<storage::AuditEntry>> ListAudit(const storage::AuditQuery& query) override {
+    return real_->ListAudit(query);
+  }
+  Result<std::vector<Post>> LoadActive(Instant since) override { return real_->LoadActive(since); }
+  Result<std::vector<storage::StateChange>> ListHistory(std::string_view org, int64_t id) override {
+    return real_->ListHistory(org, id);
+  }
+  Result<std::optional<storage::IdempotencyRecord>> FindIdempotency(std::string_view org,
+                                                                     std::string_view key) override {
+    return real_->FindIdempotency(org, key);
+  }
+  Result<void> RecordPolicyVersion(const storage::PolicyVersion& v) override { return real_->RecordPolicyVersion(v); }
+  Result<void> Ping() override { return real_->Ping(); }
+  Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view org, std::string_view account) override {
+    return real_->LockAccount(org, account);
+  }
+  Result<std::vector<Post>> AccountChangesSince(std::string_view org, std::string_view account,
+                                                int64_t after_seq) override {
+    return real_->AccountChangesSince(org, account, after_seq);
+  }
+  void WatchChanges(std::function<void(std::string, std::string)> on_change) override {
+    real_->WatchChanges(std::move(on_change));
+  }
+  Result<void> RenewLease(std::string_view process, Instant until) override { return real_->RenewLease(process, until); }
+  Result<void> SavePause(const storage::AccountPause& pause) override { return real_->SavePause(pause); }
+  Result<std::vector<storage::AccountPause>> ActivePauses(Instant now) override { return real_->ActivePauses(now); }
+  Result<std::vector<Post>> OrphanedClaims(Instant now) override { return real_->OrphanedClaims(now); }
+  bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
+
+ private:
+  std::unique_ptr<storage::Store> real_;
+};
+
+}  // namespace herald::testing
