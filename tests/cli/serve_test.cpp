@@ -82,6 +82,32 @@ struct Env {
     return lines;
   }
 
+  // Alice's post on acme-blog, due at once (no approval needed): its path.
+  std::string CreateNow(httplib::Client& http, const std::string& text) const {
+    json body = {{"account", "acme-blog"}, {"text", text}};
+    auto created = http.Post("/v1/posts", Auth("alice"), body.dump(), "application/json");
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    return "/v1/posts/" + std::to_string(json::parse(created->body)["id"].get<int64_t>());
+  }
+  // The post at `path` once it is `state`, or as it is after 10 s.
+  json WaitFor(httplib::Client& http, const std::string& path, const std::string& state) const {
+    json post;
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(100ms);
+      post = json::parse(http.Get(path, Auth("alice"))->body);
+      if (post["state"] == state) break;
+    }
+    return post;
+  }
+  // How often the daemon's log says `what`.
+  int LogCount(const std::string& what) const {
+    std::string log = ReadFileOr(dir / "herald.log");
+    int n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  }
+
   TempDir dir;
   std::map<std::string, std::string> tokens;
 };
@@ -230,18 +256,12 @@ TEST_CASE("serve: an outcome the store cannot take yet is kept and settled when 
   // Claims go through; only recording the publication fails, as with a disk
   // that fills up between the claim and the answer.
   herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::FailPostUpdates("NEW.state = 'published'"));
-  json body = {{"account", "acme-blog"}, {"text", "kept until it is written"}};
-  auto created = http.Post("/v1/posts", env.Auth("alice"), body.dump(), "application/json");
-  REQUIRE(created);
-  REQUIRE(created->status == 201);
-  const std::string path = "/v1/posts/" + std::to_string(json::parse(created->body)["id"].get<int64_t>());
+  const std::string path = env.CreateNow(http, "kept until it is written");
 
   int retries = 0;
   for (int i = 0; i < 100 && retries < 2; ++i) {
     std::this_thread::sleep_for(100ms);
-    std::string log = ReadFileOr(env.dir / "herald.log");
-    retries = 0;
-    for (size_t at = log.find("injected write failure"); at != std::string::npos; at = log.find("injected write failure", at + 1)) ++retries;
+    retries = env.LogCount("injected write failure");
   }
   INFO(ReadFileOr(env.dir / "herald.log"));
   REQUIRE(retries >= 2);
@@ -249,12 +269,7 @@ TEST_CASE("serve: an outcome the store cannot take yet is kept and settled when 
   CHECK(env.Outbox().size() == 1);
 
   herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::kStopFailingPostUpdates);
-  json post;
-  for (int i = 0; i < 100; ++i) {
-    std::this_thread::sleep_for(100ms);
-    post = json::parse(http.Get(path, env.Auth("alice"))->body);
-    if (post["state"] == "published") break;
-  }
+  json post = env.WaitFor(http, path, "published");
   INFO(post.dump());
   CHECK(post["state"] == "published");
   CHECK(post["remote_id"].is_string());
@@ -267,20 +282,11 @@ TEST_CASE("serve: claims the store refuses are tried again with a backoff, not i
   auto daemon = env.Start();
   httplib::Client http("127.0.0.1", daemon->port());
   herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::FailPostUpdates("NEW.state = 'publishing'"));
-  json body = {{"account", "acme-blog"}, {"text", "due at once, claimed later"}};
-  auto created = http.Post("/v1/posts", env.Auth("alice"), body.dump(), "application/json");
-  REQUIRE(created);
-  REQUIRE(created->status == 201);
-  const std::string path = "/v1/posts/" + std::to_string(json::parse(created->body)["id"].get<int64_t>());
+  const std::string path = env.CreateNow(http, "due at once, claimed later");
 
   std::this_thread::sleep_for(2s);
-  std::string log = ReadFileOr(env.dir / "herald.log");
-  int failures = 0;
-  for (size_t at = log.find("claiming due posts failed"); at != std::string::npos;
-       at = log.find("claiming due posts failed", at + 1)) {
-    ++failures;
-  }
-  INFO(log.substr(0, 4000));
+  int failures = env.LogCount("claiming due posts failed");
+  INFO(ReadFileOr(env.dir / "herald.log").substr(0, 4000));
   // 100 ms doubling: about five tries in two seconds (a spin made thousands).
   CHECK(failures >= 2);
   CHECK(failures <= 12);
@@ -288,12 +294,7 @@ TEST_CASE("serve: claims the store refuses are tried again with a backoff, not i
   CHECK(http.Get("/healthz")->status == 200);
 
   herald::testing::ExecSqlite(env.dir / "h.db", herald::testing::kStopFailingPostUpdates);
-  json post;
-  for (int i = 0; i < 100; ++i) {
-    std::this_thread::sleep_for(100ms);
-    post = json::parse(http.Get(path, env.Auth("alice"))->body);
-    if (post["state"] == "published") break;
-  }
+  json post = env.WaitFor(http, path, "published");
   INFO(post.dump());
   CHECK(post["state"] == "published");
   CHECK(env.Outbox().size() == 1);
