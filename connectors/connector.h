@@ -62,6 +62,10 @@ struct PublishResult {
   // false: herald never handed the post to the platform (it was stopping);
   // not an attempt, and says nothing about the platform's health.
   bool attempted = true;
+  // Lookup's kFailed, when it means "safe to send again" only because the
+  // platform still remembers the idempotency key: the send must come before
+  // this, or it may publish a second copy.
+  std::optional<Instant> resend_by;
 };
 
 class Connector {
@@ -69,8 +73,8 @@ class Connector {
   virtual ~Connector() = default;
   virtual PublishResult Publish(const PublishRequest& request) = 0;
   // After a crash: did this post reach the platform? kPublished when it did,
-  // kFailed when it certainly did not (safe to publish), nullopt when the
-  // platform cannot tell (the post becomes unconfirmed).
+  // kFailed when it certainly did not (safe to publish; until `resend_by` when
+  // set), nullopt when the platform cannot tell (the post becomes unconfirmed).
   virtual std::optional<PublishResult> Lookup(const PublishRequest& request) = 0;
 };
 

@@ -81,10 +81,12 @@ class MastodonConnector : public Connector {
   // The last send was at planned_at or later, so this errs on the safe side.
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
     if (request.now - request.planned_at < kKeySafeWindow) {
-      return PublishResult{Kind::kFailed, {}, {}, std::nullopt,
-                           "mastodon: re-sending with Idempotency-Key " + request.idempotency_key +
-                               " returns the status if it was created",
-                           {}, 0};
+      PublishResult safe{Kind::kFailed, {}, {}, std::nullopt,
+                         "mastodon: re-sending with Idempotency-Key " + request.idempotency_key +
+                             " returns the status if it was created",
+                         {}, 0};
+      safe.resend_by = request.planned_at + kKeySafeWindow;
+      return safe;
     }
     return std::nullopt;
   }

@@ -157,6 +157,7 @@ void Runtime::Publish(Post post, bool recovering) {
         result = {connectors::PublishResult::Kind::kRetryLater, {}, {}, clock_.Now(),
                   "not published before its daemon stopped (" + found->why + "); planned again"};
         result.attempted = false;
+        result.resend_by = found->resend_by;
         outcome = "recovered";
       } else {
         result = *found;

@@ -1190,6 +1190,16 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         s.Remember(id);
         s.Untrack(id);
         Decision d = s.ScheduleOn(*g, p.account, s.timelines_[p.account], RequestOf(p, *from));
+        if (outcome.resend_by && (!d.placed() || *d.planned_at > *outcome.resend_by)) {
+          // Maybe published already; sent again this late, the platform would
+          // no longer recognise it: never re-sent, shown as unconfirmed.
+          p.state = PostState::kUnconfirmed;
+          p.failure = outcome.why + "; but it is safe to send again only until " +
+                      FormatRfc3339(*outcome.resend_by) + " and the plan's next slot is " +
+                      (d.placed() ? FormatRfc3339(*d.planned_at) : "none") + ", so it is not sent again";
+          action = "publish_unconfirmed";
+          break;
+        }
         p.reasons = Stored(d.reasons);
         p.reasons.insert(p.reasons.begin(), StoredReason{"retry_after", outcome.why, {}});
         p.planned_at = d.planned_at;

@@ -208,6 +208,7 @@ TEST_CASE("Mastodon lookup re-sends with the key only while the instance remembe
   auto found = connector->Lookup(recovering);
   REQUIRE(found.has_value());
   CHECK(found->kind == Kind::kFailed);  // safe to publish: the key returns the same status
+  CHECK(found->resend_by == kNow + minutes{45});  // while the instance surely remembers the key
   auto again = connector->Publish(recovering);
   REQUIRE(again.kind == Kind::kPublished);
   CHECK(fake.Statuses().size() == 1);

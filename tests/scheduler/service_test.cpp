@@ -453,6 +453,41 @@ TEST_CASE("Service: a retry-later answer re-plans after the reset with a reason"
   CHECK(later->reasons.at(0).rule == "retry_after");
 }
 
+TEST_CASE("Service: a recovered post is sent again only while the platform would recognise it", "[service]") {
+  Fixture f;
+  Post a = f.Create(f.alice, "maybe sent before the crash");
+  Post b = f.Create(f.alice, "next");
+  REQUIRE(f.service->Approve(f.mona, a.id));
+  REQUIRE(f.service->Approve(f.mona, b.id));  // 10:00, one hour after `a`
+  const Instant nine = At("2026-12-01T09:00:00Z");
+  REQUIRE(f.service->ClaimDue(nine)->size() == 1);
+  // What the runtime makes of a Lookup that says "send again with the same key":
+  // `b` holds 10:00, so with one hour of spacing the next slot for `a` is 11:00.
+  connectors::PublishResult recovered{connectors::PublishResult::Kind::kRetryLater, {}, {}, nine, "key remembered"};
+  recovered.attempted = false;
+
+  SECTION("the next slot is after the key is forgotten: unconfirmed, never sent again") {
+    recovered.resend_by = At("2026-12-01T09:45:00Z");
+    auto settled = f.service->Settle(a.id, recovered);
+    REQUIRE(settled);
+    CHECK(settled->state == PostState::kUnconfirmed);
+    CHECK(settled->planned_at == nine);  // it still counts where it was sent
+    CHECK(settled->failure.find("safe to send again only until 2026-12-01T09:45:00Z") != std::string::npos);
+    CHECK(settled->failure.find("2026-12-01T11:00:00Z") != std::string::npos);
+    CHECK(f.store->GetPost("acme", a.id)->state == PostState::kUnconfirmed);
+    auto next = f.service->ClaimDue(At("2026-12-01T10:00:00Z"));
+    REQUIRE(next->size() == 1);
+    CHECK((*next)[0].id == b.id);
+  }
+  SECTION("the next slot is in time: planned again") {
+    recovered.resend_by = At("2026-12-01T11:30:00Z");
+    auto settled = f.service->Settle(a.id, recovered);
+    REQUIRE(settled);
+    CHECK(settled->state == PostState::kScheduled);
+    CHECK(settled->planned_at == At("2026-12-01T11:00:00Z"));
+  }
+}
+
 TEST_CASE("Service: a stricter policy re-plans scheduled posts, and broken reloads keep the old one", "[service]") {
   Fixture f;
   Post a = f.Create(f.alice, "one");
