@@ -151,7 +151,7 @@ std::string FormatRfc3339(Instant t, const Zone& zone) {
   long long off = span.offset.count();
   char sign = off < 0 ? '-' : '+';
   if (off < 0) off = -off;
-  char buf[8];
+  char buf[24];  // "+hh:mm"; room for any long long, so no truncation warning
   std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, off / 3600, (off % 3600) / 60);
   return date::format("%Y-%m-%dT%H:%M:%S", t + span.offset) + buf;
 }

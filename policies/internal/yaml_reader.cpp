@@ -63,7 +63,9 @@ MapReader::MapReader(const Located& map, Diagnostics& diag, std::initializer_lis
   }
   ok_ = true;
   for (auto it = map.node.begin(); it != map.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy (a handle): `it->first` belongs to a temporary the iterator
+    // returns, gone at the end of this statement.
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       diag_.Error(key.Mark(), map.path, "a key must be a plain name, got " + std::string(KindName(key)));
       continue;
