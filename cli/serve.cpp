@@ -216,11 +216,17 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connectors.Rebuild(loaded.valid);
 
   std::unique_ptr<runtime::Runtime> rt;
+  // The plan-changed callback runs on other threads (HTTP handlers, publishes,
+  // the PostgreSQL listener) from service.Start() until the store is gone: it
+  // wakes the runtime only between the runtime's creation and its destruction.
+  std::mutex wake_mu;
+  runtime::Runtime* wake = nullptr;  // guarded by wake_mu
   runtime::ServiceOptions service_options;
   service_options.process = ProcessName();
   service_options.lease = config->lease;
-  runtime::Service service(**store, clock, loaded.valid, [&rt] {
-    if (rt) rt->Wake();
+  runtime::Service service(**store, clock, loaded.valid, [&wake_mu, &wake] {
+    std::lock_guard lock(wake_mu);
+    if (wake != nullptr) wake->Wake();
   }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";
@@ -231,6 +237,10 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   rt = std::make_unique<runtime::Runtime>(io, service, clock,
                                           [&](const Post& p) { return connectors.Find(p.account); },
                                           runtime_options);
+  {
+    std::lock_guard lock(wake_mu);
+    wake = rt.get();
+  }
 
   api::HttpServerOptions http_options;
   http_options.listen = (config->host.find(':') != std::string::npos ? "[" + config->host + "]" : config->host) + ":" +
@@ -313,6 +323,10 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   arm_signals();
 
   io.run();
+  {
+    std::lock_guard lock(wake_mu);
+    wake = nullptr;
+  }
   rt.reset();
   spdlog::info("herald stopped");
   return kExitOk;

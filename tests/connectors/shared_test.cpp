@@ -3,6 +3,7 @@
 // HTTP client's transport failures, backoff and the circuit breaker.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <random>
 
 #include "connectors/backoff.h"
@@ -185,7 +186,7 @@ TEST_CASE("The HTTP client tells not sent from no answer", "[http_client]") {
   }
   SECTION("a slow answer beyond the read timeout: no answer, and the fake acted") {
     testing::FakeServer fake;
-    int created = 0;
+    std::atomic<int> created = 0;  // the handler runs on the fake's thread (TSan)
     fake.server().Post("/create", [&](const httplib::Request&, httplib::Response& res) {
       ++created;
       res.set_content("{}", "application/json");
