@@ -413,36 +413,39 @@ class Service::Impl {
   Result<void> Persist(std::vector<PostChange> changes) {
     auto undo = std::exchange(undo_, {});
     if (changes.empty()) return {};
-    std::vector<std::pair<std::string, int64_t>> written = Written(changes);
+    std::vector<int64_t> ids = IdsOf(changes);
     auto stored = store_.UpdatePosts(std::move(changes));
     if (!stored) {
       RollBack(undo);
-      Reload(written, stored.error());
+      Reload(ids, stored.error());
       return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
     return {};
   }
 
-  static std::vector<std::pair<std::string, int64_t>> Written(const std::vector<PostChange>& changes) {
-    std::vector<std::pair<std::string, int64_t>> out;
-    for (const auto& c : changes) out.emplace_back(c.post.organization, c.post.id);
-    return out;
+  static std::vector<int64_t> IdsOf(const std::vector<PostChange>& changes) {
+    std::vector<int64_t> ids;
+    ids.reserve(changes.size());
+    for (const auto& c : changes) ids.push_back(c.post.id);
+    return ids;
   }
 
   // After a write refused because a post changed in the store meanwhile (its
   // version moved on), memory takes the stored posts as they are: put back as
   // they were, they would be refused the same way at every later try.
+  // Called after the rollback: a post memory does not hold has no stale copy.
   // REQUIRES: mu_.
-  void Reload(const std::vector<std::pair<std::string, int64_t>>& posts, const Status& error) {
+  void Reload(const std::vector<int64_t>& ids, const Status& error) {
     if (error.code() != Code::kFailedPrecondition) return;
-    for (const auto& [org, id] : posts) {
-      auto stored = store_.GetPost(org, id);
-      if (!stored) continue;  // the store fails again: the rolled-back copy stays
+    for (int64_t id : ids) {
       auto it = posts_.find(id);
-      if (it != posts_.end() && it->second.version >= stored->version) continue;
+      if (it == posts_.end()) continue;
+      auto stored = store_.GetPost(it->second.organization, id);
+      if (!stored) continue;  // the store fails again: the rolled-back copy stays
+      if (it->second.version >= stored->version) continue;
       spdlog::warn("post {}: memory was at version {}, the store at {}; taking the stored post", id,
-                   it == posts_.end() ? 0 : it->second.version, stored->version);
+                   it->second.version, stored->version);
       Untrack(id);
       if (!IsFinal(stored->state) || stored->state == PostState::kPublished) Track(*stored);
     }
@@ -468,10 +471,8 @@ class Service::Impl {
                                const std::vector<Post>& originals) {
     auto undo = std::exchange(undo_, {});
     if (changes.empty()) return {};
-    std::vector<int64_t> ids;
-    for (const auto& c : changes) ids.push_back(c.post.id);
+    std::vector<int64_t> ids = IdsOf(changes);
     for (int64_t id : ids) writing_.insert(id);
-    std::vector<std::pair<std::string, int64_t>> written = Written(changes);
     lock.unlock();
     auto stored = store_.UpdatePosts(std::move(changes));
     lock.lock();
@@ -482,7 +483,7 @@ class Service::Impl {
         Untrack(o.id);
         Track(o);
       }
-      Reload(written, stored.error());
+      Reload(ids, stored.error());
       return std::unexpected(WriteFailed(stored.error()));
     }
     for (const auto& p : *stored) AfterWrite(p);
