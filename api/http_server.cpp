@@ -1,14 +1,11 @@
 #include "api/http_server.h"
 
-#include <httplib.h>
-
-#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <regex>
-#include <thread>
 
 #include "api/internal/endpoints.h"
+#include "api/internal/http_transport.h"
 #include "api/internal/request_counters.h"
 
 namespace herald::api {
@@ -75,12 +72,6 @@ Match Find(const std::vector<Route>& routes, std::string method, const std::stri
   return m;
 }
 
-void Write(const ApiResponse& from, httplib::Response& to) {
-  to.status = from.status;
-  for (const auto& [name, value] : from.headers) to.set_header(name, value);
-  to.set_content(from.body, from.content_type);
-}
-
 // "Bearer <token>" with a case-insensitive scheme; empty when absent or malformed.
 std::string BearerToken(const std::string& header) {
   constexpr std::string_view kScheme = "bearer ";
@@ -105,9 +96,10 @@ class HttpServer::Impl {
         endpoints_(service, counters_),
         routes_(MakeRoutes()) {}
 
-  Result<void> Start();
+  Result<void> Start(ListenSocket socket);
   void Stop();
   int port() const { return port_; }
+  const std::string& listen() const { return options_.listen; }
   void ReplaceTokens(TokenSet tokens) {
     auto fresh = std::make_shared<const TokenSet>(std::move(tokens));
     std::lock_guard lock(tokens_mu_);
@@ -115,7 +107,7 @@ class HttpServer::Impl {
   }
 
  private:
-  void Serve(const httplib::Request& req, httplib::Response& res);
+  ApiResponse Serve(const httplib::Request& req);
   ApiResponse Dispatch(const httplib::Request& req, const Match& match);
   std::optional<runtime::Caller> Authenticate(const httplib::Request& req, ApiResponse& unauthorized);
   void LogError(std::string_view message) {
@@ -128,98 +120,31 @@ class HttpServer::Impl {
   internal::RequestCounters counters_;
   Endpoints endpoints_;
   const std::vector<Route> routes_;
-  httplib::Server server_;
-  std::thread listener_;
-  std::atomic<bool> listener_done_{false};
+  std::unique_ptr<internal::HttpTransport> transport_;  // set by Start
   int port_ = 0;
-  std::mutex stop_mu_;  // serialises Stop()
 };
 
-Result<void> HttpServer::Impl::Start() {
-  const std::string& listen = options_.listen;
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-    return InvalidArgument("listen address \"" + listen + "\" must be HOST:PORT, e.g. 127.0.0.1:8080");
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  for (char c : listen.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) {
-      return InvalidArgument("listen address \"" + listen + "\": the port must be a number from 0 to 65535");
-    }
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) return InvalidArgument("listen address \"" + listen + "\": the port must be from 0 to 65535");
-
-  int threads = std::max(1, options_.threads);
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  server_.set_payload_max_length(options_.max_body_bytes);
-  // Answers are small and written in pieces: without this, Nagle's algorithm
-  // and delayed ACKs hold each keep-alive answer for about 40 ms.
-  server_.set_tcp_nodelay(true);
-  server_.set_read_timeout(10, 0);
-  server_.set_write_timeout(10, 0);
-
-  auto serve = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-  server_.Get(".*", serve);
-  server_.Post(".*", serve);
-  server_.Put(".*", serve);
-  server_.Patch(".*", serve);
-  server_.Delete(".*", serve);
-  server_.Options(".*", serve);
-  // Errors httplib answers itself (413, malformed requests) get a problem body too.
-  const std::string too_large = "the request body is larger than " + std::to_string(options_.max_body_bytes) +
-                                " bytes; send a smaller post";
-  server_.set_error_handler(httplib::Server::HandlerWithResponse([too_large](const httplib::Request&,
-                                                                             httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string detail = res.status == 413 ? too_large : "the request could not be read as HTTP";
-    Write(ProblemResponse(MakeProblem(res.status, res.status == 413 ? "too-large" : "bad-request", detail)), res);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server_.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-    LogError("unhandled exception answering " + req.method + " " + req.path);
-    Write(internal::StatusResponse(Status(Code::kInternal, "exception")), res);
-  });
-  server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    counters_.Count(Find(routes_, req.method, req.path).name, req.method, res.status);
-  });
-
-  if (port == 0) {
-    port_ = server_.bind_to_any_port(host);
-    if (port_ <= 0) {
-      port_ = 0;
-      return Error(Code::kUnavailable, "cannot listen on " + listen + ": no free port on that address");
-    }
-  } else {
-    if (!server_.bind_to_port(host, port)) {
-      return Error(Code::kUnavailable, "cannot listen on " + listen + ": address in use or not local");
-    }
-    port_ = port;
-  }
-  listener_done_ = false;
-  listener_ = std::thread([this] {
-    server_.listen_after_bind();
-    listener_done_ = true;
-  });
-  // httplib's stop() is a no-op until the accept loop runs, so a Stop() right
-  // after Start() would hang: wait for the loop (a few microseconds).
-  while (!server_.is_running() && !listener_done_) std::this_thread::sleep_for(std::chrono::microseconds(100));
-  if (listener_done_) {
-    listener_.join();
-    return Error(Code::kUnavailable, "cannot serve on " + listen + ": the accept loop ended at once");
+Result<void> HttpServer::Impl::Start(ListenSocket socket) {
+  internal::TransportOptions transport;
+  transport.request_timeout = options_.request_timeout;
+  transport.write_timeout = options_.request_timeout;
+  transport.max_connections = options_.max_connections;
+  transport.max_requests_per_connection = options_.max_requests_per_connection;
+  transport.max_body_bytes = options_.max_body_bytes;
+  transport.threads = options_.threads;
+  port_ = socket.port();
+  transport_ = std::make_unique<internal::HttpTransport>(
+      transport, [this](const httplib::Request& req) { return Serve(req); });
+  if (auto r = transport_->Start(std::move(socket)); !r) {
+    transport_.reset();
+    port_ = 0;
+    return r;
   }
   return {};
 }
 
 void HttpServer::Impl::Stop() {
-  std::lock_guard lock(stop_mu_);
-  if (!listener_.joinable()) return;
-  // stop() closes the listening socket; listen_after_bind then drains the
-  // thread pool, so requests in flight finish before the join returns.
-  server_.stop();
-  listener_.join();
+  if (transport_) transport_->Stop();
 }
 
 std::optional<runtime::Caller> HttpServer::Impl::Authenticate(const httplib::Request& req, ApiResponse& unauthorized) {
@@ -264,7 +189,7 @@ ApiResponse HttpServer::Impl::Dispatch(const httplib::Request& req, const Match&
   return (endpoints_.*(match.route->handler))(Call{*caller, req, match.params});
 }
 
-void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res) {
+ApiResponse HttpServer::Impl::Serve(const httplib::Request& req) {
   auto started = std::chrono::steady_clock::now();
   Match match = Find(routes_, req.method, req.path);
   ApiResponse answer;
@@ -279,14 +204,20 @@ void HttpServer::Impl::Serve(const httplib::Request& req, httplib::Response& res
     answer = internal::StatusResponse(Status(Code::kInternal, "unknown exception"));
   }
   if (answer.status >= 500) LogError(req.method + " " + req.path + " answered " + std::to_string(answer.status));
-  Write(answer, res);
+  counters_.Count(match.name, req.method, answer.status);
   if (match.route) counters_.Observe(match.name, std::chrono::steady_clock::now() - started);
+  return answer;
 }
 
 HttpServer::HttpServer(runtime::Service& service, TokenSet tokens, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(service, std::move(tokens), std::move(options))) {}
 HttpServer::~HttpServer() { Stop(); }
-Result<void> HttpServer::Start() { return impl_->Start(); }
+Result<void> HttpServer::Start() {
+  auto socket = Listen(impl_->listen());
+  if (!socket) return std::unexpected(socket.error());
+  return impl_->Start(std::move(*socket));
+}
+Result<void> HttpServer::Start(ListenSocket socket) { return impl_->Start(std::move(socket)); }
 int HttpServer::port() const { return impl_->port(); }
 void HttpServer::Stop() { impl_->Stop(); }
 void HttpServer::ReplaceTokens(TokenSet tokens) { impl_->ReplaceTokens(std::move(tokens)); }

@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <random>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cstdlib>
 #include <cstring>
@@ -156,6 +157,17 @@ std::string ProcessName() {
   return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
 }
 
+// Lifts the soft limit on open files to the hard one: each API connection is a
+// descriptor, and a soft limit of 1024 (a common default) is below what
+// limits.max_connections allows.
+void RaiseOpenFileLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
+
 std::string SqlitePath(const std::string& url) { return url.starts_with("sqlite:") ? url.substr(7) : std::string(); }
 
 }  // namespace
@@ -183,6 +195,18 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   if (options.storage) config->storage = *options.storage;
   if (options.outbox) config->outbox = *options.outbox;
   SetUpLogging(*config);
+
+  // The address first: a second daemon on an address in use stops here,
+  // before it opens the database or the outbox.
+  const std::string listen =
+      (config->host.find(':') != std::string::npos ? "[" + config->host + "]" : config->host) + ":" +
+      std::to_string(config->port);
+  RaiseOpenFileLimit();
+  auto socket = api::Listen(listen);
+  if (!socket) {
+    err << "herald serve: " << socket.error().message() << "\n";
+    return kExitInvalid;
+  }
 
   if (auto path = SqlitePath(config->storage); !path.empty()) {
     std::error_code ec;
@@ -224,6 +248,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   runtime::ServiceOptions service_options;
   service_options.process = ProcessName();
   service_options.lease = config->lease;
+  service_options.limits = config->input;
   runtime::Service service(**store, clock, loaded.valid, [&wake_mu, &wake] {
     std::lock_guard lock(wake_mu);
     if (wake != nullptr) wake->Wake();
@@ -243,11 +268,13 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   }
 
   api::HttpServerOptions http_options;
-  http_options.listen = (config->host.find(':') != std::string::npos ? "[" + config->host + "]" : config->host) + ":" +
-                        std::to_string(config->port);
+  http_options.listen = listen;
+  http_options.max_body_bytes = config->max_body_bytes;
+  http_options.request_timeout = duration_cast<milliseconds>(config->request_timeout);
+  http_options.max_connections = static_cast<size_t>(config->max_connections);
   http_options.log_error = [](std::string_view what) { spdlog::error("http: {}", what); };
   api::HttpServer http(service, std::move(*tokens), http_options);
-  if (auto started = http.Start(); !started) {
+  if (auto started = http.Start(std::move(*socket)); !started) {
     err << "herald serve: cannot listen on " << http_options.listen << ": " << started.error().message() << "\n";
     return kExitInvalid;
   }

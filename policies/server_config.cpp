@@ -85,6 +85,34 @@ void ReadPositive(const std::optional<Located>& at, Diagnostics& diag, Duration&
   out = *d;
 }
 
+// A whole number from `min` to `max`, or nullopt (with the error reported).
+std::optional<int64_t> ReadBetween(const Located& at, Diagnostics& diag, int64_t min, int64_t max) {
+  auto n = internal::ReadInt(at, diag);
+  if (!n) return std::nullopt;
+  if (*n < min || *n > max) {
+    diag.Error(at.mark, at.path, "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"horizon", "max_text", "max_body", "request_timeout", "max_connections"});
+  if (!map.ok()) return;
+  ReadPositive(map.Take("horizon"), diag, c.input.horizon);
+  if (auto v = map.Take("max_text")) {
+    if (auto n = ReadBetween(*v, diag, 1, 16 * 1024 * 1024)) c.input.max_text_bytes = static_cast<size_t>(*n);
+  }
+  if (auto v = map.Take("max_body")) {
+    if (auto n = ReadBetween(*v, diag, 1024, 64 * 1024 * 1024)) c.max_body_bytes = static_cast<size_t>(*n);
+  }
+  ReadPositive(map.Take("request_timeout"), diag, c.request_timeout);
+  if (auto v = map.Take("max_connections")) {
+    if (auto n = ReadBetween(*v, diag, 1, 1'000'000)) c.max_connections = static_cast<int>(*n);
+  }
+  map.Finish();
+}
+
 }  // namespace
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file) {
@@ -94,7 +122,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease"});
+                   "policy_poll", "lease", "limits"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -107,6 +135,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       if (auto v = map.Take("log")) ReadLog(*v, diag, c);
       ReadPositive(map.Take("shutdown_grace"), diag, c.shutdown_grace);
       ReadPositive(map.Take("policy_poll"), diag, c.policy_poll);
+      if (auto v = map.Take("limits")) ReadLimits(*v, diag, c);
       if (auto lease = map.Take("lease")) {
         if (auto d = internal::ReadDuration(*lease, diag)) {
           if (*d < std::chrono::seconds{3}) {

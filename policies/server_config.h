@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/input_limits.h"
 #include "policies/loader.h"
 
 namespace herald::policies {
@@ -27,6 +28,12 @@ struct ServerConfig {
   // stay its own without renewal (renewed every lease/5). A dead daemon's posts
   // are recovered this long after it stopped renewing. At least 3s.
   Duration lease = std::chrono::seconds{15};
+  // `limits:` what a request and a post may be, and how the API's connections
+  // are bounded.
+  InputLimits input;                              // horizon, max_text
+  size_t max_body_bytes = 64 * 1024;              // max_body
+  Duration request_timeout = std::chrono::seconds{10};  // whole request head and body
+  int max_connections = 1000;                     // open API connections; beyond: 503
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

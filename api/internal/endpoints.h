@@ -6,6 +6,8 @@
 
 #include <httplib.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,11 +20,28 @@
 
 namespace herald::api::internal {
 
+// The body of a streamed answer (Server-Sent Events), written as it comes.
+// Thread-safe: Send and Close may be called from any thread, any time.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  // Queues bytes to write, e.g. "data: {...}\n\n". False once the client is
+  // gone or the stream was closed: stop producing then.
+  virtual bool Send(std::string bytes) = 0;
+  // Ends the answer and the connection after what was queued.
+  virtual void Close() = 0;
+};
+
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streamed answer: `body` is ignored; after the status and
+  // headers are sent, `stream` is called once on a handler thread with the
+  // EventStream to keep and write to. It must return promptly (keep the
+  // stream, send from elsewhere); the connection holds no thread meanwhile.
+  std::function<void(std::shared_ptr<EventStream>)> stream;
 };
 
 ApiResponse JsonResponse(int status, const nlohmann::json& body);

@@ -1,6 +1,7 @@
 #include "api/internal/json_codec.h"
 
 #include "api/internal/crypto.h"
+#include "core/input_limits.h"
 #include "core/time.h"
 
 namespace herald::api::internal {
@@ -9,7 +10,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxMedia = 4;
-constexpr size_t kMaxLabels = 16;
 constexpr size_t kMaxNote = 2000;
 
 json TimeOrNull(const std::optional<Instant>& t) { return t ? json(FormatRfc3339(*t)) : json(nullptr); }
@@ -78,12 +78,16 @@ class BodyReader {
       Fail(pointer, "expected an array of label strings, got " + std::string(TypeName(v)));
       return std::nullopt;
     }
-    if (v.size() > kMaxLabels) Fail(pointer, "at most " + std::to_string(kMaxLabels) + " labels");
+    if (v.size() > kMaxLabels) {
+      Fail(pointer, "at most " + std::to_string(kMaxLabels) + " labels per post, got " + std::to_string(v.size()));
+      return std::nullopt;
+    }
     std::vector<std::string> out;
     for (size_t i = 0; i < v.size(); ++i) {
       auto s = String(v[i], pointer + "/" + std::to_string(i));
-      if (s && s->empty()) Fail(pointer + "/" + std::to_string(i), "labels cannot be empty");
-      if (s) out.push_back(*s);
+      if (!s) continue;
+      if (auto problem = LabelProblem(*s)) Fail(pointer + "/" + std::to_string(i), *problem);
+      out.push_back(*s);
     }
     return out;
   }

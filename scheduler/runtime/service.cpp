@@ -577,6 +577,9 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
   if (request.text.empty() && request.media.empty()) {
     return InvalidArgument("a post needs text or media", Where{.path = "text"});
   }
+  if (auto r = CheckPostInput(s.options_.limits, s.clock_.Now(), request.at, &request.text, &request.labels); !r) {
+    return std::unexpected(r.error());
+  }
   if (request.idempotency_key) {
     auto found = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
     if (!found) return std::unexpected(found.error());
@@ -699,6 +702,11 @@ Result<std::vector<Post>> Service::ListPosts(const Caller& caller, storage::Post
 Result<Post> Service::EditPost(const Caller& caller, int64_t id, const EditPostRequest& request) {
   auto& s = *impl_;
   if (caller.role == Role::kViewer) return Error(Code::kPermissionDenied, "viewers cannot edit posts");
+  if (auto r = CheckPostInput(s.options_.limits, s.clock_.Now(), request.at,
+                              request.text ? &*request.text : nullptr, request.labels ? &*request.labels : nullptr);
+      !r) {
+    return std::unexpected(r.error());
+  }
   auto account_lock = s.LockAccountOf(caller.organization, id);
   if (!account_lock) return std::unexpected(account_lock.error());
   std::vector<PostChange> changes;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/input_limits.h"
 #include "core/post.h"
 #include "connectors/backoff.h"
 #include "connectors/circuit_breaker.h"
@@ -162,6 +163,8 @@ struct ServiceOptions {
   // stay its own without a renewal (Maintain renews; the runtime calls it
   // every few seconds, RuntimeOptions::maintain_every).
   Duration lease{std::chrono::seconds{15}};
+  // How far ahead `at` may be, how long a text, which labels (create, edit).
+  InputLimits limits;
 };
 
 class Service {

@@ -44,5 +44,31 @@ TEST_CASE("Server config: a lease under 3s is refused at its position", "[polici
   CHECK(ErrorsOf("leases: 10s\n").size() == 1);  // unknown key
 }
 
+TEST_CASE("Server config: limits, with defaults and errors at their position", "[policies][config][limits]") {
+  auto defaults = LoadServerConfig("{}", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK(defaults->input.horizon == days{366});
+  CHECK(defaults->input.max_text_bytes == 63'206);
+  CHECK(defaults->max_body_bytes == 64 * 1024);
+  CHECK(defaults->request_timeout == seconds{10});
+  CHECK(defaults->max_connections == 1000);
+
+  auto c = LoadServerConfig("limits:\n  horizon: 30d\n  max_text: 5000\n  max_body: 131072\n"
+                            "  request_timeout: 5s\n  max_connections: 200\n",
+                            "herald.yaml");
+  REQUIRE(c);
+  CHECK(c->input.horizon == days{30});
+  CHECK(c->input.max_text_bytes == 5000);
+  CHECK(c->max_body_bytes == 131072);
+  CHECK(c->request_timeout == seconds{5});
+  CHECK(c->max_connections == 200);
+
+  CHECK(ErrorsOf("limits:\n  max_connections: 0\n") ==
+        std::vector<std::string>{"herald.yaml:2:20: limits.max_connections: must be from 1 to 1000000"});
+  CHECK(ErrorsOf("limits: { horizon: 0s }\n").size() == 1);
+  CHECK(ErrorsOf("limits: { max_body: 10 }\n").size() == 1);
+  CHECK(ErrorsOf("limits: { horizons: 1d }\n").size() == 1);  // unknown key
+}
+
 }  // namespace
 }  // namespace herald::policies
