@@ -90,7 +90,7 @@ TEST_CASE("config check tells a file it cannot read from an invalid one", "[conf
   }
 }
 
-TEST_CASE("--version prints the version and the commit it was built from", "[version][e2e]") {
+TEST_CASE("herald --version prints the version and the commit it was built from", "[version][e2e]") {
   auto result = RunProcess({HERALD_BINARY, "--version"});
   CHECK(result.exit_code == 0);
   INFO(result.out);
