@@ -1,6 +1,7 @@
 #include "api/tokens.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ std::string ErrnoText() { return std::strerror(errno); }
 
 // Writes `text` to a temporary file next to `path`, fsyncs it, renames it over
 // `path` and fsyncs the folder, so a crash leaves either the old or the new file.
+// The new file keeps the old one's mode (and owner, as root); a first file is 0600.
 Result<void> ReplaceFile(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   fs::path target(path);
@@ -43,6 +45,24 @@ Result<void> ReplaceFile(const std::string& path, const std::string& text) {
   std::string tmp = (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()))).string();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error(Code::kUnavailable, "cannot create " + tmp + ": " + ErrnoText());
+  // The replacement keeps the mode and owner of the file it replaces: root
+  // adding a token to a packaged /etc/herald/tokens.json (0644) must not leave a
+  // 0600 root file the daemon's own user can no longer read.
+  struct stat old {};
+  if (::stat(path.c_str(), &old) == 0) {
+    if (::geteuid() == 0 && ::fchown(fd, old.st_uid, old.st_gid) != 0) {
+      std::string why = ErrnoText();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Error(Code::kUnavailable, "cannot give " + tmp + " the owner of " + path + ": " + why);
+    }
+    if (::fchmod(fd, old.st_mode & 07777) != 0) {
+      std::string why = ErrnoText();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Error(Code::kUnavailable, "cannot give " + tmp + " the mode of " + path + ": " + why);
+    }
+  }
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);

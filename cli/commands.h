@@ -21,6 +21,11 @@ inline constexpr int kExitUsage = 2;    // the command line is wrong, or a file 
 // (organisations and account ids unique across files).
 int RunPolicyCheck(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
 
+// `herald config check FILE`: "FILE: ok: ..." on `out` when the daemon config is
+// valid; otherwise one "FILE:LINE:COL: PATH: message" line per error on `err`.
+// Exit 0 valid, 1 invalid, 2 when the file cannot be read.
+int RunConfigCheck(const std::string& path, std::ostream& out, std::ostream& err);
+
 struct SimulateOptions {
   std::string policy;          // a policy file
   std::string posts;           // JSON lines

@@ -7,12 +7,13 @@
 
 #include "cli/commands.h"
 #include "cli/token_command.h"
+#include "cli/version.h"
 
 int main(int argc, char** argv) {
   using namespace herald::cli;
   CLI::App app{"herald: a post scheduler and frequency governor for social networks"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "herald 0.1.0");
+  app.set_version_flag("--version", "herald " + std::string(Version()) + " (commit " + std::string(Commit()) + ")");
 
   int exit_code = kExitOk;
 
@@ -22,6 +23,13 @@ int main(int argc, char** argv) {
   auto* check = policy->add_subcommand("check", "Validate policy files; exit 1 with FILE:LINE:COL lines on errors");
   check->add_option("paths", check_paths, "Policy files or directories of *.yaml files")->required();
   check->callback([&] { exit_code = RunPolicyCheck(check_paths, std::cout, std::cerr); });
+
+  auto* config = app.add_subcommand("config", "Work with the daemon's config file");
+  config->require_subcommand(1);
+  std::string config_path;
+  auto* config_check = config->add_subcommand("check", "Validate a config file; exit 1 with FILE:LINE:COL lines on errors");
+  config_check->add_option("file", config_path, "Config file, as given to serve --config")->required();
+  config_check->callback([&] { exit_code = RunConfigCheck(config_path, std::cout, std::cerr); });
 
   SimulateOptions sim;
   auto* simulate = app.add_subcommand("simulate", "Plan posts against a policy without publishing");
@@ -33,7 +41,7 @@ int main(int argc, char** argv) {
 
   ServeOptions serve_options;
   auto* serve = app.add_subcommand("serve", "Run the daemon: HTTP API, planner and publisher");
-  serve->add_option("--config", serve_options.config, "Config file (SPEC §3)")->capture_default_str();
+  serve->add_option("--config", serve_options.config, "Config file (see herald config check)")->capture_default_str();
   serve->add_option("--listen", serve_options.listen, "Override listen: HOST:PORT (port 0: any free port)");
   serve->add_option("--storage", serve_options.storage, "Override storage: sqlite:PATH");
   serve->add_option("--outbox", serve_options.outbox, "Override outbox: folder of the file connector");

@@ -1,12 +1,11 @@
 // `herald policy check`: validates policy files and directories of them.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 #include <system_error>
 
 #include "cli/commands.h"
+#include "cli/file_text.h"
 #include "policies/loader.h"
 
 namespace herald::cli {
@@ -57,15 +56,6 @@ bool CollectFiles(const std::vector<std::string>& paths, std::vector<std::string
   return ok;
 }
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
-}
-
 }  // namespace
 
 int RunPolicyCheck(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
@@ -79,9 +69,9 @@ int RunPolicyCheck(const std::vector<std::string>& paths, std::ostream& out, std
   std::vector<std::pair<std::string, std::string>> texts;
   bool readable = true;
   for (const auto& file : files) {
-    auto text = ReadFile(file);
+    auto text = ReadFileText(file);
     if (!text) {
-      err << "herald policy check: " << file << ": cannot read file\n";
+      err << "herald policy check: " << file << ": cannot read file: " << text.error().message() << "\n";
       readable = false;
       continue;
     }

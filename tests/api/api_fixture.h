@@ -78,7 +78,7 @@ class ApiFixture {
     store_ = std::move(*store);
     if (wrap) store_ = wrap(std::move(store_));
     std::vector<policies::Policy> policies;
-    for (const char* file : {"examples/policies/acme.yaml", "examples/policies/globex.yaml"}) {
+    for (const char* file : {"examples/policies/acme.yaml", "examples/connectors/policies/globex.yaml"}) {
       auto p = policies::LoadPolicy(ReadSource(file), file);
       REQUIRE(p);
       policies.push_back(std::move(*p));

@@ -176,6 +176,28 @@ TEST_CASE("herald token add prints the token once and stores only its hash", "[a
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("token add keeps the mode of the tokens file it replaces", "[api]") {
+  std::string dir = TempDir();
+  std::string path = dir + "/tokens.json";
+  namespace fs = std::filesystem;
+  SECTION("a new file is private") {
+    REQUIRE(herald::api::AddToken(path, "acme", Role::kEditor, "alice"));
+    CHECK(fs::status(path).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+  }
+  SECTION("a packaged 0644 file stays readable by the daemon's user") {
+    std::ofstream(path) << R"({"tokens": []})";
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    REQUIRE(herald::api::AddToken(path, "acme", Role::kEditor, "alice"));
+    REQUIRE(herald::api::AddToken(path, "acme", Role::kViewer, "victor"));
+    CHECK(fs::status(path).permissions() ==
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read));
+    auto set = TokenSet::Load(path);
+    REQUIRE(set);
+    CHECK(set->records().size() == 2);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("The example tokens file matches examples/TOKENS.md", "[api]") {
   auto set = TokenSet::Load(std::string(HERALD_SOURCE_DIR) + "/examples/tokens.json");
   REQUIRE(set);

@@ -32,14 +32,15 @@ struct Broken {
 };
 
 TEST_CASE("policy check accepts the example policies", "[policies][e2e]") {
-  auto result = Check({"examples/policies"});
+  auto result = Check({"examples/policies", "examples/connectors/policies"});
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.err.empty());
   auto lines = Lines(result.out);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].starts_with("examples/policies/acme.yaml: ok: organization acme, 3 accounts, version 1, sha256 "));
-  CHECK(lines[1].starts_with("examples/policies/globex.yaml: ok: organization globex, 5 accounts, version 1, sha256 "));
+  CHECK(lines[1].starts_with(
+      "examples/connectors/policies/globex.yaml: ok: organization globex, 5 accounts, version 1, sha256 "));
   CHECK(lines[0].size() == std::string("examples/policies/acme.yaml: ok: organization acme, 3 accounts, version 1, sha256 ").size() + 12);
 }
 

@@ -116,7 +116,7 @@ TEST_CASE("LoadPolicy reads every feature of the example policies", "[policies]"
   CHECK(acme->approval.required);
   CHECK(acme->approval.four_eyes);
 
-  auto globex = LoadPolicy(ReadSource("examples/policies/globex.yaml"), "globex.yaml");
+  auto globex = LoadPolicy(ReadSource("examples/connectors/policies/globex.yaml"), "globex.yaml");
   REQUIRE(globex.has_value());
   const Account* fosstodon = globex->FindAccount("globex-fosstodon");
   REQUIRE(fosstodon != nullptr);
