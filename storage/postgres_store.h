@@ -6,7 +6,7 @@
 // the connection back; a connection that broke is dropped, and the next call
 // opens a new one. Coordination between processes (see docs/storage.md):
 // session advisory locks per account, a change number from a sequence on every
-// post write, NOTIFY herald_changes in the same transaction, and leases.
+// post write, NOTIFY herald_changes after each committed write, and leases.
 //
 // Thread-safe: any thread may call any method. Destroying the store stops the
 // watcher thread; no call may be in progress or start after that, and every

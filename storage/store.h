@@ -1,6 +1,6 @@
 // Store: herald's durable state behind one interface (posts with their state
-// history, the audit log, idempotency keys, policy versions). SQLite is the
-// embedded default; PostgreSQL comes later behind the same interface.
+// history, the audit log, idempotency keys, policy versions). SQLite is the embedded
+// default (one process); PostgreSQL lets several herald processes share one database.
 //
 // Every method that changes something returns only after the change is durable
 // (committed, and fsynced under SQLite's synchronous=FULL): callers may
@@ -148,7 +148,7 @@ class Store {
   // A cheap round trip to the database, for /healthz.
   virtual Result<void> Ping() = 0;
 
-  // ---- Coordination between several processes on one database (SPEC §3). ----
+  // Coordination between several processes on one database (docs/storage.md).
   // SQLite has one process per file, so its versions are cheap no-ops that
   // still honour the contracts; PostgreSQL implements them for real.
 

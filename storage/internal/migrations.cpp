@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ))sql";
 
 // True when this call applied the step, false when another process had.
-Result<bool> ApplyStep(Connection& db, const Migration& step, int latest) {
+Result<bool> ApplyStep(Connection& db, const Migration& step) {
   if (auto r = db.Exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
   auto rollback_with = [&](Status error) -> Result<bool> {
     if (db.InTransaction()) (void)db.Exec("ROLLBACK");
@@ -125,12 +125,7 @@ Result<bool> ApplyStep(Connection& db, const Migration& step, int latest) {
                                                      std::to_string(*current) + ", cannot apply step " +
                                                      std::to_string(step.version)));
   }
-  if (auto r = db.Exec(step.sql); !r) {
-    return rollback_with(Status(r.error().code(), "migrating " + db.path() + " to schema version " +
-                                                      std::to_string(step.version) + " of " +
-                                                      std::to_string(latest) + " failed: " +
-                                                      r.error().message()));
-  }
+  if (auto r = db.Exec(step.sql); !r) return rollback_with(r.error());
   auto record = db.Prepare(
       "INSERT INTO schema_migrations (version, name, applied_at) "
       "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))");
@@ -155,31 +150,9 @@ Result<int> SchemaVersion(Connection& db) {
 }
 
 Result<int> Migrate(Connection& db, std::span<const Migration> steps) {
-  for (size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].version != static_cast<int>(i) + 1) {
-      return std::unexpected(Status(Code::kInternal, "schema migration steps must be numbered 1..N; step " +
-                                                         std::to_string(i + 1) + " is numbered " +
-                                                         std::to_string(steps[i].version)));
-    }
-  }
   if (auto r = db.Exec(kCreateMigrationsTable); !r) return std::unexpected(r.error());
-  const int latest = static_cast<int>(steps.size());
-  auto current = SchemaVersion(db);
-  if (!current) return std::unexpected(current.error());
-  if (*current > latest) {
-    return std::unexpected(Status(
-        Code::kFailedPrecondition,
-        "database " + db.path() + " has schema version " + std::to_string(*current) +
-            " but this herald knows versions up to " + std::to_string(latest) +
-            ": it was written by a newer herald; run that version or point storage at another file"));
-  }
-  int applied = 0;
-  for (const Migration& step : steps.subspan(static_cast<size_t>(*current))) {
-    auto r = ApplyStep(db, step, latest);
-    if (!r) return std::unexpected(r.error());
-    if (*r) ++applied;
-  }
-  return applied;
+  return RunMigrations(steps, {"database " + db.path(), "another file", [&] { return SchemaVersion(db); },
+                               [&](const Migration& step) { return ApplyStep(db, step); }});
 }
 
 }  // namespace herald::storage::internal

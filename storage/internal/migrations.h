@@ -12,15 +12,10 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/internal/migration_runner.h"
 #include "storage/internal/sqlite.h"
 
 namespace herald::storage::internal {
-
-struct Migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
 
 // herald's schema, oldest step first.
 std::span<const Migration> SchemaMigrations();

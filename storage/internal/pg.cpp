@@ -147,4 +147,17 @@ Result<void> PgConnection::ExecScript(std::string_view sql) {
   return {};
 }
 
+PgParam P(const SqlValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (const auto* text = std::get_if<std::string>(&v)) return *text;
+  return std::nullopt;
+}
+
+PgParams Params(const SqlValues& values) {
+  PgParams params;
+  params.reserve(values.size());
+  for (const SqlValue& v : values) params.push_back(P(v));
+  return params;
+}
+
 }  // namespace herald::storage::internal

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/internal/sql_value.h"
 
 struct pg_conn;
 struct pg_result;
@@ -35,6 +36,8 @@ template <class T>
 PgParam P(const std::optional<T>& v) {
   return v ? P(*v) : std::nullopt;
 }
+PgParam P(const SqlValue& v);
+PgParams Params(const SqlValues& values);
 
 class PgResult {
  public:
@@ -55,6 +58,17 @@ class PgResult {
 
  private:
   pg_result* result_;
+};
+
+// One row of a PgResult, read the way rows.h reads rows.
+struct PgRow {
+  const PgResult& result;
+  int row;
+
+  bool IsNull(int column) const { return result.IsNull(row, column); }
+  std::string Text(int column) const { return result.Text(row, column); }
+  int64_t Int(int column) const { return result.Int(row, column); }
+  std::optional<int64_t> OptionalInt(int column) const { return result.OptionalInt(row, column); }
 };
 
 class PgConnection {

@@ -108,38 +108,28 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at BIGINT NOT NULL
 ))sql";
 
+// Always applies `step`: the migration lock keeps other processes out.
+Result<bool> ApplyStep(PgConnection& db, const Migration& step) {
+  auto fail = [&](Status error) -> Result<bool> {
+    (void)db.ExecScript("ROLLBACK");
+    return std::unexpected(std::move(error));
+  };
+  if (auto r = db.ExecScript("BEGIN"); !r) return fail(r.error());
+  if (auto r = db.ExecScript(step.sql); !r) return fail(r.error());
+  auto record = db.Exec(
+      "INSERT INTO schema_migrations (version, name, applied_at) "
+      "VALUES ($1, $2, CAST(EXTRACT(EPOCH FROM now()) AS BIGINT))",
+      {P(int64_t{step.version}), P(step.name)});
+  if (!record) return fail(record.error());
+  if (auto r = db.ExecScript("COMMIT"); !r) return fail(r.error());
+  return true;
+}
+
 Result<int> ApplySteps(PgConnection& db, std::span<const Migration> steps) {
   if (auto r = db.ExecScript(kCreateMigrationsTable); !r) return std::unexpected(r.error());
-  const int latest = static_cast<int>(steps.size());
-  auto current = PgSchemaVersion(db);
-  if (!current) return std::unexpected(current.error());
-  if (*current > latest) {
-    return std::unexpected(Status(
-        Code::kFailedPrecondition,
-        "PostgreSQL database " + db.target() + " has schema version " + std::to_string(*current) +
-            " but this herald knows versions up to " + std::to_string(latest) +
-            ": it was written by a newer herald; run that version or point storage at another database"));
-  }
-  int applied = 0;
-  for (const Migration& step : steps.subspan(static_cast<size_t>(*current))) {
-    auto fail = [&](Status error) -> Result<int> {
-      (void)db.ExecScript("ROLLBACK");
-      return std::unexpected(Status(error.code(), "migrating PostgreSQL database " + db.target() +
-                                                      " to schema version " + std::to_string(step.version) +
-                                                      " of " + std::to_string(latest) +
-                                                      " failed: " + error.message()));
-    };
-    if (auto r = db.ExecScript("BEGIN"); !r) return fail(r.error());
-    if (auto r = db.ExecScript(step.sql); !r) return fail(r.error());
-    auto record = db.Exec(
-        "INSERT INTO schema_migrations (version, name, applied_at) "
-        "VALUES ($1, $2, CAST(EXTRACT(EPOCH FROM now()) AS BIGINT))",
-        {P(int64_t{step.version}), P(step.name)});
-    if (!record) return fail(record.error());
-    if (auto r = db.ExecScript("COMMIT"); !r) return fail(r.error());
-    ++applied;
-  }
-  return applied;
+  return RunMigrations(steps, {"PostgreSQL database " + db.target(), "another database",
+                               [&] { return PgSchemaVersion(db); },
+                               [&](const Migration& step) { return ApplyStep(db, step); }});
 }
 
 }  // namespace
@@ -153,13 +143,6 @@ Result<int> PgSchemaVersion(PgConnection& db) {
 }
 
 Result<int> PgMigrate(PgConnection& db, std::span<const Migration> steps) {
-  for (size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].version != static_cast<int>(i) + 1) {
-      return std::unexpected(Status(Code::kInternal, "schema migration steps must be numbered 1..N; step " +
-                                                         std::to_string(i + 1) + " is numbered " +
-                                                         std::to_string(steps[i].version)));
-    }
-  }
   // Waits while another process migrates; released below, or by the server
   // when this connection dies.
   if (auto r = db.Exec("SELECT pg_advisory_lock(" + std::string(kMigrationLockKey) + ")"); !r) {

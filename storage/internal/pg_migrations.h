@@ -12,7 +12,7 @@
 #include <span>
 
 #include "core/status.h"
-#include "storage/internal/migrations.h"
+#include "storage/internal/migration_runner.h"
 #include "storage/internal/pg.h"
 
 namespace herald::storage::internal {

@@ -18,6 +18,10 @@
 
 namespace herald::storage::internal {
 
+// The Status of a call's error; calls with richer errors (a transaction's, which
+// also says how far it got) overload it beside their error type.
+inline const Status& StatusOf(const Status& error) { return error; }
+
 class PgPool {
  public:
   PgPool(std::string url, int max_in_use, size_t max_idle)
@@ -38,6 +42,7 @@ class PgPool {
   // when it broke or the call reported Unavailable. When `f` failed with
   // Unavailable on a connection that had been idle and `retry_safe(error)`
   // says nothing can have been done, it runs once more on a new connection.
+  // The error type is any with a StatusOf overload.
   template <class F, class Safe>
   auto With(F&& f, Safe&& retry_safe) -> decltype(f(std::declval<PgConnection&>())) {
     for (int attempt = 0;; ++attempt) {
@@ -45,7 +50,7 @@ class PgPool {
       auto conn = Acquire(true, &reused);
       if (!conn) return std::unexpected(conn.error());
       auto result = f(**conn);
-      bool unavailable = !result && result.error().code() == Code::kUnavailable;
+      bool unavailable = !result && StatusOf(result.error()).code() == Code::kUnavailable;
       bool keep = (*conn)->ok() && !unavailable;
       Release(std::move(*conn), keep);
       if (unavailable && reused) {
@@ -58,7 +63,7 @@ class PgPool {
   // For reads: always safe to run again.
   template <class F>
   auto With(F&& f) -> decltype(f(std::declval<PgConnection&>())) {
-    return With(std::forward<F>(f), [](const Status&) { return true; });
+    return With(std::forward<F>(f), [](const auto&) { return true; });
   }
 
   const std::string& url() const { return url_; }

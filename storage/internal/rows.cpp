@@ -58,78 +58,38 @@ int64_t ToUnix(Instant t) { return t.time_since_epoch().count(); }
 
 Instant FromUnix(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
 
-void BindPostFields(Query& query, const Post& post) {
-  auto optional_time = [](const std::optional<Instant>& t) -> std::optional<int64_t> {
-    if (!t) return std::nullopt;
+SqlValues PostFieldValues(const Post& post) {
+  auto time = [](const std::optional<Instant>& t) -> SqlValue {
+    if (!t) return std::monostate();
     return ToUnix(*t);
   };
-  query.Bind(post.organization)
-      .Bind(post.account)
-      .Bind(post.author)
-      .Bind(post.text)
-      .Bind(LabelsJson(post.labels))
-      .Bind(post.priority == PostPriority::kUrgent ? "urgent" : "normal")
-      .Bind(MediaJson(post.media))
-      .Bind(ToUnix(post.requested_at))
-      .Bind(optional_time(post.planned_at))
-      .Bind(PostStateName(post.state))
-      .Bind(ReasonsJson(post.reasons))
-      .Bind(post.approved_by)
-      .Bind(post.remote_id)
-      .Bind(post.remote_url)
-      .Bind(optional_time(post.published_at))
-      .Bind(post.failure)
-      .Bind(ToUnix(post.created_at))
-      .Bind(ToUnix(post.updated_at))
-      .Bind(post.claimed_by);
+  SqlValues values;
+  values.reserve(kPostFieldCount);
+  values.emplace_back(post.organization);
+  values.emplace_back(post.account);
+  values.emplace_back(post.author);
+  values.emplace_back(post.text);
+  values.emplace_back(LabelsJson(post.labels));
+  values.emplace_back(std::string(post.priority == PostPriority::kUrgent ? "urgent" : "normal"));
+  values.emplace_back(MediaJson(post.media));
+  values.emplace_back(ToUnix(post.requested_at));
+  values.push_back(time(post.planned_at));
+  values.emplace_back(std::string(PostStateName(post.state)));
+  values.emplace_back(ReasonsJson(post.reasons));
+  values.emplace_back(post.approved_by);
+  values.emplace_back(post.remote_id);
+  values.emplace_back(post.remote_url);
+  values.push_back(time(post.published_at));
+  values.emplace_back(post.failure);
+  values.emplace_back(ToUnix(post.created_at));
+  values.emplace_back(ToUnix(post.updated_at));
+  values.emplace_back(post.claimed_by);
+  return values;
 }
 
-Result<Post> ReadPost(const Query& query) {
-  Post post;
-  post.id = query.Int(0);
-  post.organization = query.Text(1);
-  post.account = query.Text(2);
-  post.author = query.Text(3);
-  post.text = query.Text(4);
-  std::string priority = query.Text(6);
-  if (priority != "normal" && priority != "urgent") {
-    return std::unexpected(Status(Code::kInternal, "post " + std::to_string(post.id) +
-                                                       " has unknown priority \"" + priority + "\""));
-  }
-  post.priority = priority == "urgent" ? PostPriority::kUrgent : PostPriority::kNormal;
-  post.requested_at = FromUnix(query.Int(8));
-  if (auto t = query.OptionalInt(9)) post.planned_at = FromUnix(*t);
-  std::string state = query.Text(10);
-  auto parsed = ParsePostState(state);
-  if (!parsed) {
-    return std::unexpected(Status(Code::kInternal, "post " + std::to_string(post.id) +
-                                                       " has unknown state \"" + state + "\""));
-  }
-  post.state = *parsed;
-  post.approved_by = query.Text(12);
-  post.remote_id = query.Text(13);
-  post.remote_url = query.Text(14);
-  if (auto t = query.OptionalInt(15)) post.published_at = FromUnix(*t);
-  post.failure = query.Text(16);
-  post.created_at = FromUnix(query.Int(17));
-  post.updated_at = FromUnix(query.Int(18));
-  post.version = query.Int(19);
-  post.change_seq = query.Int(20);
-  post.claimed_by = query.Text(21);
-  if (Status s = ReadJsonColumns(query.Text(5), query.Text(7), query.Text(11), post); !s.ok()) return std::unexpected(std::move(s));
-  return post;
-}
-
-Result<AuditEntry> ReadAudit(const Query& query) {
-  AuditEntry entry;
-  entry.id = query.Int(0);
-  entry.organization = query.Text(1);
-  entry.at = FromUnix(query.Int(2));
-  entry.actor = query.Text(3);
-  entry.action = query.Text(4);
-  entry.post_id = query.OptionalInt(5);
-  entry.detail = query.Text(6);
-  return entry;
+Status UnknownValue(int64_t post_id, std::string_view what, std::string_view value) {
+  return Status(Code::kInternal, "post " + std::to_string(post_id) + " has unknown " + std::string(what) +
+                                     " \"" + std::string(value) + "\"");
 }
 
 }  // namespace herald::storage::internal

@@ -1,5 +1,10 @@
-// How posts and audit entries map to SQLite rows: column lists, binding and
-// reading, JSON text for labels, media and reasons, unix seconds for times.
+// How posts, audit entries and the other records map to database rows, for
+// both stores: column lists, the values a post's row is written with, and
+// reading a row back. JSON text holds labels, media and reasons; times are
+// unix seconds.
+//
+// A Row is anything with `Int(col)`, `OptionalInt(col)`, `Text(col)` and
+// `IsNull(col)` over the current row: SQLite's Query, or a PgRow.
 #pragma once
 
 #include <string>
@@ -8,13 +13,13 @@
 
 #include "core/post.h"
 #include "core/status.h"
-#include "storage/internal/sqlite.h"
+#include "storage/internal/sql_value.h"
 #include "storage/store.h"
 
 namespace herald::storage::internal {
 
 // Every column of posts but id, version and change_seq, in the order
-// BindPostFields binds.
+// PostFieldValues gives them.
 inline constexpr std::string_view kPostFieldColumns =
     "organization, account, author, text, labels, priority, media, requested_at, planned_at, "
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
@@ -32,7 +37,6 @@ inline constexpr std::string_view kAuditColumns =
 int64_t ToUnix(Instant t);
 Instant FromUnix(int64_t seconds);
 
-// JSON text of the list columns, shared with the PostgreSQL store.
 std::string LabelsJson(const std::vector<std::string>& labels);
 std::string MediaJson(const std::vector<Media>& media);
 std::string ReasonsJson(const std::vector<StoredReason>& reasons);
@@ -40,10 +44,82 @@ std::string ReasonsJson(const std::vector<StoredReason>& reasons);
 Status ReadJsonColumns(const std::string& labels, const std::string& media, const std::string& reasons,
                        Post& post);
 
-// Binds the next kPostFieldCount parameters.
-void BindPostFields(Query& query, const Post& post);
-// Internal when a stored value cannot be read back (bad JSON, unknown state).
-Result<Post> ReadPost(const Query& query);
-Result<AuditEntry> ReadAudit(const Query& query);
+// The kPostFieldColumns values of `post`, in order.
+SqlValues PostFieldValues(const Post& post);
+
+// Internal, naming the post, for a stored state or priority this herald does
+// not know.
+Status UnknownValue(int64_t post_id, std::string_view what, std::string_view value);
+
+// Reads a row selected with kPostColumns. Internal when a stored value cannot
+// be read back (bad JSON, unknown state or priority).
+template <class Row>
+Result<Post> ReadPost(const Row& row) {
+  Post post;
+  post.id = row.Int(0);
+  post.organization = row.Text(1);
+  post.account = row.Text(2);
+  post.author = row.Text(3);
+  post.text = row.Text(4);
+  std::string priority = row.Text(6);
+  if (priority != "normal" && priority != "urgent") {
+    return std::unexpected(UnknownValue(post.id, "priority", priority));
+  }
+  post.priority = priority == "urgent" ? PostPriority::kUrgent : PostPriority::kNormal;
+  post.requested_at = FromUnix(row.Int(8));
+  if (auto t = row.OptionalInt(9)) post.planned_at = FromUnix(*t);
+  std::string state = row.Text(10);
+  auto parsed = ParsePostState(state);
+  if (!parsed) return std::unexpected(UnknownValue(post.id, "state", state));
+  post.state = *parsed;
+  post.approved_by = row.Text(12);
+  post.remote_id = row.Text(13);
+  post.remote_url = row.Text(14);
+  if (auto t = row.OptionalInt(15)) post.published_at = FromUnix(*t);
+  post.failure = row.Text(16);
+  post.created_at = FromUnix(row.Int(17));
+  post.updated_at = FromUnix(row.Int(18));
+  post.version = row.Int(19);
+  post.change_seq = row.Int(20);
+  post.claimed_by = row.Text(21);
+  if (Status s = ReadJsonColumns(row.Text(5), row.Text(7), row.Text(11), post); !s.ok()) {
+    return std::unexpected(std::move(s));
+  }
+  return post;
+}
+
+// A row selected with kAuditColumns.
+template <class Row>
+Result<AuditEntry> ReadAudit(const Row& row) {
+  return AuditEntry{row.Int(0),  row.Text(1),        FromUnix(row.Int(2)), row.Text(3),
+                    row.Text(4), row.OptionalInt(5), row.Text(6)};
+}
+
+// A row of HistoryStatement(): at, from_state, to_state, actor.
+template <class Row>
+Result<StateChange> ReadStateChange(const Row& row, int64_t post_id) {
+  StateChange change{post_id, FromUnix(row.Int(0)), std::nullopt, PostState::kPendingApproval, row.Text(3)};
+  if (!row.IsNull(1)) change.from = ParsePostState(row.Text(1));
+  auto to = ParsePostState(row.Text(2));
+  if (!to || (!row.IsNull(1) && !change.from)) {
+    return std::unexpected(Status(Code::kInternal, "post " + std::to_string(post_id) +
+                                                       " has a history row with an unknown state"));
+  }
+  change.to = *to;
+  return change;
+}
+
+// A row of ActivePausesStatement(): organization, account, rule, until, why.
+template <class Row>
+Result<AccountPause> ReadPause(const Row& row) {
+  return AccountPause{row.Text(0), row.Text(1), row.Text(2), FromUnix(row.Int(3)), row.Text(4)};
+}
+
+// A row of FindIdempotencyStatement(): request_hash, post_id, status, created_at.
+template <class Row>
+Result<IdempotencyRecord> ReadIdempotency(const Row& row, std::string_view organization, std::string_view key) {
+  return IdempotencyRecord{std::string(organization), std::string(key), row.Text(0), row.Int(1),
+                           static_cast<int>(row.Int(2)), FromUnix(row.Int(3))};
+}
 
 }  // namespace herald::storage::internal

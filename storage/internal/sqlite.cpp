@@ -185,4 +185,15 @@ Status Connection::LastError(std::string_view what) const {
   return ToStatus(db_, sqlite3_extended_errcode(db_), what);
 }
 
+Query& Query::Bind(const SqlValue& value) {
+  if (const auto* i = std::get_if<int64_t>(&value)) return Bind(*i);
+  if (const auto* text = std::get_if<std::string>(&value)) return Bind(std::string_view(*text));
+  return Bind(std::nullopt);
+}
+
+Query& Query::BindAll(const SqlValues& values) {
+  for (const SqlValue& v : values) Bind(v);
+  return *this;
+}
+
 }  // namespace herald::storage::internal

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "storage/internal/sql_value.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -39,6 +40,9 @@ class Query {
   Query& Bind(const std::optional<T>& value) {
     return value ? Bind(*value) : Bind(std::nullopt);
   }
+  Query& Bind(const SqlValue& value);
+  // Binds each of `values` in turn.
+  Query& BindAll(const SqlValues& values);
 
   // True when a row is available, false when done. Errors map SQLite codes to
   // herald codes (see ToStatus in sqlite.cpp).

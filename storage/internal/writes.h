@@ -1,24 +1,67 @@
-// The statements behind each Store write, run by the group committer inside
-// its transaction (and a savepoint of their own). They return the caller's
-// answer; on error the committer rolls back everything they did.
+// The Store writes, written once for both databases: what CreatePost,
+// UpdatePosts, AppendAudit and RecordPolicyVersion check and store. Each runs
+// inside a transaction its caller opened on a WriteSession and rolls back on
+// error; they return the caller's answer.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
-#include "storage/internal/sqlite.h"
+#include "storage/internal/sql_value.h"
 #include "storage/store.h"
 
 namespace herald::storage::internal {
 
-Result<Post> InsertPost(Connection& db, Post post, std::vector<AuditEntry> audit,
+// A post row's number and change number as the database assigned them.
+struct RowStamp {
+  int64_t id = 0;
+  int64_t change_seq = 0;
+};
+
+// What a change of a post is checked against: the stored row's state (as
+// text), version and account.
+struct PostHead {
+  std::string state;
+  int64_t version = 0;
+  std::string account;
+};
+
+// The statements of one write transaction, as one database runs them.
+// Not thread-safe: one transaction at a time.
+class WriteSession {
+ public:
+  virtual ~WriteSession() = default;
+
+  // Runs a statement that returns no rows. AlreadyExists on a unique violation.
+  virtual Result<void> Run(const Statement& statement) = 0;
+  // Inserts `post` as a new row (InsertPostSql) with version 1 and a new change_seq.
+  virtual Result<RowStamp> InsertPostRow(const Post& post) = 0;
+  // The stored head of post `id` in `organization`, locked against other
+  // writers until the transaction ends; nullopt when there is no such post.
+  virtual Result<std::optional<PostHead>> LockPost(int64_t id, std::string_view organization) = 0;
+  // Writes `post` over its stored row (UpdatePostSql) when that is still at
+  // post.version: the new change_seq, or nullopt when no row matched.
+  virtual Result<std::optional<int64_t>> UpdatePostRow(const Post& post) = 0;
+};
+
+// InvalidArgument when the post, or an audit entry or the idempotency record,
+// names no or another organization; AlreadyExists when the key is taken.
+Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> audit,
                         std::optional<IdempotencyRecord> idempotency);
 
-Result<std::vector<Post>> ApplyChanges(Connection& db, std::vector<PostChange> changes);
+// See Store::UpdatePosts for the failure codes.
+Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes);
 
-Result<void> InsertAudit(Connection& db, std::vector<AuditEntry> entries);
+// InvalidArgument when an entry names no organization.
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries);
 
-Result<void> InsertPolicyVersion(Connection& db, const PolicyVersion& version);
+Result<void> InsertPolicyVersion(WriteSession& db, const PolicyVersion& version);
+
+// NotFound, naming the post and the organization.
+Status NotInOrganization(int64_t id, std::string_view organization);
 
 }  // namespace herald::storage::internal
