@@ -35,7 +35,7 @@ namespace {
 
 using namespace std::chrono;
 
-class SystemClock : public runtime::Clock {
+class SystemClock : public Clock {
  public:
   Instant Now() const override { return floor<seconds>(system_clock::now()); }
   system_clock::time_point NowPrecise() const override { return system_clock::now(); }
