@@ -5,12 +5,12 @@
 namespace herald::runtime::internal {
 
 void PolicySet::Install(std::vector<policies::Policy> policies, Instant now) {
-  governors_.clear();
+  std::map<std::string, scheduler::Governor> governors;
   org_of_account_.clear();
   connector_of_account_.clear();
   for (auto& p : policies) {
     for (auto& [id, rules] : policies::ResolveAll(p)) {
-      governors_.emplace(id, scheduler::Governor(std::move(rules)));
+      governors.emplace(id, scheduler::Governor(std::move(rules)));
       org_of_account_[id] = p.organization;
     }
     for (const auto& a : p.accounts) connector_of_account_[a.id] = a.connector.type.empty() ? a.platform : a.connector.type;
@@ -19,11 +19,11 @@ void PolicySet::Install(std::vector<policies::Policy> policies, Instant now) {
     if (slot.policy.sha256 != p.sha256 || slot.policy.organization.empty()) slot.loaded_at = now;
     slot.policy = std::move(p);
   }
+  planner_ = scheduler::Planner(std::move(governors));
 }
 
 const scheduler::Governor* PolicySet::GovernorFor(const std::string& account) const {
-  auto it = governors_.find(account);
-  return it == governors_.end() ? nullptr : &it->second;
+  return planner_.FindGovernor(account);
 }
 
 Result<const scheduler::Governor*> PolicySet::AccountOf(const std::string& organization,

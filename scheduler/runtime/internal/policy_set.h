@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "policies/policy.h"
 #include "scheduler/governor.h"
+#include "scheduler/planner.h"
 
 namespace herald::runtime::internal {
 
@@ -46,10 +47,12 @@ class PolicySet {
   const std::map<std::string, std::string>& accounts() const { return org_of_account_; }
   // account -> connector type
   const std::map<std::string, std::string>& connectors() const { return connector_of_account_; }
+  // The planner over every account's governor: the daemon's re-plan.
+  const scheduler::Planner& planner() const { return planner_; }
 
  private:
   std::map<std::string, OrgPolicy> orgs_;                    // by organisation
-  std::map<std::string, scheduler::Governor> governors_;     // by account
+  scheduler::Planner planner_{{}};                           // owns the governors, by account
   std::map<std::string, std::string> org_of_account_;
   std::map<std::string, std::string> connector_of_account_;
 };

@@ -101,16 +101,16 @@ bool Service::Impl::SetPause(const internal::PauseKey& key, const AccountPause& 
   return true;
 }
 
+std::vector<scheduler::BlockedSpan> Service::Impl::BlockedOn(const std::string& account) const {
+  const AccountPause* pause = PauseOf(account, clock_.Now());
+  if (pause == nullptr) return {};
+  return {{Instant::min(), pause->until, pause->rule,
+           pause->why + "; nothing is sent before " + FormatRfc3339(pause->until)}};
+}
+
 Decision Service::Impl::ScheduleOn(const Governor& g, const std::string& account, const Timeline& tl,
                                    const scheduler::PostRequest& request) const {
-  const AccountPause* pause = PauseOf(account, clock_.Now());
-  if (pause == nullptr || request.requested_at >= pause->until) return g.Schedule(tl, request);
-  scheduler::PostRequest shifted = request;
-  shifted.requested_at = pause->until;
-  Decision d = g.Schedule(tl, shifted);
-  d.requested_at = request.requested_at;
-  d.reasons.insert(d.reasons.begin(), {pause->rule, pause->why + "; nothing is sent before " + FormatRfc3339(pause->until), {}});
-  return d;
+  return g.Schedule(tl, request, BlockedOn(account));
 }
 
 Decision Service::Impl::PlaceAgain(Post& p, const Governor& g, Instant from) {
@@ -128,49 +128,47 @@ Decision Service::Impl::PlaceAgain(Post& p, const Governor& g, Instant from) {
 std::vector<storage::PostChange> Service::Impl::ReplanAccount(const std::string& account, const std::string& actor,
                                                               const std::string& why) {
   std::vector<PostChange> changes;
-  const Governor* g = policies_.GovernorFor(account);
-  if (g == nullptr) return changes;
+  if (policies_.GovernorFor(account) == nullptr) return changes;
   Instant now = clock_.Now();
-  Timeline fresh;
-  std::vector<Post*> movable;
-  for (auto& [id, p] : book_.posts()) {
+  std::vector<scheduler::PlanInput> inputs;
+  std::vector<const Post*> posts;  // inputs[i] is posts[i]
+  for (const auto& [id, p] : book_.posts()) {
     if (p.account != account) continue;
     // A post whose write is in flight without the lock keeps its place: its
     // stored version is about to change under a batch written from here.
-    if (p.state == PostState::kScheduled && !book_.Writing(id)) {
-      movable.push_back(&p);
-    } else if (HoldsCapacity(p.state) && p.planned_at) {
-      fresh.Insert(g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at));
+    bool movable = p.state == PostState::kScheduled && !book_.Writing(id);
+    if (!movable && !(HoldsCapacity(p.state) && p.planned_at)) continue;
+    scheduler::PlanInput in{.account = account, .post = RequestOf(p, p.requested_at)};
+    if (movable) {
+      in.previous_at = p.planned_at;
+      in.not_before = now;
+      in.content_checked = true;
+    } else {
+      in.fixed_at = p.planned_at;
     }
+    inputs.push_back(std::move(in));
+    posts.push_back(&p);
   }
-  std::sort(movable.begin(), movable.end(), [&](const Post* a, const Post* b) {
-    return scheduler::Planner::PlacesBefore(RequestOf(*a, a->requested_at), RequestOf(*b, b->requested_at));
-  });
-  auto& due = book_.due();
-  for (Post* p : movable) {
-    if (p->planned_at) due.erase({*p->planned_at, p->id});
-    Instant from = std::max(p->requested_at, std::min(now, p->planned_at.value_or(now)));
-    auto request = RequestOf(*p, from);
-    request.requested_at = std::max(p->requested_at, now);
-    Decision d = ScheduleOn(*g, account, fresh, request);
-    std::optional<Instant> old = p->planned_at;
-    if (d.placed()) {
-      fresh.Insert(g->EntryFor(request, *d.planned_at));
-      due.insert({*d.planned_at, p->id});
-    }
+  scheduler::BlockedSpans blocked;
+  if (auto spans = BlockedOn(account); !spans.empty()) blocked[account] = std::move(spans);
+  const std::vector<scheduler::PlanOutput> outputs = policies_.planner().Plan(inputs, blocked);
+  const std::string org = policies_.OrganizationOf(account).value_or("");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].fixed_at) continue;
+    const Decision& d = outputs[i].decision;
+    std::optional<Instant> old = posts[i]->planned_at;
     if (d.placed() && d.planned_at == old) continue;
-    Post changed = *p;
+    Post changed = *posts[i];
     changed.planned_at = d.planned_at;
     changed.reasons = Stored(d.reasons);
     if (!d.placed()) changed.state = PostState::kRefused;
     json detail = {{"why", why}, {"from", old ? json(FormatRfc3339(*old)) : json(nullptr)}};
-    changes.push_back({changed, {Audit(policies_.OrganizationOf(account).value_or(""), actor,
-                                       d.placed() ? "move" : "refuse", changed, detail)}});
+    changes.push_back({changed, {Audit(org, actor, d.placed() ? "move" : "refuse", changed, detail)}});
     telemetry_.CountDecision(changed.reasons);
-    book_.Remember(p->id);
-    *p = changed;
+    book_.Remember(changed.id);
+    book_.Untrack(changed.id);
+    book_.Track(changed);
   }
-  book_.ReplaceTimeline(account, std::move(fresh));
   return changes;
 }
 

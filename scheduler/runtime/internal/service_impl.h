@@ -86,6 +86,8 @@ class Service::Impl {
   // Sets a pause (the later one wins) and keeps it in the store, so a restart
   // or another process honours it. Returns whether it changed anything.
   bool SetPause(const internal::PauseKey& key, const AccountPause& pause);
+  // The pause in force on the account, as the span the governor places nothing in.
+  std::vector<scheduler::BlockedSpan> BlockedOn(const std::string& account) const;
   // The governor's placement, except that nothing is placed inside a pause of
   // the account: the post is placed from its end, with a reason saying why.
   scheduler::Decision ScheduleOn(const scheduler::Governor& g, const std::string& account,
@@ -93,8 +95,9 @@ class Service::Impl {
   // Places a tracked post again from `from` (scheduled, or refused when no
   // time is allowed), records the decision and tracks the result. Returns it.
   scheduler::Decision PlaceAgain(Post& p, const scheduler::Governor& g, Instant from);
-  // Re-places every scheduled post of the account in placement order against
-  // the fixed history; returns the changes (moves, refusals) with audit entries.
+  // Re-places every scheduled post of the account with the Planner (the same
+  // re-plan `herald simulate` runs) against the fixed history, from now and
+  // outside any pause; returns the changes (moves, refusals) with audit entries.
   std::vector<PostChange> ReplanAccount(const std::string& account, const std::string& actor, const std::string& why);
   storage::AuditEntry Audit(const std::string& org, const std::string& actor, std::string action, const Post& p,
                             nlohmann::json detail = nlohmann::json::object()) const;
