@@ -1,8 +1,9 @@
 // `herald serve`: the composition root of the daemon. Reads the config, opens the
 // store, loads the policies, builds the connectors, the Service, the Runtime and
-// the HTTP server, wires signals (SIGTERM/SIGINT: graceful stop; SIGHUP: reload)
-// and a poller that reloads policy files when they change, and runs the
-// io_context until stopped. The only place that knows the real clock.
+// the HTTP server, and runs the io_context until stopped. The roles around them:
+// ConnectorSet (connectors by account), RuntimeWaker (the plan changed: wake the
+// runtime), Reloader (policies and tokens, polled and on SIGHUP), SignalHandler
+// (SIGTERM/SIGINT: graceful stop). The only place that knows the real clock.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,7 +37,7 @@ namespace {
 
 using namespace std::chrono;
 
-class SystemClock : public runtime::Clock {
+class SystemClock : public Clock {
  public:
   Instant Now() const override { return floor<seconds>(system_clock::now()); }
   system_clock::time_point NowPrecise() const override { return system_clock::now(); }
@@ -170,6 +171,132 @@ void RaiseOpenFileLimit() {
 
 std::string SqlitePath(const std::string& url) { return url.starts_with("sqlite:") ? url.substr(7) : std::string(); }
 
+// Wakes the runtime when the plan changed. The Service calls it from other
+// threads (HTTP handlers, publishes, the PostgreSQL listener) from Start()
+// until the store is gone; it reaches the runtime only while one is attached.
+// Thread-safe.
+class RuntimeWaker {
+ public:
+  void Attach(runtime::Runtime* runtime) {
+    std::lock_guard lock(mu_);
+    runtime_ = runtime;
+  }
+  void Wake() {
+    std::lock_guard lock(mu_);
+    if (runtime_ != nullptr) runtime_->Wake();
+  }
+
+ private:
+  std::mutex mu_;
+  runtime::Runtime* runtime_ = nullptr;  // guarded by mu_
+};
+
+// Reloads the policies and the tokens: on request (SIGHUP) and whenever their
+// files change, polled every `policy_poll`. A broken policy file keeps its
+// organisation's policy (its errors show in /v1/policy); a broken tokens file
+// keeps the tokens that were active. Runs on the io_context's thread.
+class Reloader {
+ public:
+  // The signatures are those taken before the first load, so no change can
+  // slip between the load and the first poll.
+  Reloader(boost::asio::io_context& io, const policies::ServerConfig& config, ConnectorSet& connectors,
+           runtime::Service& service, api::HttpServer& http, std::string policy_signature,
+           std::string tokens_signature, std::map<std::string, std::string> org_of_file)
+      : config_(config), connectors_(connectors), service_(service), http_(http), poll_(io),
+        policy_signature_(std::move(policy_signature)), tokens_signature_(std::move(tokens_signature)),
+        org_of_file_(std::move(org_of_file)) {}
+
+  void ReloadPolicies() {
+    policy_signature_ = DirectorySignature(config_.policies);
+    auto next = LoadPolicyDirectory(config_.policies, config_);
+    std::map<std::string, std::vector<std::string>> errors_by_org;
+    for (const auto& [file, errors] : next.errors) {
+      for (const auto& e : errors) spdlog::error("policy reload: {}", e);
+      auto org = org_of_file_.find(file);
+      if (org != org_of_file_.end()) errors_by_org[org->second] = errors;
+    }
+    for (const auto& p : next.valid) org_of_file_[p.source] = p.organization;
+    connectors_.Rebuild(next.valid);
+    if (auto r = service_.ReplacePolicies(next.valid, errors_by_org); !r) {
+      spdlog::error("policy reload failed: {}", r.error().ToString());
+    } else {
+      spdlog::info("policies reloaded: {} valid, {} files with errors", next.valid.size(), next.errors.size());
+    }
+  }
+
+  // The tokens file (`herald token add` rewrites it).
+  void ReloadTokens() {
+    tokens_signature_ = FileSignature(config_.tokens);
+    auto next = api::TokenSet::Load(config_.tokens);
+    if (!next) {
+      spdlog::error("tokens reload: {}; the previous tokens stay active", next.error().ToString());
+      return;
+    }
+    spdlog::info("tokens reloaded: {} tokens", next->records().size());
+    http_.ReplaceTokens(std::move(*next));
+  }
+
+  // Starts polling the files.
+  void Watch() {
+    poll_.expires_after(config_.policy_poll);
+    poll_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (DirectorySignature(config_.policies) != policy_signature_) ReloadPolicies();
+      if (FileSignature(config_.tokens) != tokens_signature_) ReloadTokens();
+      Watch();
+    });
+  }
+
+  void Stop() { poll_.cancel(); }
+
+ private:
+  const policies::ServerConfig& config_;
+  ConnectorSet& connectors_;
+  runtime::Service& service_;
+  api::HttpServer& http_;
+  boost::asio::steady_timer poll_;
+  std::string policy_signature_;
+  std::string tokens_signature_;
+  std::map<std::string, std::string> org_of_file_;  // policy file -> organisation, for its reload errors
+};
+
+// SIGHUP reloads; SIGTERM and SIGINT stop: no new requests, no more polling,
+// and the runtime drains its publishes for up to `grace` before the
+// io_context stops. Runs on the io_context's thread.
+class SignalHandler {
+ public:
+  SignalHandler(boost::asio::io_context& io, Reloader& reloader, api::HttpServer& http, runtime::Runtime& runtime,
+                Duration grace)
+      : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), reloader_(reloader), http_(http), runtime_(runtime),
+        grace_(grace) {}
+
+  void Listen() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        spdlog::info("SIGHUP: reloading policies and tokens");
+        reloader_.ReloadPolicies();
+        reloader_.ReloadTokens();
+        Listen();
+        return;
+      }
+      spdlog::info("{}: stopping (waiting up to {} for publishes in flight)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   FormatDuration(grace_));
+      http_.Stop();
+      reloader_.Stop();
+      runtime_.Stop(duration_cast<milliseconds>(grace_), [this] { io_.stop(); });
+    });
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  boost::asio::signal_set signals_;
+  Reloader& reloader_;
+  api::HttpServer& http_;
+  runtime::Runtime& runtime_;
+  const Duration grace_;
+};
+
 }  // namespace
 
 int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) {
@@ -239,20 +366,15 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context);
   connectors.Rebuild(loaded.valid);
 
+  // Declared before the Service, so it outlives the Service's callbacks on
+  // every way out of this function.
+  RuntimeWaker waker;
   std::unique_ptr<runtime::Runtime> rt;
-  // The plan-changed callback runs on other threads (HTTP handlers, publishes,
-  // the PostgreSQL listener) from service.Start() until the store is gone: it
-  // wakes the runtime only between the runtime's creation and its destruction.
-  std::mutex wake_mu;
-  runtime::Runtime* wake = nullptr;  // guarded by wake_mu
   runtime::ServiceOptions service_options;
   service_options.process = ProcessName();
   service_options.lease = config->lease;
   service_options.limits = config->input;
-  runtime::Service service(**store, clock, loaded.valid, [&wake_mu, &wake] {
-    std::lock_guard lock(wake_mu);
-    if (wake != nullptr) wake->Wake();
-  }, service_options);
+  runtime::Service service(**store, clock, loaded.valid, [&waker] { waker.Wake(); }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";
     return kExitInvalid;
@@ -262,10 +384,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   rt = std::make_unique<runtime::Runtime>(io, service, clock,
                                           [&](const Post& p) { return connectors.Find(p.account); },
                                           runtime_options);
-  {
-    std::lock_guard lock(wake_mu);
-    wake = rt.get();
-  }
+  waker.Attach(rt.get());
 
   api::HttpServerOptions http_options;
   http_options.listen = listen;
@@ -286,74 +405,13 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
                config->storage, config->policies, loaded.valid.size());
   out << "listening on " << config->host << ":" << port << std::endl;
 
-  // Reload: on SIGHUP and whenever the policy files change (since the
-  // signature taken before the first load, so no change can slip between).
-  auto reload = [&] {
-    signature = DirectorySignature(config->policies);
-    auto next = LoadPolicyDirectory(config->policies, *config);
-    std::map<std::string, std::vector<std::string>> errors_by_org;
-    for (const auto& [file, errors] : next.errors) {
-      for (const auto& e : errors) spdlog::error("policy reload: {}", e);
-      auto org = org_of_file.find(file);
-      if (org != org_of_file.end()) errors_by_org[org->second] = errors;
-    }
-    for (const auto& p : next.valid) org_of_file[p.source] = p.organization;
-    connectors.Rebuild(next.valid);
-    if (auto r = service.ReplacePolicies(next.valid, errors_by_org); !r) {
-      spdlog::error("policy reload failed: {}", r.error().ToString());
-    } else {
-      spdlog::info("policies reloaded: {} valid, {} files with errors", next.valid.size(), next.errors.size());
-    }
-  };
-  // The tokens file (`herald token add` rewrites it): re-read on change and on
-  // SIGHUP. A broken file keeps the tokens that were active.
-  auto reload_tokens = [&] {
-    tokens_signature = FileSignature(config->tokens);
-    auto next = api::TokenSet::Load(config->tokens);
-    if (!next) {
-      spdlog::error("tokens reload: {}; the previous tokens stay active", next.error().ToString());
-      return;
-    }
-    spdlog::info("tokens reloaded: {} tokens", next->records().size());
-    http.ReplaceTokens(std::move(*next));
-  };
-  boost::asio::steady_timer poll(io);
-  std::function<void()> arm_poll = [&] {
-    poll.expires_after(config->policy_poll);
-    poll.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (DirectorySignature(config->policies) != signature) reload();
-      if (FileSignature(config->tokens) != tokens_signature) reload_tokens();
-      arm_poll();
-    });
-  };
-  arm_poll();
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void()> arm_signals = [&] {
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: reloading policies and tokens");
-        reload();
-        reload_tokens();
-        arm_signals();
-        return;
-      }
-      spdlog::info("{}: stopping (waiting up to {} for publishes in flight)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   FormatDuration(config->shutdown_grace));
-      http.Stop();
-      poll.cancel();
-      rt->Stop(duration_cast<milliseconds>(config->shutdown_grace), [&] { io.stop(); });
-    });
-  };
-  arm_signals();
+  Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
+  reloader.Watch();
+  SignalHandler signals(io, reloader, http, *rt, config->shutdown_grace);
+  signals.Listen();
 
   io.run();
-  {
-    std::lock_guard lock(wake_mu);
-    wake = nullptr;
-  }
+  waker.Attach(nullptr);
   rt.reset();
   spdlog::info("herald stopped");
   return kExitOk;

@@ -1,5 +1,5 @@
 // `herald simulate`: reads a policy and JSON lines of posts, plans them exactly
-// as the daemon would (SPEC §2 placement order), prints one result per line.
+// as the daemon would (the same Planner, in placement order), prints one result per line.
 #include <fstream>
 #include <iostream>
 #include <sstream>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <variant>
 
 #include "policies/content.h"
 #include "scheduler/internal/describe.h"
@@ -28,8 +29,8 @@ bool HasLabel(const std::vector<std::string>& labels, const std::string& label) 
 // small records and put into words once, at the end.
 class Governor::Search {
  public:
-  Search(const Governor& g, const Timeline& tl, const PostRequest& post)
-      : g_(g), rules_(g.rules_), tl_(tl), post_(post),
+  Search(const Governor& g, const Timeline& tl, const PostRequest& post, std::span<const BlockedSpan> blocked = {})
+      : g_(g), rules_(g.rules_), tl_(tl), post_(post), blocked_spans_(blocked),
         bits_(g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent) {
     hints_.fill(0);
   }
@@ -39,6 +40,9 @@ class Governor::Search {
   std::optional<Instant> Check(Instant t) {
     next_ = t;
     blocked_ = false;
+    // Inside a blocked span no rule is asked: the span's end is the bound, and
+    // the rules speak from there (as if the post had been asked for then).
+    if (CheckBlockedSpans(t)) return next_;
     CheckBlackouts(t);
     if (!urgent_) {
       CheckQuietHours(t);
@@ -63,13 +67,19 @@ class Governor::Search {
   }
 
  private:
-  enum Kind : uint8_t { kBlackout, kQuiet, kDays, kSpacing, kCaps, kPreset, kRampCap, kRampLabel, kMix };
-  // A blocking rule, in as few words as possible: `what` points at the rule,
-  // `key` tells apart details of one rule (a period, a post), `related` is the
-  // post it relates to (Instant::min() when none).
+  enum Kind : uint8_t { kBlocked, kBlackout, kQuiet, kDays, kSpacing, kCaps, kPreset, kRampCap, kRampLabel, kMix };
+  // The rule that blocked, by kind: kBlocked a BlockedSpan, kBlackout a
+  // BlackoutSpan, kQuiet a ClockRange, kDays the WeekdaySet, kSpacing the
+  // min_spacing, the caps a Cap, kRampLabel the label, kMix a Mix.
+  using Rule = std::variant<const BlockedSpan*, const policies::AccountRules::BlackoutSpan*, const policies::ClockRange*,
+                            const policies::WeekdaySet*, const Duration*, const Cap*, const std::string*,
+                            const policies::Mix*>;
+  // A blocking rule, in as few words as possible: `what` is the rule, `key`
+  // tells apart details of one rule (a period, a post), `related` is the post
+  // it relates to (Instant::min() when none).
   struct Pending {
     Kind kind;
-    const void* what;
+    Rule what;
     int64_t key;
     Instant related;
     int bit;
@@ -80,7 +90,7 @@ class Governor::Search {
   int CapBit(const Cap& cap) const { return cap.label.empty() ? -1 : g_.BitOf(cap.label); }
   bool Carries(int bit) const { return bit < 0 || ((bits_ >> bit) & 1u); }
 
-  void Block(Instant next, Kind kind, const void* what, int64_t key = 0, Instant related = kNoPost, int bit = -1) {
+  void Block(Instant next, Kind kind, Rule what, int64_t key = 0, Instant related = kNoPost, int bit = -1) {
     blocked_ = true;
     next_ = std::max(next_, next);
     for (const auto& p : pending_)
@@ -93,10 +103,14 @@ class Governor::Search {
     std::vector<std::string> posts;
     if (!id.empty()) posts.push_back(id);
     switch (p.kind) {
+      case kBlocked: {
+        const BlockedSpan& span = *std::get<const BlockedSpan*>(p.what);
+        return {span.rule, span.detail, {}};
+      }
       case kBlackout:
-        return {"blackout", internal::DescribeBlackout(*static_cast<const policies::AccountRules::BlackoutSpan*>(p.what), rules_.zone), {}};
+        return {"blackout", internal::DescribeBlackout(*std::get<const policies::AccountRules::BlackoutSpan*>(p.what), rules_.zone), {}};
       case kQuiet:
-        return {"quiet_hours", internal::DescribeClockRange(*static_cast<const policies::ClockRange*>(p.what)), {}};
+        return {"quiet_hours", internal::DescribeClockRange(*std::get<const policies::ClockRange*>(p.what)), {}};
       case kDays:
         return {"days", internal::DescribeDays(rules_.days, static_cast<int>(p.key & 7)), {}};
       case kSpacing:
@@ -104,7 +118,7 @@ class Governor::Search {
       case kCaps:
       case kPreset:
       case kRampCap: {
-        const Cap& cap = *static_cast<const Cap*>(p.what);
+        const Cap& cap = *std::get<const Cap*>(p.what);
         const char* rule = p.kind == kCaps ? "caps" : p.kind == kPreset ? "preset" : "ramp_up";
         std::string detail = internal::DescribeCap(cap);
         if (cap.unit == Cap::Unit::kRolling) {
@@ -115,10 +129,10 @@ class Governor::Search {
         return {rule, detail, posts};
       }
       case kRampLabel:
-        return {"ramp_up", "label " + *static_cast<const std::string*>(p.what) + " not allowed until " +
+        return {"ramp_up", "label " + *std::get<const std::string*>(p.what) + " not allowed until " +
                                internal::DescribeLocal(rules_.ramp_up->end, rules_.zone), {}};
       case kMix:
-        return {"mix", internal::DescribeMix(*static_cast<const policies::Mix*>(p.what)), posts};
+        return {"mix", internal::DescribeMix(*std::get<const policies::Mix*>(p.what)), posts};
     }
     return {};
   }
@@ -205,6 +219,13 @@ class Governor::Search {
                v.begin();
     hint = a;
     return a;
+  }
+
+  bool CheckBlockedSpans(Instant t) {
+    for (const auto& span : blocked_spans_) {
+      if (span.from <= t && t < span.until) Block(span.until, kBlocked, &span);
+    }
+    return blocked_;
   }
 
   void CheckBlackouts(Instant t) {
@@ -352,6 +373,7 @@ class Governor::Search {
   const policies::AccountRules& rules_;
   const Timeline& tl_;
   const PostRequest& post_;
+  const std::span<const BlockedSpan> blocked_spans_;
   const uint32_t bits_;
   const bool urgent_;
 
@@ -419,9 +441,10 @@ std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostR
   return out;
 }
 
-Decision Governor::Place(const Timeline& timeline, const PostRequest& post) const {
+Decision Governor::Place(const Timeline& timeline, const PostRequest& post,
+                         std::span<const BlockedSpan> blocked) const {
   auto refusals = CheckContent(timeline, post);
-  if (refusals.empty()) return Schedule(timeline, post);
+  if (refusals.empty()) return Schedule(timeline, post, blocked);
   Decision d;
   d.requested_at = post.requested_at;
   d.outcome = Decision::Outcome::kRefused;
@@ -430,11 +453,16 @@ Decision Governor::Place(const Timeline& timeline, const PostRequest& post) cons
   return d;
 }
 
-Decision Governor::Schedule(const Timeline& timeline, const PostRequest& post) const {
+Decision Governor::Schedule(const Timeline& timeline, const PostRequest& post,
+                            std::span<const BlockedSpan> blocked) const {
   Decision d;
   d.requested_at = post.requested_at;
-  Search search(*this, timeline, post);
-  const Instant limit = post.requested_at + rules_.max_delay;
+  Search search(*this, timeline, post, blocked);
+  Instant postponed_to = post.requested_at;
+  for (const auto& span : blocked) {
+    if (span.from <= postponed_to && postponed_to < span.until) postponed_to = span.until;
+  }
+  const Instant limit = postponed_to + rules_.max_delay;
   Instant t = post.requested_at;
   while (true) {
     auto next = search.Check(t);

@@ -1,4 +1,4 @@
-// The governor (SPEC §2): for one account, given its timeline (posts that hold
+// The governor: for one account, given its timeline (posts that hold
 // capacity) and its resolved rules, finds the earliest whole second >= the
 // requested time at which every rule holds for the new post and for every post
 // already in the timeline, or refuses with every rule that blocked it within
@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,20 @@ struct Reason {
   friend bool operator==(const Reason&, const Reason&) = default;
 };
 
+// A span in which nothing may be sent on the account whatever the rules say:
+// a platform's rate limit in force, an open circuit breaker. The governor
+// places nothing in [from, until) and gives `rule` and `detail` as the reason.
+// A post requested inside the span is postponed, not delayed: max_delay
+// counts from the span's end.
+struct BlockedSpan {
+  Instant from = Instant::min();
+  Instant until;
+  std::string rule;    // "rate_limit", "circuit_open"
+  std::string detail;  // why, and until when
+
+  friend bool operator==(const BlockedSpan&, const BlockedSpan&) = default;
+};
+
 struct Decision {
   enum class Outcome { kPlaced, kRefused };
   Outcome outcome = Outcome::kPlaced;
@@ -76,15 +91,16 @@ class Governor {
 
   // Places `post` against `timeline` (which must not contain it): CheckContent
   // first (a refusal at once), then Schedule.
-  Decision Place(const Timeline& timeline, const PostRequest& post) const;
+  Decision Place(const Timeline& timeline, const PostRequest& post, std::span<const BlockedSpan> blocked = {}) const;
 
   // The content rules alone (text, media, duplicates within the timeline): every
   // broken rule, empty when the post may be scheduled.
   std::vector<Reason> CheckContent(const Timeline& timeline, const PostRequest& post) const;
 
   // The frequency rules alone: the search described above, for a post whose
-  // content has been checked.
-  Decision Schedule(const Timeline& timeline, const PostRequest& post) const;
+  // content has been checked, placed outside every span in `blocked`.
+  Decision Schedule(const Timeline& timeline, const PostRequest& post,
+                    std::span<const BlockedSpan> blocked = {}) const;
 
   // Whether `post` may stand at exactly `at` against `timeline` (the publish-time
   // re-check); the reasons say what blocks it. Content rules are not re-run.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 
 namespace herald::scheduler {
@@ -37,7 +38,7 @@ bool Planner::PlacesBefore(const PostRequest& a, const PostRequest& b) {
   return IdLess(a.id, b.id);
 }
 
-std::vector<PlanOutput> Planner::Plan(const std::vector<PlanInput>& inputs) const {
+std::vector<PlanOutput> Planner::Plan(const std::vector<PlanInput>& inputs, const BlockedSpans& blocked) const {
   std::vector<PlanOutput> out(inputs.size());
   std::unordered_map<std::string, Timeline> timelines;
 
@@ -70,7 +71,18 @@ std::vector<PlanOutput> Planner::Plan(const std::vector<PlanInput>& inputs) cons
     const auto& in = inputs[i];
     const Governor& g = *FindGovernor(in.account);
     Timeline& tl = timelines[in.account];
-    out[i].decision = g.Place(tl, in.post);
+    auto spans = blocked.find(in.account);
+    std::span<const BlockedSpan> account_blocked;
+    if (spans != blocked.end()) account_blocked = spans->second;
+    const PostRequest* request = &in.post;
+    PostRequest later;
+    if (in.not_before && *in.not_before > in.post.requested_at) {
+      later = in.post;
+      later.requested_at = *in.not_before;
+      request = &later;
+    }
+    out[i].decision = in.content_checked ? g.Schedule(tl, *request, account_blocked)
+                                         : g.Place(tl, *request, account_blocked);
     if (out[i].decision.placed()) tl.Insert(g.EntryFor(in.post, *out[i].decision.planned_at));
     out[i].moved = in.previous_at.has_value() && out[i].decision.planned_at != in.previous_at;
   }

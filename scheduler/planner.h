@@ -1,6 +1,7 @@
-// The planner: places many posts at once, in SPEC §2's order (urgent first, then
-// requested time, then id), each against the posts placed before it. Used by
-// `herald simulate` and to re-plan after a policy change, a cancel or an edit.
+// The planner: places many posts at once, in placement order (urgent first, then
+// requested time, then id), each against the posts placed before it. The one
+// re-plan: `herald simulate` and the daemon (after a cancel, an edit, an urgent
+// post, a policy reload or a pause) both call it.
 // Published posts are fixed history: they keep their time and are placed first.
 // Pure; a Planner is immutable and safe to share across threads.
 #pragma once
@@ -22,7 +23,16 @@ struct PlanInput {
   std::optional<Instant> fixed_at;
   // The time the post had before this re-plan, if any (to report moves).
   std::optional<Instant> previous_at;
+  // Placed no earlier than this (the daemon: now), while its place in the
+  // order still follows post.requested_at.
+  std::optional<Instant> not_before;
+  // The content rules passed when the post was created: only the frequency
+  // rules are asked again.
+  bool content_checked = false;
 };
+
+// Spans in which nothing is sent, by account id.
+using BlockedSpans = std::map<std::string, std::vector<BlockedSpan>>;
 
 struct PlanOutput {
   std::string account;
@@ -42,7 +52,8 @@ class Planner {
 
   // Places every input; returns one output per input, in the inputs' order.
   // An input whose account is unknown is refused with rule "account".
-  std::vector<PlanOutput> Plan(const std::vector<PlanInput>& inputs) const;
+  // Nothing is placed inside a span of `blocked` on its account.
+  std::vector<PlanOutput> Plan(const std::vector<PlanInput>& inputs, const BlockedSpans& blocked = {}) const;
 
   // The less-than of placement order: urgent first, then requested time, then id
   // (numerically when both ids are numbers).

@@ -230,7 +230,7 @@ ApiResponse Endpoints::CreatePost(const Call& call) {
     return StatusResponse(s);
   }
   const Post& post = created->post;
-  bool replay = created->http_status == 200;
+  bool replay = created->outcome == runtime::CreateOutcome::kReplayed;
   ApiResponse r = post.state == PostState::kRefused ? RefusedResponse(post)
                                                       : JsonResponse(replay ? 200 : 201, PostToJson(post));
   r.headers.emplace_back("Location", "/v1/posts/" + std::to_string(post.id));

@@ -153,7 +153,7 @@ void Runtime::Publish(Post post, bool recovering) {
       } else if (found->kind == connectors::PublishResult::Kind::kFailed) {
         // Certainly not published: safe to send, but not now and not blindly:
         // back to the plan, so the rules are checked again at its new time
-        // against what was published meanwhile (SPEC §2: defer, never violate).
+        // against what was published meanwhile (defer, never violate).
         result = {connectors::PublishResult::Kind::kRetryLater, {}, {}, clock_.Now(),
                   "not published before its daemon stopped (" + found->why + "); planned again"};
         result.attempted = false;

@@ -1,13 +1,14 @@
 // Service: herald's application core behind the HTTP API and the CLI. It owns
-// the workflow of SPEC §3/§4 (create, edit, approve, reject, cancel; roles,
-// four-eyes, urgent priority, idempotency), asks the governor for every time,
-// writes through the Store before answering, and tells the Runtime when the
-// plan changed. Organisation isolation is enforced here: every call takes the
-// caller, and another organisation's things are NotFound, never Forbidden.
+// the workflow (create, edit, approve, reject, cancel; roles, four-eyes, urgent
+// priority, idempotency), asks the governor for every time, writes through the
+// Store before answering, and tells the Runtime when the plan changed.
+// Organisation isolation is enforced here: every call takes the caller, and
+// another organisation's things are NotFound, never Forbidden.
 //
 // Thread-safe: the HTTP server calls it from many threads. One mutex guards the
 // in-memory plan; store writes happen under it so the plan and the database
-// never disagree, and the store groups concurrent commits.
+// never disagree, and the store groups concurrent commits. The parts behind it
+// and the lock discipline are described in internal/service_impl.h.
 #pragma once
 
 #include <array>
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/input_limits.h"
 #include "core/post.h"
 #include "connectors/backoff.h"
@@ -28,6 +30,7 @@
 #include "core/status.h"
 #include "policies/policy.h"
 #include "scheduler/governor.h"
+#include "scheduler/runtime/metrics.h"
 #include "scheduler/timeline.h"
 #include "storage/store.h"
 
@@ -55,9 +58,14 @@ struct CreatePostRequest {
   std::string request_hash;  // SHA-256 hex of the canonical body, with a key
 };
 
+// What became of a create. A refused post is stored too (state refused, with
+// the rules' reasons); a replay answers an Idempotency-Key seen before with
+// the post that key created, and changes nothing.
+enum class CreateOutcome { kCreated, kRefused, kReplayed };
+
 struct CreatePostResult {
   Post post;
-  int http_status = 201;  // 201 created; 422 refused by a rule (post stored as refused); 200 idempotent replay
+  CreateOutcome outcome = CreateOutcome::kCreated;
 };
 
 // PATCH: only the fields that are set change.
@@ -100,58 +108,6 @@ struct PolicyView {
   std::string source;
   Instant loaded_at;
   std::vector<std::string> last_reload_errors;  // FILE:LINE:COL lines; empty when the last reload was clean
-};
-
-struct Health {
-  bool ok = true;
-  std::vector<std::string> problems;
-};
-
-// Cumulative histogram buckets in seconds, Prometheus style.
-struct Histogram {
-  static constexpr std::array<double, 11> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30};
-  std::array<int64_t, 11> buckets{};  // observations <= kBounds[i]
-  int64_t count = 0;
-  double sum = 0;
-  void Observe(double seconds) {
-    for (size_t i = 0; i < kBounds.size(); ++i)
-      if (seconds <= kBounds[i]) ++buckets[i];
-    ++count;
-    sum += seconds;
-  }
-};
-
-// One connector type's publishes, for /metrics.
-struct ConnectorMetrics {
-  std::map<std::string, int64_t> publishes_by_outcome;  // published, retry_later, failed, unknown, paused
-  Histogram latency_seconds;
-  int64_t rate_limit_hits = 0;     // answers that said a limit was hit (429 and the like)
-  int64_t breaker_openings = 0;    // times its breaker (or an account's on it) opened
-  bool breaker_open = false;       // the connector-wide breaker, now
-  int accounts_breaker_open = 0;   // accounts on it whose own breaker is open now
-};
-
-// What the runtime and /metrics need to know, by organisation-independent totals.
-struct Metrics {
-  std::map<std::string, ConnectorMetrics> connectors;  // by connector type
-  Histogram publish_latency_seconds;  // connector call duration
-  Histogram lateness_seconds;         // planned time -> publish started
-  std::map<std::string, int64_t> publishes_by_outcome;        // published, retry_later, failed, unknown
-  std::map<std::string, int64_t> connector_errors_by_kind;    // retry_later, failed, unknown, no_connector
-  std::map<std::string, int64_t> posts_by_state;
-  std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
-  int64_t oldest_overdue_seconds = 0;                // due and not fired
-};
-
-// Wall time for the service and runtime; the real one lives in the composition
-// root, tests use a fake that moves only when told.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  // Whole seconds (the governor's resolution).
-  virtual Instant Now() const = 0;
-  // With sub-second precision, for arming timers.
-  virtual std::chrono::system_clock::time_point NowPrecise() const { return Now(); }
 };
 
 struct ServiceOptions {
@@ -239,7 +195,7 @@ class Service {
   Health CheckHealth(Duration max_silence = std::chrono::seconds{10});
   Metrics CurrentMetrics();
 
-  class Impl;  // defined in service.cpp
+  class Impl;  // internal/service_impl.h
 
  private:
   std::shared_ptr<Impl> impl_;

@@ -33,7 +33,7 @@ inline constexpr const char* kAcmeEditor2 = "hrld_example_acme_editor2";
 inline constexpr const char* kAcmeViewer = "hrld_example_acme_viewer";
 inline constexpr const char* kGlobexAdmin = "hrld_example_globex_admin";
 
-class FixedClock : public runtime::Clock {
+class FixedClock : public Clock {
  public:
   explicit FixedClock(Instant now) : now_(now) {}
   Instant Now() const override { return now_; }

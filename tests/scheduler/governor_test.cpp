@@ -279,6 +279,41 @@ TEST_CASE("max_delay: a slot exactly at requested + max_delay is still allowed",
   CHECK(d.Summary() == "refused: min_spacing 2h after post 1; max_delay no slot within 1h59m59s of the requested time");
 }
 
+TEST_CASE("A blocked span postpones a post past its end with its own reason, first", "[governor]") {
+  auto r = Rules();
+  r.min_spacing = minutes{45};
+  r.max_delay = hours{1};
+  Governor g(r);
+  Timeline tl;
+  Instant t0 = At("2026-12-01T09:00:00Z");
+  tl.Insert(g.EntryFor(Post("812", t0 + hours{2}), t0 + hours{2}));
+  const std::vector<BlockedSpan> blocked{
+      {Instant::min(), t0 + hours{2} - minutes{10}, "rate_limit", "mastodon rate limit; nothing is sent before 10:50"}};
+  auto d = g.Place(tl, Post("n", t0), blocked);
+  REQUIRE(d.placed());
+  // Not at the span's end: min_spacing asks from there, as if requested then.
+  CHECK(*d.planned_at == t0 + hours{2} + minutes{45});
+  CHECK(d.requested_at == t0);
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0] == Reason{"rate_limit", "mastodon rate limit; nothing is sent before 10:50", {}});
+  CHECK(d.reasons[1].rule == "min_spacing");
+  // max_delay (1h) counts from the span's end: a pause postpones, it does not
+  // use up the delay the rules may add.
+  SECTION("a post requested after the span is not touched by it") {
+    auto e = g.Place(tl, Post("m", t0 + hours{5}), blocked);
+    CHECK(*e.planned_at == t0 + hours{5});
+    CHECK(e.reasons.empty());
+  }
+  SECTION("a span ending later than max_delay allows refuses nothing by itself") {
+    Timeline empty;
+    const std::vector<BlockedSpan> long_pause{{Instant::min(), t0 + hours{6}, "circuit_open", "breaker open"}};
+    auto f = g.Place(empty, Post("k", t0), long_pause);
+    REQUIRE(f.placed());
+    CHECK(*f.planned_at == t0 + hours{6});
+    CHECK(f.Summary() == "deferred 6h: circuit_open breaker open");
+  }
+}
+
 TEST_CASE("Duplicate text and missing media are refused at once", "[governor]") {
   auto r = Rules();
   r.content.duplicate_window = days{30};

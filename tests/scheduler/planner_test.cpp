@@ -1,4 +1,4 @@
-// Hand-written planner cases with exact expected times (SPEC §2), mostly in
+// Hand-written planner cases with exact expected times, mostly in
 // America/New_York, including the 2026 spring-forward and fall-back nights.
 #include "scheduler/planner.h"
 
@@ -113,6 +113,50 @@ bool HasRule(const Decision& d, std::string_view rule) {
   for (const auto& r : d.reasons)
     if (r.rule == rule) return true;
   return false;
+}
+
+TEST_CASE("The daemon's re-plan: from now, in requested order, frequency rules only, outside blocked spans",
+          "[planner]") {
+  auto rules = Rules();
+  rules.min_spacing = hours{1};
+  rules.content.duplicate_window = hours{24};
+  const Instant nine = Ny("2026-06-01T09:00");
+  const Instant now = nine + hours{2};
+  std::map<std::string, Governor> governors;
+  governors.emplace(rules.account, Governor(rules));
+  Planner planner(std::move(governors));
+
+  // Two posts asked for in the past, with the same text (created apart, so the
+  // duplicate rule passed then): placed from now, in the order of their requests.
+  PlanInput late = Post("10", nine + minutes{30});
+  PlanInput early = Post("11", nine);
+  for (PlanInput* in : {&late, &early}) {
+    in->post.text = "same text";
+    in->not_before = now;
+    in->content_checked = true;
+  }
+  auto out = planner.Plan({late, early});
+  CHECK(PlannedAt(out[1]) == now);
+  CHECK(PlannedAt(out[0]) == now + hours{1});
+  CHECK(out[1].decision.reasons.empty());
+
+  SECTION("without content_checked the duplicate rule refuses the second") {
+    late.content_checked = early.content_checked = false;
+    auto again = planner.Plan({late, early});
+    CHECK(PlannedAt(again[1]) == now);
+    CHECK_FALSE(again[0].decision.placed());
+    CHECK(HasRule(again[0].decision, "content.duplicate"));
+  }
+  SECTION("a blocked span of the account moves both past it, its reason first") {
+    BlockedSpans blocked;
+    blocked[kAccount].push_back({Instant::min(), now + hours{3}, "rate_limit", "limit hit; nothing is sent before then"});
+    blocked["other"].push_back({Instant::min(), now + hours{9}, "circuit_open", "not this account"});
+    auto paused = planner.Plan({late, early}, blocked);
+    CHECK(PlannedAt(paused[1]) == now + hours{3});
+    CHECK(PlannedAt(paused[0]) == now + hours{4});
+    REQUIRE_FALSE(paused[1].decision.reasons.empty());
+    CHECK(paused[1].decision.reasons[0].rule == "rate_limit");
+  }
 }
 
 TEST_CASE("Planner orders urgent first, then requested time, then id", "[planner]") {
@@ -305,10 +349,10 @@ TEST_CASE("Urgent posts bypass quiet hours but not blackouts or presets", "[plan
   }
 }
 
-// SPEC §2: every rule must hold "for every post already planned"; an urgent post
+// Every rule must hold for every post already planned; an urgent post
 // bypasses the rules only for itself, so it may not break a published post's
 // spacing. (Found by the oracle test; see oracle.h for the reading.)
-// Urgent posts may ignore the organisation's own rules (SPEC §1): an urgent post
+// Urgent posts may ignore the organisation's own rules: an urgent post
 // may stand closer than min_spacing to a published post, and the normal posts
 // placed after it keep their spacing from both.
 TEST_CASE("An urgent post bypasses min_spacing from a published post, and later posts respect it", "[planner]") {
@@ -320,7 +364,7 @@ TEST_CASE("An urgent post bypasses min_spacing from a published post, and later 
   CHECK(PlannedAt(out[2]) == nine + minutes{60});  // 45m after the urgent post
 }
 
-// SPEC §2 ramp_up: its caps apply to posts placed inside [opened, opened + period);
+// ramp_up: its caps apply to posts placed inside [opened, opened + period);
 // a post after the end neither is held by them nor counts in them.
 TEST_CASE("Ramp-up caps end with the ramp-up period", "[planner]") {
   AccountRules rules = Rules();

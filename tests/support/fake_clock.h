@@ -3,11 +3,11 @@
 
 #include <atomic>
 
-#include "scheduler/runtime/service.h"
+#include "core/clock.h"
 
 namespace herald::testing {
 
-class FakeClock : public runtime::Clock {
+class FakeClock : public Clock {
  public:
   explicit FakeClock(Instant start) : now_(start.time_since_epoch().count()) {}
   Instant Now() const override { return Instant{std::chrono::seconds{now_.load()}}; }

@@ -135,7 +135,7 @@ TEST_CASE("Service: roles, urgent priority and content refusals", "[service]") {
   CreatePostRequest bad{"acme-blog", "We beat RivalCorp!", {}, {}, PostPriority::kNormal, {}, {}, {}};
   auto refused = f.service->CreatePost(f.alice, bad);
   REQUIRE(refused);
-  CHECK(refused->http_status == 422);
+  CHECK(refused->outcome == runtime::CreateOutcome::kRefused);
   CHECK(refused->post.state == PostState::kRefused);
   REQUIRE(refused->post.reasons.size() == 1);
   CHECK(refused->post.reasons[0].rule == "content.banned_term");
@@ -187,10 +187,10 @@ TEST_CASE("Service: idempotency keys replay or conflict", "[service]") {
   CreatePostRequest r{"acme-blog", "once", {}, {}, PostPriority::kNormal, {}, std::string("key-1"), "hash-a"};
   auto first = f.service->CreatePost(f.alice, r);
   REQUIRE(first);
-  CHECK(first->http_status == 201);
+  CHECK(first->outcome == runtime::CreateOutcome::kCreated);
   auto again = f.service->CreatePost(f.alice, r);
   REQUIRE(again);
-  CHECK(again->http_status == 200);
+  CHECK(again->outcome == runtime::CreateOutcome::kReplayed);
   CHECK(again->post.id == first->post.id);
   r.request_hash = "hash-b";
   auto conflict = f.service->CreatePost(f.alice, r);

@@ -1,0 +1,54 @@
+#include "scheduler/runtime/internal/policy_set.h"
+
+#include "policies/resolve.h"
+
+namespace herald::runtime::internal {
+
+void PolicySet::Install(std::vector<policies::Policy> policies, Instant now) {
+  std::map<std::string, scheduler::Governor> governors;
+  org_of_account_.clear();
+  connector_of_account_.clear();
+  for (auto& p : policies) {
+    for (auto& [id, rules] : policies::ResolveAll(p)) {
+      governors.emplace(id, scheduler::Governor(std::move(rules)));
+      org_of_account_[id] = p.organization;
+    }
+    for (const auto& a : p.accounts) connector_of_account_[a.id] = a.connector.type.empty() ? a.platform : a.connector.type;
+    std::string org = p.organization;
+    auto& slot = orgs_[org];
+    if (slot.policy.sha256 != p.sha256 || slot.policy.organization.empty()) slot.loaded_at = now;
+    slot.policy = std::move(p);
+  }
+  planner_ = scheduler::Planner(std::move(governors));
+}
+
+const scheduler::Governor* PolicySet::GovernorFor(const std::string& account) const {
+  return planner_.FindGovernor(account);
+}
+
+Result<const scheduler::Governor*> PolicySet::AccountOf(const std::string& organization,
+                                                        const std::string& account) const {
+  auto org = org_of_account_.find(account);
+  if (org == org_of_account_.end() || org->second != organization) {
+    return NotFound("unknown account \"" + account + "\"", Where{.path = "account"});
+  }
+  return GovernorFor(account);
+}
+
+const policies::Policy* PolicySet::PolicyOf(const std::string& organization) const {
+  auto it = orgs_.find(organization);
+  return it == orgs_.end() ? nullptr : &it->second.policy;
+}
+
+std::optional<std::string> PolicySet::OrganizationOf(const std::string& account) const {
+  auto it = org_of_account_.find(account);
+  if (it == org_of_account_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string PolicySet::ConnectorOf(const std::string& account) const {
+  auto it = connector_of_account_.find(account);
+  return it == connector_of_account_.end() ? std::string() : it->second;
+}
+
+}  // namespace herald::runtime::internal

@@ -1,0 +1,42 @@
+// Telemetry: the counters and histograms behind /metrics and the heartbeat
+// behind /healthz, as the Service records them.
+//
+// Not thread-safe: the Service holds it under its plan mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/post.h"
+#include "core/time.h"
+#include "scheduler/runtime/metrics.h"
+
+namespace herald::runtime::internal {
+
+class Telemetry {
+ public:
+  // Every rule that deferred or refused a post counts once per decision.
+  void CountDecision(const std::vector<StoredReason>& reasons);
+  // A publish through connector type `connector` (empty: unknown account).
+  void RecordPublish(const std::string& connector, std::optional<double> lateness_seconds, double latency_seconds,
+                     const std::string& outcome);
+  void RecordBreakerOpening(const std::string& connector) { ++publish_.connectors[connector].breaker_openings; }
+  void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
+
+  void Heartbeat(Instant now) { last_heartbeat_ = now; }
+  // The firing loop's problem at `now`, if it has not ticked within `max_silence`.
+  std::optional<std::string> LoopProblem(Instant now, Duration max_silence) const;
+
+  // The counters recorded so far; the caller adds what it reads from the plan.
+  Metrics Snapshot() const;
+
+ private:
+  Metrics publish_;  // histograms and outcome counters
+  std::map<std::string, int64_t> decisions_by_rule_;
+  std::optional<Instant> last_heartbeat_;
+};
+
+}  // namespace herald::runtime::internal

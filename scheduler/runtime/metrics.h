@@ -1,0 +1,54 @@
+// What the daemon reports about itself: /metrics counters and histograms, and
+// /healthz. Plain values, copied out of the Service under its lock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace herald::runtime {
+
+struct Health {
+  bool ok = true;
+  std::vector<std::string> problems;
+};
+
+// Cumulative histogram buckets in seconds, Prometheus style.
+struct Histogram {
+  static constexpr std::array<double, 11> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30};
+  std::array<int64_t, 11> buckets{};  // observations <= kBounds[i]
+  int64_t count = 0;
+  double sum = 0;
+  void Observe(double seconds) {
+    for (size_t i = 0; i < kBounds.size(); ++i)
+      if (seconds <= kBounds[i]) ++buckets[i];
+    ++count;
+    sum += seconds;
+  }
+};
+
+// One connector type's publishes, for /metrics.
+struct ConnectorMetrics {
+  std::map<std::string, int64_t> publishes_by_outcome;  // published, retry_later, failed, unknown, paused
+  Histogram latency_seconds;
+  int64_t rate_limit_hits = 0;     // answers that said a limit was hit (429 and the like)
+  int64_t breaker_openings = 0;    // times its breaker (or an account's on it) opened
+  bool breaker_open = false;       // the connector-wide breaker, now
+  int accounts_breaker_open = 0;   // accounts on it whose own breaker is open now
+};
+
+// What the runtime and /metrics need to know, by organisation-independent totals.
+struct Metrics {
+  std::map<std::string, ConnectorMetrics> connectors;  // by connector type
+  Histogram publish_latency_seconds;  // connector call duration
+  Histogram lateness_seconds;         // planned time -> publish started
+  std::map<std::string, int64_t> publishes_by_outcome;        // published, retry_later, failed, unknown
+  std::map<std::string, int64_t> connector_errors_by_kind;    // retry_later, failed, unknown, no_connector
+  std::map<std::string, int64_t> posts_by_state;
+  std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
+  int64_t oldest_overdue_seconds = 0;                // due and not fired
+};
+
+}  // namespace herald::runtime

@@ -1,0 +1,295 @@
+// The Service's publishing side: claims due posts for the runtime (durably
+// `publishing` before any connector sees them), settles what the connectors
+// answered, and reports posts left in flight.
+#include <algorithm>
+#include <set>
+
+#include "scheduler/runtime/internal/service_impl.h"
+#include "scheduler/runtime/service.h"
+
+namespace herald::runtime {
+
+using internal::IdText;
+using internal::MergeInto;
+using internal::PauseKey;
+using internal::ReasonsJson;
+using internal::RequestOf;
+using internal::Stored;
+using nlohmann::json;
+using scheduler::Decision;
+using scheduler::Governor;
+using storage::PostChange;
+
+Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::string* only) {
+  auto& s = *this;
+  std::vector<PostChange> changes;
+  std::vector<Post> originals;
+  std::vector<int64_t> claimed;
+  {
+    std::unique_lock lock(s.mu_);
+    std::vector<std::pair<Instant, int64_t>> due;
+    for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
+      if (only == nullptr) {
+        due.push_back(*it);
+      } else if (const Post* p = s.book_.Find(it->second); p != nullptr && p->account == *only) {
+        due.push_back(*it);
+      }
+    }
+    for (const auto& entry : due) {
+      int64_t id = entry.second;
+      // Its write (a settle that planned it again) is still in flight: the
+      // version here is not the stored one yet. Claimed once that write is in.
+      if (s.book_.Writing(id)) continue;
+      s.book_.due().erase(entry);
+      const Post* held = s.book_.Find(id);
+      if (held == nullptr || held->state != PostState::kScheduled) continue;
+      Post p = *held;
+      originals.push_back(p);
+      const Governor* g = s.policies_.GovernorFor(p.account);
+      const policies::Policy* policy = s.policies_.PolicyOf(p.organization);
+      if (g == nullptr || policy == nullptr) continue;
+      p.updated_at = now;
+      if (now - *p.planned_at > g->rules().missed_after) {
+        p.state = PostState::kMissed;
+        p.failure = "not published within missed_after " + FormatDuration(g->rules().missed_after) + " of " +
+                    FormatRfc3339(*p.planned_at) + " (the daemon was not running)";
+        changes.push_back(s.book_.Change(p, s.Audit(p.organization, "herald", "missed", p, {{"why", p.failure}})));
+        continue;
+      }
+      // Re-check against what was actually published (and is publishing),
+      // not against plans that may have changed: defer rather than violate.
+      auto violations = g->Violations(s.book_.ActualOf(p.account), RequestOf(p, p.requested_at), *p.planned_at);
+      if (!violations.empty()) {
+        s.PlaceAgain(p, *g, now + std::chrono::seconds{1});
+        changes.push_back({p, {s.Audit(p.organization, "herald", "defer", p, {{"violations", ReasonsJson(Stored(violations))}})}});
+        continue;
+      }
+      // A pause in force (a platform's rate limit) or an open breaker: nothing
+      // reaches the connector before it ends; the post moves past it.
+      std::optional<AccountPause> blocked;
+      if (const AccountPause* pause = s.PauseOf(p.account, now)) {
+        blocked = *pause;
+      } else {
+        std::string type = s.policies_.ConnectorOf(p.account);
+        for (const PauseKey& key : {PauseKey::Account(p.account), PauseKey::Connector(type)}) {
+          if (auto until = s.pauses_.Admit(key, s.clock_.Now())) {
+            blocked = s.pauses_.BreakerPause(key, *until, s.clock_.Now());
+            s.SetPause(key, *blocked);
+            break;
+          }
+        }
+      }
+      if (blocked) {
+        s.PlaceAgain(p, *g, std::max(now, p.requested_at));
+        changes.push_back({p, {s.Audit(p.organization, "herald", "defer", p, {{"paused", blocked->why}})}});
+        continue;
+      }
+      p.state = PostState::kPublishing;
+      p.claimed_by = s.options_.process;
+      changes.push_back(s.book_.Change(p, s.Audit(p.organization, "herald", "publishing", p)));
+      claimed.push_back(id);
+    }
+    // Durably `publishing` before any connector sees them.
+    if (auto r = s.PersistUnlocked(lock, std::move(changes), originals); !r) return std::unexpected(r.error());
+    std::vector<Post> out;
+    for (int64_t id : claimed) {
+      if (const Post* q = s.book_.Find(id)) out.push_back(*q);
+    }
+    return out;
+  }
+}
+
+Result<std::vector<Post>> Service::ClaimDue(Instant now) {
+  auto& s = *impl_;
+  if (!s.shared_) return s.ClaimDueIn(now, nullptr);
+  // Shared store: one account at a time, locked and synced, so another process
+  // cannot claim the same post or fill the same window meanwhile.
+  std::set<std::pair<std::string, std::string>> accounts;
+  {
+    std::lock_guard lock(s.mu_);
+    for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
+      if (const Post* p = s.book_.Find(it->second)) accounts.insert({p->organization, p->account});
+    }
+  }
+  std::vector<Post> out;
+  for (const auto& [org, account] : accounts) {
+    auto account_lock = s.LockAccount(org, account);
+    if (!account_lock) return std::unexpected(account_lock.error());
+    auto claimed = s.ClaimDueIn(now, &account);
+    if (!claimed) return claimed;
+    for (Post& p : *claimed) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<Instant> Service::NextDue() {
+  std::lock_guard lock(impl_->mu_);
+  // A post whose write is in flight is not claimable yet; the write's end
+  // wakes the runtime (on_plan_changed), which asks again.
+  for (const auto& [at, id] : impl_->book_.due()) {
+    if (!impl_->book_.Writing(id)) return at;
+  }
+  return std::nullopt;
+}
+
+Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome) {
+  auto& s = *impl_;
+  std::string org;
+  {
+    std::lock_guard lock(s.mu_);
+    if (const Post* held = s.book_.Find(id)) org = held->organization;
+  }
+  if (org.empty()) return NotFound("post " + IdText(id) + " is not in flight");
+  auto account_lock = s.LockAccountOf(org, id);
+  if (!account_lock) return std::unexpected(account_lock.error());
+  Post p;
+  {
+    std::unique_lock lock(s.mu_);
+    const Post* held = s.book_.Find(id);
+    if (held == nullptr) return NotFound("post " + IdText(id) + " is not in flight");
+    p = *held;
+    const Post original = p;
+    if (p.state != PostState::kPublishing) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " is " + std::string(PostStateName(p.state)) + ", not publishing");
+    }
+    if (s.shared_ && p.claimed_by != s.options_.process) {
+      return Error(Code::kFailedPrecondition, "post " + IdText(id) + " was taken over by " + p.claimed_by +
+                                                  " (this process's lease had ended)");
+    }
+    p.claimed_by.clear();
+    Instant now = s.clock_.Now();
+    p.updated_at = now;
+    std::string action = "publish";
+    using Kind = connectors::PublishResult::Kind;
+    switch (outcome.kind) {
+      case Kind::kPublished:
+        p.state = PostState::kPublished;
+        p.remote_id = outcome.remote_id;
+        p.remote_url = outcome.remote_url;
+        p.published_at = now;
+        break;
+      case Kind::kFailed:
+        p.state = PostState::kFailed;
+        p.failure = outcome.why;
+        action = "publish_failed";
+        break;
+      case Kind::kUnknown:
+        p.state = PostState::kUnconfirmed;
+        p.failure = outcome.why;
+        action = "publish_unconfirmed";
+        break;
+      case Kind::kRetryLater: {
+        const Governor* g = s.policies_.GovernorFor(p.account);
+        std::optional<Instant> from;
+        if (!outcome.attempted && g != nullptr && p.planned_at && now - *p.planned_at > g->rules().missed_after) {
+          p.state = PostState::kMissed;
+          p.failure = "not published within missed_after " + FormatDuration(g->rules().missed_after) + " of " +
+                      FormatRfc3339(*p.planned_at) + " (" + outcome.why + ")";
+          action = "missed";
+          break;
+        }
+        if (outcome.retry_at) {
+          from = std::max(*outcome.retry_at, now + std::chrono::seconds{1});
+        } else if (!outcome.attempted) {
+          from = std::max(p.planned_at.value_or(now), now);
+        } else if (int attempt = s.attempts_[id]; attempt < s.options_.backoff.max_attempts) {
+          from = now + s.options_.backoff.Delay(std::max(1, attempt), s.rng_);
+        }
+        if (!from || g == nullptr) {
+          p.state = PostState::kFailed;
+          p.failure = "gave up after " + std::to_string(s.attempts_[id]) + " attempts; last: " + outcome.why;
+          action = "publish_failed";
+          break;
+        }
+        s.book_.Remember(id);
+        s.book_.Untrack(id);
+        Decision d = s.ScheduleOn(*g, p.account, s.book_.TimelineOf(p.account), RequestOf(p, *from));
+        if (outcome.resend_by && (!d.placed() || *d.planned_at > *outcome.resend_by)) {
+          // Maybe published already; sent again this late, the platform would
+          // no longer recognise it: never re-sent, shown as unconfirmed.
+          p.state = PostState::kUnconfirmed;
+          p.failure = outcome.why + "; but it is safe to send again only until " +
+                      FormatRfc3339(*outcome.resend_by) + " and the plan's next slot is " +
+                      (d.placed() ? FormatRfc3339(*d.planned_at) : "none") + ", so it is not sent again";
+          action = "publish_unconfirmed";
+          break;
+        }
+        p.reasons = Stored(d.reasons);
+        p.reasons.insert(p.reasons.begin(), StoredReason{"retry_after", outcome.why, {}});
+        p.planned_at = d.planned_at;
+        p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
+        action = "publish_retry";
+        break;
+      }
+    }
+    if (p.state != PostState::kScheduled) s.attempts_.erase(id);
+    const std::string type = s.policies_.ConnectorOf(p.account);
+    bool paused_now = false;  // this outcome paused the account
+    // A settle repeated after a failed write counts the outcome once.
+    const bool counted = s.unwritten_outcomes_.contains(id);
+    if (outcome.attempted && !counted) {
+      bool transient = outcome.kind == Kind::kUnknown || (outcome.kind == Kind::kRetryLater && !outcome.hold);
+      for (const PauseKey& key : {PauseKey::Account(p.account), PauseKey::Connector(type)}) {
+        if (!transient) {
+          s.pauses_.RecordSuccess(key);  // the platform answered coherently
+        } else if (s.pauses_.RecordFailure(key, now, outcome.why)) {
+          s.telemetry_.RecordBreakerOpening(type);
+          auto view = s.pauses_.Breaker(key, now);
+          // The account's breaker pauses the account; the connector's, every
+          // account on that connector (here and in the other processes).
+          if (view.open_until && s.SetPause(key, s.pauses_.BreakerPause(key, *view.open_until, now))) {
+            paused_now = true;
+          }
+        }
+      }
+      if (outcome.kind == Kind::kRetryLater && outcome.hold) s.telemetry_.RecordRateLimitHit(type);
+    }
+    if (outcome.hold && outcome.hold->until > now) {
+      s.SetPause(PauseKey::Account(p.account), {"rate_limit", outcome.hold->until, outcome.hold->why});
+      paused_now = true;
+    }
+    // Repeated after a failed write: the pause is set already, but the moves
+    // past it were not written.
+    if (counted && s.PauseOf(p.account, now)) paused_now = true;
+    json detail = {{"remote_id", p.remote_id}, {"remote_url", p.remote_url}};
+    if (!outcome.why.empty()) detail["why"] = outcome.why;
+    if (outcome.http_status != 0) detail["http_status"] = outcome.http_status;
+    if (outcome.hold) detail["hold_until"] = FormatRfc3339(outcome.hold->until);
+    std::vector<PostChange> changes{s.book_.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
+    // The account's other posts planned inside the pause move past it now, so
+    // the plan shows it (and nothing of theirs reaches the platform before).
+    if (const AccountPause* pause = s.PauseOf(p.account, now); pause && paused_now) {
+      MergeInto(changes, s.ReplanAccount(p.account, "herald", pause->why));
+    }
+    if (changes.size() > 1) {
+      // Other posts moved too: they may change meanwhile, so write under the lock.
+      if (auto r = s.Persist(std::move(changes)); !r) {
+        s.unwritten_outcomes_.insert(id);
+        return std::unexpected(r.error());
+      }
+    } else if (auto r = s.PersistUnlocked(lock, std::move(changes), {original}); !r) {
+      s.unwritten_outcomes_.insert(id);
+      return std::unexpected(r.error());
+    }
+    s.unwritten_outcomes_.erase(id);
+    if (const Post* settled = s.book_.Find(id)) p = *settled;
+  }
+  if (s.on_changed_) s.on_changed_();
+  return p;
+}
+
+std::vector<Post> Service::InFlight() {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<Post> out;
+  for (const auto& [id, p] : impl_->book_.posts())
+    if (p.state == PostState::kPublishing && (!impl_->shared_ || p.claimed_by == impl_->options_.process)) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const Post& a, const Post& b) { return a.id < b.id; });
+  return out;
+}
+
+int Service::Attempt(int64_t id) {
+  std::lock_guard lock(impl_->mu_);
+  return ++impl_->attempts_[id];
+}
+
+}  // namespace herald::runtime

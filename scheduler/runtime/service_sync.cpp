@@ -1,0 +1,136 @@
+// The Service's start and its multi-process side: on a store shared by several
+// herald processes, each account is locked across processes and brought up to
+// date before it changes, leases mark whose claims are whose, and the claims
+// of a process whose lease ended are taken over.
+#include <algorithm>
+
+#include "scheduler/runtime/internal/service_impl.h"
+#include "scheduler/runtime/service.h"
+
+namespace herald::runtime {
+
+using nlohmann::json;
+
+Result<void> Service::Impl::SyncAccount(const std::string& org, const std::string& account) {
+  int64_t after;
+  {
+    std::lock_guard lock(mu_);
+    after = cursors_[account];
+  }
+  auto changed = store_.AccountChangesSince(org, account, after);
+  if (!changed) return std::unexpected(changed.error());
+  if (changed->empty()) return {};
+  std::lock_guard lock(mu_);
+  for (const Post& p : *changed) Adopt(p);
+  return {};
+}
+
+void Service::Impl::Adopt(const Post& p) {
+  int64_t& cursor = cursors_[p.account];
+  cursor = std::max(cursor, p.change_seq);
+  if (const Post* held = book_.Find(p.id); held != nullptr && held->version >= p.version) return;
+  book_.Untrack(p.id);
+  if (!IsFinal(p.state) || p.state == PostState::kPublished) book_.Track(p);
+}
+
+Result<Service::Impl::AccountLock> Service::Impl::LockAccount(const std::string& org, const std::string& account) {
+  if (!shared_) return AccountLock{};
+  auto lock = store_.LockAccount(org, account);
+  if (!lock) return std::unexpected(lock.error());
+  if (auto r = SyncAccount(org, account); !r) return std::unexpected(r.error());
+  return std::move(*lock);
+}
+
+Result<Service::Impl::AccountLock> Service::Impl::LockAccountOf(const std::string& org, int64_t id) {
+  if (!shared_) return AccountLock{};
+  std::string account;
+  {
+    std::lock_guard lock(mu_);
+    if (const Post* p = book_.Find(id); p != nullptr && p->organization == org) account = p->account;
+  }
+  if (account.empty()) {
+    auto stored = store_.GetPost(org, id);
+    if (!stored) return std::unexpected(stored.error());
+    account = stored->account;
+  }
+  return LockAccount(org, account);
+}
+
+Result<void> Service::Impl::LoadPauses() {
+  auto stored = store_.ActivePauses(clock_.Now());
+  if (!stored) return std::unexpected(stored.error());
+  std::lock_guard lock(mu_);
+  pauses_.Load(*stored);
+  return {};
+}
+
+Result<void> Service::Start() {
+  auto& s = *impl_;
+  if (auto r = s.LoadPauses(); !r) return r;
+  std::lock_guard lock(s.mu_);
+  auto posts = s.store_.LoadActive(s.clock_.Now() - internal::kHistory);
+  if (!posts) return std::unexpected(posts.error());
+  for (const auto& p : *posts) {
+    s.book_.Track(p);
+    int64_t& cursor = s.cursors_[p.account];
+    cursor = std::max(cursor, p.change_seq);
+  }
+  if (s.shared_) {
+    // The lease first: a claim by a process without one is an orphan to others.
+    auto lease = s.store_.RenewLease(s.options_.process, s.clock_.Now() + s.options_.lease);
+    if (!lease) return lease;
+    // Another process changed an account: catch up and let the runtime re-arm.
+    std::weak_ptr<Impl> weak = impl_;
+    s.store_.WatchChanges([weak](std::string org, std::string account) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (auto r = self->SyncAccount(org, account); !r) return;  // Maintain catches up later
+      if (self->on_changed_) self->on_changed_();
+    });
+  }
+  for (const auto& [org, o] : s.policies_.orgs()) {
+    auto r = s.store_.RecordPolicyVersion({org, o.policy.sha256, o.loaded_at, o.policy.source});
+    if (!r) return r;
+  }
+  return {};
+}
+
+Result<std::vector<Post>> Service::Maintain() {
+  auto& s = *impl_;
+  std::vector<Post> recovered;
+  if (!s.shared_) return recovered;
+  Instant now = s.clock_.Now();
+  if (auto r = s.store_.RenewLease(s.options_.process, now + s.options_.lease); !r) return std::unexpected(r.error());
+  std::vector<std::pair<std::string, std::string>> accounts;
+  {
+    std::lock_guard lock(s.mu_);
+    for (const auto& [account, org] : s.policies_.accounts()) accounts.push_back({org, account});
+  }
+  if (auto r = s.LoadPauses(); !r) return std::unexpected(r.error());
+  // Notifications can be lost (a listener reconnecting): catch up regularly.
+  for (const auto& [org, account] : accounts) {
+    if (auto r = s.SyncAccount(org, account); !r) return std::unexpected(r.error());
+  }
+  auto orphans = s.store_.OrphanedClaims(now);
+  if (!orphans) return std::unexpected(orphans.error());
+  for (const Post& orphan : *orphans) {
+    auto account_lock = s.LockAccount(orphan.organization, orphan.account);
+    if (!account_lock) return std::unexpected(account_lock.error());
+    std::unique_lock lock(s.mu_);
+    const Post* held = s.book_.Find(orphan.id);
+    if (held == nullptr || held->state != PostState::kPublishing || held->claimed_by != orphan.claimed_by) {
+      continue;  // someone else took it over first
+    }
+    Post p = *held;
+    std::string from = p.claimed_by.empty() ? "an unknown process" : p.claimed_by;
+    p.claimed_by = s.options_.process;
+    p.updated_at = now;
+    std::vector<storage::PostChange> changes{
+        s.book_.Change(p, s.Audit(p.organization, "herald", "take_over", p, {{"from", from}, {"why", "its lease ended"}}))};
+    if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
+    if (const Post* taken = s.book_.Find(orphan.id)) recovered.push_back(*taken);
+  }
+  return recovered;
+}
+
+}  // namespace herald::runtime
