@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 namespace herald::connectors {
 namespace {
@@ -30,6 +32,42 @@ std::optional<SplitUrl> Split(const std::string& url) {
   out.target = path_start == std::string::npos ? "/" : url.substr(path_start);
   if (out.origin.size() <= scheme_end + 3) return std::nullopt;
   return out;
+}
+
+// What went wrong, in words a person can act on: cpp-httplib names only the
+// step ("Connection"), so the system's reason and the timeout are added.
+std::string DescribeError(httplib::Error error, int system_error, std::chrono::milliseconds took,
+                          const HttpClientOptions& options) {
+  auto reason = [&](std::string_view fallback) {
+    return system_error != 0 && system_error != EINPROGRESS ? std::string(std::strerror(system_error)) : std::string(fallback);
+  };
+  auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; };
+  switch (error) {
+    case httplib::Error::Connection:
+      // The library keeps the socket's error to itself; how long it took tells
+      // a refusal from a silent host.
+      if (took >= options.connect_timeout) return "could not connect: no answer within " + ms(options.connect_timeout);
+      return "could not connect (" + reason("refused or unreachable") + ", after " + ms(took) + ")";
+    case httplib::Error::ConnectionTimeout:
+      return "could not connect within " + ms(options.connect_timeout);
+    case httplib::Error::BindIPAddress:
+      return "could not bind the local address (" + reason("unknown reason") + ")";
+    case httplib::Error::Read:
+      return "the request was sent, then the answer did not arrive whole within " + ms(options.read_timeout) + " (" +
+             reason("connection closed") + ")";
+    case httplib::Error::Write:
+      return "the request could not be sent whole (" + reason("connection closed") + ")";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "could not load the system's CA certificates";
+    case httplib::Error::SSLServerVerification:
+      return "the server's TLS certificate could not be verified";
+    case httplib::Error::Canceled:
+      return "canceled";
+    default:
+      return httplib::to_string(error) + " (" + reason("no detail") + ")";
+  }
 }
 
 }  // namespace
@@ -61,18 +99,24 @@ HttpResult HttpClient::Send(const HttpRequest& request) const {
     req.path = url->target;
     req.headers.emplace("User-Agent", options_.user_agent);
     for (const auto& [k, v] : request.headers) req.headers.emplace(k, v);
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    // An empty POST says nothing of a type: some servers (an AT Protocol PDS
+    // on refreshSession) refuse a declared body where they expect none.
+    if (!request.body.empty() || !request.content_type.empty()) {
       req.body = request.body;
       req.headers.emplace("Content-Type", request.content_type.empty() ? "application/octet-stream"
                                                                         : request.content_type);
     }
+    errno = 0;
+    auto started = std::chrono::steady_clock::now();
     auto result = client.send(req);
     if (!result) {
+      int system_error = errno;
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
       auto error = result.error();
       bool maybe_sent = error == httplib::Error::Read || error == httplib::Error::Unknown;
       return std::unexpected(HttpFailure{maybe_sent ? HttpFailure::Kind::kNoAnswer : HttpFailure::Kind::kNotSent,
                                          request.method + " " + url->origin + url->target.substr(0, url->target.find('?')) +
-                                             ": " + httplib::to_string(error)});
+                                             ": " + DescribeError(error, system_error, took, options_)});
     }
     HttpResponse out;
     out.status = result->status;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 
+#include "policies/internal/countable_text.h"
 #include "policies/internal/detectors.h"
 #include "policies/internal/text.h"
 
@@ -172,8 +174,10 @@ std::vector<ContentFinding> ContentChecker::Check(std::string_view text) const {
 
   for (const LengthRule& rule : c.length) {
     if (rule.max <= 0) continue;
-    const size_t n = ascii ? internal::CountLengthAscii(text, rule.unit, rule.url_weight)
-                           : internal::CountLengthGeneral(text, rule.unit, rule.url_weight);
+    const std::optional<std::string> countable = internal::CountableText(text, rule);
+    const std::string_view counted = countable ? std::string_view(*countable) : text;
+    const size_t n = ascii ? internal::CountLengthAscii(counted, rule.unit, rule.url_weight)
+                           : internal::CountLengthGeneral(counted, rule.unit, rule.url_weight);
     if (n > static_cast<size_t>(rule.max)) {
       out.push_back({"content.length",
                      std::to_string(n) + " " + std::string(UnitName(rule.unit)) + ", at most " +

@@ -1,9 +1,12 @@
 #include "connectors/bluesky/bluesky_connector.h"
 
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 
+#include "connectors/bluesky/rich_text.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -16,6 +19,7 @@ using Kind = PublishResult::Kind;
 constexpr std::string_view kPlatform = "bluesky";
 constexpr std::string_view kCollection = "app.bsky.feed.post";
 constexpr size_t kMaxImages = 4;  // app.bsky.embed.images
+constexpr size_t kMaxLangs = 3;   // app.bsky.feed.post#langs
 
 struct Session {
   std::string did;
@@ -37,8 +41,13 @@ HttpRequest JsonPost(std::string url, const std::string& bearer, const json& bod
 
 class BlueskyConnector : public Connector {
  public:
-  BlueskyConnector(std::string base_url, std::string identifier, std::string password, HttpClientOptions http)
-      : base_(std::move(base_url)), identifier_(std::move(identifier)), password_(std::move(password)), http_(std::move(http)) {}
+  BlueskyConnector(std::string base_url, std::string identifier, std::string password, std::vector<std::string> langs,
+                   HttpClientOptions http)
+      : base_(std::move(base_url)),
+        identifier_(std::move(identifier)),
+        password_(std::move(password)),
+        langs_(std::move(langs)),
+        http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
     auto session = CurrentSession(request.now);
@@ -46,12 +55,9 @@ class BlueskyConnector : public Connector {
     const std::string rkey = BlueskyRecordKey(request.created_at, request.post_id);
 
     json record = {{"$type", kCollection}, {"text", request.text}, {"createdAt", FormatRfc3339(request.now)}};
-    json facets = json::array();
-    for (const auto& link : FindLinks(request.text)) {
-      facets.push_back({{"index", {{"byteStart", link.byte_start}, {"byteEnd", link.byte_end}}},
-                        {"features", {{{"$type", "app.bsky.richtext.facet#link"}, {"uri", link.uri}}}}});
-    }
+    json facets = Facets(request.text);
     if (!facets.empty()) record["facets"] = facets;
+    if (!langs_.empty()) record["langs"] = langs_;
     json images = json::array();
     for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
       auto blob = UploadImage(request.media[i], *session, request.now);
@@ -99,6 +105,48 @@ class BlueskyConnector : public Connector {
   }
 
  private:
+  // The text's facets as the official client builds them; a mention whose
+  // handle does not resolve to a DID stays plain text.
+  json Facets(const std::string& text) {
+    json out = json::array();
+    std::map<std::string, std::optional<std::string>> dids;  // one resolveHandle per handle
+    for (const auto& f : DetectRichTextFacets(text)) {
+      json feature;
+      switch (f.kind) {
+        case RichTextFacet::Kind::kMention: {
+          auto [it, fresh] = dids.try_emplace(f.value);
+          if (fresh) it->second = ResolveHandle(f.value);
+          if (!it->second) continue;
+          feature = {{"$type", "app.bsky.richtext.facet#mention"}, {"did", *it->second}};
+          break;
+        }
+        case RichTextFacet::Kind::kLink:
+          feature = {{"$type", "app.bsky.richtext.facet#link"}, {"uri", f.value}};
+          break;
+        case RichTextFacet::Kind::kTag:
+          feature = {{"$type", "app.bsky.richtext.facet#tag"}, {"tag", f.value}};
+          break;
+      }
+      out.push_back({{"$type", "app.bsky.richtext.facet"},
+                     {"index", {{"byteStart", f.byte_start}, {"byteEnd", f.byte_end}}},
+                     {"features", {feature}}});
+    }
+    return out;
+  }
+
+  // The DID of `handle`, or nullopt when the PDS does not resolve it (or
+  // answers nothing usable: the mention is then plain text, never a guess).
+  std::optional<std::string> ResolveHandle(const std::string& handle) {
+    HttpResult r = http_.Send(
+        {"GET", base_ + "/xrpc/com.atproto.identity.resolveHandle?handle=" + PercentEncode(handle), {}, {}, {}});
+    if (!r || r->status != 200) return std::nullopt;
+    json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("did") || !j["did"].is_string()) return std::nullopt;
+    std::string did = j["did"];
+    if (!did.starts_with("did:") || did.size() > 2048) return std::nullopt;
+    return did;
+  }
+
   static std::string WebUrl(const Session& s, const std::string& rkey) {
     return "https://bsky.app/profile/" + (s.handle.empty() ? s.did : s.handle) + "/post/" + rkey;
   }
@@ -167,7 +215,9 @@ class BlueskyConnector : public Connector {
     std::lock_guard lock(mu_);
     if (session_ && session_->access != stale_access) return *session_;
     if (session_) {
-      HttpResult r = http_.Send(JsonPost(base_ + "/xrpc/com.atproto.server.refreshSession", session_->refresh, json::object()));
+      // refreshSession takes no input: the PDS refuses any request body.
+      HttpResult r = http_.Send({"POST", base_ + "/xrpc/com.atproto.server.refreshSession",
+                                 {{"Authorization", "Bearer " + session_->refresh}}, {}, {}});
       if (r && r->status == 200) {
         if (auto s = ReadSession(*r)) return *(session_ = *s);
       }
@@ -209,6 +259,7 @@ class BlueskyConnector : public Connector {
   const std::string base_;
   const std::string identifier_;
   const std::string password_;
+  const std::vector<std::string> langs_;  // BCP-47 tags for every post, at most kMaxLangs
   const HttpClient http_;
   std::mutex mu_;
   std::optional<Session> session_;  // guarded by mu_
@@ -230,24 +281,32 @@ std::string BlueskyRecordKey(Instant created_at, int64_t post_id) {
 
 std::vector<LinkFacet> FindLinks(const std::string& text) {
   std::vector<LinkFacet> links;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t start = text.find("http", pos);
-    if (start == std::string::npos) break;
-    bool at_word_start = start == 0 || std::isspace(static_cast<unsigned char>(text[start - 1])) || text[start - 1] == '(';
-    std::string_view rest = std::string_view(text).substr(start);
-    size_t scheme = rest.starts_with("https://") ? 8 : rest.starts_with("http://") ? 7 : 0;
-    if (!at_word_start || scheme == 0) {
-      pos = start + 4;
-      continue;
-    }
-    size_t end = start + scheme;
-    while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-    while (end > start + scheme && std::string_view(".,;:!?)\"'").find(text[end - 1]) != std::string_view::npos) --end;
-    if (end > start + scheme) links.push_back({start, end, text.substr(start, end - start)});
-    pos = end;
-  }
+  for (auto& f : DetectRichTextFacets(text))
+    if (f.kind == RichTextFacet::Kind::kLink) links.push_back({f.byte_start, f.byte_end, std::move(f.value)});
   return links;
+}
+
+Result<std::vector<std::string>> ReadBlueskyLangs(std::string_view setting) {
+  // A BCP-47 language tag, as app.bsky.feed.post#langs wants: a primary
+  // language and optional subtags ("en", "pt-BR", "zh-Hant").
+  static const std::regex kTag("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$");
+  std::vector<std::string> langs;
+  size_t pos = 0;
+  while (pos <= setting.size()) {
+    size_t comma = std::min(setting.find(',', pos), setting.size());
+    std::string tag(setting.substr(pos, comma - pos));
+    tag.erase(0, tag.find_first_not_of(" \t"));
+    tag.erase(tag.find_last_not_of(" \t") + 1);
+    if (!std::regex_match(tag, kTag)) {
+      return InvalidArgument("connector bluesky: setting langs: \"" + tag + "\" is not a language tag (e.g. en, pt-BR)");
+    }
+    langs.push_back(tag);
+    pos = comma + 1;
+  }
+  if (langs.size() > kMaxLangs) {
+    return InvalidArgument("connector bluesky: setting langs: at most 3 languages");
+  }
+  return langs;
 }
 
 Result<std::unique_ptr<Connector>> MakeBlueskyConnector(const policies::ConnectorConfig& config,
@@ -258,8 +317,14 @@ Result<std::unique_ptr<Connector>> MakeBlueskyConnector(const policies::Connecto
   if (!identifier) return std::unexpected(identifier.error());
   auto password = settings->Require("app_password");
   if (!password) return std::unexpected(password.error());
+  std::vector<std::string> langs;
+  if (auto setting = settings->Get("langs")) {
+    auto read = ReadBlueskyLangs(*setting);
+    if (!read) return std::unexpected(read.error());
+    langs = *read;
+  }
   return std::make_unique<BlueskyConnector>(settings->BaseUrl("https://bsky.social"), *identifier, *password,
-                                            context.http);
+                                            std::move(langs), context.http);
 }
 
 }  // namespace herald::connectors

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/connector.h"
@@ -28,7 +29,11 @@ struct LinkFacet {
   size_t byte_end = 0;
   std::string uri;
 };
-// The http(s) links of a text, without trailing punctuation.
+// The links of a text as the official client finds them (rich_text.h).
 std::vector<LinkFacet> FindLinks(const std::string& text);
+
+// The `langs` setting ("en" or "en, pt-BR"): at most three BCP-47 tags,
+// InvalidArgument naming the setting otherwise.
+Result<std::vector<std::string>> ReadBlueskyLangs(std::string_view setting);
 
 }  // namespace herald::connectors

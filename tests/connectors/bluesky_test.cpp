@@ -311,5 +311,83 @@ TEST_CASE("Bluesky factory names a missing identifier or app password", "[bluesk
   }
 }
 
+TEST_CASE("Bluesky refreshSession carries the refresh token and no body", "[bluesky]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  REQUIRE(connector->Publish(Request({}, 1)).kind == Kind::kPublished);
+  fake.ExpireTokens();
+  auto r = connector->Publish(Request({}, 2));
+  INFO(r.why);
+  REQUIRE(r.kind == Kind::kPublished);
+  bool seen = false;
+  for (const auto& q : fake.fake().Requests()) {
+    if (q.path != "/xrpc/com.atproto.server.refreshSession") continue;
+    seen = true;
+    CHECK(q.body.empty());
+    CHECK(q.Header("Content-Type").empty());
+    CHECK(q.Header("Authorization") == "Bearer refresh-1");
+  }
+  CHECK(seen);
+  // Renewed by refreshSession, not by a second (tightly limited) createSession.
+  CHECK(fake.refreshes() == 1);
+  CHECK(fake.sessions_created() == 1);
+}
+
+TEST_CASE("Bluesky posts mentions, tags, bare domains and langs as facets", "[bluesky][facets]") {
+  BlueskyFake fake;
+  auto context = Context();
+  auto config = Config(fake.base_url());
+  config.settings["langs"] = "en, pt-BR";
+  auto made = MakeBlueskyConnector(config, context);
+  REQUIRE(made.has_value());
+  PublishRequest request = Request();
+  request.text = "Hi @bob.test and @nobody.test: #fête at example.com, see https://en.wikipedia.org/wiki/Bracket_(disambiguation) @bob.test";
+  auto r = (*made)->Publish(request);
+  INFO(r.why);
+  REQUIRE(r.kind == Kind::kPublished);
+  json record = fake.Records().at(0).value;
+  CHECK(record["langs"] == json::array({"en", "pt-BR"}));
+  const json& facets = record["facets"];
+  REQUIRE(facets.size() == 5);
+  auto covered = [&](const json& f) {
+    size_t start = f["index"]["byteStart"], end = f["index"]["byteEnd"];
+    return request.text.substr(start, end - start);
+  };
+  CHECK(covered(facets[0]) == "@bob.test");
+  CHECK(facets[0]["features"][0] == json{{"$type", "app.bsky.richtext.facet#mention"}, {"did", BlueskyFake::kFriendDid}});
+  CHECK(covered(facets[1]) == "#fête");  // @nobody.test does not resolve: plain text
+  CHECK(facets[1]["features"][0]["tag"] == "fête");
+  CHECK(covered(facets[2]) == "example.com");
+  CHECK(facets[2]["features"][0]["uri"] == "https://example.com");
+  CHECK(covered(facets[3]) == "https://en.wikipedia.org/wiki/Bracket_(disambiguation)");
+  CHECK(covered(facets[4]) == "@bob.test");
+  CHECK(fake.resolutions() == 2);  // once per handle, not per mention
+}
+
+TEST_CASE("Bluesky posts without langs when none is set, and refuses a bad setting", "[bluesky]") {
+  BlueskyFake fake;
+  REQUIRE(Make(fake.base_url())->Publish(Request()).kind == Kind::kPublished);
+  CHECK_FALSE(fake.Records().at(0).value.contains("langs"));
+  CHECK_FALSE(fake.Records().at(0).value.contains("facets"));
+  for (std::string bad : {"english!", "en, fr, de, it", "", "en,,fr"}) {
+    INFO(bad);
+    auto config = Config(fake.base_url());
+    config.settings["langs"] = bad;
+    auto c = MakeBlueskyConnector(config, Context());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().message().starts_with("connector bluesky: setting langs: "));
+  }
+}
+
+TEST_CASE("Bluesky says why a connection failed, and where", "[bluesky]") {
+  const int port = testing::UnusedPort();
+  auto r = Make("http://127.0.0.1:" + std::to_string(port))->Publish(Request());
+  CHECK(r.kind == Kind::kRetryLater);
+  INFO(r.why);
+  CHECK(r.why.find("127.0.0.1:" + std::to_string(port) + "/xrpc/com.atproto.server.createSession") != std::string::npos);
+  CHECK(r.why.find("could not connect (") != std::string::npos);
+  CHECK(r.why.find("refused") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace herald::connectors

@@ -50,6 +50,10 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
   s.Post("/xrpc/com.atproto.server.refreshSession", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
     Headers(res);
+    // refreshSession has no input: the PDS refuses any body (and a declared one).
+    if (!req.body.empty() || req.has_header("Content-Type") || req.has_header("Transfer-Encoding")) {
+      return Answer(res, 400, XrpcError("InvalidRequest", "A request body was provided when none was expected"));
+    }
     std::string token = Bearer(req);
     if (expired_.count(token)) return Answer(res, 400, XrpcError("ExpiredToken", "Token has expired"));
     if (token != refresh_) return Answer(res, 400, XrpcError("InvalidToken", "Token could not be verified"));
@@ -103,6 +107,16 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
       return;
     }
     Answer(res, 200, answer);
+  });
+
+  s.Get("/xrpc/com.atproto.identity.resolveHandle", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    std::string handle = req.get_param_value("handle");
+    ++resolutions_;
+    if (handle == kHandle) return Answer(res, 200, {{"did", kDid}});
+    if (handle == kFriendHandle) return Answer(res, 200, {{"did", kFriendDid}});
+    Answer(res, 400, XrpcError("InvalidRequest", "Unable to resolve handle"));
   });
 
   s.Get("/xrpc/com.atproto.repo.getRecord", [this](const httplib::Request& req, httplib::Response& res) {
@@ -183,4 +197,11 @@ std::vector<std::string> BlueskyFake::blob_types() const {
   return blob_types_;
 }
 
+}  // namespace herald::testing
+
+namespace herald::testing {
+int BlueskyFake::resolutions() const {
+  std::lock_guard lock(mu_);
+  return resolutions_;
+}
 }  // namespace herald::testing

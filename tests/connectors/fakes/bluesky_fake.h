@@ -1,6 +1,7 @@
 // BlueskyFake: a PDS's XRPC endpoints herald uses (docs.bsky.app, lexicons in
 // bluesky-social/atproto) on a FakeServer: createSession / refreshSession with
-// expiring tokens (400 ExpiredToken), createRecord (validates repo, TID rkey
+// expiring tokens (400 ExpiredToken; refreshSession refuses any request body,
+// as the PDS does), resolveHandle for two handles, createRecord (validates repo, TID rkey
 // and the 300-grapheme text; a second create of the same rkey answers HTTP 500
 // like the real PDS), getRecord (400 RecordNotFound), uploadBlob, images to
 // download under /images/, and RateLimit-* headers with epoch resets.
@@ -27,6 +28,10 @@ class BlueskyFake {
   };
   static constexpr const char* kDid = "did:plc:heraldtest7x3k";
   static constexpr const char* kHandle = "herald.bsky.social";
+  // A second account com.atproto.identity.resolveHandle knows; any other
+  // handle answers 400 "Unable to resolve handle".
+  static constexpr const char* kFriendHandle = "bob.test";
+  static constexpr const char* kFriendDid = "did:plc:bobfriend22222";
 
   explicit BlueskyFake(std::string password = "app-pass-1234");
   FakeServer& fake() { return fake_; }
@@ -43,6 +48,7 @@ class BlueskyFake {
   std::vector<Record> Records() const;
   int sessions_created() const;
   int refreshes() const;
+  int resolutions() const;  // resolveHandle calls
   std::vector<std::string> blob_types() const;
 
  private:
@@ -56,6 +62,7 @@ class BlueskyFake {
   std::string access_, refresh_;          // the valid ones; guarded by mu_
   std::set<std::string> expired_;         // guarded by mu_
   int sessions_ = 0, refreshes_ = 0;      // guarded by mu_
+  int resolutions_ = 0;                   // guarded by mu_
   bool drop_next_create_ = false;         // guarded by mu_
   int remaining_ = 5000;                  // guarded by mu_
   Instant reset_;                         // guarded by mu_
