@@ -1,4 +1,4 @@
-// API tokens (SPEC §4): the tokens file and bearer-token verification.
+// API tokens (docs/api.md): the tokens file and bearer-token verification.
 //
 // The file is JSON: {"tokens":[{"name","organization","role","sha256"}]}; it
 // stores only the SHA-256 (hex) of each token, never the token itself. A

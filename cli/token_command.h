@@ -1,5 +1,5 @@
 // `herald token add`: makes an API token, prints it once, and appends its
-// SHA-256 to the tokens file (SPEC §4). Writes only to the streams it is given.
+// SHA-256 to the tokens file (docs/api.md). Writes only to the streams it is given.
 #pragma once
 
 #include <iosfwd>

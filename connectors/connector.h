@@ -1,4 +1,4 @@
-// Connector: how a post reaches a platform (SPEC §5). One implementation per
+// Connector: how a post reaches a platform (docs/connectors.md). One implementation per
 // platform, created by name from the account's `connector:` settings through
 // ConnectorRegistry. Publish and Lookup block (network, fsync) and are called on
 // worker threads, never on the runtime's event loop; an implementation must be

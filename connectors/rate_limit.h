@@ -1,5 +1,5 @@
 // Reading the rate-limit signals of every platform herald talks to
-// (../shared/platforms.md): Retry-After (seconds or HTTP-date), X-RateLimit-*
+// (docs/platforms.md): Retry-After (seconds or HTTP-date), X-RateLimit-*
 // with epoch (possibly fractional) or ISO 8601 resets (Mastodon), IETF-draft
 // RateLimit-* (Bluesky: epoch seconds; the draft's delta seconds when small),
 // X-RateLimit-Reset-After (Discord), X's x-user-limit-24hour-* and

@@ -1,4 +1,4 @@
-// A post as herald stores it, and its lifecycle (SPEC §3). Value types; no I/O.
+// A post as herald stores it, and its lifecycle (docs/daemon.md). Value types; no I/O.
 //
 //   pending_approval -> scheduled -> publishing -> published | failed | unconfirmed
 //   and rejected, cancelled, refused, missed as final states.
@@ -31,7 +31,7 @@ std::string_view PostStateName(PostState s);  // "pending_approval", ...
 std::optional<PostState> ParsePostState(std::string_view name);
 
 // States whose post takes capacity in the plan: the governor counts them.
-// (pending_approval holds no capacity until approved, SPEC §2.)
+// (pending_approval holds no capacity until approved, docs/governor.md.)
 bool HoldsCapacity(PostState s);
 // States a post never leaves.
 bool IsFinal(PostState s);

@@ -1,4 +1,4 @@
-// Content rules (SPEC §1 `content:`): banned terms, leakage detectors,
+// Content rules (`content:`, docs/policy.md): banned terms, leakage detectors,
 // require_any and the platform's text length in the platform's own unit.
 // Pure functions over text and an immutable precompiled checker; thread-safe.
 #pragma once

@@ -1,4 +1,4 @@
-// Loading policy files (SPEC §1): YAML text in, a validated Policy or every error
+// Loading policy files (docs/policy.md): YAML text in, a validated Policy or every error
 // out. Pure: the caller reads the file. Every key, type and value is checked;
 // errors carry file, line, column and the key path
 // ("acme.yaml:14:7: frequency.default.caps[1].per: unknown unit \"hr\"").

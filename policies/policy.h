@@ -1,4 +1,4 @@
-// The policy model: what one organisation's YAML policy file says (SPEC §1),
+// The policy model: what one organisation's YAML policy file says (docs/policy.md),
 // as validated values. Built by policies/loader.h; resolved per account by
 // policies/resolve.h. Plain value types, safe to share read-only across threads.
 #pragma once

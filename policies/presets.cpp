@@ -20,7 +20,7 @@ Cap PresetCap(std::string_view platform, int max, Duration window) {
   return cap;
 }
 
-// Numbers from ../shared/platforms.md, "Presets herald enforces".
+// Numbers from docs/platforms.md, "Presets herald enforces".
 std::vector<PlatformPreset> BuildPresets() {
   using U = LengthUnit;
   std::vector<PlatformPreset> p;

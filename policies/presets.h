@@ -1,4 +1,4 @@
-// Built-in platform presets (../shared/platforms.md, "Presets herald enforces"):
+// Built-in platform presets (docs/platforms.md, "Presets herald enforces"):
 // each platform's documented text limit and posting caps. Always enforced on top
 // of a policy; a policy may be stricter, never looser. Immutable static data.
 #pragma once

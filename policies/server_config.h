@@ -1,4 +1,4 @@
-// The daemon's configuration file (SPEC §3, `herald serve --config herald.yaml`),
+// The daemon's configuration file (docs/daemon.md, `herald serve --config herald.yaml`),
 // validated like policy files: every key checked, every error with
 // FILE:LINE:COL: PATH. Pure: text in, config or errors out.
 #pragma once

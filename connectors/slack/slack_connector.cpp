@@ -27,24 +27,9 @@ const std::set<std::string> kAuthErrors = {"not_authed",     "invalid_auth",  "a
                                            "token_expired",  "no_permission", "missing_scope",    "not_allowed_token_type",
                                            "ekm_access_denied"};
 
-// Splits at code point boundaries into pieces of at most `limit` code points.
-std::vector<std::string> Chunks(const std::string& text, size_t limit) {
-  std::vector<std::string> out;
-  size_t start = 0, points = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (points == limit) {
-      out.push_back(text.substr(start, i - start));
-      start = i;
-      points = 0;
-    }
-    ++points;
-  }
-  if (start < text.size()) out.push_back(text.substr(start));
-  return out;
-}
-
-// Slack stores message text with &, < and > escaped.
+// Slack reads &, < and > as markup (`<!channel>` pings everyone, `<url|label>`
+// disguises a link), so text goes out with them escaped, which is also how
+// Slack stores it.
 std::string Escaped(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -56,12 +41,38 @@ std::string Escaped(const std::string& text) {
   return out;
 }
 
+// Splits escaped text at code point boundaries, never inside an entity, into
+// pieces of at most `limit` characters (an entity counts as its length).
+std::vector<std::string> Chunks(const std::string& escaped, size_t limit) {
+  std::vector<std::string> out;
+  size_t start = 0, points = 0;
+  for (size_t i = 0; i < escaped.size();) {
+    size_t end = i + 1, width = 1;
+    if (escaped[i] == '&') {
+      end = escaped.find(';', i) + 1;
+      width = end - i;
+    } else {
+      while (end < escaped.size() && (static_cast<unsigned char>(escaped[end]) & 0xC0) == 0x80) ++end;
+    }
+    if (points + width > limit) {
+      out.push_back(escaped.substr(start, i - start));
+      start = i;
+      points = 0;
+    }
+    points += width;
+    i = end;
+  }
+  if (start < escaped.size()) out.push_back(escaped.substr(start));
+  return out;
+}
+
 json MessageBody(const std::string& channel, const PublishRequest& request) {
   // With blocks, `text` is the notification fallback; without, it is the message.
-  json body = {{"channel", channel}, {"text", request.text}};
+  const std::string text = Escaped(request.text);
+  json body = {{"channel", channel}, {"text", text}};
   if (request.media.empty()) return body;
   json blocks = json::array();
-  for (const auto& chunk : Chunks(request.text, kSectionLimit))
+  for (const auto& chunk : Chunks(text, kSectionLimit))
     blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", chunk}}}});
   for (const auto& m : request.media)
     blocks.push_back({{"type", "image"}, {"image_url", m.url}, {"alt_text", m.alt.empty() ? "image" : m.alt}});

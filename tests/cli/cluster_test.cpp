@@ -508,7 +508,7 @@ TEST_CASE("cluster: three daemons on PostgreSQL, one killed with SIGKILL and res
       auto violations = herald::oracle::CheckPlan(rules.at(account), *plan);
       // max_delay bounds a placement against its request; a post whose daemon
       // died mid-publish is re-placed from when it can be sent again (the
-      // recovery re-checks every rule, SPEC §2), so that bound is not judged
+      // recovery re-checks every rule, docs/governor.md), so that bound is not judged
       // here: caps, spacing and the calendar rules are.
       std::erase_if(violations, [](const auto& v) { return v.rule == "max_delay"; });
       if (violations.empty()) continue;

@@ -69,7 +69,7 @@ TEST_CASE("Slack posts the message then reads its permalink", "[slack]") {
   CHECK(requests[0].path == "/api/chat.postMessage");
   CHECK(requests[0].Header("Authorization") == "Bearer " + kToken);
   CHECK(requests[0].Header("Content-Type") == "application/json; charset=utf-8");
-  CHECK(json::parse(fake.server().Requests().at(0).body) == json{{"channel", kChannel}, {"text", "Release 2.0 is out & <ready>"}});
+  CHECK(json::parse(fake.server().Requests().at(0).body) == json{{"channel", kChannel}, {"text", "Release 2.0 is out &amp; &lt;ready&gt;"}});
   CHECK(requests[1].path == "/api/chat.getPermalink");
   CHECK(requests[1].Param("channel") == kChannel);
   CHECK(requests[1].Param("message_ts") == kFirstTs);
@@ -90,6 +90,23 @@ TEST_CASE("Slack images go as image blocks with alt text", "[slack]") {
   CHECK(messages[0].sections == std::vector<std::string>{std::string(3000, 'a'), std::string(500, 'a')});
   CHECK(messages[0].images == std::vector<std::pair<std::string, std::string>>{
                                   {"https://cdn.example.org/a.png", "a rising chart"}, {"https://cdn.example.org/b.png", "image"}});
+}
+
+TEST_CASE("Slack text is escaped, so it cannot ping a channel or disguise a link", "[slack]") {
+  SlackFake fake(kToken, kChannel, kEpoch);
+  auto request = Request("<!channel> see <https://evil.example|bank.com> & more");
+  REQUIRE(Make(fake.base_url())->Publish(request).kind == Kind::kPublished);
+  auto body = json::parse(fake.server().Requests().at(0).body);
+  CHECK(body["text"] == "&lt;!channel&gt; see &lt;https://evil.example|bank.com&gt; &amp; more");
+  SECTION("a section boundary never splits an entity") {
+    SlackFake with_image(kToken, kChannel, kEpoch);
+    auto long_request = Request(std::string(2998, 'a') + "<b>");
+    long_request.media = {{"https://cdn.example.org/a.png", "chart"}};
+    REQUIRE(Make(with_image.base_url())->Publish(long_request).kind == Kind::kPublished);
+    auto messages = with_image.Messages();
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].sections == std::vector<std::string>{std::string(2998, 'a'), "&lt;b&gt;"});
+  }
 }
 
 TEST_CASE("Slack permalink failures keep the post published", "[slack]") {

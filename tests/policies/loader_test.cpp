@@ -1,4 +1,4 @@
-// LoadPolicy: every error class of SPEC §1 with its exact file, line, column,
+// LoadPolicy: every error class of docs/policy.md with its exact file, line, column,
 // path and message; all errors of a file reported; the model of a valid file.
 #include "policies/loader.h"
 

@@ -1,4 +1,4 @@
-// A brute-force oracle for the governor, written from SPEC §2 ("Exact meaning of
+// A brute-force oracle for the governor, written from docs/governor.md ("Exact meaning of
 // the rules") without looking at scheduler/*.cpp. It is deliberately slow and
 // simple: CheckPlan enumerates every window of every rule over a finished plan,
 // and EarliestFeasible tries candidate instants one after another. Tests compare
@@ -29,7 +29,7 @@
 //     break nothing, counting every post already there, urgent ones included.
 //     CheckPlan judges a finished plan accordingly: an urgent post placed AFTER
 //     a post p is left out of p's own non-preset rules (spacing, caps, mix). (Decided for
-//     SPEC §1/§2's "urgent posts may ignore the organisation's own frequency
+//     the policy reference's "urgent posts may ignore the organisation's own frequency
 //     rules": otherwise an urgent post could never come closer than min_spacing
 //     to any planned or published post, and the bypass would mean nothing.)
 #pragma once
