@@ -1381,4 +1381,46 @@ Metrics Service::CurrentMetrics() {
   return m;
 }
 
+// Decides on a copy of the account's timeline, the way CreatePost and
+// EditPost do, so the answer is what a create or edit at this moment would get.
+Result<Decision> Service::WhatIf(const Caller& caller, const WhatIfRequest& request) {
+  auto& s = *impl_;
+  std::lock_guard lock(s.mu_);
+  Instant now = s.clock_.Now();
+  Post post;
+  if (request.post_id) {
+    auto current = s.Load(caller, *request.post_id);
+    if (!current) return std::unexpected(current.error());
+    post = *current;
+    if (request.change.text) post.text = *request.change.text;
+    if (request.change.labels) post.labels = *request.change.labels;
+    if (request.change.at) post.requested_at = *request.change.at;
+  } else {
+    const CreatePostRequest& r = request.post;
+    if (r.text.empty() && r.media.empty()) return InvalidArgument("a post needs text or media", Where{.path = "text"});
+    post.account = r.account;
+    post.text = r.text;
+    post.labels = r.labels;
+    post.priority = r.priority;
+    post.media = r.media;
+    post.requested_at = r.at.value_or(now);
+  }
+  auto g = s.AccountOf(caller, post.account);
+  if (!g) return std::unexpected(g.error());
+  Timeline tl = s.timelines_[post.account];
+  if (request.post_id) tl.Remove(IdText(*request.post_id));
+  auto probe = RequestOf(post, std::max(post.requested_at, now));
+  if (!request.post_id) probe.id = "~what-if";
+  auto refusals = (*g)->CheckContent(tl, probe);
+  if (!refusals.empty()) {
+    Decision d;
+    d.outcome = Decision::Outcome::kRefused;
+    d.requested_at = probe.requested_at;
+    d.reasons = std::move(refusals);
+    d.content_refusal = true;
+    return d;
+  }
+  return s.ScheduleOn(**g, post.account, tl, probe);
+}
+
 }  // namespace herald::runtime
