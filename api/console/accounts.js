@@ -5,8 +5,8 @@ import { el, formatTime, problemText } from './dom.js';
 import { session } from './app.js';
 
 function usage(u) {
-  return [el('span', {}, `${u.rule}: ${u.used} of ${u.max}`),
-    el('meter', { min: 0, max: u.max, value: u.used, high: Math.max(u.max - 1, 0.5), optimum: 0, 'aria-label': u.rule })];
+  return el('div', { class: 'cap' }, el('span', {}, `${u.rule}: ${u.used} of ${u.max}`),
+    el('meter', { min: 0, max: u.max, value: u.used, high: Math.max(u.max - 1, 0.5), optimum: 0, 'aria-label': u.rule }));
 }
 
 async function slots(account) {
@@ -26,7 +26,7 @@ export async function accountsView(root) {
       const failed = (a.posts_by_state.failed || 0) + (a.posts_by_state.unconfirmed || 0);
       return el('article', { class: 'panel', dataset: { id: a.id } },
         el('h3', {}, a.id), el('p', { class: 'muted' }, `${a.platform} · ${a.handle} · ${a.timezone}`),
-        el('h4', {}, 'Caps'), el('div', { class: 'usage' }, a.usage.flatMap(usage)),
+        el('h4', {}, 'Caps'), el('div', { class: 'usage' }, a.usage.map(usage)),
         el('h4', {}, 'Next free slots'), await slots(a),
         el('h4', {}, 'Connector'),
         el('p', {}, `${a.connector.type} · account breaker ${a.connector.breaker} · connector breaker ${a.connector.connector_breaker}`),

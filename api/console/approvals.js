@@ -47,7 +47,7 @@ export async function approvalsView(root) {
   const refresh = async () => {
     const posts = await all('/v1/posts?state=pending_approval');
     root.replaceChildren(el('h2', {}, `Approval queue · ${posts.length} waiting`),
-      posts.length ? posts.map((p) => row(p, refresh)) : el('p', { class: 'muted' }, 'Nothing waits for approval.'));
+      ...(posts.length ? posts.map((p) => row(p, refresh)) : [el('p', { class: 'muted' }, 'Nothing waits for approval.')]));
   };
   await refresh();
   return refresh;

@@ -49,7 +49,7 @@ export function stateBadge(state) {
 
 // The reasons of a decision, one per line: "min_spacing: 45m after post 812".
 export function reasonList(reasons) {
-  if (!reasons || !reasons.length) return null;
+  if (!reasons || !reasons.length) return '';
   return el('ul', { class: 'feedback' }, reasons.map((r) => el('li', {}, el('strong', {}, r.rule), ': ', r.detail)));
 }
 

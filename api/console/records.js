@@ -46,7 +46,7 @@ export async function policyView(root) {
         el('dt', {}, 'Loaded at'), el('dd', {}, `${formatTime(p.loaded_at)} (yours)`),
         el('dt', {}, 'Last reload'), el('dd', {}, errors.length ? 'failed; the version above stays active' : 'clean')),
       errors.length ? el('div', { class: 'panel' }, el('h3', { class: 'error' }, 'Errors of the last reload'),
-        el('ul', {}, errors.map((e) => el('li', {}, el('code', {}, e))))) : null);
+        el('ul', {}, errors.map((e) => el('li', {}, el('code', {}, e))))) : '');
   };
   await refresh();
   return refresh;
