@@ -25,14 +25,24 @@ export function toast(message, isError = false) {
   toast.timer = setTimeout(() => { t.textContent = ''; }, 6000);
 }
 
-// "2026-03-10 09:00" in `zone` (the viewer's when absent).
+// "2026-03-10 09:00" in `zone` (the viewer's when absent). Formatters are
+// costly to build, so there is one per zone.
+const formatters = new Map();
+function formatter(zone) {
+  if (!formatters.has(zone)) {
+    const opts = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    if (zone) opts.timeZone = zone;
+    formatters.set(zone, new Intl.DateTimeFormat('en-CA', opts));
+  }
+  return formatters.get(zone);
+}
+
 export function formatTime(iso, zone) {
   if (!iso) return '—';
-  const opts = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
-  if (zone) opts.timeZone = zone;
   try {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', opts).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour === '24' ? '00' : parts.hour}:${parts.minute}`;
+    const parts = {};
+    for (const p of formatter(zone || '').formatToParts(new Date(iso))) parts[p.type] = p.value;
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
   } catch {
     return iso;
   }

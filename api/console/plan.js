@@ -47,25 +47,29 @@ async function loadPosts(from, to) {
 const when = (p) => new Date(p.planned_at || p.published_at || p.requested_at);
 
 function card(post, compact) {
-  const account = accountById(post.account);
   const movable = MOVABLE.has(post.state) && canEdit(post);
+  const t = post.planned_at || post.requested_at;
   const summary = el('summary', { title: post.decision.summary },
-    el('strong', {}, formatTime(post.planned_at || post.requested_at).slice(11)), ' ',
-    post.account, ' ', stateBadge(post.state),
+    el('strong', {}, formatTime(t).slice(11)), ' ', post.account, ' ', stateBadge(post.state),
     compact ? null : el('span', { class: 'text' }, post.text.length > 80 ? post.text.slice(0, 80) + '…' : post.text));
-  const body = el('div', {},
-    el('span', { class: 'text' }, post.text),
-    post.labels.length ? el('div', {}, 'Labels: ', post.labels.join(', ')) : null,
-    el('div', { class: 'times' }, `#${post.id} by ${post.author} · `,
-      `your time ${formatTime(post.planned_at || post.requested_at)}`,
-      account?.timezone ? ` · ${account.timezone} ${formatTime(post.planned_at || post.requested_at, account.timezone)}` : ''),
-    el('div', { class: 'why' }, post.decision.summary),
-    reasonList(post.decision.reasons),
-    post.failure ? el('div', { class: 'error' }, post.failure) : null,
-    movable ? moveControls(post) : null);
-  return el('details', { class: `card s-${post.state}`, draggable: movable ? 'true' : null, dataset: { id: post.id },
+  const details = el('details', { class: `card s-${post.state}`, draggable: movable ? 'true' : null, dataset: { id: post.id },
     ondragstart: (e) => { e.dataTransfer.setData('text/plain', String(post.id)); e.dataTransfer.effectAllowed = 'move'; } },
-  summary, body);
+  summary);
+  // The body is built when first opened: a month may hold thousands of cards.
+  details.addEventListener('toggle', () => {
+    if (!details.open || details.childElementCount > 1) return;
+    const account = accountById(post.account);
+    details.append(el('div', {},
+      el('span', { class: 'text' }, post.text),
+      post.labels.length ? el('div', {}, 'Labels: ', post.labels.join(', ')) : null,
+      el('div', { class: 'times' }, `#${post.id} by ${post.author} · your time ${formatTime(t)}`,
+        account?.timezone ? ` · ${account.timezone} ${formatTime(t, account.timezone)}` : ''),
+      el('div', { class: 'why' }, post.decision.summary),
+      reasonList(post.decision.reasons),
+      post.failure ? el('div', { class: 'error' }, post.failure) : null,
+      movable ? moveControls(post) : null));
+  });
+  return details;
 }
 
 function moveControls(post) {
@@ -192,12 +196,13 @@ function monthGrid(posts, from, to, first) {
 function listTable(posts) {
   if (!posts.length) return el('p', { class: 'muted' }, 'No posts in this range.');
   return el('table', { class: 'list' },
-    el('thead', {}, el('tr', {}, ['Time (yours)', 'Account time', 'Account', 'State', 'Text', 'Decision'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ['Time (yours)', 'Account time', 'Account', 'State', 'Text', 'Decision'].map((h, i) =>
+      el('th', { scope: 'col', class: i === 1 || i === 4 ? 'wide-only' : '' }, h)))),
     el('tbody', {}, posts.map((p) => {
       const a = accountById(p.account);
       const t = p.planned_at || p.requested_at;
-      return el('tr', { dataset: { id: p.id } }, el('td', {}, formatTime(t)), el('td', {}, a ? formatTime(t, a.timezone) : ''),
-        el('td', {}, p.account), el('td', {}, stateBadge(p.state)), el('td', { class: 'text' }, p.text),
+      return el('tr', { dataset: { id: p.id } }, el('td', {}, formatTime(t)), el('td', { class: 'wide-only' }, a ? formatTime(t, a.timezone) : ''),
+        el('td', {}, p.account), el('td', {}, stateBadge(p.state)), el('td', { class: 'text wide-only' }, p.text),
         el('td', {}, card(p, true)));
     })));
 }
@@ -214,7 +219,13 @@ function toolbar(root, render) {
     render();
   };
   const mode = (m) => el('button', { type: 'button', 'aria-pressed': String(state.mode === m), class: state.mode === m ? 'primary' : '',
-    onclick: () => { state.mode = m; state.anchor = m === 'month' ? startOfMonth(state.anchor) : startOfWeek(state.anchor); render(); } }, m);
+    onclick: () => {
+      // The month a week mostly lies in is the month of its Thursday.
+      const middle = state.mode === 'month' ? state.anchor : new Date(state.anchor.getTime() + 3 * DAY_MS);
+      state.mode = m;
+      state.anchor = m === 'month' ? startOfMonth(middle) : startOfWeek(state.anchor);
+      render();
+    } }, m);
   return el('div', { class: 'toolbar' },
     el('div', { role: 'group', 'aria-label': 'View' }, mode('week'), mode('month'), mode('list')),
     el('button', { type: 'button', onclick: shift(-1), 'aria-label': 'Earlier' }, '‹'),
@@ -229,7 +240,9 @@ function toolbar(root, render) {
 export async function planView(root) {
   const render = async () => {
     const { from, to, first } = range();
+    const fetched = performance.now();
     const posts = await loadPosts(from, to);
+    root.dataset.fetchMs = String(Math.round(performance.now() - fetched));
     const title = state.mode === 'month' ? first.toLocaleDateString(undefined, { month: 'long', year: 'numeric' })
       : `${from.toLocaleDateString()} – ${new Date(to.getTime() - 1).toLocaleDateString()}`;
     const started = performance.now();
