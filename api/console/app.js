@@ -52,6 +52,7 @@ export const canEdit = (post) => session.me && (isManager() || (session.me.role 
 export const accountById = (id) => session.accounts.find((a) => a.id === id);
 
 let current = null;
+let routeSeq = 0;
 
 async function route() {
   if (!session.me) return;
@@ -60,11 +61,17 @@ async function route() {
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.dataset.view === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const root = $('view');
-  root.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+  // Each navigation renders into its own container, so a slow view that
+  // finishes after the user moved on draws into a detached one.
+  const seq = ++routeSeq;
+  const root = el('div', { class: 'page', dataset: { view: name } }, el('p', { class: 'muted' }, 'Loading…'));
+  $('view').replaceChildren(root);
   current = name;
+  session.refresh = null;
   try {
-    session.refresh = await view(root);
+    const refresh = await view(root);
+    if (seq === routeSeq) session.refresh = refresh;
+    root.dataset.ready = 'true';
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return showSignIn('The token is no longer valid.');
     root.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Cannot show ${name}: ${err.message}`));

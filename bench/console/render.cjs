@@ -41,9 +41,9 @@ async function main() {
     const builds = [];
     const fetches = [];
     const fromChanges = async (click) => {
-      const before = await page.getAttribute('#view', 'data-from');
+      const before = await page.getAttribute('#view > .page', 'data-from');
       await page.click(click);
-      await page.waitForFunction((b) => document.getElementById('view').dataset.from !== b, before);
+      await page.waitForFunction((b) => document.querySelector('#view > .page').dataset.from !== b, before);
     };
     await page.evaluate(() => { location.hash = 'plan'; });
     await page.locator('.calendar').waitFor();
@@ -52,7 +52,7 @@ async function main() {
     for (let run = 0; run < RUNS; run++) {
       // Timed in the page: from the click to the first frame after the grid is built.
       const ms = await page.evaluate(() => new Promise((resolve) => {
-        const view = document.getElementById('view');
+        const view = document.querySelector('#view > .page');
         const before = view.dataset.from;
         const t0 = performance.now();
         document.querySelector('button[aria-label=Later]').click();
@@ -62,11 +62,11 @@ async function main() {
         };
         check();
       }));
-      const shown = await page.evaluate(() => [document.getElementById('view').dataset.posts, document.querySelectorAll('.calendar.month .card').length]);
+      const shown = await page.evaluate(() => [document.querySelector('#view > .page').dataset.posts, document.querySelectorAll('.calendar.month .card').length]);
       if (shown[0] !== String(POSTS) || shown[1] !== POSTS) throw new Error(`the month shows ${shown.join(' posts, ')} cards, not ${POSTS}`);
       totals.push(Math.round(ms));
-      builds.push(Number(await page.evaluate(() => document.getElementById('view').dataset.renderMs)));
-      fetches.push(Number(await page.evaluate(() => document.getElementById('view').dataset.fetchMs)));
+      builds.push(Number(await page.evaluate(() => document.querySelector('#view > .page').dataset.renderMs)));
+      fetches.push(Number(await page.evaluate(() => document.querySelector('#view > .page').dataset.fetchMs)));
       await fromChanges('button[aria-label=Earlier]');
     }
     const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

@@ -34,7 +34,7 @@ async function signIn(token, expectWho) {
 
 async function open(view) {
   await page.evaluate((v) => { location.hash = v; }, view);
-  await page.locator('#view').locator('p.muted', { hasText: 'Loading' }).waitFor({ state: 'detached' });
+  await page.locator(`#view > .page[data-view="${view}"][data-ready]`).waitFor();
 }
 
 test.before(async () => {
@@ -145,9 +145,9 @@ async function sameWeekAt(iso, hour) {
 async function showWeekWith(selector) {
   await open('plan');
   for (let i = 0; i < 6 && !(await page.locator(selector).count()); i++) {
-    const from = await page.getAttribute('#view', 'data-from');
+    const from = await page.getAttribute('#view > .page', 'data-from');
     await page.click('button[aria-label=Later]');
-    await page.waitForFunction((f) => document.getElementById('view').dataset.from !== f, from);
+    await page.waitForFunction((f) => document.querySelector('#view > .page').dataset.from !== f, from);
   }
   await page.locator(selector).first().waitFor();
 }
