@@ -147,7 +147,8 @@ TEST_CASE("API: a dry run of an existing post at another time changes nothing", 
   REQUIRE(close.status == 200);
   CHECK(close.json()["outcome"] == "deferred");
   bool names_first = false;
-  for (const auto& r : close.json()["reasons"]) {
+  const json reasons = close.json()["reasons"];
+  for (const auto& r : reasons) {
     for (const auto& p : r["posts"]) names_first = names_first || p == std::to_string(first);
   }
   CHECK(names_first);
