@@ -4,6 +4,7 @@
 #include <mutex>
 #include <regex>
 
+#include "api/internal/console_files.h"
 #include "api/internal/endpoints.h"
 #include "api/internal/http_transport.h"
 #include "api/internal/request_counters.h"
@@ -38,11 +39,14 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/posts", "/v1/posts", &Endpoints::ListPosts),
       r("GET", "/v1/posts/{id}", "/v1/posts/" + id, &Endpoints::GetPost),
       r("PATCH", "/v1/posts/{id}", "/v1/posts/" + id, &Endpoints::EditPost),
+      r("POST", "/v1/posts/dry-run", "/v1/posts/dry-run", &Endpoints::DryRunNew),
+      r("POST", "/v1/posts/{id}/dry-run", "/v1/posts/" + id + "/dry-run", &Endpoints::DryRunPost),
       r("POST", "/v1/posts/{id}/approve", "/v1/posts/" + id + "/approve", &Endpoints::Approve),
       r("POST", "/v1/posts/{id}/reject", "/v1/posts/" + id + "/reject", &Endpoints::Reject),
       r("POST", "/v1/posts/{id}/cancel", "/v1/posts/" + id + "/cancel", &Endpoints::Cancel),
       r("GET", "/v1/accounts", "/v1/accounts", &Endpoints::Accounts),
       r("GET", "/v1/accounts/{id}/slots", "/v1/accounts/" + id + "/slots", &Endpoints::Slots),
+      r("GET", "/v1/me", "/v1/me", &Endpoints::Me),
       r("GET", "/v1/policy", "/v1/policy", &Endpoints::Policy),
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),
   };
@@ -191,6 +195,10 @@ ApiResponse HttpServer::Impl::Dispatch(const httplib::Request& req, const Match&
 
 ApiResponse HttpServer::Impl::Serve(const httplib::Request& req) {
   auto started = std::chrono::steady_clock::now();
+  if (req.method == "GET" || req.method == "HEAD") {
+    // The web console: static files, no token (it signs in through the API).
+    if (auto file = internal::ConsoleFile(req.path, req.get_header_value("If-None-Match"))) return *file;
+  }
   Match match = Find(routes_, req.method, req.path);
   ApiResponse answer;
   // The edge: nothing a request does may take the server down.

@@ -148,12 +148,43 @@ ApiResponse RefusedResponse(const Post& post) {
   return ProblemResponse(p);
 }
 
+// A dry run's answer: the decision a create or edit would get now.
+ApiResponse DecisionResponse(const Result<scheduler::Decision>& decision) {
+  if (!decision) {
+    if (decision.error().code() == Code::kNotFound && decision.error().where().path == "account") {
+      return BodyProblem(422, "unknown-account", {{"/account", decision.error().message() + "; GET /v1/accounts lists yours"}});
+    }
+    return StatusResponse(decision.error());
+  }
+  const scheduler::Decision& d = *decision;
+  json reasons = json::array();
+  for (const auto& r : d.reasons) reasons.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
+  bool on_time = d.placed() && d.planned_at == d.requested_at;
+  return JsonResponse(200, {{"outcome", d.placed() ? (on_time ? "on_time" : "deferred") : "refused"},
+                            {"requested_at", FormatRfc3339(d.requested_at)},
+                            {"planned_at", d.planned_at ? json(FormatRfc3339(*d.planned_at)) : json(nullptr)},
+                            {"summary", d.Summary()},
+                            {"reasons", reasons}});
+}
+
 ApiResponse PostResponse(const Result<Post>& post) {
   if (!post) return StatusResponse(post.error());
   return JsonResponse(200, PostToJson(*post));
 }
 
 }  // namespace
+
+ApiResponse Conditional(const Call& call, ApiResponse answer) {
+  std::string etag = "\"" + Sha256Hex(answer.body).substr(0, 32) + "\"";
+  answer.headers.emplace_back("ETag", etag);
+  answer.headers.emplace_back("Cache-Control", "private, no-cache");
+  std::string wanted = call.request.get_header_value("If-None-Match");
+  if (!wanted.empty() && (wanted == etag || wanted == "W/" + etag)) {
+    answer.status = 304;
+    answer.body.clear();
+  }
+  return answer;
+}
 
 bool IsJsonContentType(std::string_view header) {
   std::string type(header.substr(0, header.find(';')));
@@ -264,7 +295,7 @@ ApiResponse Endpoints::ListPosts(const Call& call) {
   json next = nullptr;
   for (size_t i = 0; i < posts->size() && i < static_cast<size_t>(limit); ++i) items.push_back(PostToJson((*posts)[i]));
   if (posts->size() > static_cast<size_t>(limit)) next = EncodeCursor((*posts)[limit - 1].id);
-  return JsonResponse(200, {{"items", items}, {"next_cursor", next}});
+  return Conditional(call, JsonResponse(200, {{"items", items}, {"next_cursor", next}}));
 }
 
 ApiResponse Endpoints::EditPost(const Call& call) {
@@ -296,6 +327,31 @@ ApiResponse Endpoints::Approve(const Call& call) { return RunWorkflow(call, Work
 ApiResponse Endpoints::Reject(const Call& call) { return RunWorkflow(call, Workflow::kReject); }
 ApiResponse Endpoints::Cancel(const Call& call) { return RunWorkflow(call, Workflow::kCancel); }
 
+ApiResponse Endpoints::Me(const Call& call) {
+  QueryReader q(call.request, {});
+  if (auto problem = q.Problems()) return *problem;
+  const runtime::Caller& c = call.caller;
+  return JsonResponse(200, {{"organization", c.organization}, {"name", c.name}, {"role", runtime::RoleName(c.role)}});
+}
+
+ApiResponse Endpoints::DryRunNew(const Call& call) {
+  auto body = JsonBody(call.request, false);
+  if (!body) return body.error();
+  auto request = ParseCreatePost(*body);
+  if (!request) return BodyProblem(400, "invalid-body", std::move(request.error()));
+  return DecisionResponse(service_.WhatIf(call.caller, {.post = std::move(*request)}));
+}
+
+ApiResponse Endpoints::DryRunPost(const Call& call) {
+  auto id = ParsePositive(call.params.at(0));
+  auto body = JsonBody(call.request, true);
+  if (!body) return body.error();
+  auto change = ParseEditPost(*body);
+  if (!change) return BodyProblem(400, "invalid-body", std::move(change.error()));
+  if (!id) return NoPost(call.params.at(0));
+  return DecisionResponse(service_.WhatIf(call.caller, {.post_id = *id, .change = std::move(*change)}));
+}
+
 ApiResponse Endpoints::Accounts(const Call& call) {
   QueryReader q(call.request, {});
   if (auto problem = q.Problems()) return *problem;
@@ -303,7 +359,7 @@ ApiResponse Endpoints::Accounts(const Call& call) {
   if (!accounts) return StatusResponse(accounts.error());
   json items = json::array();
   for (const auto& a : *accounts) items.push_back(AccountViewToJson(a));
-  return JsonResponse(200, {{"items", items}});
+  return Conditional(call, JsonResponse(200, {{"items", items}}));
 }
 
 ApiResponse Endpoints::Slots(const Call& call) {
@@ -352,7 +408,7 @@ ApiResponse Endpoints::Audit(const Call& call) {
     items.push_back(AuditEntryToJson((*entries)[i]));
   }
   if (entries->size() > static_cast<size_t>(limit)) next = EncodeCursor((*entries)[limit - 1].id);
-  return JsonResponse(200, {{"items", items}, {"next_cursor", next}});
+  return Conditional(call, JsonResponse(200, {{"items", items}, {"next_cursor", next}}));
 }
 
 }  // namespace herald::api::internal

@@ -68,6 +68,9 @@ class Endpoints {
   ApiResponse Approve(const Call& call);
   ApiResponse Reject(const Call& call);
   ApiResponse Cancel(const Call& call);
+  ApiResponse Me(const Call& call);
+  ApiResponse DryRunNew(const Call& call);
+  ApiResponse DryRunPost(const Call& call);
   ApiResponse Accounts(const Call& call);
   ApiResponse Slots(const Call& call);
   ApiResponse Policy(const Call& call);
@@ -80,6 +83,11 @@ class Endpoints {
   runtime::Service& service_;
   const RequestCounters& counters_;
 };
+
+// Adds an ETag (a hash of the body) and answers 304 without a body when the
+// request's If-None-Match names it: a client polling for changes pays for the
+// query, not for the transfer and the re-render.
+ApiResponse Conditional(const Call& call, ApiResponse answer);
 
 // "application/json" or any "+json" type, parameters ignored.
 bool IsJsonContentType(std::string_view header);

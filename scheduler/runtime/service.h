@@ -75,6 +75,14 @@ struct EditPostRequest {
   std::optional<std::vector<std::string>> labels;
 };
 
+// A dry run: what would happen to an existing post (`post_id`, changed by
+// `change`) or to a new one (`post`), without storing or moving anything.
+struct WhatIfRequest {
+  std::optional<int64_t> post_id;
+  EditPostRequest change;   // with post_id
+  CreatePostRequest post;   // without post_id
+};
+
 struct CapUsage {
   std::string rule;    // "3 per day", "x: 200 per 15m"
   int used = 0;        // posts in the current window / period
@@ -142,6 +150,10 @@ class Service {
   Result<Post> Approve(const Caller& caller, int64_t id, const std::string& note = "");
   Result<Post> Reject(const Caller& caller, int64_t id, const std::string& note);
   Result<Post> Cancel(const Caller& caller, int64_t id, const std::string& note);
+
+  // The governor's decision for the post of `request` as it would be made
+  // now, changing nothing. NotFound for another organisation's post or account.
+  Result<scheduler::Decision> WhatIf(const Caller& caller, const WhatIfRequest& request);
 
   Result<std::vector<AccountView>> Accounts(const Caller& caller);
   // The next `count` instants at which a normal post without labels could be
