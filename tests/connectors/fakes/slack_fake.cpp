@@ -16,10 +16,15 @@ size_t CodePoints(const std::string& s) {
   return n;
 }
 
+// Slack keeps the three entities it documents as they are and escapes a bare
+// &, < or > (which would otherwise be markup).
 std::string Escape(const std::string& text) {
   std::string out;
-  for (char c : text) {
-    if (c == '&') out += "&amp;";
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    std::string_view rest(text.data() + i, text.size() - i);
+    if (c == '&' && (rest.starts_with("&amp;") || rest.starts_with("&lt;") || rest.starts_with("&gt;"))) out.push_back(c);
+    else if (c == '&') out += "&amp;";
     else if (c == '<') out += "&lt;";
     else if (c == '>') out += "&gt;";
     else out.push_back(c);
