@@ -212,6 +212,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connectors::ConnectorContext connector_context;
   connector_context.outbox_dir = config->outbox;
   connector_context.resolve_secret = ResolveSecret;
+  connector_context.http.media_allow = config->media_allow;
   ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context);
   connectors.Rebuild(loaded.valid);
 
@@ -224,6 +225,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   runtime::ServiceOptions service_options;
   service_options.process = ProcessName();
   service_options.lease = config->lease;
+  service_options.media_allow = config->media_allow;
   runtime::Service service(**store, clock, loaded.valid, [&wake_mu, &wake] {
     std::lock_guard lock(wake_mu);
     if (wake != nullptr) wake->Wake();

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/media_source.h"
 #include "policies/loader.h"
 
 namespace herald::policies {
@@ -27,6 +28,9 @@ struct ServerConfig {
   // stay its own without renewal (renewed every lease/5). A dead daemon's posts
   // are recovered this long after it stopped renewing. At least 3s.
   Duration lease = std::chrono::seconds{15};
+  // Internal image hosts (names or CIDR networks) the daemon may fetch post
+  // media from; every other private, loopback or link-local address is refused.
+  MediaAllowList media_allow;
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

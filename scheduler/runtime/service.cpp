@@ -577,6 +577,7 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
   if (request.text.empty() && request.media.empty()) {
     return InvalidArgument("a post needs text or media", Where{.path = "text"});
   }
+  if (Status media = CheckMediaUrls(request.media, s.options_.media_allow); !media.ok()) return std::unexpected(media);
   if (request.idempotency_key) {
     auto found = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
     if (!found) return std::unexpected(found.error());

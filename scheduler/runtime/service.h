@@ -24,6 +24,7 @@
 #include "connectors/backoff.h"
 #include "connectors/circuit_breaker.h"
 #include "connectors/connector.h"
+#include "core/media_source.h"
 #include "core/status.h"
 #include "policies/policy.h"
 #include "scheduler/governor.h"
@@ -162,6 +163,9 @@ struct ServiceOptions {
   // stay its own without a renewal (Maintain renews; the runtime calls it
   // every few seconds, RuntimeOptions::maintain_every).
   Duration lease{std::chrono::seconds{15}};
+  // Internal hosts and networks a post's media may name (server config
+  // media_allow); any other literal internal address is refused at create.
+  MediaAllowList media_allow;
 };
 
 class Service {
