@@ -102,6 +102,9 @@ Result<TokenSet> TokenSet::Parse(std::string_view text, std::string_view file) {
   } catch (const json::parse_error& e) {
     return std::unexpected(Invalid(file, "", "malformed JSON at byte " + std::to_string(e.byte) +
                                                  "; expected {\"tokens\": [{name, organization, role, sha256}]}"));
+  } catch (const json::exception& e) {
+    // A number too large for a double (1e999) is refused while parsing, as out_of_range.
+    return std::unexpected(Invalid(file, "", std::string("malformed JSON: ") + e.what()));
   }
   if (!doc.is_object() || !doc.contains("tokens") || !doc["tokens"].is_array()) {
     return std::unexpected(Invalid(file, "/tokens", "expected an object with a \"tokens\" array"));

@@ -363,6 +363,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connectors::ConnectorContext connector_context;
   connector_context.outbox_dir = config->outbox;
   connector_context.resolve_secret = ResolveSecret;
+  connector_context.http.media_allow = config->media_allow;
   ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context);
   connectors.Rebuild(loaded.valid);
 
@@ -374,6 +375,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   service_options.process = ProcessName();
   service_options.lease = config->lease;
   service_options.limits = config->input;
+  service_options.media_allow = config->media_allow;
   runtime::Service service(**store, clock, loaded.valid, [&waker] { waker.Wake(); }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";

@@ -93,6 +93,11 @@ HttpResult HttpClient::Send(const HttpRequest& request) const {
     client.set_write_timeout(read.count() / 1000000, read.count() % 1000000);
     client.set_follow_location(false);
     client.set_keep_alive(false);
+    if (request.connect_to) {
+      auto pinned = ParseMediaUrl(request.url);
+      if (!pinned) return std::unexpected(HttpFailure{HttpFailure::Kind::kNotSent, pinned.error().message()});
+      client.set_hostname_addr_map({{pinned->host, *request.connect_to}});
+    }
 
     httplib::Request req;
     req.method = request.method;
@@ -108,7 +113,23 @@ HttpResult HttpClient::Send(const HttpRequest& request) const {
     }
     errno = 0;
     auto started = std::chrono::steady_clock::now();
+    bool too_large = false;
+    std::string capped;
+    if (request.max_body > 0) {
+      req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+        if (capped.size() + n > request.max_body) {
+          too_large = true;
+          return false;
+        }
+        capped.append(data, n);
+        return true;
+      };
+    }
     auto result = client.send(req);
+    if (too_large) {
+      return std::unexpected(HttpFailure{HttpFailure::Kind::kTooLarge,
+                                         "the answer is larger than " + std::to_string(request.max_body) + " bytes"});
+    }
     if (!result) {
       int system_error = errno;
       auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -120,7 +141,7 @@ HttpResult HttpClient::Send(const HttpRequest& request) const {
     }
     HttpResponse out;
     out.status = result->status;
-    out.body = std::move(result->body);
+    out.body = request.max_body > 0 ? std::move(capped) : std::move(result->body);
     for (auto& [k, v] : result->headers) out.headers.emplace_back(k, v);
     return out;
   } catch (const std::exception& e) {

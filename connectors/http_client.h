@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/media_source.h"
+
 namespace herald::connectors {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -30,6 +32,13 @@ struct HttpRequest {
   HttpHeaders headers;
   std::string body;
   std::string content_type;  // sent as Content-Type when the body is not empty
+  // When set, the connection goes to this address (already checked by the
+  // caller) instead of a fresh DNS answer for the URL's host; Host and TLS SNI
+  // still name the host.
+  std::optional<std::string> connect_to;
+  // When not 0, reading stops as soon as the body passes this many bytes, and
+  // the result is an HttpFailure of kind kTooLarge.
+  size_t max_body = 0;
 };
 
 struct HttpResponse {
@@ -42,7 +51,8 @@ struct HttpResponse {
 };
 
 struct HttpFailure {
-  enum class Kind { kNotSent, kNoAnswer };
+  // kTooLarge: the answer's body passed HttpRequest::max_body (GET only).
+  enum class Kind { kNotSent, kNoAnswer, kTooLarge };
   Kind kind = Kind::kNotSent;
   std::string message;  // "connect to api.x.com:443: connection refused", ...
 };
@@ -53,6 +63,8 @@ struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds read_timeout{30000};  // Standard Webhooks suggests 15-30 s
   std::string user_agent = "herald/1";
+  // Internal hosts and networks post media may be fetched from (FetchImage).
+  MediaAllowList media_allow;
 };
 
 class HttpClient {

@@ -17,13 +17,18 @@ namespace herald::connectors {
 
 struct FetchedImage {
   std::string bytes;
-  std::string content_type;  // from the image's server, "image/jpeg" when it gives none
+  std::string content_type;  // from the image's first bytes, never from its server's header
   std::string filename;      // last path segment of its URL, for multipart uploads
 };
 
-// Downloads a post's image (its URL is public). A 4xx is kFailed naming the
-// URL; a transport failure, 5xx or 429 from the image's host is kRetryLater
-// (without a hold: the image host's limits are not the platform's).
+// Downloads a post's image, guarded against server-side request forgery: an
+// http(s) URL whose host is, or resolves only to, public addresses (or is in
+// http.options().media_allow); the connection goes to the checked address,
+// redirects are not followed, reading stops at the platform's byte limit and
+// the bytes must be an image format the platform takes (ImageRulesFor). Each
+// refusal, and a 3xx or 4xx, is kFailed with the reason; a transport failure,
+// DNS failure other than "no such name", 5xx or 429 from the image's host is
+// kRetryLater (without a hold: the image host's limits are not the platform's).
 std::expected<FetchedImage, PublishResult> FetchImage(const HttpClient& http, std::string_view platform,
                                                       const Media& media, Instant now);
 

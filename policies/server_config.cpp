@@ -74,6 +74,19 @@ void ReadCeilings(const Located& at, Diagnostics& diag, ServerConfig& c) {
   map.Finish();
 }
 
+void ReadMediaAllow(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  if (!at.node.IsSequence()) {
+    diag.Error(at.mark, at.path, "expected a list of host names and CIDR networks, e.g. [images.internal, 10.0.0.0/8]");
+    return;
+  }
+  for (size_t i = 0; i < at.node.size(); ++i) {
+    Located item{at.node[i], at.path + "[" + std::to_string(i) + "]", at.node[i].Mark()};
+    auto entry = internal::ReadString(item, diag);
+    if (!entry) continue;
+    if (auto error = AddToAllowList(*entry, c.media_allow)) diag.Error(item.mark, item.path, *error);
+  }
+}
+
 void ReadPositive(const std::optional<Located>& at, Diagnostics& diag, Duration& out) {
   if (!at) return;
   auto d = internal::ReadDuration(*at, diag);
@@ -122,7 +135,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits"});
+                   "policy_poll", "lease", "limits", "media_allow"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -146,6 +159,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
           }
         }
       }
+      if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
       map.Finish();
     }
   } catch (const YAML::Exception& e) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/input_limits.h"
+#include "core/media_source.h"
 #include "policies/loader.h"
 
 namespace herald::policies {
@@ -34,6 +35,9 @@ struct ServerConfig {
   size_t max_body_bytes = 64 * 1024;              // max_body
   Duration request_timeout = std::chrono::seconds{10};  // whole request head and body
   int max_connections = 1000;                     // open API connections; beyond: 503
+  // Internal image hosts (names or CIDR networks) the daemon may fetch post
+  // media from; every other private, loopback or link-local address is refused.
+  MediaAllowList media_allow;
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

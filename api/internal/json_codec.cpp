@@ -214,6 +214,9 @@ Parsed<json> ParseJsonBody(std::string_view body) {
     auto cut = what.rfind(": ");
     std::string why = cut == std::string::npos ? what : what.substr(cut + 2);
     return std::unexpected(BodyErrors{{"", "malformed JSON at byte " + std::to_string(e.byte) + ": " + why}});
+  } catch (const json::exception&) {
+    // nlohmann refuses a number beyond a double's range (1e999) as out_of_range.
+    return std::unexpected(BodyErrors{{"", "malformed JSON: a number is too large"}});
   }
 }
 

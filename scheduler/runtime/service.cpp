@@ -59,6 +59,7 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
   if (auto r = CheckPostInput(s.options_.limits, s.clock_.Now(), request.at, &request.text, &request.labels); !r) {
     return std::unexpected(r.error());
   }
+  if (Status media = CheckMediaUrls(request.media, s.options_.media_allow); !media.ok()) return std::unexpected(media);
   if (request.idempotency_key) {
     auto found = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
     if (!found) return std::unexpected(found.error());

@@ -27,6 +27,7 @@
 #include "connectors/backoff.h"
 #include "connectors/circuit_breaker.h"
 #include "connectors/connector.h"
+#include "core/media_source.h"
 #include "core/status.h"
 #include "policies/policy.h"
 #include "scheduler/governor.h"
@@ -129,6 +130,9 @@ struct ServiceOptions {
   Duration lease{std::chrono::seconds{15}};
   // How far ahead `at` may be, how long a text, which labels (create, edit).
   InputLimits limits;
+  // Internal hosts and networks a post's media may name (server config
+  // media_allow); any other literal internal address is refused at create.
+  MediaAllowList media_allow;
 };
 
 class Service {

@@ -91,6 +91,13 @@ TEST_CASE("Malformed JSON names the byte offset", "[api]") {
   CHECK_THAT(r.error()[0].detail, Catch::Contains("byte 26"));
 }
 
+TEST_CASE("A number beyond a double's range is a malformed body, not an exception", "[api]") {
+  auto r = api::ParseJsonBody(R"({"account": "a", "priority": 1e999})");
+  REQUIRE_FALSE(r);
+  REQUIRE(r.error().size() == 1);
+  CHECK_THAT(r.error()[0].detail, Catch::Contains("too large"));
+}
+
 TEST_CASE("Canonical hash ignores whitespace and key order", "[api]") {
   auto a = api::CanonicalHash(json::parse(R"({"account":"a","text":"hi"})"));
   auto b = api::CanonicalHash(json::parse("{ \"text\" : \"hi\",\n  \"account\" : \"a\" }"));

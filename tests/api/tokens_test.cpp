@@ -72,6 +72,7 @@ TEST_CASE("Tokens file errors name the entry", "[api]") {
        "/tokens/0/token"},
       {"{\"tokens\":{}}", "/tokens"},
       {"{\"tokens\":[", ""},
+      {"{\"tokens\":[{\"name\":3e7476022679}]}", ""},  // found by tests/fuzz: used to throw out of Parse
   }));
   auto set = TokenSet::Parse(c.text, "t.json");
   REQUIRE_FALSE(set);

@@ -35,7 +35,8 @@ struct Urls {
 };
 
 struct Env {
-  explicit Env(const Urls& urls) {
+  // `media_allow`: the server config's list; the fakes serve images from 127.0.0.1.
+  explicit Env(const Urls& urls, const std::string& media_allow = "[127.0.0.1]") {
     WriteFile(dir / "secrets/mastodon-token", "mastodon-token\n");
     WriteFile(dir / "secrets/bsky-password", "app-pass-1234\n");
     WriteFile(dir / "secrets/webhook-secret", kWebhookSecret + "\n");
@@ -76,7 +77,8 @@ approval: { required: true, approvers: [manager], four_eyes: true }
     }
     WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: sqlite:" + (dir / "h.db") + "\npolicies: " +
                                        (dir / "policies") + "\ntokens: " + (dir / "tokens.json") + "\noutbox: " +
-                                       (dir / "outbox") + "\nlog: { level: info, format: json }\nshutdown_grace: 5s\n");
+                                       (dir / "outbox") + "\nlog: { level: info, format: json }\nshutdown_grace: 5s\nmedia_allow: " +
+                                       media_allow + "\n");
     daemon = std::make_unique<Daemon>(HERALD_BINARY, dir / "herald.yaml", dir.path(), dir / "herald.log");
     http = std::make_unique<httplib::Client>("127.0.0.1", daemon->port());
     http->set_read_timeout(5, 0);
@@ -86,10 +88,14 @@ approval: { required: true, approvers: [manager], four_eyes: true }
 
   // Creates the post due in two seconds, approves it, and waits (up to 15 s)
   // for a final state. Returns the post as GET /v1/posts/{id} shows it.
-  json PublishThrough(const std::string& account, const std::string& text, json media = json::array()) {
+  httplib::Result Create(const std::string& account, const std::string& text, const json& media) {
     json body = {{"account", account}, {"text", text}, {"media", media},
                  {"at", herald::FormatRfc3339(floor<seconds>(system_clock::now()) + seconds{2})}};
-    auto created = http->Post("/v1/posts", Auth("alice"), body.dump(), "application/json");
+    return http->Post("/v1/posts", Auth("alice"), body.dump(), "application/json");
+  }
+
+  json PublishThrough(const std::string& account, const std::string& text, json media = json::array()) {
+    auto created = Create(account, text, media);
     REQUIRE(created);
     INFO(created->body);
     REQUIRE(created->status == 201);
@@ -201,6 +207,43 @@ TEST_CASE("connectors e2e: a platform that never answers leaves the post settled
     CHECK(drop.accepted() == 2);
     CHECK(env.daemon->Terminate() == 0);
   }
+}
+
+TEST_CASE("connectors e2e: media from internal addresses is refused at create, or at publish after DNS",
+          "[e2e][connectors_e2e]") {
+  herald::testing::MastodonFake mastodon;
+  herald::testing::BlueskyFake unused_bluesky;
+  herald::testing::WebhookFake unused_webhook(kWebhookSecret);
+  Env env({mastodon.base_url(), unused_bluesky.base_url(), unused_webhook.url()}, "[]");
+
+  SECTION("a literal metadata address: 400 naming /media/0/url, nothing stored") {
+    auto created = env.Create("acme-toot", "x", json::array({{{"url", "http://169.254.169.254/latest/meta-data"},
+                                                                {"alt", "x"}}}));
+    REQUIRE(created);
+    INFO(created->body);
+    REQUIRE(created->status == 400);
+    json problem = json::parse(created->body);
+    REQUIRE(problem["errors"].size() == 1);
+    CHECK(problem["errors"][0]["pointer"] == "/media/0/url");
+    CHECK(problem["errors"][0]["detail"].get<std::string>().find("link-local") != std::string::npos);
+    auto list = env.http->Get("/v1/posts", env.Auth("alice"));
+    REQUIRE(list);
+    CHECK(list->body.find("meta-data") == std::string::npos);
+  }
+  SECTION("a name resolving to loopback: the post fails with the reason, the image server is never asked") {
+    std::string url = mastodon.image_url("chart.png");
+    url.replace(url.find("127.0.0.1"), 9, "localhost");
+    json post = env.PublishThrough("acme-toot", "An image from inside", json::array({{{"url", url}, {"alt", "x"}}}));
+    INFO(post.dump() + "\n" + env.Log());
+    CHECK(post["state"] == "failed");
+    std::string failure = post["failure"];
+    CHECK(failure.find("localhost resolves to") != std::string::npos);
+    CHECK(failure.find("loopback") != std::string::npos);
+    CHECK(failure.find("media_allow") != std::string::npos);
+    CHECK(mastodon.fake().Count("/images/") == 0);
+    CHECK(mastodon.Statuses().empty());
+  }
+  CHECK(env.daemon->Terminate() == 0);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // What every connector test needs to build its connector: a ConnectorContext
 // whose secrets are read from a table (by reference target, as if from the
 // environment; anything else is "not set", as the daemon says), with short
-// timeouts so that no-answer cases stay quick.
+// timeouts so that no-answer cases stay quick. The fakes serve images from
+// 127.0.0.1, which herald refuses unless the operator allow-lists it, as here.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@ inline connectors::ConnectorContext TestContext(std::map<std::string, std::strin
   };
   c.http.connect_timeout = std::chrono::milliseconds{500};
   c.http.read_timeout = read_timeout;
+  c.http.media_allow.networks.push_back(*ParseIpNetwork("127.0.0.1"));
   return c;
 }
 

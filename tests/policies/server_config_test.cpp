@@ -70,5 +70,21 @@ TEST_CASE("Server config: limits, with defaults and errors at their position", "
   CHECK(ErrorsOf("limits: { horizons: 1d }\n").size() == 1);  // unknown key
 }
 
+TEST_CASE("Server config: media_allow takes host names and networks, and names a bad entry", "[policies][config]") {
+  CHECK(LoadServerConfig("{}", "herald.yaml")->media_allow.hosts.empty());
+  auto c = LoadServerConfig("media_allow: [Images.Internal, 10.20.0.0/16, \"fd00::/8\", 127.0.0.1]\n", "herald.yaml");
+  REQUIRE(c);
+  CHECK(c->media_allow.hosts == std::vector<std::string>{"images.internal"});
+  CHECK(c->media_allow.networks.size() == 3);
+  CHECK(c->media_allow.AllowsAddress(*ParseIpAddress("10.20.1.1")));
+  CHECK_FALSE(c->media_allow.AllowsAddress(*ParseIpAddress("10.21.1.1")));
+
+  auto errors = ErrorsOf("media_allow: [images.internal, 10.0.0.0/33]\n");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].starts_with("herald.yaml:1:32: media_allow[1]: "));
+  CHECK(errors[0].find("not a CIDR network") != std::string::npos);
+  CHECK(ErrorsOf("media_allow: images.internal\n").size() == 1);  // a list, not a string
+}
+
 }  // namespace
 }  // namespace herald::policies
