@@ -403,14 +403,15 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   // The loop's first heartbeat before anyone learns the port: /healthz asked
   // right after "listening" must not see a loop that has not started.
   rt->Start();
+  Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
+  reloader.Watch();
+  // The handlers are in place before the port is announced: a SIGTERM sent as
+  // soon as "listening" is read must stop the daemon cleanly, not kill it.
+  SignalHandler signals(io, reloader, http, *rt, config->shutdown_grace);
+  signals.Listen();
   spdlog::info("herald listening on {}:{} (storage {}, policies {}, {} organisations)", config->host, port,
                config->storage, config->policies, loaded.valid.size());
   out << "listening on " << config->host << ":" << port << std::endl;
-
-  Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
-  reloader.Watch();
-  SignalHandler signals(io, reloader, http, *rt, config->shutdown_grace);
-  signals.Listen();
 
   io.run();
   waker.Attach(nullptr);

@@ -32,8 +32,7 @@ FirstRun Start(const std::string& config) {
                   {"--listen", "127.0.0.1:0", "--storage", "sqlite:" + (dir / "h.db"), "--outbox", dir / "outbox"});
     httplib::Client client("127.0.0.1", daemon.port());
     if (auto res = client.Get("/healthz")) run.healthz = res->status;
-    // Its exit status is not this test's concern: serve_test covers SIGTERM.
-    daemon.Terminate();
+    CHECK(daemon.Terminate() == 0);
   }
   std::istringstream in(ReadFileOr(dir / "herald.log"));
   for (std::string line; std::getline(in, line);) run.log_lines.push_back(line);
@@ -70,3 +69,15 @@ TEST_CASE("the real-connector example starts and names the accounts whose secret
 }
 
 }  // namespace
+
+TEST_CASE("a SIGTERM sent as soon as the port is announced stops the daemon cleanly", "[first-run][e2e]") {
+  // The signal handlers are installed before "listening on" is printed. With
+  // the old order this died of the signal (exit 143) only now and then, on a
+  // loaded machine: a race check, not a proof.
+  for (int i = 0; i < 5; ++i) {
+    TempDir dir;
+    Daemon daemon(HERALD_BINARY, "examples/herald.yaml", HERALD_SOURCE_DIR, dir / "herald.log",
+                  {"--listen", "127.0.0.1:0", "--storage", "sqlite:" + (dir / "h.db"), "--outbox", dir / "outbox"});
+    CHECK(daemon.Terminate() == 0);
+  }
+}
