@@ -44,7 +44,7 @@ export async function all(path, max = 5000) {
   let cursor = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api(path + sep + 'limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    const page = await api(path + sep + 'limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && items.length < max);

@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int kDefaultLimit = 50;
-constexpr int kMaxLimit = 200;
+constexpr int kMaxLimit = 500;  // under the store's own cap, with the one extra row that tells of a next page
 constexpr size_t kMaxIdempotencyKey = 255;
 
 std::optional<int64_t> ParsePositive(std::string_view text) {

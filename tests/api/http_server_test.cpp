@@ -253,11 +253,11 @@ TEST_CASE("API: list pagination round trips with an opaque cursor", "[api]") {
 
 TEST_CASE("API: bad queries are 400 problems", "[api]") {
   ApiFixture f;
-  auto path = GENERATE(as<std::string>{}, "/v1/posts?limit=201", "/v1/posts?limit=0", "/v1/posts?limit=ten",
+  auto path = GENERATE(as<std::string>{}, "/v1/posts?limit=501", "/v1/posts?limit=0", "/v1/posts?limit=ten",
                        "/v1/posts?limit=99999999999999999999", "/v1/posts?cursor=!!!", "/v1/posts?cursor=YWJj",
                        "/v1/posts?state=sleeping", "/v1/posts?from=2026-03-10T09:00:00",
                        "/v1/posts?from=2026-03-10T09:00:00%20", "/v1/posts?acount=acme-x",
-                       "/v1/audit?limit=500", "/v1/audit?cursor=zz", "/v1/accounts/acme-mastodon/slots?count=51",
+                       "/v1/audit?limit=501", "/v1/audit?cursor=zz", "/v1/accounts/acme-mastodon/slots?count=51",
                        "/v1/accounts/acme-mastodon/slots?count=0", "/v1/accounts/acme-mastodon/slots?after=soon");
   INFO(path);
   CheckProblem(f.Get(path, kAcmeViewer), 400);
