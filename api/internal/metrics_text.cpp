@@ -63,17 +63,19 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
   histogram("herald_publish_lateness_seconds", "From a post's planned time to the start of its publish.", m.lateness_seconds);
   Header(out, "herald_publishes_total", "counter", "Publishes by outcome.");
   for (const auto& [outcome, n] : m.publishes_by_outcome) {
-    out += "herald_publishes_total{outcome=\"" + EscapeLabel(outcome) + "\"} " + std::to_string(n) + "\n";
+    out += "herald_publishes_total{outcome=\"" + EscapeLabel(runtime::PublishOutcomeName(outcome)) + "\"} " +
+           std::to_string(n) + "\n";
   }
   Header(out, "herald_connector_errors_total", "counter", "Publishes that did not succeed, by kind.");
   for (const auto& [kind, n] : m.connector_errors_by_kind) {
-    out += "herald_connector_errors_total{kind=\"" + EscapeLabel(kind) + "\"} " + std::to_string(n) + "\n";
+    out += "herald_connector_errors_total{kind=\"" + EscapeLabel(runtime::PublishOutcomeName(kind)) + "\"} " +
+           std::to_string(n) + "\n";
   }
 
   Header(out, "herald_connector_publishes_total", "counter", "Publishes by connector type and outcome.");
   for (const auto& [type, c] : m.connectors) {
     for (const auto& [outcome, n] : c.publishes_by_outcome) {
-      out += "herald_connector_publishes_total{connector=\"" + EscapeLabel(type) + "\",outcome=\"" + EscapeLabel(outcome) +
+      out += "herald_connector_publishes_total{connector=\"" + EscapeLabel(type) + "\",outcome=\"" + EscapeLabel(runtime::PublishOutcomeName(outcome)) +
              "\"} " + std::to_string(n) + "\n";
     }
   }

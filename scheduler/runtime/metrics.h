@@ -6,9 +6,27 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald::runtime {
+
+// What came of one hand-over of a post to its connector, as /metrics counts it.
+enum class PublishOutcome {
+  kPublished,    // the platform holds it
+  kRecovered,    // found on the platform after a crash left it publishing
+  kRetryLater,   // a rate limit or a transient failure: placed again
+  kFailed,       // permanently refused
+  kUnknown,      // no answer: unconfirmed, never sent blindly again
+  kNoConnector,  // the account has no usable connector
+};
+// The label /metrics shows: "published", "recovered", "retry_later", "failed",
+// "unknown", "no_connector".
+std::string_view PublishOutcomeName(PublishOutcome outcome);
+// Whether it counts among the connector errors.
+inline bool IsConnectorError(PublishOutcome outcome) {
+  return outcome != PublishOutcome::kPublished && outcome != PublishOutcome::kRecovered;
+}
 
 struct Health {
   bool ok = true;
@@ -31,7 +49,7 @@ struct Histogram {
 
 // One connector type's publishes, for /metrics.
 struct ConnectorMetrics {
-  std::map<std::string, int64_t> publishes_by_outcome;  // published, retry_later, failed, unknown, paused
+  std::map<PublishOutcome, int64_t> publishes_by_outcome;
   Histogram latency_seconds;
   int64_t rate_limit_hits = 0;     // answers that said a limit was hit (429 and the like)
   int64_t breaker_openings = 0;    // times its breaker (or an account's on it) opened
@@ -44,8 +62,8 @@ struct Metrics {
   std::map<std::string, ConnectorMetrics> connectors;  // by connector type
   Histogram publish_latency_seconds;  // connector call duration
   Histogram lateness_seconds;         // planned time -> publish started
-  std::map<std::string, int64_t> publishes_by_outcome;        // published, retry_later, failed, unknown
-  std::map<std::string, int64_t> connector_errors_by_kind;    // retry_later, failed, unknown, no_connector
+  std::map<PublishOutcome, int64_t> publishes_by_outcome;
+  std::map<PublishOutcome, int64_t> connector_errors_by_kind;  // the outcomes IsConnectorError names
   std::map<std::string, int64_t> posts_by_state;
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired

@@ -139,9 +139,9 @@ void Runtime::Publish(Post post, bool recovering) {
       lateness = duration<double>(clock_.NowPrecise() - system_clock::time_point(*post.planned_at)).count();
     }
     auto started = steady_clock::now();
-    std::string outcome;
+    std::optional<PublishOutcome> outcome;
     if (connector == nullptr) {
-      outcome = "no_connector";
+      outcome = PublishOutcome::kNoConnector;
       result = {connectors::PublishResult::Kind::kFailed, {}, {}, std::nullopt,
                 "account " + post.account + " has no usable connector"};
     } else if (recovering) {
@@ -158,21 +158,21 @@ void Runtime::Publish(Post post, bool recovering) {
                   "not published before its daemon stopped (" + found->why + "); planned again"};
         result.attempted = false;
         result.resend_by = found->resend_by;
-        outcome = "recovered";
+        outcome = PublishOutcome::kRecovered;
       } else {
         result = *found;
       }
     } else {
       result = connector->Publish(req);
     }
-    if (outcome.empty()) {
+    if (!outcome) {
       using Kind = connectors::PublishResult::Kind;
-      outcome = result.kind == Kind::kPublished ? "published"
-                : result.kind == Kind::kRetryLater ? "retry_later"
-                : result.kind == Kind::kFailed     ? "failed"
-                                                   : "unknown";
+      outcome = result.kind == Kind::kPublished    ? PublishOutcome::kPublished
+                : result.kind == Kind::kRetryLater ? PublishOutcome::kRetryLater
+                : result.kind == Kind::kFailed     ? PublishOutcome::kFailed
+                                                   : PublishOutcome::kUnknown;
     }
-    service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), outcome);
+    service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), *outcome);
     SettleOrRetry(post.id, post.account, std::move(result), 0);
   });
 }

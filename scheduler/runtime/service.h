@@ -201,10 +201,9 @@ class Service {
   // last one is older than `max_silence`.
   void Heartbeat(Instant now);
   // The runtime reports each publish of a post on `account`: how late it
-  // started, how long the connector took, and what came of it ("published",
-  // "retry_later", ...).
+  // started, how long the connector took, and what came of it.
   void RecordPublish(const std::string& account, std::optional<double> lateness_seconds, double latency_seconds,
-                     const std::string& outcome);
+                     PublishOutcome outcome);
   // How many times this post has been handed to a connector in this process
   // (1 on the first publish).
   int Attempt(int64_t id);

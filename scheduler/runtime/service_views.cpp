@@ -115,7 +115,7 @@ Result<std::vector<AuditEntry>> Service::Audit(const Caller& caller, storage::Au
 }
 
 void Service::RecordPublish(const std::string& account, std::optional<double> lateness_seconds,
-                            double latency_seconds, const std::string& outcome) {
+                            double latency_seconds, PublishOutcome outcome) {
   std::lock_guard lock(impl_->mu_);
   impl_->telemetry_.RecordPublish(impl_->policies_.ConnectorOf(account), lateness_seconds, latency_seconds, outcome);
 }

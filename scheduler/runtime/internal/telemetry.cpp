@@ -9,12 +9,12 @@ void Telemetry::CountDecision(const std::vector<StoredReason>& reasons) {
 }
 
 void Telemetry::RecordPublish(const std::string& connector, std::optional<double> lateness_seconds,
-                              double latency_seconds, const std::string& outcome) {
+                              double latency_seconds, PublishOutcome outcome) {
   auto& m = publish_;
   if (lateness_seconds) m.lateness_seconds.Observe(std::max(0.0, *lateness_seconds));
   m.publish_latency_seconds.Observe(latency_seconds);
   ++m.publishes_by_outcome[outcome];
-  if (outcome != "published" && outcome != "recovered") ++m.connector_errors_by_kind[outcome];
+  if (IsConnectorError(outcome)) ++m.connector_errors_by_kind[outcome];
   if (connector.empty()) return;
   auto& c = m.connectors[connector];
   c.latency_seconds.Observe(latency_seconds);
@@ -34,3 +34,19 @@ Metrics Telemetry::Snapshot() const {
 }
 
 }  // namespace herald::runtime::internal
+
+namespace herald::runtime {
+
+std::string_view PublishOutcomeName(PublishOutcome outcome) {
+  switch (outcome) {
+    case PublishOutcome::kPublished: return "published";
+    case PublishOutcome::kRecovered: return "recovered";
+    case PublishOutcome::kRetryLater: return "retry_later";
+    case PublishOutcome::kFailed: return "failed";
+    case PublishOutcome::kUnknown: return "unknown";
+    case PublishOutcome::kNoConnector: return "no_connector";
+  }
+  return "unknown";
+}
+
+}  // namespace herald::runtime

@@ -22,7 +22,7 @@ class Telemetry {
   void CountDecision(const std::vector<StoredReason>& reasons);
   // A publish through connector type `connector` (empty: unknown account).
   void RecordPublish(const std::string& connector, std::optional<double> lateness_seconds, double latency_seconds,
-                     const std::string& outcome);
+                     PublishOutcome outcome);
   void RecordBreakerOpening(const std::string& connector) { ++publish_.connectors[connector].breaker_openings; }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 

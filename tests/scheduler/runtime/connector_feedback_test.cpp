@@ -102,7 +102,7 @@ struct Fixture {
                                      *p.planned_at, now, "acme-" + std::to_string(p.id), p.created_at,
                                      service->Attempt(p.id)};
       auto result = connector->Publish(req);
-      service->RecordPublish(p.account, 0.0, 0.01, result.kind == Kind::kPublished ? "published" : "retry_later");
+      service->RecordPublish(p.account, 0.0, 0.01, result.kind == Kind::kPublished ? PublishOutcome::kPublished : PublishOutcome::kRetryLater);
       auto s = service->Settle(p.id, result);
       REQUIRE(s);
       settled.push_back(*s);
@@ -188,7 +188,7 @@ TEST_CASE("A 429 with a reset 10 minutes ahead pauses the account until the rese
   CHECK(instance.requests == 5);
   auto metrics = f.service->CurrentMetrics();
   CHECK(metrics.connectors["mastodon"].rate_limit_hits == 1);
-  CHECK(metrics.connectors["mastodon"].publishes_by_outcome["published"] == 4);
+  CHECK(metrics.connectors["mastodon"].publishes_by_outcome[PublishOutcome::kPublished] == 4);
 }
 
 TEST_CASE("A rate-limit pause survives a restart of the daemon", "[connector_feedback]") {
