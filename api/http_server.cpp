@@ -46,6 +46,7 @@ std::vector<Route> MakeRoutes() {
       r("POST", "/v1/posts/{id}/cancel", "/v1/posts/" + id + "/cancel", &Endpoints::Cancel),
       r("GET", "/v1/accounts", "/v1/accounts", &Endpoints::Accounts),
       r("GET", "/v1/accounts/{id}/slots", "/v1/accounts/" + id + "/slots", &Endpoints::Slots),
+      r("GET", "/v1/accounts/{id}/closed", "/v1/accounts/" + id + "/closed", &Endpoints::Closed),
       r("GET", "/v1/me", "/v1/me", &Endpoints::Me),
       r("GET", "/v1/policy", "/v1/policy", &Endpoints::Policy),
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),

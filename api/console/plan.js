@@ -136,11 +136,52 @@ function pauses() {
     .map((a) => ({ until: new Date(a.paused.until), why: `${a.id} paused until ${formatTime(a.paused.until)}: ${a.paused.rule}, ${a.paused.why}` }));
 }
 
+// Accounts in view, for the closed spans of their calendar rules.
+function accountsInView() {
+  return session.accounts.filter((a) => (!state.account || a.id === state.account) && (!state.platform || a.platform === state.platform));
+}
+
+// Closed spans (quiet hours, days off, blackouts) of each account in view, by
+// account id; at most 12 accounts are asked (more would shade nothing useful).
+let closed = new Map();
+async function loadClosed(from, to) {
+  const accounts = accountsInView();
+  closed = new Map();
+  if (!accounts.length || accounts.length > 12 || state.mode === 'list') return;
+  const range = `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}`;
+  await Promise.all(accounts.map(async (a) => {
+    const r = await api(`/v1/accounts/${encodeURIComponent(a.id)}/closed?${range}`);
+    closed.set(a.id, r.spans.map((x) => ({ from: new Date(x.from), until: new Date(x.until), why: `${a.id}: ${x.rule} ${x.why}` })));
+  }));
+}
+
+// Whether `spans` together cover [start, end).
+function covers(spans, start, end) {
+  let t = start.getTime();
+  for (const x of [...spans].sort((a, b) => a.from - b.from)) {
+    if (x.from.getTime() > t) break;
+    t = Math.max(t, x.until.getTime());
+    if (t >= end.getTime()) return true;
+  }
+  return t >= end.getTime();
+}
+
 function shade(cell, start, end) {
+  const lines = [];
   const hits = pauses().filter((p) => start < p.until && end > new Date());
-  if (!hits.length) return;
-  cell.classList.add('paused');
-  cell.title = hits.map((p) => p.why).join('\n');
+  if (hits.length) cell.classList.add('paused');
+  lines.push(...hits.map((p) => p.why));
+  if (closed.size) {
+    // Closed when no account in view may post at any moment of the cell.
+    let all = true;
+    for (const spans of closed.values()) {
+      const overlapping = spans.filter((x) => x.from < end && x.until > start);
+      for (const x of overlapping) if (!lines.includes(x.why)) lines.push(x.why);
+      if (!covers(overlapping, start, end)) all = false;
+    }
+    if (all) cell.classList.add('closed');
+  }
+  if (lines.length) cell.title = lines.join('\n');
 }
 
 function weekGrid(posts, from) {
@@ -241,7 +282,7 @@ export async function planView(root) {
   const render = async () => {
     const { from, to, first } = range();
     const fetched = performance.now();
-    const posts = await loadPosts(from, to);
+    const [posts] = await Promise.all([loadPosts(from, to), loadClosed(from, to)]);
     root.dataset.fetchMs = String(Math.round(performance.now() - fetched));
     const title = state.mode === 'month' ? first.toLocaleDateString(undefined, { month: 'long', year: 'numeric' })
       : `${from.toLocaleDateString()} – ${new Date(to.getTime() - 1).toLocaleDateString()}`;
@@ -249,7 +290,8 @@ export async function planView(root) {
     const view = state.mode === 'week' ? weekGrid(posts, from) : state.mode === 'month' ? monthGrid(posts, from, to, first) : listTable(posts);
     root.replaceChildren(toolbar(root, render),
       el('h2', {}, `Plan · ${title}`, el('span', { class: 'muted' }, ` · ${posts.length} posts · your time zone ${Intl.DateTimeFormat().resolvedOptions().timeZone}`)),
-      el('div', { class: 'legend' }, STATES.slice(0, 6).map(stateBadge), el('span', { class: 'cell paused' }, 'striped red: account paused')),
+      el('div', { class: 'legend' }, STATES.slice(0, 6).map(stateBadge), el('span', { class: 'cell paused' }, 'striped red: account paused'),
+        el('span', { class: 'cell closed' }, 'grey: closed (quiet hours, day off, blackout)')),
       view);
     root.dataset.renderMs = String(Math.round(performance.now() - started));
     root.dataset.from = iso(from);

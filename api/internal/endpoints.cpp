@@ -375,6 +375,23 @@ ApiResponse Endpoints::Slots(const Call& call) {
   return JsonResponse(200, {{"account", account}, {"slots", list}});
 }
 
+ApiResponse Endpoints::Closed(const Call& call) {
+  QueryReader q(call.request, {"from", "to"});
+  auto from = q.Time("from");
+  auto to = q.Time("to");
+  if (!from && !q.Get("from")) q.Fail("from", "from is required: the start of the range, e.g. 2026-03-09T00:00:00Z");
+  if (!to && !q.Get("to")) q.Fail("to", "to is required: the end of the range (at most 62 days after from)");
+  if (auto problem = q.Problems()) return *problem;
+  const std::string& account = call.params.at(0);
+  auto spans = service_.ClosedSpans(call.caller, account, *from, *to);
+  if (!spans) return StatusResponse(spans.error());
+  json list = json::array();
+  for (const auto& s : *spans) {
+    list.push_back({{"from", FormatRfc3339(s.from)}, {"until", FormatRfc3339(s.until)}, {"rule", s.rule}, {"why", s.why}});
+  }
+  return JsonResponse(200, {{"account", account}, {"spans", list}});
+}
+
 ApiResponse Endpoints::Policy(const Call& call) {
   QueryReader q(call.request, {});
   if (auto problem = q.Problems()) return *problem;

@@ -73,6 +73,7 @@ class Endpoints {
   ApiResponse DryRunPost(const Call& call);
   ApiResponse Accounts(const Call& call);
   ApiResponse Slots(const Call& call);
+  ApiResponse Closed(const Call& call);
   ApiResponse Policy(const Call& call);
   ApiResponse Audit(const Call& call);
 

@@ -30,6 +30,7 @@
 #include "core/media_source.h"
 #include "core/status.h"
 #include "policies/policy.h"
+#include "scheduler/closed_spans.h"
 #include "scheduler/governor.h"
 #include "scheduler/runtime/metrics.h"
 #include "scheduler/timeline.h"
@@ -162,6 +163,11 @@ class Service {
   Result<std::vector<AccountView>> Accounts(const Caller& caller);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
+  // The spans in [from, to) in which the account's quiet hours, posting days
+  // and blackouts allow nothing (at most 62 days: InvalidArgument beyond).
+  // NotFound for another organisation's account.
+  Result<std::vector<scheduler::ClosedSpan>> ClosedSpans(const Caller& caller, const std::string& account, Instant from,
+                                                         Instant to);
   Result<std::vector<Instant>> Slots(const Caller& caller, const std::string& account, int count,
                                      std::optional<Instant> after);
   Result<PolicyView> Policy(const Caller& caller);

@@ -77,6 +77,16 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
   return out;
 }
 
+Result<std::vector<scheduler::ClosedSpan>> Service::ClosedSpans(const Caller& caller, const std::string& account,
+                                                                Instant from, Instant to) {
+  if (to < from) return InvalidArgument("to is before from", Where{.path = "to"});
+  if (to - from > std::chrono::days{62}) return InvalidArgument("at most 62 days at a time", Where{.path = "to"});
+  std::lock_guard lock(impl_->mu_);
+  auto g = impl_->policies_.AccountOf(caller.organization, account);
+  if (!g) return std::unexpected(g.error());
+  return scheduler::ClosedSpans((*g)->rules(), from, to);
+}
+
 Result<std::vector<Instant>> Service::Slots(const Caller& caller, const std::string& account, int count,
                                             std::optional<Instant> after) {
   auto& s = *impl_;

@@ -2,6 +2,7 @@
 // console needs (who am I, dry runs, conditional lists), over real HTTP.
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "api/internal/console_files.h"
 #include "tests/api/api_fixture.h"
@@ -188,6 +189,54 @@ TEST_CASE("API: lists, accounts and audit answer 304 to a matching If-None-Match
   Reply changed = f.Send("GET", "/v1/posts", kAcmeViewer, "", "", {{"If-None-Match", posts.header("ETag")}});
   CHECK(changed.status == 200);
   CHECK(changed.header("ETag") != posts.header("ETag"));
+}
+
+TEST_CASE("Console: closed spans are the account's quiet hours, days off and blackouts, in its own zone", "[console]") {
+  ApiFixture f;
+  using Spans = std::vector<std::tuple<std::string, std::string, std::string>>;
+  auto spans = [&](const std::string& query, const char* token = kAcmeViewer) {
+    Reply r = f.Get("/v1/accounts/acme-mastodon/closed?" + query, token);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    Spans out;
+    json body = r.json();
+    for (const auto& s : body["spans"]) out.emplace_back(s["from"], s["until"], s["rule"]);
+    return out;
+  };
+  // Berlin, UTC+1 in mid-March: quiet 22:00-07:30, Sunday 15 March off.
+  CHECK(spans("from=2026-03-14T00:00:00Z&to=2026-03-16T00:00:00Z") ==
+        Spans{{"2026-03-14T00:00:00Z", "2026-03-14T06:30:00Z", "quiet_hours"},
+              {"2026-03-14T21:00:00Z", "2026-03-15T06:30:00Z", "quiet_hours"},
+              {"2026-03-14T23:00:00Z", "2026-03-15T23:00:00Z", "days"},
+              {"2026-03-15T21:00:00Z", "2026-03-16T00:00:00Z", "quiet_hours"}});
+  // Summer time starts in the night of Sunday 29 March: the quiet night ends at
+  // 07:30 UTC+2, and the Sunday ends at midnight UTC+2.
+  CHECK(spans("from=2026-03-28T12:00:00Z&to=2026-03-30T00:00:00Z") ==
+        Spans{{"2026-03-28T21:00:00Z", "2026-03-29T05:30:00Z", "quiet_hours"},
+              {"2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z", "days"},
+              {"2026-03-29T20:00:00Z", "2026-03-30T00:00:00Z", "quiet_hours"}});
+  Reply holidays = f.Get("/v1/accounts/acme-mastodon/closed?from=2026-12-24T00:00:00Z&to=2026-12-25T00:00:00Z", kAcmeViewer);
+  REQUIRE(holidays.status == 200);
+  bool blackout = false;
+  json holiday_spans = holidays.json()["spans"];
+  for (const auto& s : holiday_spans) {
+    if (s["rule"] != "blackout") continue;
+    blackout = true;
+    CHECK(s["from"] == "2026-12-24T00:00:00Z");  // clipped: it began at 23:00Z the day before
+    CHECK(s["until"] == "2026-12-25T00:00:00Z");
+    CHECK(s["why"].get<std::string>().find("holidays") != std::string::npos);
+  }
+  CHECK(blackout);
+
+  CHECK(f.Get("/v1/accounts/acme-mastodon/closed?from=2026-03-14T00:00:00Z&to=2026-03-16T00:00:00Z", kGlobexAdmin).status ==
+        404);
+  CHECK(f.Get("/v1/accounts/acme-mastodon/closed?from=2026-03-14T00:00:00Z&to=2026-03-16T00:00:00Z", nullptr).status ==
+        401);
+  CHECK(f.Get("/v1/accounts/acme-mastodon/closed?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z", kAcmeViewer).status ==
+        400);
+  Reply missing = f.Get("/v1/accounts/acme-mastodon/closed?to=2026-04-01T00:00:00Z", kAcmeViewer);
+  CHECK(missing.status == 400);
+  CHECK(missing.json()["errors"][0]["parameter"] == "from");
 }
 
 }  // namespace

@@ -173,6 +173,10 @@ test('dragging a post to an allowed slot moves it; to a forbidden one is refused
   await signIn(T.editor, 'acme-editor · editor');
   await showWeekWith(`.card[data-id="${id}"]`);
   await shot('plan-week');
+  // Quiet hours, days off and blackouts come from /v1/accounts/{id}/closed:
+  // the forbidden cell names its rule, and hours no account may post are grey.
+  assert.match((await page.getAttribute(`.cell[data-start="${forbidden.cell}"]`, 'title')) || '', /quiet_hours/);
+  assert.ok((await page.locator('.calendar.week .cell.closed').count()) > 0, 'some hours are closed for every account');
   await page.locator(`.card[data-id="${id}"] summary`).dragTo(page.locator(`.cell[data-start="${forbidden.cell}"]`));
   const dialog = page.locator('dialog.refused');
   await dialog.locator('.reason-line', { hasText: 'quiet_hours' }).waitFor();
