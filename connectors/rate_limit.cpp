@@ -31,7 +31,8 @@ std::optional<double> ParseNumber(std::string_view s) {
 std::optional<int64_t> ParseInt(std::optional<std::string> s) {
   if (!s) return std::nullopt;
   auto v = ParseNumber(*s);
-  if (!v) return std::nullopt;
+  // A count past what int64 holds is no count (and converting it is undefined).
+  if (!v || *v >= 9e18) return std::nullopt;
   return static_cast<int64_t>(*v);
 }
 
@@ -154,7 +155,10 @@ void ReadBody(const HttpResponse& r, Instant now, RateLimitSignal& out) {
 std::optional<Instant> ParseResetValue(std::string_view value, Instant now, bool small_is_delta) {
   if (auto n = ParseNumber(value)) {
     if (small_is_delta && *n < 1e9) return AfterSeconds(now, *n);
-    return CeilSeconds(*n);
+    // An epoch reset is held to the same ten-year bound as a delta: a value
+    // past what int64 seconds hold must not be converted (undefined behaviour).
+    double bound = static_cast<double>(duration_cast<seconds>(now.time_since_epoch()).count()) + 10.0 * 365 * 86400;
+    return CeilSeconds(std::min(*n, bound));
   }
   return ParseIso(value);
 }

@@ -48,6 +48,14 @@ TEST_CASE("Epoch resets from X Bluesky and Discord", "[rate_limit]") {
                                         {"RateLimit-Policy", "5000;w=3600"}}), kNow);
     CHECK(*s.reset_at == T("2026-11-23T10:10:00Z"));
   }
+  SECTION("an epoch too large for int64 is held to ten years, and such a count is no count") {
+    // Found by the rate_limit_headers fuzz target (UBSan: 1e+78 outside long).
+    auto s = ReadRateLimit(Answer(429, {{"x-rate-limit-limit", "100"}, {"x-rate-limit-remaining", std::string(80, '9')},
+                                        {"x-rate-limit-reset", std::string(78, '9') + "0"}}),
+                           kNow);
+    REQUIRE(s.reset_at);
+    CHECK(*s.reset_at == kNow + seconds{int64_t{10} * 365 * 86400});
+  }
   SECTION("the IETF draft's delta seconds when the number is small") {
     auto s = ReadRateLimit(Answer(429, {{"RateLimit-Reset", "90"}}), kNow);
     CHECK(*s.reset_at == kNow + seconds{90});
