@@ -26,6 +26,7 @@ void Runtime::Start() {
   for (Post& p : service_.InFlight()) Publish(std::move(p), /*recovering=*/true);
   boost::asio::post(io_, [this] {
     service_.Heartbeat(clock_.Now());
+    tick_by_ = steady_clock::now() + options_.heartbeat;
     Fire();
     Arm();
   });
@@ -48,6 +49,8 @@ void Runtime::Arm() {
   // at least one tick per heartbeat period.
   auto backoff = duration_cast<nanoseconds>(claim_not_before_ - steady_clock::now());
   wait = std::max(wait, std::clamp(backoff, nanoseconds{0}, duration_cast<nanoseconds>(options_.heartbeat)));
+  // Never later than a heartbeat period after the last tick, however often woken.
+  wait = std::min(wait, std::max(nanoseconds{0}, duration_cast<nanoseconds>(tick_by_ - steady_clock::now())));
   timer_.expires_after(wait);
   timer_.async_wait([this](const boost::system::error_code& ec) { OnTimer(ec); });
 }
@@ -55,6 +58,7 @@ void Runtime::Arm() {
 void Runtime::OnTimer(const boost::system::error_code& ec) {
   if (ec == boost::asio::error::operation_aborted || stopping_) return;  // re-armed, or shutting down
   service_.Heartbeat(clock_.Now());
+  tick_by_ = steady_clock::now() + options_.heartbeat;
   Fire();
   MaybeMaintain();
   Arm();

@@ -85,6 +85,10 @@ class Runtime {
   // After a failed claim, the next is not tried before this (event loop only):
   // a store that keeps failing must not turn the loop into a spin.
   std::chrono::steady_clock::time_point claim_not_before_{};
+  // Event loop only. The latest the next tick may come: a wake re-arms the
+  // timer, and without this bound a steady stream of wakes (creates, edits)
+  // would push the tick, the heartbeat and lease renewal back for ever.
+  std::chrono::steady_clock::time_point tick_by_{};
   int claim_failures_ = 0;  // in a row; event loop only
 };
 

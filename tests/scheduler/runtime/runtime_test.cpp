@@ -103,5 +103,50 @@ TEST_CASE("Runtime fires a due post through its connector, and a stop drains it 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("Runtime keeps ticking while wakes keep coming, so its heartbeat never goes stale", "[runtime]") {
+  // Each wake re-arms the timer; before the tick was bounded by the last one
+  // plus the heartbeat period, creates arriving faster than that period kept
+  // the loop from ever ticking (and /healthz reported it dead).
+  char tmpl[] = "/tmp/herald-rt-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  FakeClock clock{At("2026-12-01T09:00:00Z")};
+  {
+    auto policy = policies::LoadPolicy(
+        "version: 1\norganization: acme\ntimezone: UTC\naccounts:\n  list:\n    - id: acme-blog\n"
+        "      platform: mastodon\n      connector: { type: file }\n",
+        "acme.yaml");
+    REQUIRE(policy);
+    auto store = storage::OpenStore("sqlite:" + dir + "/h.db");
+    REQUIRE(store);
+    Service service(**store, clock, {*policy}, [] {});
+    REQUIRE(service.Start());
+    RecordingConnector connector;
+    boost::asio::io_context io;
+    RuntimeOptions options;
+    options.heartbeat = milliseconds{100};
+    Runtime runtime(io, service, clock, [&](const Post&) { return ConnectorFor{&connector, "mastodon"}; }, options);
+    runtime.Start();
+    io.run_for(milliseconds{20});
+    // 40 wakes 20 ms apart (well inside the 100 ms period) while the wall
+    // clock moves a second per wake: only ticks refresh the heartbeat.
+    for (int i = 0; i < 40; ++i) {
+      clock.Advance(seconds{1});
+      runtime.Wake();
+      io.run_for(milliseconds{20});
+    }
+    Health health = service.CheckHealth(seconds{10});
+    INFO((health.problems.empty() ? std::string() : health.problems.front()));
+    CHECK(health.ok);
+    bool stopped = false;
+    runtime.Stop(milliseconds{1000}, [&] {
+      stopped = true;
+      io.stop();
+    });
+    io.run();
+    CHECK(stopped);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace herald::runtime
