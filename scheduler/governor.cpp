@@ -99,9 +99,10 @@ class Governor::Search {
   }
 
   Reason Describe(const Pending& p) const {
-    std::string id = p.related == kNoPost ? std::string() : tl_.IdAt(p.related, p.bit);
+    const TimelineEntry* other = p.related == kNoPost ? nullptr : tl_.EntryAt(p.related, p.bit);
+    std::string id = other ? Mention(*other) : std::string("a post");
     std::vector<std::string> posts;
-    if (!id.empty()) posts.push_back(id);
+    if (other && other->holder == Holder::kPost) posts.push_back(other->id);
     switch (p.kind) {
       case kBlocked: {
         const BlockedSpan& span = *std::get<const BlockedSpan*>(p.what);
@@ -114,7 +115,7 @@ class Governor::Search {
       case kDays:
         return {"days", internal::DescribeDays(rules_.days, static_cast<int>(p.key & 7)), {}};
       case kSpacing:
-        return {"min_spacing", FormatDuration(rules_.min_spacing) + ((p.key & 1) ? " before post " : " after post ") + id, posts};
+        return {"min_spacing", FormatDuration(rules_.min_spacing) + ((p.key & 1) ? " before " : " after ") + id, posts};
       case kCaps:
       case kPreset:
       case kRampCap: {
@@ -122,7 +123,7 @@ class Governor::Search {
         const char* rule = p.kind == kCaps ? "caps" : p.kind == kPreset ? "preset" : "ramp_up";
         std::string detail = internal::DescribeCap(cap);
         if (cap.unit == Cap::Unit::kRolling) {
-          detail += " reached with post " + id;
+          detail += " reached with " + id;
         } else {
           detail += " full on " + internal::DescribePeriod(cap.unit, LocalDays{days{p.key}});
         }
@@ -416,7 +417,7 @@ uint32_t Governor::LabelBits(const std::vector<std::string>& labels) const {
 }
 
 TimelineEntry Governor::EntryFor(const PostRequest& post, Instant at) const {
-  return TimelineEntry{post.id, at, LabelBits(post.labels), post.priority == Priority::kUrgent,
+  return TimelineEntry{post.id, at, LabelBits(post.labels), post.priority == Priority::kUrgent, post.holder,
                        rules_.content.duplicate_window ? TextHash(post.text) : 0};
 }
 
@@ -432,8 +433,13 @@ std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostR
     const Duration w = *rules_.content.duplicate_window;
     for (Instant at : timeline.with_text(TextHash(post.text))) {
       if (at > post.requested_at - w && at < post.requested_at + w) {
-        std::string id = timeline.IdAt(at);
-        out.push_back({"content.duplicate", "same text as post " + id + " within " + FormatDuration(w), {id}});
+        const TimelineEntry* other = timeline.EntryAt(at);
+        std::vector<std::string> posts;
+        if (other && other->holder == Holder::kPost) posts.push_back(other->id);
+        out.push_back({"content.duplicate",
+                       "same text as " + (other ? Mention(*other) : std::string("a post")) + " within " +
+                           FormatDuration(w),
+                       std::move(posts)});
         break;
       }
     }

@@ -30,6 +30,7 @@ enum class Priority { kNormal, kUrgent };
 
 struct PostRequest {
   std::string id;
+  Holder holder = Holder::kPost;  // kHeld / kProbe: not a stored post (see Timeline)
   std::string text;
   Instant requested_at;
   std::vector<std::string> labels;

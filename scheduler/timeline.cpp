@@ -25,15 +25,16 @@ void Timeline::Insert(TimelineEntry entry) {
   entries_.insert(entries_.begin() + pos, std::move(entry));
 }
 
-bool Timeline::Remove(const std::string& id) {
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const TimelineEntry& e) { return e.id == id; });
+bool Timeline::Remove(const std::string& id, Holder holder) {
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const TimelineEntry& e) { return e.id == id && e.holder == holder; });
   return it != entries_.end() && RemoveAt(static_cast<size_t>(it - entries_.begin()));
 }
 
 bool Timeline::Remove(const std::string& id, Instant at) {
   for (size_t i = std::lower_bound(times_.begin(), times_.end(), at) - times_.begin(); i < times_.size() && times_[i] == at;
        ++i) {
-    if (entries_[i].id == id) return RemoveAt(i);
+    if (entries_[i].id == id && entries_[i].holder == Holder::kPost) return RemoveAt(i);
   }
   return Remove(id);  // not at that time: fall back to a scan
 }
@@ -60,12 +61,24 @@ std::span<const Instant> Timeline::times(int bit) const {
   return label_times_[bit];
 }
 
-std::string Timeline::IdAt(Instant at, int bit) const {
+const TimelineEntry* Timeline::EntryAt(Instant at, int bit) const {
   auto i = std::lower_bound(times_.begin(), times_.end(), at) - times_.begin();
   for (; i < static_cast<ptrdiff_t>(times_.size()) && times_[i] == at; ++i) {
-    if (bit < 0 || (entries_[i].label_bits >> bit) & 1u) return entries_[i].id;
+    if (bit < 0 || (entries_[i].label_bits >> bit) & 1u) return &entries_[i];
   }
-  return {};
+  return nullptr;
+}
+
+std::string Mention(const TimelineEntry& entry) {
+  switch (entry.holder) {
+    case Holder::kPost:
+      return "post " + entry.id;
+    case Holder::kHeld:
+      return "a post being created";
+    case Holder::kProbe:
+      return "another suggested slot";
+  }
+  return "a post";
 }
 
 std::span<const Instant> Timeline::with_text(uint64_t hash) const {

@@ -17,11 +17,17 @@
 
 namespace herald::scheduler {
 
+// Who holds a place on a timeline: a stored post (`id` is its id), a place held
+// for a post whose create is still being written, or a hypothetical post (a
+// what-if or a suggested slot). Only stored posts are named in reasons.
+enum class Holder : uint8_t { kPost, kHeld, kProbe };
+
 struct TimelineEntry {
-  std::string id;
+  std::string id;  // the post's id; for kHeld, a token that only the holder uses to release it
   Instant at;
   uint32_t label_bits = 0;
   bool urgent = false;
+  Holder holder = Holder::kPost;
   uint64_t text_hash = 0;  // for the duplicate rule; 0 = no text
 };
 
@@ -33,9 +39,9 @@ class Timeline {
 
   // Adds a post. Posts at equal instants keep insertion order.
   void Insert(TimelineEntry entry);
-  // Removes the post with this id; false when it is not here. With its time
-  // given, found by binary search instead of a scan.
-  bool Remove(const std::string& id);
+  // Removes the post (or the holder's place) with this id; false when it is not
+  // here. With its time given, found by binary search instead of a scan.
+  bool Remove(const std::string& id, Holder holder = Holder::kPost);
   bool Remove(const std::string& id, Instant at);
 
   size_t size() const { return times_.size(); }
@@ -46,9 +52,9 @@ class Timeline {
   const TimelineEntry& entry(size_t i) const { return entries_[i]; }
   // Instants of the posts carrying label bit `bit`, sorted.
   std::span<const Instant> times(int bit) const;
-  // The id of a post at exactly `at` carrying label bit `bit` (-1: any post);
-  // empty when there is none.
-  std::string IdAt(Instant at, int bit = -1) const;
+  // The entry at exactly `at` carrying label bit `bit` (-1: any); nullptr when
+  // there is none.
+  const TimelineEntry* EntryAt(Instant at, int bit = -1) const;
 
   // Posts with this text hash, as instants (unsorted).
   std::span<const Instant> with_text(uint64_t hash) const;
@@ -68,5 +74,9 @@ class Timeline {
 // Hash of a post's text for the duplicate rule: surrounding white space and ASCII
 // case are ignored so trivial re-posts still match; 0 only for empty text.
 uint64_t TextHash(std::string_view text);
+
+// How a reason names the holder of a place: "post 812", "a post being created",
+// "another suggested slot".
+std::string Mention(const TimelineEntry& entry);
 
 }  // namespace herald::scheduler

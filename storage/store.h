@@ -35,13 +35,16 @@ struct AuditEntry {
   friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
 };
 
-// What a POST /v1/posts with an Idempotency-Key returned the first time.
+// How the first create with an idempotency key ended.
+enum class FirstAnswer { kCreated, kRefused };
+
+// What a create with an Idempotency-Key returned the first time.
 struct IdempotencyRecord {
   std::string organization;
   std::string key;
   std::string request_hash;  // SHA-256 hex of the canonical request body
   int64_t post_id = 0;
-  int status = 0;            // HTTP status of the first answer
+  FirstAnswer first = FirstAnswer::kCreated;
   Instant created_at;
 
   friend bool operator==(const IdempotencyRecord&, const IdempotencyRecord&) = default;

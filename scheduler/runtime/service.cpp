@@ -117,8 +117,9 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
         post.state = policy.approval.required ? PostState::kPendingApproval : PostState::kScheduled;
         if (post.state == PostState::kScheduled) {
           // Hold the slot while the store writes, so concurrent creates cannot take it.
-          reservation = "~reserved-" + std::to_string(++s.reservation_seq_);
+          reservation = std::to_string(++s.reservation_seq_);
           pending_request.id = reservation;
+          pending_request.holder = scheduler::Holder::kHeld;
           tl.Insert(gov.EntryFor(pending_request, *d.planned_at));
         }
       }
@@ -135,14 +136,16 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
   std::optional<storage::IdempotencyRecord> idem;
   if (request.idempotency_key) {
     idem = storage::IdempotencyRecord{caller.organization, *request.idempotency_key, request.request_hash, 0,
-                                      post.state == PostState::kRefused ? 422 : 201, post.created_at};
+                                      post.state == PostState::kRefused ? storage::FirstAnswer::kRefused
+                                                                        : storage::FirstAnswer::kCreated,
+                                      post.created_at};
   }
   auto stored = s.store_.CreatePost(post, std::move(audit), idem);
 
   std::vector<PostChange> moves;
   {
     std::lock_guard lock(s.mu_);
-    if (!reservation.empty()) s.book_.TimelineOf(post.account).Remove(reservation);
+    if (!reservation.empty()) s.book_.TimelineOf(post.account).Remove(reservation, scheduler::Holder::kHeld);
     if (!stored) {
       if (stored.error().code() == Code::kAlreadyExists && request.idempotency_key) {
         // A concurrent request with the same key won: answer as a replay.

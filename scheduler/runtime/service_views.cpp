@@ -99,7 +99,7 @@ Result<std::vector<Instant>> Service::Slots(const Caller& caller, const std::str
   std::vector<Instant> out;
   for (int i = 0; i < count; ++i) {
     scheduler::PostRequest probe;
-    probe.id = "~slot-" + std::to_string(i);
+    probe.holder = scheduler::Holder::kProbe;
     probe.requested_at = t;
     probe.media_count = 1;
     Decision d = s.ScheduleOn(**g, account, tl, probe);

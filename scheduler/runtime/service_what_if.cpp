@@ -39,7 +39,10 @@ Result<Decision> Service::WhatIf(const Caller& caller, const WhatIfRequest& requ
   Timeline tl = s.book_.TimelineOf(post.account);
   if (request.post_id) tl.Remove(internal::IdText(*request.post_id));
   auto probe = internal::RequestOf(post, std::max(post.requested_at, now));
-  if (!request.post_id) probe.id = "~what-if";
+  if (!request.post_id) {
+    probe.id.clear();
+    probe.holder = scheduler::Holder::kProbe;
+  }
   auto refusals = (*g)->CheckContent(tl, probe);
   if (!refusals.empty()) {
     Decision d;

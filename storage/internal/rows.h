@@ -115,11 +115,16 @@ Result<AccountPause> ReadPause(const Row& row) {
   return AccountPause{row.Text(0), row.Text(1), row.Text(2), FromUnix(row.Int(3)), row.Text(4)};
 }
 
+// The `status` column keeps the encoding of the first schema: 201 created, 422 refused.
+inline constexpr int64_t kFirstCreated = 201;
+inline constexpr int64_t kFirstRefused = 422;
+
 // A row of FindIdempotencyStatement(): request_hash, post_id, status, created_at.
 template <class Row>
 Result<IdempotencyRecord> ReadIdempotency(const Row& row, std::string_view organization, std::string_view key) {
   return IdempotencyRecord{std::string(organization), std::string(key), row.Text(0), row.Int(1),
-                           static_cast<int>(row.Int(2)), FromUnix(row.Int(3))};
+                           row.Int(2) == kFirstRefused ? FirstAnswer::kRefused : FirstAnswer::kCreated,
+                           FromUnix(row.Int(3))};
 }
 
 }  // namespace herald::storage::internal

@@ -98,7 +98,8 @@ Statement InsertAuditStatement(const AuditEntry& entry) {
 Statement InsertIdempotencyStatement(const IdempotencyRecord& record) {
   return {"INSERT INTO idempotency_keys (organization, key, request_hash, post_id, status, created_at) "
           "VALUES (?, ?, ?, ?, ?, ?)",
-          {record.organization, record.key, record.request_hash, record.post_id, int64_t{record.status},
+          {record.organization, record.key, record.request_hash, record.post_id,
+           record.first == FirstAnswer::kRefused ? kFirstRefused : kFirstCreated,
            ToUnix(record.created_at)}};
 }
 

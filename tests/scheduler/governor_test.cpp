@@ -64,17 +64,18 @@ std::vector<Decision> PlaceAll(const Governor& g, Timeline& tl, const std::vecto
 TEST_CASE("Timeline keeps posts sorted and counts windows per label", "[governor][timeline]") {
   Timeline tl;
   Instant t0 = At("2026-12-01T09:00:00Z");
-  tl.Insert({"b", t0 + hours{2}, 0b1, false, 0});
-  tl.Insert({"a", t0, 0, false, 0});
-  tl.Insert({"c", t0 + hours{1}, 0b1, false, 0});
+  tl.Insert({"b", t0 + hours{2}, 0b1, false, Holder::kPost, 0});
+  tl.Insert({"a", t0, 0, false, Holder::kPost, 0});
+  tl.Insert({"c", t0 + hours{1}, 0b1, false, Holder::kPost, 0});
   REQUIRE(tl.size() == 3);
   CHECK(tl.entry(0).id == "a");
   CHECK(tl.entry(1).id == "c");
   CHECK(tl.entry(2).id == "b");
   CHECK(tl.Count(t0, t0 + hours{2}) == 2);
   CHECK(tl.Count(t0, t0 + hours{2}, 0) == 1);
-  CHECK(tl.IdAt(t0 + hours{1}, 0) == "c");
-  CHECK(tl.IdAt(t0, 0).empty());
+  REQUIRE(tl.EntryAt(t0 + hours{1}, 0) != nullptr);
+  CHECK(tl.EntryAt(t0 + hours{1}, 0)->id == "c");
+  CHECK(tl.EntryAt(t0, 0) == nullptr);
   CHECK(tl.Remove("c"));
   CHECK_FALSE(tl.Remove("c"));
   CHECK(tl.Count(t0, t0 + hours{3}, 0) == 1);
@@ -123,6 +124,35 @@ TEST_CASE("Min spacing holds in both directions", "[governor]") {
   auto e = g.Place(tl, Post("m", t0 - minutes{45}));
   CHECK(*e.planned_at == t0 - minutes{45});
   CHECK(e.Summary() == "on time");
+}
+
+TEST_CASE("Reasons name stored posts by id, and places held for a create or a probe by what they are", "[governor]") {
+  auto r = Rules();
+  r.min_spacing = minutes{45};
+  Governor g(r);
+  Timeline tl;
+  Instant t0 = At("2026-12-01T09:00:00Z");
+  PostRequest held = Post("7", t0);  // the same token as a stored post's id
+  held.holder = Holder::kHeld;
+  tl.Insert(g.EntryFor(held, t0));
+  auto d = g.Place(tl, Post("n", t0 + minutes{10}));
+  CHECK(d.Summary() == "deferred 35m: min_spacing 45m after a post being created");
+  REQUIRE(d.reasons.size() == 1);
+  CHECK(d.reasons[0].posts.empty());
+
+  PostRequest probe = Post("", t0 + hours{2});
+  probe.holder = Holder::kProbe;
+  tl.Insert(g.EntryFor(probe, t0 + hours{2}));
+  auto e = g.Place(tl, Post("m", t0 + hours{2} - minutes{5}));
+  CHECK(e.Summary() == "deferred 50m: min_spacing 45m before another suggested slot");
+
+  // Releasing the held place leaves a stored post with the same id alone.
+  tl.Insert(g.EntryFor(Post("7", t0 + hours{5}), t0 + hours{5}));
+  CHECK(tl.Remove("7", Holder::kHeld));
+  CHECK_FALSE(tl.Remove("7", Holder::kHeld));
+  REQUIRE(tl.size() == 2);
+  CHECK(tl.EntryAt(t0 + hours{5}) != nullptr);
+  CHECK(tl.EntryAt(t0) == nullptr);
 }
 
 TEST_CASE("Calendar caps count local days, ISO weeks and months", "[governor]") {

@@ -58,7 +58,7 @@ TEST_CASE("SQLite store commits concurrent writes in groups", "[store][sqlite]")
 TEST_CASE("SQLite store failing write in a group rolls back only itself", "[store][sqlite]") {
   TempDir dir;
   auto store = OpenSqlite(dir.path() + "/herald.db");
-  IdempotencyRecord record{"acme", "k", "h", 0, 201, testing::At("2026-03-01T08:00:00Z")};
+  IdempotencyRecord record{"acme", "k", "h", 0, FirstAnswer::kCreated, testing::At("2026-03-01T08:00:00Z")};
   // Half the writers race for one key, the other half need none; whatever
   // the grouping, exactly one keyed post and every unkeyed post are stored.
   constexpr int kWriters = 16;

@@ -273,7 +273,7 @@ TEST_CASE("Store records each state change in the post's history", "[store]") {
 
 TEST_CASE("Store refuses a taken idempotency key and keeps the first answer", "[store]") {
   EACH_STORE();
-  IdempotencyRecord record{"acme", "key-1", "aa11", 0, 201, At("2026-03-01T08:00:00Z")};
+  IdempotencyRecord record{"acme", "key-1", "aa11", 0, FirstAnswer::kCreated, At("2026-03-01T08:00:00Z")};
   auto first = store->CreatePost(NewPost("acme", "acme-x", "first"), {}, record);
   REQUIRE(first.has_value());
 
@@ -296,8 +296,12 @@ TEST_CASE("Store refuses a taken idempotency key and keeps the first answer", "[
 
   SECTION("keys are per organisation") {
     auto globex = store->CreatePost(NewPost("globex", "g", "mine"), {},
-                                    IdempotencyRecord{"globex", "key-1", "cc33", 0, 201, record.created_at});
+                                    IdempotencyRecord{"globex", "key-1", "cc33", 0, FirstAnswer::kRefused, record.created_at});
     REQUIRE(globex.has_value());
+    auto refused = store->FindIdempotency("globex", "key-1");
+    REQUIRE(refused.has_value());
+    REQUIRE(refused->has_value());
+    CHECK((*refused)->first == FirstAnswer::kRefused);
     auto theirs = store->FindIdempotency("globex", "key-1");
     REQUIRE(theirs.has_value());
     REQUIRE(theirs->has_value());
@@ -442,7 +446,7 @@ TEST_CASE("Store keeps everything it acknowledged across a reopen", "[store]") {
   edit.failure = "connector said no";
   auto updated = store->UpdatePosts({{edit, {Audit("herald", "publish")}}});
   REQUIRE(updated.has_value());
-  IdempotencyRecord record{"acme", "k", "h", 0, 201, At("2026-03-01T08:00:00Z")};
+  IdempotencyRecord record{"acme", "k", "h", 0, FirstAnswer::kCreated, At("2026-03-01T08:00:00Z")};
   auto keyed = store->CreatePost(NewPost("acme", "x", "keyed"), {}, record);
   REQUIRE(keyed.has_value());
   REQUIRE(store->RecordPolicyVersion({"acme", "abc123", At("2026-03-01T07:00:00Z"), "examples/policies"})

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "policies/loader.h"
+#include "tests/support/delegating_store.h"
 #include "tests/support/fake_clock.h"
 
 namespace herald::runtime {
@@ -18,6 +19,37 @@ namespace {
 
 using namespace std::chrono;
 using testing::FakeClock;
+
+constexpr const char* kPolicy =
+    "version: 1\norganization: acme\ntimezone: UTC\naccounts:\n  list:\n    - id: acme-blog\n"
+    "      platform: mastodon\n      connector: { type: file }\n"
+    "frequency:\n  default:\n    min_spacing: 1h\n  max_delay: 48h\n  missed_after: 30m\n"
+    "approval: { required: false }\n";
+
+// Every write fails while `failing` is set, as a store whose disk is gone
+// would; counts the writes tried meanwhile.
+class FailingWrites : public testing::DelegatingStore {
+ public:
+  using DelegatingStore::DelegatingStore;
+  Result<std::vector<Post>> UpdatePosts(std::vector<storage::PostChange> changes) override {
+    if (failing) {
+      ++failed;
+      return Error(Code::kUnavailable, "disk I/O error (injected)");
+    }
+    return DelegatingStore::UpdatePosts(std::move(changes));
+  }
+  std::atomic<bool> failing{false};
+  std::atomic<int> failed{0};
+};
+
+// Runs the io_context's handlers until `ready` or 30 s of real time.
+bool RunUntil(boost::asio::io_context& io, std::future<void>& ready) {
+  for (int i = 0; i < 3000; ++i) {
+    if (ready.wait_for(milliseconds{0}) == std::future_status::ready) return true;
+    io.run_for(milliseconds{10});
+  }
+  return false;
+}
 
 Instant At(const char* s) { return *ParseRfc3339(s); }
 
@@ -144,6 +176,121 @@ TEST_CASE("Runtime keeps ticking while wakes keep coming, so its heartbeat never
     });
     io.run();
     CHECK(stopped);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Runtime claims a post ahead of its time and hands it over only at that time", "[runtime]") {
+  char tmpl[] = "/tmp/herald-rt-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  FakeClock clock{At("2026-12-01T09:00:00Z")};
+  {
+    auto policy = policies::LoadPolicy(kPolicy, "acme.yaml");
+    REQUIRE(policy);
+    auto store = storage::OpenStore("sqlite:" + dir + "/h.db");
+    REQUIRE(store);
+    Service service(**store, clock, {*policy}, [] {});
+    REQUIRE(service.Start());
+    CreatePostRequest request;
+    request.account = "acme-blog";
+    request.text = "at ten";
+    request.at = At("2026-12-01T10:00:00Z");
+    const Caller mona{"acme", "mona", Role::kManager};
+    auto created = service.CreatePost(mona, request);
+    REQUIRE(created);
+    REQUIRE(created->post.planned_at == At("2026-12-01T10:00:00Z"));
+
+    // 200 ms before its second, inside the 300 ms lead.
+    clock.Set(At("2026-12-01T10:00:00Z") - milliseconds{200});
+    RecordingConnector connector;
+    auto called = connector.Called();
+    boost::asio::io_context io;
+    RuntimeOptions options;
+    options.lead = milliseconds{300};
+    Runtime runtime(io, service, clock, [&](const Post&) { return ConnectorFor{&connector, "mastodon"}; }, options);
+    runtime.Start();
+    io.run_one();  // the tick: claims it durably, then waits for its second
+
+    auto claimed = service.GetPost(mona, created->post.id);
+    REQUIRE(claimed);
+    CHECK(claimed->state == PostState::kPublishing);
+    CHECK(connector.requests().empty());
+    CHECK(runtime.in_flight() == 1);  // a stop would wait for it
+
+    clock.Set(At("2026-12-01T10:00:00Z"));
+    REQUIRE(RunUntil(io, called));
+    auto requests = connector.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].post_id == created->post.id);
+    CHECK(requests[0].now >= At("2026-12-01T10:00:00Z"));
+
+    bool stopped = false;
+    runtime.Stop(milliseconds{30000}, [&] {
+      stopped = true;
+      io.stop();
+    });
+    io.run();
+    CHECK(stopped);
+    auto published = service.GetPost(mona, created->post.id);
+    REQUIRE(published);
+    CHECK(published->state == PostState::kPublished);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Runtime backs off while claims fail, and publishes once the store recovers", "[runtime]") {
+  char tmpl[] = "/tmp/herald-rt-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  FakeClock clock{At("2026-12-01T09:00:00Z")};
+  {
+    auto policy = policies::LoadPolicy(kPolicy, "acme.yaml");
+    REQUIRE(policy);
+    auto real = storage::OpenStore("sqlite:" + dir + "/h.db");
+    REQUIRE(real);
+    FailingWrites store(std::move(*real));
+    Service service(store, clock, {*policy}, [] {});
+    REQUIRE(service.Start());
+    CreatePostRequest request;
+    request.account = "acme-blog";
+    request.text = "due now";
+    auto created = service.CreatePost({"acme", "mona", Role::kManager}, request);
+    REQUIRE(created);
+    REQUIRE(created->post.state == PostState::kScheduled);
+
+    store.failing = true;
+    RecordingConnector connector;
+    auto called = connector.Called();
+    boost::asio::io_context io;
+    RuntimeOptions options;
+    options.heartbeat = milliseconds{10};
+    options.maintain_every = milliseconds{3600000};
+    Runtime runtime(io, service, clock, [&](const Post&) { return ConnectorFor{&connector, "mastodon"}; }, options);
+    runtime.Start();
+    // One second of real time with a 10 ms heartbeat: up to 100 ticks. The
+    // backoff (100 ms doubling) allows tries at 0, 0.1, 0.3 and 0.7 s.
+    io.run_for(seconds{1});
+    const int tries = store.failed;
+    CHECK(tries >= 1);
+    CHECK(tries <= 5);
+    CHECK(connector.requests().empty());
+
+    store.failing = false;
+    REQUIRE(RunUntil(io, called));
+    CHECK(store.failed == tries);
+    auto requests = connector.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].post_id == created->post.id);
+
+    bool stopped = false;
+    runtime.Stop(milliseconds{30000}, [&] {
+      stopped = true;
+      io.stop();
+    });
+    io.run();
+    CHECK(stopped);
+    auto published = service.GetPost({"acme", "mona", Role::kManager}, created->post.id);
+    REQUIRE(published);
+    CHECK(published->state == PostState::kPublished);
   }
   std::filesystem::remove_all(dir);
 }
