@@ -12,7 +12,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import readline from 'node:readline'
 import { pathToFileURL } from 'node:url'
-import { Herald, SOURCE_DIR, requireModule, sleep } from './harness.mjs'
+import { Herald, SOURCE_DIR, acmePolicy, requireModule, sleep } from './harness.mjs'
 import { CuttingProxy } from './proxy.mjs'
 
 const { AtpAgent, RichText } = await import(pathToFileURL(requireModule.resolve('@atproto/api')).href)
@@ -134,21 +134,11 @@ before(async () => {
     fs.writeFileSync(path.join(dir, 'sky-password'), pds.accounts[POSTER].appPassword + '\n')
     fs.writeFileSync(path.join(dir, 'limited-password'), pds.accounts['limited.test'].appPassword + '\n')
     fs.writeFileSync(path.join(dir, 'wrong-password'), 'aaaa-bbbb-cccc-dddd\n')
-    return `version: 1
-organization: acme
-timezone: UTC
-accounts:
-  list:
-${accountBlock('acme-sky', POSTER, `file:${dir}/sky-password`, proxies.sky, '        langs: en, pt-BR\n')}
-${accountBlock('acme-wrong', 'wrong.test', `file:${dir}/wrong-password`, proxies.wrong)}
-${accountBlock('acme-limited', 'limited.test', `file:${dir}/limited-password`, proxies.limited)}
-frequency:
-  default:
-    min_spacing: 0s
-  max_delay: 48h
-  missed_after: 30m
-approval: { required: true, approvers: [manager, admin], four_eyes: true }
-`
+    return acmePolicy([
+      accountBlock('acme-sky', POSTER, `file:${dir}/sky-password`, proxies.sky, '        langs: en, pt-BR\n'),
+      accountBlock('acme-wrong', 'wrong.test', `file:${dir}/wrong-password`, proxies.wrong),
+      accountBlock('acme-limited', 'limited.test', `file:${dir}/limited-password`, proxies.limited),
+    ].join(''))
   })
   await herald.start()
 })

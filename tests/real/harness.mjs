@@ -21,6 +21,24 @@ export const OTHER_ORG = 'hrld_example_globex_admin'
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+// The acme policy the tests run under: `accounts` (YAML list items, indented
+// four spaces), no spacing between posts, approval by a second person.
+export function acmePolicy(accounts) {
+  return `version: 1
+organization: acme
+timezone: UTC
+accounts:
+  list:
+${accounts}
+frequency:
+  default:
+    min_spacing: 0s
+  max_delay: 48h
+  missed_after: 30m
+approval: { required: true, approvers: [manager, admin], four_eyes: true }
+`
+}
+
 // A herald deployment in a temporary folder: `policy(dir)` returns the acme
 // policy's YAML (and may write secret files into `dir`). start() runs
 // `herald serve`, kill() sends SIGKILL, stop() SIGTERM; start() again reuses

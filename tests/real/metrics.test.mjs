@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
-import { Herald, MANAGER, OTHER_ORG } from './harness.mjs'
+import { Herald, MANAGER, OTHER_ORG, acmePolicy } from './harness.mjs'
 
 const PROMTOOL = process.env.HERALD_PROMTOOL || 'promtool'
 let server, herald
@@ -28,17 +28,7 @@ before(async () => {
       platform: webhook
       connector: { url: "${base}${path}", secret: "file:${dir}/hook-secret" }
 `
-    return `version: 1
-organization: acme
-timezone: UTC
-accounts:
-  list:
-${block('acme-ok', '/ok')}${block('acme-gone', '/gone')}
-frequency:
-  default:
-    min_spacing: 0s
-approval: { required: true, approvers: [manager, admin], four_eyes: true }
-`
+    return acmePolicy(block('acme-ok', '/ok') + block('acme-gone', '/gone'))
   })
   await herald.start()
 })

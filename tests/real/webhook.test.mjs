@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import http from 'node:http'
 import { pathToFileURL } from 'node:url'
-import { Herald, requireModule, sleep } from './harness.mjs'
+import { Herald, acmePolicy, requireModule, sleep } from './harness.mjs'
 
 const { Webhook } = await import(pathToFileURL(requireModule.resolve('standardwebhooks')).href)
 
@@ -62,19 +62,8 @@ function hook(dir, id, path, secret) {
 
 before(async () => {
   await startReceiver()
-  herald = new Herald((dir) => `version: 1
-organization: acme
-timezone: UTC
-accounts:
-  list:
-${hook(dir, 'acme-hook', '/hook', SECRET)}${hook(dir, 'acme-flaky', '/flaky', SECRET)}${hook(dir, 'acme-stranger', '/stranger', OTHER_SECRET)}
-frequency:
-  default:
-    min_spacing: 0s
-  max_delay: 48h
-  missed_after: 30m
-approval: { required: true, approvers: [manager, admin], four_eyes: true }
-`)
+  herald = new Herald((dir) => acmePolicy(hook(dir, 'acme-hook', '/hook', SECRET) +
+    hook(dir, 'acme-flaky', '/flaky', SECRET) + hook(dir, 'acme-stranger', '/stranger', OTHER_SECRET)))
   await herald.start()
 })
 
