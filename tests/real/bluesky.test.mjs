@@ -24,7 +24,7 @@ const proxies = {}
 
 function startPds(accounts) {
   pdsProcess = spawn(process.execPath, [path.join(SOURCE_DIR, 'tests/real/pds.mjs'), ...accounts],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: process.env })
+    { stdio: ['pipe', 'pipe', 'inherit'], env: process.env })
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: pdsProcess.stdout })
     lines.once('line', (line) => resolve(JSON.parse(line)))

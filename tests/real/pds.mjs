@@ -8,7 +8,8 @@
 // The control port answers POST /clock?advance=SECONDS: the PDS process's clock
 // (Date and Date.now, which the PDS's token checks and rate limiters read) moves
 // forward, so an access token expires without waiting two hours.
-// Runs until SIGTERM or SIGINT.
+// Runs until SIGTERM, SIGINT or the end of its standard input (so that it
+// does not outlive a test runner that died).
 import http from 'node:http'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -90,7 +91,10 @@ await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve))
 
 console.log(JSON.stringify({ pds: pdsUrl, plc: plcUrl, control: `http://127.0.0.1:${control.address().port}`, accounts }))
 
+let stopping = false
 async function stop() {
+  if (stopping) return
+  stopping = true
   control.close()
   await pds.destroy()
   await plcServer.destroy()
@@ -99,3 +103,5 @@ async function stop() {
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
+process.stdin.on('end', stop)
+process.stdin.resume()
