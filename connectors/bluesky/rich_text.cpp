@@ -191,9 +191,15 @@ void Links(const CodePoints& t, std::vector<RichTextFacet>& out) {
     std::string matched = t.Bytes(m->start, m->end);
     std::string uri = matched;
     size_t end = m->end;
-    if (!uri.starts_with("http")) {
-      if (!m->domain_end || !IsValidDomain(t.Bytes(m->start, *m->domain_end))) continue;
+    if (m->domain_end) {
+      // @atproto/api tests startsWith('http') here, so a bare domain that
+      // begins with "http" (httpbin.org) kept no scheme and skipped the domain
+      // check, and the PDS refuses the whole record ("Invalid uri"). Every
+      // bare domain is checked and gets https://.
+      if (!IsValidDomain(t.Bytes(m->start, *m->domain_end))) continue;
       uri = "https://" + uri;
+    } else if (!uri.starts_with("http")) {
+      continue;  // an upper-case scheme, which the official client leaves as text
     }
     if (std::string_view(".,;:!?").find(uri.back()) != std::string_view::npos) {
       uri.pop_back();

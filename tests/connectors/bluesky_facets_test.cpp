@@ -72,6 +72,18 @@ TEST_CASE("Bluesky facets keep a balanced parenthesis and mark mentions, tags an
   CHECK(f[3].value == "https://example.com");
 }
 
+// The official client left "httpbin.org" without a scheme (it only asks
+// whether the text starts with "http"), and a PDS refused the whole post:
+// "Invalid uri (got \"httpbin.org\") at $.record.facets[0].features[0].uri".
+TEST_CASE("Bluesky facets give a bare domain that begins with http a scheme", "[bluesky][facets]") {
+  auto f = DetectRichTextFacets("httpbin.org and httpfoo.invalid and http://x.test/y");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].value == "https://httpbin.org");
+  CHECK(f[0].byte_start == 0);
+  CHECK(f[0].byte_end == 11);
+  CHECK(f[1].value == "http://x.test/y");
+}
+
 TEST_CASE("Bluesky facets survive text that is not UTF-8", "[bluesky][facets]") {
   std::string text = "bad \xC3 byte https://example.com/\xFF #tag";
   auto f = DetectRichTextFacets(text);

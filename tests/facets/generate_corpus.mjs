@@ -76,6 +76,15 @@ for (const text of texts) {
   });
   const facets = (rt.facets ?? []).filter(
     (f) => !f.features.some((x) => x.$type === 'app.bsky.richtext.facet#mention' && !x.did));
+  // RichText tests startsWith('http'), so a bare domain that begins with
+  // "http" (httpbin.org) keeps no scheme, and a PDS refuses the whole record
+  // ("Invalid uri"). herald gives it https:// like every other bare domain (and
+  // drops it when its top-level domain is unknown: no text here has one).
+  for (const f of facets) {
+    for (const x of f.features) {
+      if (x.$type === 'app.bsky.richtext.facet#link' && !/^https?:\/\//.test(x.uri)) x.uri = `https://${x.uri}`;
+    }
+  }
   cases.push({ text, facets: JSON.parse(JSON.stringify(facets)) });
 }
 const out = {

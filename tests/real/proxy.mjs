@@ -1,0 +1,73 @@
+// A TCP proxy between herald and the PDS that sees each HTTP request line
+// going up and can, for the next request whose line holds a given XRPC method:
+//   cut:   let the request through, then close the client's connection at the
+//           first byte of the answer (the PDS acted; herald gets no answer);
+//   hold:  let the request through and keep the answer back until close();
+//   stall: keep the request back (the PDS never sees it) until close().
+// `requests` lists every request line seen, in order.
+import net from 'node:net'
+
+export class CuttingProxy {
+  constructor(targetHost, targetPort) {
+    this.targetHost = targetHost
+    this.targetPort = targetPort
+    this.requests = []
+    this.armed = null // {method, mode, onHit}
+    this.sockets = new Set()
+  }
+
+  async listen() {
+    this.server = net.createServer((client) => this.#connect(client))
+    await new Promise((r) => this.server.listen(0, '127.0.0.1', r))
+    this.url = `http://127.0.0.1:${this.server.address().port}`
+    return this
+  }
+
+  // Arms the next request for `method` (e.g. 'com.atproto.repo.createRecord')
+  // with `mode` ('cut', 'hold' or 'stall'); resolves once that request is seen.
+  arm(method, mode) {
+    return new Promise((resolve) => { this.armed = { method, mode, onHit: resolve } })
+  }
+
+  count(method) { return this.requests.filter((r) => r.includes(`/xrpc/${method}`)).length }
+
+  #connect(client) {
+    const upstream = net.connect(this.targetPort, this.targetHost)
+    this.sockets.add(client).add(upstream)
+    const closeBoth = () => { client.destroy(); upstream.destroy(); this.sockets.delete(client); this.sockets.delete(upstream) }
+    let mode = null
+    let pending = ''
+    client.on('data', (chunk) => {
+      pending += chunk.toString('latin1')
+      for (let m; (m = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) (\S+) HTTP\/1\.[01]\r\n/m.exec(pending));) {
+        this.requests.push(`${m[1]} ${m[2]}`)
+        if (this.armed && m[2].includes(`/xrpc/${this.armed.method}`)) {
+          const { mode: armedMode, onHit } = this.armed
+          this.armed = null
+          mode = armedMode
+          setImmediate(onHit)
+        }
+        pending = pending.slice(m.index + m[0].length)
+      }
+      if (pending.length > 65536) pending = pending.slice(-4096)
+      if (mode !== 'stall') upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      if (mode === 'cut') { closeBoth(); return }
+      if (mode === 'hold') return
+      client.write(chunk)
+    })
+    // A held or stalled client keeps its connection until herald or close()
+    // ends it, whatever the PDS does with its side.
+    const upstreamGone = () => { if (mode === 'hold' || mode === 'stall') upstream.destroy(); else closeBoth() }
+    client.on('error', closeBoth)
+    client.on('close', closeBoth)
+    upstream.on('error', upstreamGone)
+    upstream.on('close', upstreamGone)
+  }
+
+  async close() {
+    for (const s of this.sockets) s.destroy()
+    await new Promise((r) => this.server.close(r))
+  }
+}
