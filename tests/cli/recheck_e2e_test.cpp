@@ -88,7 +88,9 @@ approval: { required: false }
   json Post(int64_t id) { return Call("GET", "/v1/posts/" + std::to_string(id)); }
   std::vector<json> Rechecks(int64_t id) {
     std::vector<json> out;
-    for (const json& e : Call("GET", "/v1/audit?post=" + std::to_string(id) + "&limit=500")["items"]) {
+    json audit = Call("GET", "/v1/audit?post=" + std::to_string(id) + "&limit=500");
+    last_audit_ = audit.dump();
+    for (const json& e : audit["items"]) {
       if (e["action"] == "recheck") out.push_back(e["detail"]);
     }
     return out;
@@ -97,7 +99,7 @@ approval: { required: false }
   void WaitFor(const std::function<bool()>& done, milliseconds limit, const std::string& what) {
     auto until = steady_clock::now() + limit;
     while (!done()) {
-      INFO(what << "\n" << Logs());
+      INFO(what << "\n" << Logs() << "\n" << last_audit_);
       REQUIRE(steady_clock::now() < until);
       std::this_thread::sleep_for(milliseconds{100});
     }
@@ -111,6 +113,7 @@ approval: { required: false }
  private:
   TempDir dir_;
   std::string token_;
+  std::string last_audit_;
   int starts_ = 0;
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<httplib::Client> http_;
