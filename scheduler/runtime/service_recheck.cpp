@@ -55,15 +55,19 @@ void Service::Impl::StartRechecks(Post& p, Instant now, bool answers_lookup) con
 json Service::Impl::PlanAgainAfterRecheck(Post& p, Instant now, const std::string& why,
                                           std::optional<Instant> resend_by) {
   ClearRechecks(p);
+  // With a deadline the answer does not say the post is absent, only that
+  // sending it again cannot make a second copy until then.
+  const std::string answer = resend_by ? "safe to send again until " + FormatRfc3339(*resend_by) + " (" + why + ")"
+                                       : "not on the platform (" + why + ")";
   const Governor* g = policies_.GovernorFor(p.account);
   if (g == nullptr) {
     p.state = PostState::kFailed;
-    p.failure = "not on the platform (" + why + "), and account " + p.account + " is no longer in the policy";
+    p.failure = answer + ", but account " + p.account + " is no longer in the policy";
     return {{"why", p.failure}};
   }
   if (p.planned_at && now - *p.planned_at > g->rules().missed_after) {
     p.state = PostState::kMissed;
-    p.failure = "not on the platform (" + why + "), and too late to send now: not published within missed_after " +
+    p.failure = answer + ", but too late to send now: not published within missed_after " +
                 FormatDuration(g->rules().missed_after) + " of " + FormatRfc3339(*p.planned_at);
     return {{"why", p.failure}};
   }
@@ -72,18 +76,17 @@ json Service::Impl::PlanAgainAfterRecheck(Post& p, Instant now, const std::strin
   Decision d = ScheduleOn(*g, p.account, book_.TimelineOf(p.account), RequestOf(p, now));
   if (resend_by && (!d.placed() || *d.planned_at > *resend_by)) {
     p.state = PostState::kFailed;
-    p.failure = "not on the platform (" + why + "), but sending it again is safe only until " +
-                FormatRfc3339(*resend_by) + " and the plan's next slot is " +
-                (d.placed() ? FormatRfc3339(*d.planned_at) : "none") +
-                ", so herald does not send it: look for it on the platform, and create it again if it is not there";
+    p.failure = answer + ", but the plan's next slot is " + (d.placed() ? FormatRfc3339(*d.planned_at) : "none") +
+                ", so herald does not send it; it may be on the platform: look for it there, and create it again "
+                "if it is not";
     return {{"why", p.failure}};
   }
   p.failure.clear();
   p.reasons = Stored(d.reasons);
-  p.reasons.insert(p.reasons.begin(), StoredReason{"recheck", "not on the platform (" + why + "); planned again", {}});
+  p.reasons.insert(p.reasons.begin(), StoredReason{"recheck", answer + "; planned again", {}});
   p.planned_at = d.planned_at;
   p.state = d.placed() ? PostState::kScheduled : PostState::kRefused;
-  return {{"why", why}};
+  return {{"why", answer}};
 }
 
 Result<std::vector<Post>> Service::ClaimRechecks(Instant now) {

@@ -225,8 +225,9 @@ TEST_CASE("Recheck: an unconfirmed post is asked about on its schedule until the
     CHECK(f.RunDue(recheck) == 1);
     Post failed = f.Get(p.id);
     CHECK(failed.state == PostState::kFailed);
-    CHECK_THAT(failed.failure, Catch::Contains("safe only until 2026-12-01T09:04:00Z") &&
-                                   Catch::Contains("look for it on the platform"));
+    CHECK_THAT(failed.failure, Catch::Contains("safe to send again until 2026-12-01T09:04:00Z") &&
+                                   Catch::Contains("the plan's next slot is 2026-12-01T09:05:00Z") &&
+                                   Catch::Contains("it may be on the platform: look for it there"));
   }
   SECTION("then absent after missed_after: missed, as a post found absent after a crash") {
     f.clock.Set(At("2026-12-01T10:00:00Z"));
