@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -15,6 +14,7 @@
 #include "policies/loader.h"
 #include "scheduler/runtime/runtime.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/scripted_connector.h"
 
 namespace herald::runtime {
 namespace {
@@ -22,49 +22,12 @@ namespace {
 using namespace std::chrono;
 using connectors::PublishResult;
 using testing::FakeClock;
+using testing::ScriptedConnector;
 using Kind = connectors::PublishResult::Kind;
 
 Instant At(const char* s) { return *ParseRfc3339(s); }
 
 const Caller kMona{"acme", "mona", Role::kManager};
-
-// Lookup answers from a script (nullopt once the script is spent); Publish is
-// never expected here.
-class ScriptedConnector : public connectors::Connector {
- public:
-  explicit ScriptedConnector(bool answers = true) : answers_(answers) {}
-  PublishResult Publish(const connectors::PublishRequest&) override {
-    return {Kind::kUnknown, {}, {}, std::nullopt, "no answer"};
-  }
-  std::optional<PublishResult> Lookup(const connectors::PublishRequest& request) override {
-    std::lock_guard lock(mu_);
-    lookups_.push_back(request);
-    if (script_.empty()) return std::nullopt;
-    auto next = script_.front();
-    script_.pop_front();
-    return next;
-  }
-  bool AnswersLookup() const override { return answers_; }
-
-  void Then(std::optional<PublishResult> answer) {
-    std::lock_guard lock(mu_);
-    script_.push_back(std::move(answer));
-  }
-  size_t lookups() {
-    std::lock_guard lock(mu_);
-    return lookups_.size();
-  }
-  connectors::PublishRequest last() {
-    std::lock_guard lock(mu_);
-    return lookups_.back();
-  }
-
- private:
-  const bool answers_;
-  std::mutex mu_;
-  std::deque<std::optional<PublishResult>> script_;
-  std::vector<connectors::PublishRequest> lookups_;
-};
 
 struct Fixture {
   Fixture() {
