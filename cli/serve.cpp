@@ -376,6 +376,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   service_options.lease = config->lease;
   service_options.limits = config->input;
   service_options.media_allow = config->media_allow;
+  if (config->recheck) service_options.recheck = scheduler::RecheckSchedule{*config->recheck};
   runtime::Service service(**store, clock, loaded.valid, [&waker] { waker.Wake(); }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";

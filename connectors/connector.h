@@ -76,6 +76,10 @@ class Connector {
   // kFailed when it certainly did not (safe to publish; until `resend_by` when
   // set), nullopt when the platform cannot tell (the post becomes unconfirmed).
   virtual std::optional<PublishResult> Lookup(const PublishRequest& request) = 0;
+  // Whether Lookup can ever answer: false for a platform that offers no way to
+  // find a post again (Lookup always nullopt by design). An unconfirmed post
+  // is re-checked later only through a connector that can answer.
+  virtual bool AnswersLookup() const { return true; }
 };
 
 // What a connector may use besides its settings: the daemon's outbox folder,

@@ -83,6 +83,13 @@ struct Post {
   // lease; empty otherwise.
   std::string claimed_by;
 
+  // `unconfirmed`: since when, when herald asks the platform again (nullopt:
+  // never again), and how many times it has asked (docs/daemon.md,
+  // "Unconfirmed posts"). Empty in every other state.
+  std::optional<Instant> unconfirmed_since;
+  std::optional<Instant> recheck_at;
+  int rechecks = 0;
+
   friend bool operator==(const Post&, const Post&) = default;
 };
 

@@ -109,6 +109,41 @@ std::optional<int64_t> ReadBetween(const Located& at, Diagnostics& diag, int64_t
   return n;
 }
 
+void ReadRecheck(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  if (!at.node.IsSequence()) {
+    diag.Error(at.mark, at.path, "expected a list of durations, e.g. [1m, 5m, 15m, 1h, 6h, 12h, 24h] ([] turns re-checks off)");
+    return;
+  }
+  constexpr size_t kMaxChecks = 100;
+  if (at.node.size() > kMaxChecks) {
+    diag.Error(at.mark, at.path, "at most " + std::to_string(kMaxChecks) + " checks, got " + std::to_string(at.node.size()));
+    return;
+  }
+  std::vector<Duration> ages;
+  bool ok = true;
+  for (size_t i = 0; i < at.node.size(); ++i) {
+    Located item{at.node[i], at.path + "[" + std::to_string(i) + "]", at.node[i].Mark()};
+    auto d = internal::ReadDuration(item, diag);
+    if (!d) {
+      ok = false;
+      continue;
+    }
+    if (d->count() <= 0) {
+      diag.Error(item.mark, item.path, "must be longer than 0s");
+      ok = false;
+    } else if (*d > std::chrono::days{30}) {
+      diag.Error(item.mark, item.path, "must be at most 30d (a platform forgets sooner), got " + FormatDuration(*d));
+      ok = false;
+    } else if (!ages.empty() && *d <= ages.back()) {
+      diag.Error(item.mark, item.path, "must be longer than the check before it (" + FormatDuration(ages.back()) +
+                                           "): each age counts from when the post became unconfirmed");
+      ok = false;
+    }
+    if (d) ages.push_back(*d);
+  }
+  if (ok) c.recheck = std::move(ages);
+}
+
 void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
   MapReader map(at, diag, {"horizon", "max_text", "max_body", "request_timeout", "max_connections"});
   if (!map.ok()) return;
@@ -135,7 +170,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits", "media_allow"});
+                   "policy_poll", "lease", "limits", "media_allow", "recheck"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -160,6 +195,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
         }
       }
       if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
+      if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
       map.Finish();
     }
   } catch (const YAML::Exception& e) {

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/input_limits.h"
 #include "core/media_source.h"
@@ -38,6 +40,11 @@ struct ServerConfig {
   // Internal image hosts (names or CIDR networks) the daemon may fetch post
   // media from; every other private, loopback or link-local address is refused.
   MediaAllowList media_allow;
+  // `recheck:` the ages (since a post became unconfirmed) at which herald asks
+  // the platform again whether it arrived; the last is when it gives up. Each
+  // longer than the one before, at most 30 days; [] turns re-checks off.
+  // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
+  std::optional<std::vector<Duration>> recheck;
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

@@ -140,6 +140,10 @@ json PostToJson(const Post& p) {
       {"remote_url", or_null(p.remote_url)},
       {"published_at", TimeOrNull(p.published_at)},
       {"failure", or_null(p.failure)},
+      {"recheck", p.unconfirmed_since ? json{{"unconfirmed_since", FormatRfc3339(*p.unconfirmed_since)},
+                                              {"checks", p.rechecks},
+                                              {"next_check", TimeOrNull(p.recheck_at)}}
+                                        : json(nullptr)},
       {"created_at", FormatRfc3339(p.created_at)},
       {"updated_at", FormatRfc3339(p.updated_at)},
       {"version", p.version},

@@ -72,6 +72,14 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
            std::to_string(n) + "\n";
   }
 
+  Header(out, "herald_rechecks_total", "counter", "Re-checks of unconfirmed posts by outcome.");
+  for (auto outcome : {runtime::RecheckOutcome::kPublished, runtime::RecheckOutcome::kAbsent,
+                       runtime::RecheckOutcome::kUnknown, runtime::RecheckOutcome::kGaveUp}) {
+    auto it = m.rechecks_by_outcome.find(outcome);
+    out += "herald_rechecks_total{outcome=\"" + std::string(runtime::RecheckOutcomeName(outcome)) + "\"} " +
+           std::to_string(it == m.rechecks_by_outcome.end() ? 0 : it->second) + "\n";
+  }
+
   Header(out, "herald_connector_publishes_total", "counter", "Publishes by connector type and outcome.");
   for (const auto& [type, c] : m.connectors) {
     for (const auto& [outcome, n] : c.publishes_by_outcome) {

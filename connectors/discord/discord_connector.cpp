@@ -115,6 +115,7 @@ class DiscordConnector final : public Connector {
     // see docs/connectors/discord.md.
     return std::nullopt;
   }
+  bool AnswersLookup() const override { return false; }
 
  private:
   // The post's images, downloaded: a failure here has posted nothing.

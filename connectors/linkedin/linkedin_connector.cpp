@@ -77,6 +77,7 @@ class LinkedinConnector final : public Connector {
 
   // LinkedIn cannot be asked cheaply whether a given text was posted.
   std::optional<PublishResult> Lookup(const PublishRequest&) override { return std::nullopt; }
+  bool AnswersLookup() const override { return false; }
 
  private:
   HttpHeaders RestHeaders() const {

@@ -114,6 +114,7 @@ class TelegramConnector final : public Connector {
   std::optional<PublishResult> Lookup(const PublishRequest&) override {
     return std::nullopt;  // the Bot API cannot list the messages a bot sent
   }
+  bool AnswersLookup() const override { return false; }
 
  private:
   struct CallResult {

@@ -28,6 +28,16 @@ inline bool IsConnectorError(PublishOutcome outcome) {
   return outcome != PublishOutcome::kPublished && outcome != PublishOutcome::kRecovered;
 }
 
+// What came of one re-check of an unconfirmed post, as /metrics counts it.
+enum class RecheckOutcome {
+  kPublished,  // the platform shows it: published
+  kAbsent,     // certainly not there: planned again (or failed, or missed)
+  kUnknown,    // the platform still cannot tell: another check later
+  kGaveUp,     // could not tell at the last check: unconfirmed for good
+};
+// The label /metrics shows: "published", "absent", "unknown", "gave_up".
+std::string_view RecheckOutcomeName(RecheckOutcome outcome);
+
 struct Health {
   bool ok = true;
   std::vector<std::string> problems;
@@ -64,6 +74,7 @@ struct Metrics {
   Histogram lateness_seconds;         // planned time -> publish started
   std::map<PublishOutcome, int64_t> publishes_by_outcome;
   std::map<PublishOutcome, int64_t> connector_errors_by_kind;  // the outcomes IsConnectorError names
+  std::map<RecheckOutcome, int64_t> rechecks_by_outcome;       // re-checks of unconfirmed posts
   std::map<std::string, int64_t> posts_by_state;
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired

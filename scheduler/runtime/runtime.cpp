@@ -12,7 +12,8 @@ using namespace std::chrono;
 Runtime::Runtime(boost::asio::io_context& io, Service& service, const Clock& clock, ConnectorLookup connectors,
                  RuntimeOptions options)
     : io_(io), service_(service), clock_(clock), connectors_(std::move(connectors)), options_(options),
-      timer_(io), drain_timer_(io), pool_(static_cast<size_t>(std::max(1, options.publish_threads))) {}
+      timer_(io), drain_timer_(io), pool_(static_cast<size_t>(std::max(1, options.publish_threads))),
+      recheck_(service, clock, connectors_) {}
 
 Runtime::~Runtime() {
   stopping_ = true;
@@ -61,6 +62,7 @@ void Runtime::OnTimer(const boost::system::error_code& ec) {
   tick_by_ = steady_clock::now() + options_.heartbeat;
   Fire();
   MaybeMaintain();
+  MaybeRecheck();
   Arm();
 }
 
@@ -80,6 +82,30 @@ void Runtime::MaybeMaintain() {
       }
     }
     maintaining_ = false;
+  });
+}
+
+void Runtime::MaybeRecheck() {
+  auto now = steady_clock::now();
+  if (rechecking_ || now - last_recheck_ < options_.recheck_every) return;
+  last_recheck_ = now;
+  rechecking_ = true;
+  boost::asio::post(pool_, [this] {
+    auto due = recheck_.ClaimDue();
+    if (!due) {
+      spdlog::error("claiming re-checks of unconfirmed posts failed: {}; they stay due", due.error().ToString());
+    } else {
+      for (Post& p : *due) {
+        // Counted in flight: a stop waits for the answer, so the check is not
+        // left claimed (and delayed by its lease) in the store.
+        ++in_flight_;
+        boost::asio::post(pool_, [this, p = std::move(p)] {
+          (void)recheck_.Check(p);
+          --in_flight_;
+        });
+      }
+    }
+    rechecking_ = false;
   });
 }
 
@@ -133,10 +159,7 @@ void Runtime::Publish(Post post, bool recovering) {
       return;
     }
     auto [connector, platform] = connectors_(post);
-    connectors::PublishRequest req{post.id, post.organization, post.account, platform, post.text, post.labels,
-                                   post.media, post.planned_at.value_or(clock_.Now()), clock_.Now(),
-                                   post.organization + "-" + std::to_string(post.id), post.created_at,
-                                   service_.Attempt(post.id)};
+    connectors::PublishRequest req = RequestFor(post, platform, clock_.Now(), service_.Attempt(post.id));
     connectors::PublishResult result;
     std::optional<double> lateness;
     if (!recovering && post.planned_at) {
@@ -177,7 +200,7 @@ void Runtime::Publish(Post post, bool recovering) {
                                                    : PublishOutcome::kUnknown;
     }
     service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), *outcome);
-    SettleOrRetry(post.id, post.account, std::move(result), 0);
+    SettleOrRetry(post.id, post.account, std::move(result), connector != nullptr && connector->AnswersLookup(), 0);
   });
 }
 
@@ -191,8 +214,9 @@ bool StoreMayRecover(Code code) { return code != Code::kNotFound && code != Code
 
 }  // namespace
 
-void Runtime::SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, int failures) {
-  auto settled = service_.Settle(id, result);
+void Runtime::SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, bool answers_lookup,
+                            int failures) {
+  auto settled = service_.Settle(id, result, answers_lookup);
   if (settled) {
     spdlog::info("post {} on {}: {}{}", id, account, PostStateName(settled->state),
                  result.why.empty() ? "" : " (" + result.why + ")");
@@ -211,10 +235,11 @@ void Runtime::SettleOrRetry(int64_t id, std::string account, connectors::Publish
   spdlog::error("settling post {} failed: {}; retrying in {} ms", id, settled.error().ToString(), delay.count());
   auto timer = std::make_shared<boost::asio::steady_timer>(io_);
   timer->expires_after(delay);
-  timer->async_wait([this, timer, id, account = std::move(account), result = std::move(result),
+  timer->async_wait([this, timer, id, account = std::move(account), result = std::move(result), answers_lookup,
                      failures](const boost::system::error_code&) mutable {
-    boost::asio::post(pool_, [this, id, account = std::move(account), result = std::move(result), failures]() mutable {
-      SettleOrRetry(id, std::move(account), std::move(result), failures + 1);
+    boost::asio::post(pool_, [this, id, account = std::move(account), result = std::move(result), answers_lookup,
+                              failures]() mutable {
+      SettleOrRetry(id, std::move(account), std::move(result), answers_lookup, failures + 1);
     });
   });
 }

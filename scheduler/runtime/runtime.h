@@ -3,7 +3,9 @@
 // when it fires, due posts are claimed from the Service and their publishes run
 // on a thread pool, never on the event loop; outcomes are settled back into the
 // Service. At start it resolves posts a crash left `publishing` (the connector's
-// Lookup decides: published, safe to publish, or unconfirmed).
+// Lookup decides: published, safe to publish, or unconfirmed); unconfirmed
+// posts are asked about again on their schedule (UnconfirmedRecheck), on the
+// pool too.
 //
 // Threading: Start, Wake and Stop may be called from any thread; handlers run on
 // the io_context's thread; publishes on the pool.
@@ -19,17 +21,12 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "connectors/connector.h"
+#include "scheduler/runtime/connector_for.h"
 #include "scheduler/runtime/service.h"
+#include "scheduler/runtime/unconfirmed_recheck.h"
 
 namespace herald::runtime {
 
-// The connector for a post's account (nullptr when it has none) and the
-// account's platform.
-struct ConnectorFor {
-  connectors::Connector* connector = nullptr;
-  std::string platform;
-};
-using ConnectorLookup = std::function<ConnectorFor(const Post&)>;
 
 struct RuntimeOptions {
   std::chrono::milliseconds heartbeat{500};  // longest sleep between ticks
@@ -41,6 +38,9 @@ struct RuntimeOptions {
   // How often Service::Maintain runs (lease renewal, catch-up, orphans on a
   // shared store); well under ServiceOptions::lease.
   std::chrono::milliseconds maintain_every{3000};
+  // How often due re-checks of unconfirmed posts are looked for (their
+  // schedule counts in minutes).
+  std::chrono::milliseconds recheck_every{1000};
 };
 
 class Runtime {
@@ -66,9 +66,13 @@ class Runtime {
   void Publish(Post post, bool recovering);
   // Settles an outcome; while the store fails in a way it may recover from,
   // tries again later (the post stays in flight meanwhile).
-  void SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, int failures);
+  // `answers_lookup`: whether the post's connector can be asked later.
+  void SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, bool answers_lookup,
+                     int failures);
   void WaitForDrain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void MaybeMaintain();
+  // Claims the due re-checks on a worker thread and runs each on another.
+  void MaybeRecheck();
 
   boost::asio::io_context& io_;
   Service& service_;
@@ -82,6 +86,9 @@ class Runtime {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> maintaining_{false};
   std::chrono::steady_clock::time_point last_maintain_{};  // event loop only
+  UnconfirmedRecheck recheck_;
+  std::atomic<bool> rechecking_{false};  // a claim of due re-checks is running
+  std::chrono::steady_clock::time_point last_recheck_{};  // event loop only
   // After a failed claim, the next is not tried before this (event loop only):
   // a store that keeps failing must not turn the loop into a spin.
   std::chrono::steady_clock::time_point claim_not_before_{};

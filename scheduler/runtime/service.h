@@ -32,6 +32,7 @@
 #include "policies/policy.h"
 #include "scheduler/closed_spans.h"
 #include "scheduler/governor.h"
+#include "scheduler/recheck_schedule.h"
 #include "scheduler/runtime/metrics.h"
 #include "scheduler/timeline.h"
 #include "storage/store.h"
@@ -134,6 +135,8 @@ struct ServiceOptions {
   // Internal hosts and networks a post's media may name (server config
   // media_allow); any other literal internal address is refused at create.
   MediaAllowList media_allow;
+  // When an unconfirmed post is asked about again (server config recheck).
+  scheduler::RecheckSchedule recheck = scheduler::RecheckSchedule::Default();
 };
 
 class Service {
@@ -192,7 +195,23 @@ class Service {
   // whole account until it ends: its scheduled posts move past it, with a
   // rate_limit reason. Transient failures and unknown outcomes count against
   // the account's and the connector's circuit breakers; a success resets them.
-  Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome);
+  // A post left unconfirmed is re-checked later (ClaimRechecks) when its
+  // connector `answers_lookup`; otherwise its reason says it never will be.
+  Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup = true);
+  // Unconfirmed posts whose next re-check is due at `now`, claimed for this
+  // process: their next check moves a lease ahead, durably, so no other
+  // process asks at the same time (a check not settled by then runs again).
+  // Posts of a paused account (rate limit, open breaker) wait for its end.
+  // Errors: the store's (Unavailable and the like; retry later).
+  Result<std::vector<Post>> ClaimRechecks(Instant now);
+  // Settles one claimed re-check: `found` is the connector's Lookup answer.
+  // Published when the platform shows the post; planned again as after a
+  // crash (or failed, or missed, with the reason) when it certainly does not
+  // have it; otherwise the next check, or none after the last: it then stays
+  // unconfirmed for good. Each check is audited ("recheck").
+  // FailedPrecondition when the post changed since `claimed` (another
+  // process settled it); NotFound when it is gone.
+  Result<Post> SettleRecheck(const Post& claimed, const std::optional<connectors::PublishResult>& found);
   // Posts left `publishing` by a crash, for the runtime to resolve at start
   // (on a shared store: only this process's own; others' come from Maintain).
   std::vector<Post> InFlight();

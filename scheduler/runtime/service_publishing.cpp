@@ -132,7 +132,7 @@ std::optional<Instant> Service::NextDue() {
   return std::nullopt;
 }
 
-Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome) {
+Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup) {
   auto& s = *impl_;
   std::string org;
   {
@@ -222,6 +222,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
         break;
       }
     }
+    if (p.state == PostState::kUnconfirmed) s.StartRechecks(p, now, answers_lookup);
     if (p.state != PostState::kScheduled) s.attempts_.erase(id);
     const std::string type = s.policies_.ConnectorOf(p.account);
     bool paused_now = false;  // this outcome paused the account
@@ -255,6 +256,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
     if (!outcome.why.empty()) detail["why"] = outcome.why;
     if (outcome.http_status != 0) detail["http_status"] = outcome.http_status;
     if (outcome.hold) detail["hold_until"] = FormatRfc3339(outcome.hold->until);
+    if (p.recheck_at) detail["next_check"] = FormatRfc3339(*p.recheck_at);
     std::vector<PostChange> changes{s.book_.Change(p, s.Audit(p.organization, "herald", action, p, detail))};
     // The account's other posts planned inside the pause move past it now, so
     // the plan shows it (and nothing of theirs reaches the platform before).

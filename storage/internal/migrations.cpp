@@ -97,6 +97,11 @@ CREATE TABLE account_pauses (
   PRIMARY KEY (organization, account)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{4, "re-checks of unconfirmed posts", R"sql(
+ALTER TABLE posts ADD COLUMN unconfirmed_since INTEGER;
+ALTER TABLE posts ADD COLUMN recheck_at INTEGER;
+ALTER TABLE posts ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -96,6 +96,11 @@ CREATE TABLE account_pauses (
   PRIMARY KEY (organization, account)
 );
 )sql"},
+    Migration{3, "re-checks of unconfirmed posts", R"sql(
+ALTER TABLE posts ADD COLUMN unconfirmed_since BIGINT;
+ALTER TABLE posts ADD COLUMN recheck_at BIGINT;
+ALTER TABLE posts ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

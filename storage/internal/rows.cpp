@@ -84,6 +84,9 @@ SqlValues PostFieldValues(const Post& post) {
   values.emplace_back(ToUnix(post.created_at));
   values.emplace_back(ToUnix(post.updated_at));
   values.emplace_back(post.claimed_by);
+  values.push_back(time(post.unconfirmed_since));
+  values.push_back(time(post.recheck_at));
+  values.emplace_back(int64_t{post.rechecks});
   return values;
 }
 

@@ -23,13 +23,13 @@ namespace herald::storage::internal {
 inline constexpr std::string_view kPostFieldColumns =
     "organization, account, author, text, labels, priority, media, requested_at, planned_at, "
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
-    "updated_at, claimed_by";
-inline constexpr int kPostFieldCount = 19;
+    "updated_at, claimed_by, unconfirmed_since, recheck_at, rechecks";
+inline constexpr int kPostFieldCount = 22;
 // What ReadPost expects to have been selected.
 inline constexpr std::string_view kPostColumns =
     "id, organization, account, author, text, labels, priority, media, requested_at, planned_at, "
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
-    "updated_at, version, change_seq, claimed_by";
+    "updated_at, version, change_seq, claimed_by, unconfirmed_since, recheck_at, rechecks";
 
 inline constexpr std::string_view kAuditColumns =
     "id, organization, at, actor, action, post_id, detail";
@@ -82,6 +82,9 @@ Result<Post> ReadPost(const Row& row) {
   post.version = row.Int(19);
   post.change_seq = row.Int(20);
   post.claimed_by = row.Text(21);
+  if (auto t = row.OptionalInt(22)) post.unconfirmed_since = FromUnix(*t);
+  if (auto t = row.OptionalInt(23)) post.recheck_at = FromUnix(*t);
+  post.rechecks = static_cast<int>(row.Int(24));
   if (Status s = ReadJsonColumns(row.Text(5), row.Text(7), row.Text(11), post); !s.ok()) {
     return std::unexpected(std::move(s));
   }

@@ -34,12 +34,14 @@
 #include "storage/internal/pg.h"
 #include "tests/support/daemon.h"
 #include "tests/support/oracle.h"
+#include "tests/support/pg_database.h"
 #include "tests/support/process.h"
 
 namespace {
 
 using namespace std::chrono;
 using herald::testing::Daemon;
+using herald::testing::WithDatabase;
 using herald::testing::ReadFileOr;
 using herald::testing::TempDir;
 using herald::testing::WriteFile;
@@ -75,16 +77,6 @@ std::string PolicyYaml() {
   return p;
 }
 
-// `url` with its database name replaced by `database`.
-std::string WithDatabase(const std::string& url, const std::string& database) {
-  size_t query = url.find('?');
-  std::string base = url.substr(0, query);
-  std::string rest = query == std::string::npos ? "" : url.substr(query);
-  size_t authority = base.find("://");
-  size_t slash = base.find('/', authority == std::string::npos ? 0 : authority + 3);
-  if (slash != std::string::npos) base.resize(slash);
-  return base + "/" + database + rest;
-}
 
 bool Transient(const std::string& state) {
   return state == "scheduled" || state == "publishing" || state == "pending_approval";

@@ -57,6 +57,7 @@ TEST_CASE("config check reports every error of a broken config with its position
             "max_accounts: { acme: 0 }\n"
             "shutdown_grace: 0s\n"
             "lease: 1s\n"
+            "recheck: [5m, 1m]\n"
             "polcies: /etc/herald/policies\n");
   auto result = RunProcess({HERALD_BINARY, "config", "check", dir / "herald.yaml"});
   CHECK(result.exit_code == 1);
@@ -68,8 +69,10 @@ TEST_CASE("config check reports every error of a broken config with its position
                           f + ":4:23: max_accounts.acme: must be at least 1\n" +
                           f + ":5:17: shutdown_grace: must be longer than 0s\n" +
                           f + ":6:8: lease: must be at least 3s (it is renewed every lease/5 over the network), got 1s\n" +
-                          f + ":7:1: polcies: unknown key \"polcies\"; expected one of: listen, storage, policies, tokens, "
-                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow\n");
+                          f + ":7:15: recheck[1]: must be longer than the check before it (5m): each age counts from "
+                              "when the post became unconfirmed\n" +
+                          f + ":8:1: polcies: unknown key \"polcies\"; expected one of: listen, storage, policies, tokens, "
+                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow, recheck\n");
 }
 
 TEST_CASE("config check tells a file it cannot read from an invalid one", "[config][e2e]") {

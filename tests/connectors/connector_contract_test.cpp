@@ -2,8 +2,9 @@
 // a published post is named by the platform's id and a URL; a revoked
 // credential and a validation error fail for good without publishing; a 429
 // waits for the platform's own reset; a 5xx, a slow answer and a dropped
-// connection never publish twice and are never called a failure; and Lookup of
-// an outcome left unknown never claims a post the platform does not hold.
+// connection never publish twice and are never called a failure; Lookup of an
+// outcome left unknown never claims a post the platform does not hold; and
+// Lookup answers about a published post exactly when AnswersLookup() says so.
 // What is specific to one platform stays in its own *_test.cpp.
 #include "tests/connectors/connector_contract.h"
 
@@ -508,6 +509,23 @@ TEST_CASE("Every connector's Lookup never claims a post the platform does not ho
       auto found = Build(s, platform->server().base_url())->Lookup(s.request());
       if (found) CHECK(found->kind != Kind::kPublished);
       CHECK(platform->PostIds().empty());
+    }
+  }
+}
+
+TEST_CASE("Every connector's Lookup answers about a published post exactly when it says it can", "[connector-contract]") {
+  // An unconfirmed post is re-checked only through a connector whose
+  // AnswersLookup() is true; one that says false must never answer anyway.
+  for (const ContractSubject& s : ContractSubjects()) {
+    DYNAMIC_SECTION(s.name) {
+      auto platform = s.start();
+      auto connector = Build(s, platform->server().base_url());
+      auto published = connector->Publish(s.request());
+      INFO(published.why);
+      REQUIRE(published.kind == Kind::kPublished);
+      auto found = connector->Lookup(s.request());
+      CHECK(found.has_value() == connector->AnswersLookup());
+      if (found && found->kind == Kind::kPublished) CHECK(found->remote_id == published.remote_id);
     }
   }
 }

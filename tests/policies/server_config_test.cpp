@@ -36,6 +36,28 @@ TEST_CASE("Server config: defaults, and every key read", "[policies][config]") {
   CHECK(c->lease == minutes{1});
 }
 
+TEST_CASE("Server config: recheck is a list of growing ages, errors at their position", "[policies][config]") {
+  auto defaults = LoadServerConfig("{}", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK_FALSE(defaults->recheck);  // the built-in schedule
+  auto custom = LoadServerConfig("recheck: [30s, 2m, 1h]\n", "herald.yaml");
+  REQUIRE(custom);
+  CHECK(custom->recheck == std::vector<Duration>{seconds{30}, minutes{2}, hours{1}});
+  auto off = LoadServerConfig("recheck: []\n", "herald.yaml");
+  REQUIRE(off);
+  REQUIRE(off->recheck);
+  CHECK(off->recheck->empty());
+
+  CHECK(ErrorsOf("recheck: [1m, 5m, 5m]\n") ==
+        std::vector<std::string>{"herald.yaml:1:19: recheck[2]: must be longer than the check before it (5m): each age "
+                                 "counts from when the post became unconfirmed"});
+  CHECK(ErrorsOf("recheck:\n  - 1m\n  - soon\n").size() == 1);
+  CHECK_THAT(ErrorsOf("recheck:\n  - 1m\n  - soon\n").at(0), Catch::StartsWith("herald.yaml:3:5: recheck[1]:"));
+  CHECK_THAT(ErrorsOf("recheck: [0s]\n").at(0), Catch::Contains("recheck[0]: must be longer than 0s"));
+  CHECK_THAT(ErrorsOf("recheck: [31d]\n").at(0), Catch::Contains("recheck[0]: must be at most 30d"));
+  CHECK_THAT(ErrorsOf("recheck: 1m\n").at(0), Catch::StartsWith("herald.yaml:1:10: recheck: expected a list of durations"));
+}
+
 TEST_CASE("Server config: a lease under 3s is refused at its position", "[policies][config]") {
   CHECK(ErrorsOf("lease: 2s\n") ==
         std::vector<std::string>{"herald.yaml:1:8: lease: must be at least 3s (it is renewed every lease/5 over the "

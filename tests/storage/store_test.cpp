@@ -86,6 +86,9 @@ Post FullPost() {
   post.failure = "first attempt timed out";
   post.updated_at = At("2026-03-02T10:15:04Z");
   post.claimed_by = "herald@host-a:4242";
+  post.unconfirmed_since = At("2026-03-02T10:15:05Z");
+  post.recheck_at = At("2026-03-02T10:20:05Z");
+  post.rechecks = 3;
   return post;
 }
 
@@ -107,6 +110,9 @@ TEST_CASE("Store round-trips every field of a post", "[store]") {
     Post stored = Get(*store, "acme", Create(*store, bare).id);
     CHECK_FALSE(stored.planned_at.has_value());
     CHECK_FALSE(stored.published_at.has_value());
+    CHECK_FALSE(stored.unconfirmed_since.has_value());
+    CHECK_FALSE(stored.recheck_at.has_value());
+    CHECK(stored.rechecks == 0);
     CHECK(stored.labels.empty());
     CHECK(stored.media.empty());
     CHECK(stored.reasons.empty());
@@ -585,6 +591,28 @@ TEST_CASE("Store lists the changes of one account since a change number", "[stor
   auto unknown = store->AccountChangesSince("acme", "nobody", 0);
   REQUIRE(unknown.has_value());
   CHECK(unknown->empty());
+}
+
+TEST_CASE("Store keeps an unconfirmed post's next re-check and count across updates", "[store][coordination]") {
+  EACH_STORE();
+  Post post = NewPost("acme", "x", "maybe");
+  post.state = PostState::kUnconfirmed;
+  post.unconfirmed_since = At("2026-03-02T10:00:00Z");
+  post.recheck_at = At("2026-03-02T10:01:00Z");
+  post = Create(*store, post);
+  Post checked = post;
+  checked.rechecks = 1;
+  checked.recheck_at = At("2026-03-02T10:05:00Z");
+  checked = Update(*store, checked);
+  CHECK(Get(*store, "acme", post.id) == checked);
+  Post gave_up = checked;
+  gave_up.rechecks = 7;
+  gave_up.recheck_at.reset();
+  gave_up = Update(*store, gave_up);
+  Post stored = Get(*store, "acme", post.id);
+  CHECK(stored.rechecks == 7);
+  CHECK_FALSE(stored.recheck_at.has_value());
+  CHECK(stored.unconfirmed_since == At("2026-03-02T10:00:00Z"));
 }
 
 TEST_CASE("Store keeps who claimed a post", "[store][coordination]") {

@@ -18,6 +18,7 @@
 #include "core/time.h"
 #include "storage/internal/pg.h"
 #include "storage/store.h"
+#include "tests/support/pg_database.h"
 
 namespace herald::storage::testing {
 
@@ -64,16 +65,7 @@ inline Result<std::string> TestPostgresUrl() {
   return std::string(url);
 }
 
-// `url` with its database name replaced by `database`.
-inline std::string WithDatabase(const std::string& url, const std::string& database) {
-  size_t query = url.find('?');
-  std::string base = url.substr(0, query);
-  std::string rest = query == std::string::npos ? "" : url.substr(query);
-  size_t authority = base.find("://");
-  size_t slash = base.find('/', authority == std::string::npos ? 0 : authority + 3);
-  if (slash != std::string::npos) base.resize(slash);
-  return base + "/" + database + rest;
-}
+using herald::testing::WithDatabase;
 
 // One database per test folder. They are not dropped (DROP DATABASE forces a
 // checkpoint, about a second each): they live in the throwaway cluster of

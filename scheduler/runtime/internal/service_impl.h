@@ -120,6 +120,17 @@ class Service::Impl {
   // After this process wrote `p` (holding its account, on a shared store).
   void AfterWrite(const Post& p);
 
+  // Re-checks of unconfirmed posts (service_recheck.cpp). REQUIRES: mu_.
+
+  // A post just settled unconfirmed at `now`: when it is asked about again
+  // (never when its connector cannot answer, or re-checks are off), said in
+  // its reason.
+  void StartRechecks(Post& p, Instant now, bool answers_lookup) const;
+  // The post, certainly not on the platform (`why`): planned again from `now`
+  // as after a crash, unless that is no longer safe (`resend_by`) or too late
+  // (missed_after). Returns the audit detail of what became of it.
+  nlohmann::json PlanAgainAfterRecheck(Post& p, Instant now, const std::string& why, std::optional<Instant> resend_by);
+
   // Workflow and publishing steps that take the locks themselves.
   Result<Post> CloseOut(const Caller& caller, int64_t id, PostState to, const std::string& note,
                         std::initializer_list<PostState> from, const char* action);

@@ -49,4 +49,14 @@ std::string_view PublishOutcomeName(PublishOutcome outcome) {
   return "unknown";
 }
 
+std::string_view RecheckOutcomeName(RecheckOutcome outcome) {
+  switch (outcome) {
+    case RecheckOutcome::kPublished: return "published";
+    case RecheckOutcome::kAbsent: return "absent";
+    case RecheckOutcome::kUnknown: return "unknown";
+    case RecheckOutcome::kGaveUp: return "gave_up";
+  }
+  return "unknown";
+}
+
 }  // namespace herald::runtime

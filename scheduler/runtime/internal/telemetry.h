@@ -24,6 +24,7 @@ class Telemetry {
   void RecordPublish(const std::string& connector, std::optional<double> lateness_seconds, double latency_seconds,
                      PublishOutcome outcome);
   void RecordBreakerOpening(const std::string& connector) { ++publish_.connectors[connector].breaker_openings; }
+  void RecordRecheck(RecheckOutcome outcome) { ++publish_.rechecks_by_outcome[outcome]; }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 
   void Heartbeat(Instant now) { last_heartbeat_ = now; }

@@ -124,6 +124,7 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
     Headers(res);
     std::string repo = req.get_param_value("repo"), rkey = req.get_param_value("rkey");
     std::string uri = "at://" + repo + "/" + req.get_param_value("collection") + "/" + rkey;
+    if (records_unreadable_) return Answer(res, 502, XrpcError("UpstreamFailure", "Upstream Failure"));
     if (repo == kDid || repo == kHandle) {
       for (const auto& r : records_) {
         if (r.rkey == rkey) return Answer(res, 200, {{"uri", uri}, {"cid", "bafyreirecord"}, {"value", r.value}});
@@ -164,6 +165,11 @@ void BlueskyFake::ExpireTokens(bool refresh_too) {
   std::lock_guard lock(mu_);
   expired_.insert(access_);
   if (refresh_too) expired_.insert(refresh_);
+}
+
+void BlueskyFake::set_records_unreadable(bool unreadable) {
+  std::lock_guard lock(mu_);
+  records_unreadable_ = unreadable;
 }
 
 void BlueskyFake::DropNextCreateAnswer() {

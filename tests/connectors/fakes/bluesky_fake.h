@@ -3,7 +3,7 @@
 // expiring tokens (400 ExpiredToken; refreshSession refuses any request body,
 // as the PDS does), resolveHandle for two handles, createRecord (validates repo, TID rkey
 // and the 300-grapheme text; a second create of the same rkey answers HTTP 500
-// like the real PDS), getRecord (400 RecordNotFound), uploadBlob, images to
+// like the real PDS), getRecord (400 RecordNotFound; 502 on demand), uploadBlob, images to
 // download under /images/, and RateLimit-* headers with epoch resets.
 //
 // Thread-safe: state shared with the server's threads is under a mutex.
@@ -42,6 +42,9 @@ class BlueskyFake {
   void ExpireTokens(bool refresh_too = false);
   // The next createRecord creates the record, then hangs up mid-answer.
   void DropNextCreateAnswer();
+  // While set, getRecord answers 502 (the PDS's upstream is down): nobody can
+  // tell whether a record exists. createRecord still creates.
+  void set_records_unreadable(bool unreadable);
   // The next answer reports `remaining`, resetting at `reset`.
   void set_rate_limit(int remaining, Instant reset);
 
@@ -64,6 +67,7 @@ class BlueskyFake {
   int sessions_ = 0, refreshes_ = 0;      // guarded by mu_
   int resolutions_ = 0;                   // guarded by mu_
   bool drop_next_create_ = false;         // guarded by mu_
+  bool records_unreadable_ = false;       // guarded by mu_
   int remaining_ = 5000;                  // guarded by mu_
   Instant reset_;                         // guarded by mu_
   std::vector<Record> records_;           // guarded by mu_
