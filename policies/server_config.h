@@ -13,6 +13,18 @@
 
 namespace herald::policies {
 
+// `token_keys:` the keys that seal OAuth tokens at rest (docs/tokens.md). The
+// current key seals everything written; the others only open what they sealed
+// before a rotation. Values are references; the key bytes are read by `herald
+// serve` and `herald token-keys rotate`, never by the config check.
+struct TokenKeysConfig {
+  std::string current;                    // an id among `keys`
+  std::map<std::string, SecretRef> keys;  // id -> env:NAME or file:/path
+};
+
+// Whether `id` may name a token key: 1 to 64 letters, digits, '.', '_', '-'.
+bool IsTokenKeyId(std::string_view id);
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -38,6 +50,7 @@ struct ServerConfig {
   // Internal image hosts (names or CIDR networks) the daemon may fetch post
   // media from; every other private, loopback or link-local address is refused.
   MediaAllowList media_allow;
+  std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

@@ -97,6 +97,18 @@ CREATE TABLE account_pauses (
   PRIMARY KEY (organization, account)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{4, "account grants (OAuth tokens, sealed)", R"sql(
+CREATE TABLE account_grants (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  expires_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (organization, account)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

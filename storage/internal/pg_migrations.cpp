@@ -96,6 +96,18 @@ CREATE TABLE account_pauses (
   PRIMARY KEY (organization, account)
 );
 )sql"},
+    Migration{3, "account grants (OAuth tokens, sealed)", R"sql(
+CREATE TABLE account_grants (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  expires_at BIGINT,
+  updated_at BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (organization, account)
+);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

@@ -69,7 +69,7 @@ TEST_CASE("config check reports every error of a broken config with its position
                           f + ":5:17: shutdown_grace: must be longer than 0s\n" +
                           f + ":6:8: lease: must be at least 3s (it is renewed every lease/5 over the network), got 1s\n" +
                           f + ":7:1: polcies: unknown key \"polcies\"; expected one of: listen, storage, policies, tokens, "
-                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow\n");
+                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow, token_keys\n");
 }
 
 TEST_CASE("config check tells a file it cannot read from an invalid one", "[config][e2e]") {
