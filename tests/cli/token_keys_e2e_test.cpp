@@ -9,6 +9,7 @@
 
 #include "secrets/grant_vault.h"
 #include "storage/store.h"
+#include "tests/storage/store_testing.h"
 #include "tests/support/daemon.h"
 #include "tests/support/process.h"
 
@@ -40,9 +41,11 @@ std::string Config(const TempDir& dir, const std::string& token_keys) {
          "\ntokens: " + (dir / "tokens.json") + "\noutbox: " + (dir / "outbox") + "\n" + token_keys;
 }
 
+std::string SqliteUrl(const TempDir& dir) { return "sqlite:" + (dir / "herald.db"); }
+
 // Seals grants for two accounts under key k1, as an earlier herald would have.
-void SeedUnderKey1(const TempDir& dir) {
-  auto store = herald::storage::OpenStore("sqlite:" + (dir / "herald.db"));
+void SeedUnderKey1(const std::string& storage) {
+  auto store = herald::storage::OpenStore(storage);
   REQUIRE(store.has_value());
   auto ring = secrets::KeyRing::Make("k1", {{"k1", kKey1}});
   REQUIRE(ring.has_value());
@@ -52,8 +55,8 @@ void SeedUnderKey1(const TempDir& dir) {
 }
 
 // Every stored grant, opened with a ring of key k2 alone: proves the old key is no longer needed.
-void ExpectAllUnderKey2(const TempDir& dir) {
-  auto store = herald::storage::OpenStore("sqlite:" + (dir / "herald.db"));
+void ExpectAllUnderKey2(const std::string& storage) {
+  auto store = herald::storage::OpenStore(storage);
   REQUIRE(store.has_value());
   auto ring = secrets::KeyRing::Make("k2", {{"k2", kKey2}});
   REQUIRE(ring.has_value());
@@ -80,7 +83,7 @@ ProcessResult Rotate(const TempDir& dir) {
 TEST_CASE("token-keys rotate re-seals every grant under the current key, then the old key can go",
           "[tokens][e2e]") {
   TempDir dir;
-  SeedUnderKey1(dir);
+  SeedUnderKey1(SqliteUrl(dir));
   WriteFile(dir / "k1.key", kKey1 + "\n");
   REQUIRE(setenv("HERALD_E2E_TOKEN_KEY_2", kKey2.c_str(), 1) == 0);
   WriteFile(dir / "herald.yaml", Config(dir, "token_keys:\n  current: k2\n  keys:\n    k2: env:HERALD_E2E_TOKEN_KEY_2\n"
@@ -90,7 +93,7 @@ TEST_CASE("token-keys rotate re-seals every grant under the current key, then th
   CHECK(first.exit_code == 0);
   CHECK(first.out == "re-sealed 2 grants under key k2; 0 were under it already\n");
   ExpectNoSecretIn(first.out + first.err);
-  ExpectAllUnderKey2(dir);
+  ExpectAllUnderKey2(SqliteUrl(dir));
 
   auto second = Rotate(dir);
   CHECK(second.exit_code == 0);
@@ -110,13 +113,30 @@ TEST_CASE("token-keys rotate re-seals every grant under the current key, then th
     CHECK(lost.err.find("account x-main of organization acme: a stored token was sealed with key \"k2\"") !=
           std::string::npos);
     ExpectNoSecretIn(lost.out + lost.err);
-    ExpectAllUnderKey2(dir);
+    ExpectAllUnderKey2(SqliteUrl(dir));
   }
+}
+
+TEST_CASE("token-keys rotate works on the PostgreSQL store named by --storage", "[tokens][e2e]") {
+  TempDir dir;
+  auto storage = herald::storage::testing::TestDatabases::Get().For(dir.path());
+  if (!storage) FAIL(storage.error().message());
+  SeedUnderKey1(*storage);
+  WriteFile(dir / "k1.key", kKey1);
+  WriteFile(dir / "k2.key", kKey2);
+  WriteFile(dir / "herald.yaml", Config(dir, "token_keys:\n  current: k2\n  keys: { k2: file:" + (dir / "k2.key") +
+                                                 ", k1: file:" + (dir / "k1.key") + " }\n"));
+  auto r = RunProcess({HERALD_BINARY, "token-keys", "rotate", "--config", dir / "herald.yaml", "--storage", *storage});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "re-sealed 2 grants under key k2; 0 were under it already\n");
+  ExpectNoSecretIn(r.out + r.err);
+  ExpectAllUnderKey2(*storage);
 }
 
 TEST_CASE("token-keys rotate refuses unreadable or malformed keys without printing them", "[tokens][e2e]") {
   TempDir dir;
-  SeedUnderKey1(dir);
+  SeedUnderKey1(SqliteUrl(dir));
   SECTION("no token_keys at all") {
     WriteFile(dir / "herald.yaml", Config(dir, ""));
     auto r = Rotate(dir);
@@ -151,7 +171,7 @@ TEST_CASE("token-keys rotate refuses unreadable or malformed keys without printi
 
 TEST_CASE("herald serve re-seals grants under the current key when it starts", "[tokens][e2e]") {
   TempDir dir;
-  SeedUnderKey1(dir);
+  SeedUnderKey1(SqliteUrl(dir));
   WriteFile(dir / "k1.key", kKey1);
   WriteFile(dir / "k2.key", kKey2);
   WriteFile(dir / "tokens.json", "{\"tokens\": []}");
@@ -167,7 +187,7 @@ TEST_CASE("herald serve re-seals grants under the current key when it starts", "
   const std::string log = ReadFileOr(dir / "herald.log");
   CHECK(log.find("token_keys: re-sealed 2 stored grants under key k2") != std::string::npos);
   ExpectNoSecretIn(log);
-  ExpectAllUnderKey2(dir);
+  ExpectAllUnderKey2(SqliteUrl(dir));
 
   SECTION("a daemon whose key cannot be read does not start") {
     WriteFile(dir / "herald.yaml", Config(dir, "token_keys: { current: k9, keys: { k9: file:" + (dir / "absent.key") + " } }\n"));

@@ -4,7 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <utility>
+
 #include "tests/storage/store_testing.h"
+#include "tests/support/delegating_store.h"
 
 namespace herald::secrets {
 namespace {
@@ -143,6 +147,44 @@ TEST_CASE("GrantVault rotation lists the grants it cannot open and re-seals the 
   CHECK(message.find("AT-") == std::string::npos);
   CHECK(store.FindGrant("acme", "x-main").value()->key_id == "lost");
   CHECK(store.FindGrant("acme", "li").value()->key_id == "k2");
+}
+
+// A store on which a daemon refreshes one account's grant right after a
+// rotation has listed the grants and before it writes them back.
+class RefreshDuringRotation : public testing::DelegatingStore {
+ public:
+  using DelegatingStore::DelegatingStore;
+  std::function<void()> after_list;
+  Result<std::vector<storage::SealedGrant>> ListGrants() override {
+    auto listed = DelegatingStore::ListGrants();
+    if (after_list) std::exchange(after_list, nullptr)();
+    return listed;
+  }
+};
+
+TEST_CASE("GrantVault rotation never overwrites a grant refreshed while it ran", "[secrets][grants]") {
+  const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))];
+  INFO("store: " << factory.name);
+  TempDir dir;
+  auto opened = factory.open(dir.path());
+  if (!opened) FAIL(opened.error().message());
+  RefreshDuringRotation store(std::move(*opened));
+  {
+    GrantVault before(store, Ring("k1", {{"k1", kOld}}));
+    REQUIRE(before.Save("acme", "x-main", XGrant("a"), Day(3, 1, 8), 0).has_value());
+    REQUIRE(before.Save("acme", "li", XGrant("b"), Day(3, 1, 8), 0).has_value());
+  }
+  GrantVault vault(store, Ring("k2", {{"k2", kNew}, {"k1", kOld}}));
+  bool refreshed = false;
+  store.after_list = [&] { refreshed = vault.Save("acme", "x-main", XGrant("rotated"), Day(3, 2), 1).has_value(); };
+  auto rotation = vault.Rotate(Day(3, 2));
+  REQUIRE(refreshed);
+  REQUIRE(rotation.has_value());
+  CHECK(rotation->resealed == 1);
+  CHECK(rotation->changed_meanwhile == 1);
+  CHECK(vault.Load("acme", "x-main").value()->grant == XGrant("rotated"));
+  CHECK(vault.Load("acme", "li").value()->grant == XGrant("b"));
+  for (const char* account : {"x-main", "li"}) CHECK(store.FindGrant("acme", account).value()->key_id == "k2");
 }
 
 }  // namespace
