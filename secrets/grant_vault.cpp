@@ -2,16 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "secrets/internal/aes_gcm.h"
+
 namespace herald::secrets {
 namespace {
 
 std::string Context(std::string_view organization, std::string_view account) {
-  std::string context = "grant";
-  context += '\0';
-  context += organization;
-  context += '\0';
-  context += account;
-  return context;
+  return internal::JoinFields({"grant", organization, account});
 }
 
 std::string Names(std::string_view organization, std::string_view account) {

@@ -12,12 +12,7 @@ using internal::kTagBytes;
 // The key id is authenticated too: relabelling a value with another id that
 // happens to hold the same material must still fail.
 std::string Aad(std::string_view key_id, std::string_view context) {
-  std::string aad = "herald-sealed-v1";
-  aad += '\0';
-  aad += key_id;
-  aad += '\0';
-  aad += context;
-  return aad;
+  return internal::JoinFields({"herald-sealed-v1", key_id, context});
 }
 
 std::optional<std::string> DecodeKey(std::string_view material) {
@@ -36,9 +31,7 @@ std::optional<std::string> DecodeKey(std::string_view material) {
 Result<KeyRing> KeyRing::Make(std::string_view current, const std::vector<TokenKey>& keys) {
   std::map<std::string, std::string> ring;
   for (const TokenKey& key : keys) {
-    if (key.id.empty() || key.id.find('\0') != std::string::npos) {
-      return Error(Code::kInvalidArgument, "a token key id is empty or holds a NUL byte");
-    }
+    if (key.id.empty()) return Error(Code::kInvalidArgument, "a token key has an empty id");
     auto bytes = DecodeKey(key.material);
     if (!bytes) {
       return Error(Code::kInvalidArgument,

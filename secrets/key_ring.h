@@ -18,7 +18,7 @@ namespace herald::secrets {
 
 // One key as the operator gives it.
 struct TokenKey {
-  std::string id;        // non-empty, no NUL (the server config allows fewer: docs/tokens.md)
+  std::string id;        // non-empty (the server config allows fewer: docs/tokens.md)
   std::string material;  // 32 bytes as 64 hex digits or base64
 };
 
@@ -32,7 +32,7 @@ struct Sealed {
 class KeyRing {
  public:
   // InvalidArgument, naming the key id (never the material), when an id is
-  // empty, holds a NUL or is repeated, a key is not 32 bytes in hex or base64, or
+  // empty or repeated, a key is not 32 bytes in hex or base64, or
   // `current` is not among `keys`.
   static Result<KeyRing> Make(std::string_view current, const std::vector<TokenKey>& keys);
 

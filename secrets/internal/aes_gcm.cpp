@@ -68,6 +68,16 @@ std::optional<std::string> AesGcmOpen(std::string_view key, std::string_view non
   return out;
 }
 
+std::string JoinFields(std::initializer_list<std::string_view> fields) {
+  std::string out;
+  for (std::string_view field : fields) {
+    out += std::to_string(field.size());
+    out += ':';
+    out += field;
+  }
+  return out;
+}
+
 Result<std::string> RandomBytes(size_t n) {
   std::string out(n, '\0');
   if (RAND_bytes(Bytes(out), static_cast<int>(n)) != 1) {

@@ -2,6 +2,7 @@
 // in. Pure functions; thread-safe. Internal to secrets/.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@ Result<std::string> AesGcmSeal(std::string_view key, std::string_view nonce, std
 // those it was sealed with.
 std::optional<std::string> AesGcmOpen(std::string_view key, std::string_view nonce, std::string_view aad,
                                       std::string_view sealed);
+
+// `fields` as one byte string, each written as LENGTH ':' BYTES, so that no two
+// different lists give the same string (what a separator cannot promise when a
+// field may hold it). For associated data.
+std::string JoinFields(std::initializer_list<std::string_view> fields);
 
 // `n` bytes from OpenSSL's CSPRNG. Internal when the generator fails.
 Result<std::string> RandomBytes(size_t n);

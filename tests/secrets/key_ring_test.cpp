@@ -77,6 +77,13 @@ TEST_CASE("AES-256-GCM refuses any altered byte", "[secrets]") {
   CHECK(internal::AesGcmOpen(key, nonce, aad, *sealed) == "access-token-value");
 }
 
+TEST_CASE("Joined fields are unambiguous", "[secrets]") {
+  CHECK(internal::JoinFields({"ab", "c"}) == "2:ab1:c");
+  CHECK(internal::JoinFields({"ab", "c"}) != internal::JoinFields({"a", "bc"}));
+  CHECK(internal::JoinFields({"a\0"s, "b"}) != internal::JoinFields({"a", "\0b"s}));
+  CHECK(internal::JoinFields({"", ""}) != internal::JoinFields({""}));
+}
+
 TEST_CASE("KeyRing seals with a fresh nonce and opens only in the same context", "[secrets]") {
   KeyRing ring = Ring("a", {{"a", kKeyA}});
   std::set<std::string> blobs;
