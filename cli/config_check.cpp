@@ -30,7 +30,11 @@ int RunConfigCheck(const std::string& path, std::ostream& out, std::ostream& err
   }
   out << path << ": ok: listen " << config->host << ":" << config->port << ", storage "
       << StorageSummary(config->storage) << ", policies " << config->policies << ", tokens " << config->tokens
-      << ", outbox " << config->outbox << "\n";
+      << ", outbox " << config->outbox;
+  if (config->token_keys) {
+    out << ", token keys " << config->token_keys->keys.size() << " (current " << config->token_keys->current << ")";
+  }
+  out << "\n";
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/token_command.h"
+#include "cli/token_keys_command.h"
 #include "cli/version.h"
 
 int main(int argc, char** argv) {
@@ -56,6 +57,14 @@ int main(int argc, char** argv) {
   token_add->add_option("--name", token_options.name, "Name, unique in the organisation")->required();
   token_add->add_option("--tokens", token_options.tokens, "Tokens file")->capture_default_str();
   token_add->callback([&] { exit_code = RunTokenAdd(token_options, std::cout, std::cerr); });
+
+  TokenKeysRotateOptions rotate_options;
+  auto* token_keys = app.add_subcommand("token-keys", "Manage the keys that seal account tokens at rest");
+  token_keys->require_subcommand(1);
+  auto* rotate = token_keys->add_subcommand("rotate", "Re-seal every stored account token under token_keys.current");
+  rotate->add_option("--config", rotate_options.config, "Config file, as given to serve")->capture_default_str();
+  rotate->add_option("--storage", rotate_options.storage, "Override storage: sqlite:PATH or postgresql://...");
+  rotate->callback([&] { exit_code = RunTokenKeysRotate(rotate_options, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);

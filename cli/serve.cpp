@@ -26,10 +26,12 @@
 #include "api/http_server.h"
 #include "cli/commands.h"
 #include "cli/policy_files.h"
+#include "cli/secret_source.h"
 #include "connectors/connector.h"
 #include "policies/server_config.h"
 #include "scheduler/runtime/runtime.h"
 #include "scheduler/runtime/service.h"
+#include "secrets/grant_vault.h"
 #include "storage/store.h"
 
 namespace herald::cli {
@@ -131,20 +133,6 @@ std::optional<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Secrets are read here, in the composition root, and nowhere else: `env:NAME`
-// from the environment, `file:/path` from the file (re-read on every reload, so
-// a rotated token takes effect with the next policy reload or SIGHUP).
-Result<std::string> ResolveSecret(const policies::SecretRef& ref) {
-  if (ref.kind == policies::SecretRef::Kind::kEnv) {
-    const char* value = std::getenv(ref.target.c_str());
-    if (value == nullptr) return Error(Code::kFailedPrecondition, "environment variable " + ref.target + " is not set");
-    return std::string(value);
-  }
-  auto text = ReadFile(ref.target);
-  if (!text) return Error(Code::kFailedPrecondition, "cannot read " + ref.target + ": " + std::strerror(errno));
-  return *text;
 }
 
 // This process as named in its claims: host, pid and a random part (a pid is
@@ -344,6 +332,28 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     err << "herald serve: storage " << config->storage << ": " << store.error().message() << "\n";
     return kExitInvalid;
   }
+  // Grants sealed under an old key are re-sealed under the current one at every
+  // start, so dropping an old key from the config needs no separate step once
+  // the daemons have restarted (herald token-keys rotate does it without one).
+  SystemClock clock;
+  if (config->token_keys) {
+    auto ring = LoadKeyRing(*config->token_keys);
+    if (!ring) {
+      err << "herald serve: token_keys: " << ring.error().message() << "\n";
+      return kExitInvalid;
+    }
+    secrets::GrantVault vault(**store, std::move(*ring));
+    auto rotation = vault.Rotate(clock.Now());
+    if (!rotation) {
+      err << "herald serve: re-sealing stored grants failed: " << rotation.error().ToString() << "\n";
+      return kExitInvalid;
+    }
+    for (const Status& failure : rotation->failed) spdlog::error("token_keys: {}", failure.message());
+    if (rotation->resealed > 0) {
+      spdlog::info("token_keys: re-sealed {} stored grants under key {}", rotation->resealed,
+                   vault.keys().current_id());
+    }
+  }
   std::string tokens_signature = FileSignature(config->tokens);
   auto tokens = api::TokenSet::Load(config->tokens);
   if (!tokens) {
@@ -358,7 +368,6 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   std::map<std::string, std::string> org_of_file;
   for (const auto& p : loaded.valid) org_of_file[p.source] = p.organization;
 
-  SystemClock clock;
   boost::asio::io_context io;
   connectors::ConnectorContext connector_context;
   connector_context.outbox_dir = config->outbox;

@@ -1,5 +1,8 @@
 #include "policies/server_config.h"
 
+#include <algorithm>
+
+#include "policies/internal/connector_reader.h"
 #include "policies/internal/yaml_reader.h"
 
 namespace herald::policies {
@@ -161,7 +164,56 @@ void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
   map.Finish();
 }
 
+void ReadTokenKeys(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"current", "keys"});
+  if (!map.ok()) return;
+  TokenKeysConfig out;
+  std::optional<Located> current = map.Required("current");
+  std::optional<Located> keys = map.Required("keys");
+  map.Finish();
+  if (!current || !keys) return;
+  MapReader key_map(*keys, diag);
+  if (!key_map.ok()) return;
+  bool valid = true;
+  for (auto& [key, value] : key_map.TakeRest()) {
+    auto id = internal::ReadString(key, diag);
+    auto text = internal::ReadString(value, diag);
+    if (!id || !text) {
+      valid = false;
+      continue;
+    }
+    if (!IsTokenKeyId(*id)) {
+      diag.Error(key.mark, key.path, "key id " + internal::Quote(*id) + " is not 1 to 64 letters, digits, '.', '_' or '-'");
+      valid = false;
+      continue;
+    }
+    auto ref = internal::ParseSecretRef(*text);
+    if (!ref) {
+      diag.Error(value.mark, value.path, "inline key; write env:NAME or file:/path (32 bytes as 64 hex digits or base64)");
+      valid = false;
+      continue;
+    }
+    out.keys[*id] = *ref;
+  }
+  key_map.Finish();
+  auto id = internal::ReadString(*current, diag);
+  if (!id) return;
+  if (valid && !out.keys.contains(*id)) {
+    diag.Error(current->mark, current->path, "current key " + internal::Quote(*id) + " is not among token_keys.keys");
+    return;
+  }
+  out.current = *id;
+  if (valid) c.token_keys = std::move(out);
+}
+
 }  // namespace
+
+bool IsTokenKeyId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+           ch == '_' || ch == '-';
+  });
+}
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file) {
   Diagnostics diag{std::string(file)};
@@ -170,7 +222,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits", "media_allow", "recheck"});
+                   "policy_poll", "lease", "limits", "media_allow", "recheck", "token_keys"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -196,6 +248,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       }
       if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
       if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
+      if (auto v = map.Take("token_keys")) ReadTokenKeys(*v, diag, c);
       map.Finish();
     }
   } catch (const YAML::Exception& e) {

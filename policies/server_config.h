@@ -15,6 +15,18 @@
 
 namespace herald::policies {
 
+// `token_keys:` the keys that seal OAuth tokens at rest (docs/tokens.md). The
+// current key seals everything written; the others only open what they sealed
+// before a rotation. Values are references; the key bytes are read by `herald
+// serve` and `herald token-keys rotate`, never by the config check.
+struct TokenKeysConfig {
+  std::string current;                    // an id among `keys`
+  std::map<std::string, SecretRef> keys;  // id -> env:NAME or file:/path
+};
+
+// Whether `id` may name a token key: 1 to 64 letters, digits, '.', '_', '-'.
+bool IsTokenKeyId(std::string_view id);
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -45,6 +57,7 @@ struct ServerConfig {
   // longer than the one before, at most 30 days; [] turns re-checks off.
   // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
   std::optional<std::vector<Duration>> recheck;
+  std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

@@ -5,6 +5,7 @@
 #include <random>
 #include <utility>
 
+#include "storage/internal/grants.h"
 #include "storage/internal/pg.h"
 #include "storage/internal/pg_account_lock.h"
 #include "storage/internal/pg_change_listener.h"
@@ -237,6 +238,28 @@ Result<std::vector<AccountPause>> PostgresStore::ActivePauses(Instant now) {
 Result<std::vector<Post>> PostgresStore::OrphanedClaims(Instant now) {
   return impl_->pool->With(
       [&](PgConnection& db) { return PgSelectAll(db, internal::OrphanedClaimsStatement(now), kReadPost); });
+}
+
+Result<SealedGrant> PostgresStore::SaveGrant(SealedGrant grant) {
+  return impl_->Write<SealedGrant>([&](PgWriteSession& db) { return internal::SaveGrant(db, grant); });
+}
+
+Result<std::optional<SealedGrant>> PostgresStore::FindGrant(std::string_view organization,
+                                                            std::string_view account) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::FindGrantStatement(organization, account),
+                       [](const PgRow& row) { return internal::ReadGrant(row); });
+  });
+}
+
+Result<std::vector<SealedGrant>> PostgresStore::ListGrants() {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, internal::ListGrantsStatement(), [](const PgRow& row) { return internal::ReadGrant(row); });
+  });
+}
+
+Result<void> PostgresStore::DeleteGrant(std::string_view organization, std::string_view account) {
+  return impl_->Write<void>([&](PgWriteSession& db) { return internal::DeleteGrant(db, organization, account); });
 }
 
 Result<int> PostgresStore::SchemaVersion() {

@@ -46,6 +46,10 @@ class PostgresStore final : public Store {
   Result<void> Ping() override;
   Result<void> SavePause(const AccountPause& pause) override;
   Result<std::vector<AccountPause>> ActivePauses(Instant now) override;
+  Result<SealedGrant> SaveGrant(SealedGrant grant) override;
+  Result<std::optional<SealedGrant>> FindGrant(std::string_view organization, std::string_view account) override;
+  Result<std::vector<SealedGrant>> ListGrants() override;
+  Result<void> DeleteGrant(std::string_view organization, std::string_view account) override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

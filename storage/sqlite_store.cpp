@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "storage/internal/grants.h"
 #include "storage/internal/group_commit.h"
 #include "storage/internal/migrations.h"
 #include "storage/internal/rows.h"
@@ -216,6 +217,27 @@ Result<std::vector<AccountPause>> SqliteStore::ActivePauses(Instant now) {
   return impl_->Read([&](Connection& db) {
     return SelectAll(db, internal::ActivePausesStatement(now), [](const Query& row) { return internal::ReadPause(row); });
   });
+}
+
+Result<SealedGrant> SqliteStore::SaveGrant(SealedGrant grant) {
+  return impl_->Write<SealedGrant>([&](WriteSession& db) { return internal::SaveGrant(db, grant); });
+}
+
+Result<std::optional<SealedGrant>> SqliteStore::FindGrant(std::string_view organization, std::string_view account) {
+  return impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::FindGrantStatement(organization, account),
+                     [](const Query& row) { return internal::ReadGrant(row); });
+  });
+}
+
+Result<std::vector<SealedGrant>> SqliteStore::ListGrants() {
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, internal::ListGrantsStatement(), [](const Query& row) { return internal::ReadGrant(row); });
+  });
+}
+
+Result<void> SqliteStore::DeleteGrant(std::string_view organization, std::string_view account) {
+  return impl_->Write<void>([&](WriteSession& db) { return internal::DeleteGrant(db, organization, account); });
 }
 
 Result<int> SqliteStore::SchemaVersion() {

@@ -42,6 +42,10 @@ class SqliteStore final : public Store {
   Result<void> Ping() override;
   Result<void> SavePause(const AccountPause& pause) override;
   Result<std::vector<AccountPause>> ActivePauses(Instant now) override;
+  Result<SealedGrant> SaveGrant(SealedGrant grant) override;
+  Result<std::optional<SealedGrant>> FindGrant(std::string_view organization, std::string_view account) override;
+  Result<std::vector<SealedGrant>> ListGrants() override;
+  Result<void> DeleteGrant(std::string_view organization, std::string_view account) override;
 
   // One process per file: the lock is a token (callers serialise threads
   // themselves), and there is nobody else to watch.

@@ -101,6 +101,22 @@ struct AccountPause {
   friend bool operator==(const AccountPause&, const AccountPause&) = default;
 };
 
+// One account's OAuth grant (access and refresh tokens) as the store keeps it:
+// sealed, so the store never holds a token in clear (secrets/grant_vault.h seals
+// and opens it). `expires_at` (the access token's) is in clear so that due
+// refreshes can be found without a key.
+struct SealedGrant {
+  std::string organization;
+  std::string account;
+  std::string key_id;  // the key that sealed it
+  std::string sealed;  // nonce, ciphertext and tag, base64
+  std::optional<Instant> expires_at;
+  Instant updated_at;
+  int64_t version = 0;  // assigned by the store: 0 for a grant not stored yet
+
+  friend bool operator==(const SealedGrant&, const SealedGrant&) = default;
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -188,6 +204,18 @@ class Store {
   virtual Result<void> SavePause(const AccountPause& pause) = 0;
   // Every pause still in force at `now`, by organisation then account.
   virtual Result<std::vector<AccountPause>> ActivePauses(Instant now) = 0;
+
+  // Stores `grant` as the account's grant when the stored one is still at
+  // grant.version (0: there is none yet) and returns it at version + 1.
+  // FailedPrecondition when another writer changed or created it first (read
+  // it again); InvalidArgument when it names no organisation or account.
+  virtual Result<SealedGrant> SaveGrant(SealedGrant grant) = 0;
+  // nullopt when the account has no grant.
+  virtual Result<std::optional<SealedGrant>> FindGrant(std::string_view organization, std::string_view account) = 0;
+  // Every grant of every organisation, by organisation then account.
+  virtual Result<std::vector<SealedGrant>> ListGrants() = 0;
+  // NotFound when the account has no grant.
+  virtual Result<void> DeleteGrant(std::string_view organization, std::string_view account) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

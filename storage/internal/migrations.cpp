@@ -102,6 +102,18 @@ ALTER TABLE posts ADD COLUMN unconfirmed_since INTEGER;
 ALTER TABLE posts ADD COLUMN recheck_at INTEGER;
 ALTER TABLE posts ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    Migration{5, "account grants (OAuth tokens, sealed)", R"sql(
+CREATE TABLE account_grants (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  expires_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (organization, account)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

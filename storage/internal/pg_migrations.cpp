@@ -101,6 +101,18 @@ ALTER TABLE posts ADD COLUMN unconfirmed_since BIGINT;
 ALTER TABLE posts ADD COLUMN recheck_at BIGINT;
 ALTER TABLE posts ADD COLUMN rechecks INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    Migration{4, "account grants (OAuth tokens, sealed)", R"sql(
+CREATE TABLE account_grants (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed TEXT NOT NULL,
+  expires_at BIGINT,
+  updated_at BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (organization, account)
+);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

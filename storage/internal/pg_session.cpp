@@ -15,6 +15,12 @@ Result<void> PgWriteSession::Run(const Statement& statement) {
   return {};
 }
 
+Result<int64_t> PgWriteSession::RunCounting(const Statement& statement) {
+  auto r = db_.Exec(NumberPlaceholders(statement.sql), Params(statement.values));
+  if (!r) return std::unexpected(r.error());
+  return r->affected();
+}
+
 Result<RowStamp> PgWriteSession::InsertPostRow(const Post& post) {
   static const std::string sql = NumberPlaceholders(InsertPostSql(kNextChangeSeq, " RETURNING id, change_seq"));
   auto r = db_.Exec(sql, Params(PostFieldValues(post)));

@@ -20,6 +20,11 @@ Result<void> SqliteWriteSession::Run(const Statement& statement) {
   return query->BindAll(statement.values).Run();
 }
 
+Result<int64_t> SqliteWriteSession::RunCounting(const Statement& statement) {
+  if (auto r = Run(statement); !r) return std::unexpected(r.error());
+  return int64_t{db_.Changes()};
+}
+
 Result<int64_t> SqliteWriteSession::ChangeSeqOf(int64_t post_id) {
   auto query = db_.Prepare("SELECT change_seq FROM posts WHERE id = ?");
   if (!query) return std::unexpected(query.error());

@@ -20,6 +20,7 @@ class SqliteWriteSession final : public WriteSession {
   explicit SqliteWriteSession(Connection& db) : db_(db) {}
 
   Result<void> Run(const Statement& statement) override;
+  Result<int64_t> RunCounting(const Statement& statement) override;
   Result<RowStamp> InsertPostRow(const Post& post) override;
   Result<std::optional<PostHead>> LockPost(int64_t id, std::string_view organization) override;
   Result<std::optional<int64_t>> UpdatePostRow(const Post& post) override;

@@ -38,6 +38,8 @@ class WriteSession {
 
   // Runs a statement that returns no rows. AlreadyExists on a unique violation.
   virtual Result<void> Run(const Statement& statement) = 0;
+  // Runs a statement that returns no rows and gives how many rows it changed.
+  virtual Result<int64_t> RunCounting(const Statement& statement) = 0;
   // Inserts `post` as a new row (InsertPostSql) with version 1 and a new change_seq.
   virtual Result<RowStamp> InsertPostRow(const Post& post) = 0;
   // The stored head of post `id` in `organization`, locked against other

@@ -108,5 +108,53 @@ TEST_CASE("Server config: media_allow takes host names and networks, and names a
   CHECK(ErrorsOf("media_allow: images.internal\n").size() == 1);  // a list, not a string
 }
 
+TEST_CASE("Server config: token_keys names the current key and every key by reference", "[policies][config][tokens]") {
+  auto none = LoadServerConfig("{}", "herald.yaml");
+  REQUIRE(none);
+  CHECK_FALSE(none->token_keys.has_value());
+
+  auto c = LoadServerConfig("token_keys:\n"
+                            "  current: 2026-12\n"
+                            "  keys:\n"
+                            "    2026-12: env:HERALD_TOKEN_KEY\n"
+                            "    2026-06: file:/etc/herald/token-key-2026-06\n",
+                            "herald.yaml");
+  REQUIRE(c);
+  REQUIRE(c->token_keys.has_value());
+  CHECK(c->token_keys->current == "2026-12");
+  REQUIRE(c->token_keys->keys.size() == 2);
+  CHECK(c->token_keys->keys.at("2026-12").kind == SecretRef::Kind::kEnv);
+  CHECK(c->token_keys->keys.at("2026-12").target == "HERALD_TOKEN_KEY");
+  CHECK(c->token_keys->keys.at("2026-06").kind == SecretRef::Kind::kFile);
+  CHECK(c->token_keys->keys.at("2026-06").target == "/etc/herald/token-key-2026-06");
+}
+
+TEST_CASE("Server config: token_keys errors are reported at their position", "[policies][config][tokens]") {
+  CHECK(ErrorsOf("token_keys:\n  current: k3\n  keys: { k1: env:K1 }\n") ==
+        std::vector<std::string>{"herald.yaml:2:12: token_keys.current: current key \"k3\" is not among token_keys.keys"});
+  CHECK(ErrorsOf("token_keys:\n  current: k1\n  keys:\n    k1: 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n") ==
+        std::vector<std::string>{"herald.yaml:4:9: token_keys.keys.k1: inline key; write env:NAME or file:/path (32 "
+                                 "bytes as 64 hex digits or base64)"});
+  CHECK(ErrorsOf("token_keys:\n  current: a/b\n  keys: { a/b: env:K1 }\n") ==
+        std::vector<std::string>{"herald.yaml:3:11: token_keys.keys.a/b: key id \"a/b\" is not 1 to 64 letters, digits, "
+                                 "'.', '_' or '-'"});
+  auto missing = ErrorsOf("token_keys: { current: k1 }\n");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].starts_with("herald.yaml:1:13: token_keys: "));
+  CHECK(missing[0].find("keys") != std::string::npos);
+  auto unknown = ErrorsOf("token_keys: { current: k1, keys: { k1: env:K1 }, old: [k0] }\n");
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].find("old") != std::string::npos);
+}
+
+TEST_CASE("Token key ids are short names", "[policies][config][tokens]") {
+  CHECK(IsTokenKeyId("2026-12_main.v2"));
+  CHECK_FALSE(IsTokenKeyId(""));
+  CHECK_FALSE(IsTokenKeyId(std::string(65, 'a')));
+  CHECK(IsTokenKeyId(std::string(64, 'a')));
+  CHECK_FALSE(IsTokenKeyId("k 1"));
+  CHECK_FALSE(IsTokenKeyId("k\xc3\xa9"));
+}
+
 }  // namespace
 }  // namespace herald::policies

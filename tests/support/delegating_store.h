@@ -52,6 +52,16 @@ class DelegatingStore : public storage::Store {
   Result<void> SavePause(const storage::AccountPause& pause) override { return real_->SavePause(pause); }
   Result<std::vector<storage::AccountPause>> ActivePauses(Instant now) override { return real_->ActivePauses(now); }
   Result<std::vector<Post>> OrphanedClaims(Instant now) override { return real_->OrphanedClaims(now); }
+  Result<storage::SealedGrant> SaveGrant(storage::SealedGrant grant) override {
+    return real_->SaveGrant(std::move(grant));
+  }
+  Result<std::optional<storage::SealedGrant>> FindGrant(std::string_view org, std::string_view account) override {
+    return real_->FindGrant(org, account);
+  }
+  Result<std::vector<storage::SealedGrant>> ListGrants() override { return real_->ListGrants(); }
+  Result<void> DeleteGrant(std::string_view org, std::string_view account) override {
+    return real_->DeleteGrant(org, account);
+  }
   bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
 
  private:
