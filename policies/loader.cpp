@@ -2,8 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "policies/internal/connector_reader.h"
 #include "policies/internal/rules_reader.h"
@@ -326,17 +330,44 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
   CheckAccountLimits(l);
 }
 
+// Where the second YAML document of `text` starts, when there is one. Parses
+// with a handler that builds nothing and stops after two documents: yaml-cpp
+// 0.7's LoadAll never returns on some malformed streams (a lone ",": it keeps
+// yielding empty documents without consuming input until memory runs out).
+std::optional<YAML::Mark> SecondDocument(const std::string& text) {
+  class DocumentStarts final : public YAML::EventHandler {
+   public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(handler); ++i) {
+  }
+  if (handler.starts.size() < 2) return std::nullopt;
+  return handler.starts[1];
+}
+
 }  // namespace
 
 std::expected<Policy, Errors> LoadPolicy(std::string_view yaml_text, std::string_view file) {
   Loading l{Diagnostics(std::string(file))};
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
-    if (documents.size() > 1) {
-      // The second document's position is not exposed; point at its root.
-      l.diag.Error(documents[1].Mark(), "", "a policy file holds one YAML document, found " + std::to_string(documents.size()));
+    const std::string text(yaml_text);
+    YAML::Node document = YAML::Load(text);
+    if (auto second = SecondDocument(text)) {
+      l.diag.Error(*second, "", "a policy file holds one YAML document; another one starts here");
     }
-    ReadPolicy(documents.empty() ? YAML::Node() : documents[0], l);
+    ReadPolicy(document, l);
   } catch (const YAML::Exception& e) {
     Diagnostics syntax{std::string(file)};
     std::string message = e.msg;

@@ -136,6 +136,19 @@ TEST_CASE("LoadPolicy reads every feature of the example policies", "[policies]"
   CHECK(globex->approval.approvers == std::vector<std::string>{"editor", "manager", "admin"});
 }
 
+TEST_CASE("LoadPolicy refuses a second YAML document and malformed streams without running away", "[policies]") {
+  auto two = ErrorsOf(kHead + "---\nversion: 1\n");
+  REQUIRE(two.size() == 1);
+  CHECK_THAT(two[0], Catch::StartsWith("t.yaml:9:"));
+  CHECK_THAT(two[0], Catch::Contains("one YAML document"));
+  // yaml-cpp 0.7's LoadAll allocated without end on these (found by the
+  // policy_loader fuzz target); each must come back with a reason.
+  for (std::string text : {std::string(","), std::string("---\n,"), kHead + ",\n"}) {
+    INFO(text);
+    CHECK_FALSE(ErrorsOf(text).empty());
+  }
+}
+
 TEST_CASE("LoadPolicy reports unknown keys at the key", "[policies]") {
   SECTION("top level") {
     CHECK(ErrorsOf(kHead + "colour: blue\n") ==
