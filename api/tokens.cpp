@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "api/internal/crypto.h"
+#include "core/hex.h"
 
 namespace herald::api {
 namespace {
@@ -139,7 +140,7 @@ Result<TokenSet> TokenSet::Parse(std::string_view text, std::string_view file) {
     r.role = *role;
     r.sha256 = e["sha256"].get<std::string>();
     for (char& c : r.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!internal::HexToBytes(r.sha256)) {
+    if (r.sha256.size() != 64 || !HexDecode(r.sha256)) {
       return std::unexpected(Invalid(file, at + "/sha256", "expected 64 hex digits (the SHA-256 of the token)"));
     }
     if (auto added = set.Add(std::move(r)); !added) {
@@ -158,11 +159,11 @@ Result<TokenSet> TokenSet::Load(const std::string& path) {
 }
 
 std::optional<runtime::Caller> TokenSet::Verify(std::string_view bearer) const {
-  auto presented = internal::HexToBytes(internal::Sha256Hex(bearer));
+  auto presented = HexDecode(internal::Sha256Hex(bearer));
   std::optional<runtime::Caller> found;
   // Every record is compared, matched or not, so timing says nothing about which one matched.
   for (const auto& r : records_) {
-    auto stored = internal::HexToBytes(r.sha256);
+    auto stored = HexDecode(r.sha256);
     if (stored && CRYPTO_memcmp(stored->data(), presented->data(), presented->size()) == 0 && !found) {
       found = runtime::Caller{r.organization, r.name, r.role};
     }

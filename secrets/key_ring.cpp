@@ -1,5 +1,6 @@
 #include "secrets/key_ring.h"
 
+#include "core/hex.h"
 #include "secrets/internal/aes_gcm.h"
 
 namespace herald::secrets {
@@ -20,7 +21,7 @@ std::optional<std::string> DecodeKey(std::string_view material) {
     material.remove_suffix(1);
   }
   std::optional<std::string> bytes;
-  if (material.size() == 2 * kKeyBytes) bytes = internal::HexDecode(material);
+  if (material.size() == 2 * kKeyBytes) bytes = HexDecode(material);
   if (!bytes) bytes = internal::Base64Decode(material);
   if (!bytes || bytes->size() != kKeyBytes) return std::nullopt;
   return bytes;

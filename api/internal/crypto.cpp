@@ -6,6 +6,8 @@
 
 #include <array>
 
+#include "core/hex.h"
+
 namespace herald::api::internal {
 namespace {
 
@@ -20,26 +22,12 @@ int DecodeChar(char c) {
   return -1;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * digest.size());
-  for (unsigned char b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 std::string Base64UrlEncode(std::string_view bytes) {
@@ -83,17 +71,6 @@ Result<std::string> RandomBytes(int n) {
   std::string out(static_cast<size_t>(n), '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), n) != 1) {
     return Error(Code::kInternal, "the system random generator failed; cannot make a token");
-  }
-  return out;
-}
-
-std::optional<std::string> HexToBytes(std::string_view hex) {
-  if (hex.size() != 64) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = HexValue(hex[i]), lo = HexValue(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
 }

@@ -23,7 +23,4 @@ std::optional<std::string> Base64UrlDecode(std::string_view text);
 // `n` bytes from OpenSSL's CSPRNG. Internal when the generator fails.
 Result<std::string> RandomBytes(int n);
 
-// Decodes 64 hex digits into 32 bytes; nullopt otherwise.
-std::optional<std::string> HexToBytes(std::string_view hex);
-
 }  // namespace herald::api::internal

@@ -39,7 +39,4 @@ Result<std::string> RandomBytes(size_t n);
 std::string Base64Encode(std::string_view bytes);
 std::optional<std::string> Base64Decode(std::string_view text);
 
-// 2n hex digits into n bytes; nullopt otherwise.
-std::optional<std::string> HexDecode(std::string_view hex);
-
 }  // namespace herald::secrets::internal

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "core/hex.h"
 #include "secrets/internal/aes_gcm.h"
 
 namespace herald::secrets {
@@ -14,7 +15,7 @@ namespace {
 using namespace std::literals;
 
 std::string Hex(std::string_view hex) {
-  auto bytes = internal::HexDecode(hex);
+  auto bytes = HexDecode(hex);
   REQUIRE(bytes.has_value());
   return *bytes;
 }
