@@ -8,6 +8,7 @@
 #include "api/internal/endpoints.h"
 #include "api/internal/http_transport.h"
 #include "api/internal/request_counters.h"
+#include "api/internal/response_recorder.h"
 
 namespace herald::api {
 namespace {
@@ -99,7 +100,8 @@ class HttpServer::Impl {
       : options_(std::move(options)),
         tokens_(std::make_shared<const TokenSet>(std::move(tokens))),
         endpoints_(service, counters_),
-        routes_(MakeRoutes()) {}
+        routes_(MakeRoutes()),
+        recorder_(internal::ResponseRecorder::FromEnvironment()) {}
 
   Result<void> Start(ListenSocket socket);
   void Stop();
@@ -125,6 +127,7 @@ class HttpServer::Impl {
   internal::RequestCounters counters_;
   Endpoints endpoints_;
   const std::vector<Route> routes_;
+  const std::unique_ptr<internal::ResponseRecorder> recorder_;  // null unless a test asks for it
   std::unique_ptr<internal::HttpTransport> transport_;  // set by Start
   int port_ = 0;
 };
@@ -215,6 +218,9 @@ ApiResponse HttpServer::Impl::Serve(const httplib::Request& req) {
   if (answer.status >= 500) LogError(req.method + " " + req.path + " answered " + std::to_string(answer.status));
   counters_.Count(match.name, req.method, answer.status);
   if (match.route) counters_.Observe(match.name, std::chrono::steady_clock::now() - started);
+  if (recorder_ && !answer.stream) {
+    recorder_->Record(req.method, match.name, req.path, answer.status, answer.content_type, answer.body);
+  }
   return answer;
 }
 

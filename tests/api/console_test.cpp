@@ -1,6 +1,8 @@
 // The web console's files as herald serves them, and the API endpoints the
 // console needs (who am I, dry runs, conditional lists), over real HTTP.
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <tuple>
 
@@ -40,6 +42,27 @@ TEST_CASE("Console: the page is served without a token, with a strict policy and
   CHECK(again.body.empty());
   CHECK(f.Send("GET", "/", nullptr, "", "", {{"If-None-Match", "\"other\""}}).status == 200);
   CHECK(f.Get("/index.html", nullptr).body == page.body);
+}
+
+TEST_CASE("API: /v1/openapi.json is docs/openapi.json, served without a token", "[api][openapi]") {
+  ApiFixture f;
+  Reply doc = f.Get("/v1/openapi.json", nullptr);
+  REQUIRE(doc.status == 200);
+  CHECK(doc.content_type == "application/json");
+  std::ifstream in(std::string(HERALD_SOURCE_DIR) + "/docs/openapi.json", std::ios::binary);
+  std::ostringstream file;
+  file << in.rdbuf();
+  CHECK(doc.body == file.str());
+  json parsed = json::parse(doc.body);
+  CHECK(parsed["openapi"] == "3.1.0");
+  // Every route the server answers is described (the responses are checked
+  // against it by tests/openapi/ over the whole test run).
+  for (const char* path : {"/v1/posts", "/v1/posts/{id}", "/v1/posts/{id}/approve", "/v1/accounts", "/v1/audit",
+                           "/v1/policy", "/v1/me", "/healthz", "/metrics"}) {
+    INFO(path);
+    CHECK(parsed["paths"].contains(path));
+  }
+  CHECK(f.Send("GET", "/v1/openapi.json", nullptr, "", "", {{"If-None-Match", doc.header("ETag")}}).status == 304);
 }
 
 TEST_CASE("Console: every file the page names is served with its type, and nothing runs inline", "[console]") {
