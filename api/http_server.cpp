@@ -51,6 +51,8 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/me", "/v1/me", &Endpoints::Me),
       r("GET", "/v1/policy", "/v1/policy", &Endpoints::Policy),
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),
+      r("GET", "/v1/export/posts", "/v1/export/posts", &Endpoints::ExportPosts),
+      r("GET", "/v1/export/audit", "/v1/export/audit", &Endpoints::ExportAudit),
   };
 }
 

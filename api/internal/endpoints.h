@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/internal/export_format.h"
+#include "api/internal/export_workers.h"
 #include "api/internal/problem.h"
 #include "api/internal/request_counters.h"
 #include "scheduler/runtime/service.h"
@@ -30,6 +32,9 @@ class EventStream {
   virtual bool Send(std::string bytes) = 0;
   // Ends the answer and the connection after what was queued.
   virtual void Close() = 0;
+  // Bytes sent but not yet taken by the client's socket: a producer that can
+  // go faster than the client reads (an export) waits while this is large.
+  virtual size_t Unsent() const = 0;
 };
 
 struct ApiResponse {
@@ -76,13 +81,17 @@ class Endpoints {
   ApiResponse Closed(const Call& call);
   ApiResponse Policy(const Call& call);
   ApiResponse Audit(const Call& call);
+  ApiResponse ExportPosts(const Call& call);
+  ApiResponse ExportAudit(const Call& call);
 
  private:
+  ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);
   enum class Workflow { kApprove, kReject, kCancel };
   ApiResponse RunWorkflow(const Call& call, Workflow action);
 
   runtime::Service& service_;
   const RequestCounters& counters_;
+  ExportWorkers exports_;
 };
 
 // Adds an ETag (a hash of the body) and answers 304 without a body when the

@@ -98,7 +98,10 @@ class HttpTransport::Impl::Stream : public EventStream {
   explicit Stream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
   bool Send(std::string bytes) override;
   void Close() override;
+  size_t Unsent() const override { return posted_.load() - written_.load(); }
   std::atomic<bool> closed_{false};
+  std::atomic<size_t> posted_{0};   // bytes handed to the session, the head included
+  std::atomic<size_t> written_{0};  // bytes the socket took
 
  private:
   std::weak_ptr<Session> session_;
@@ -256,6 +259,7 @@ class HttpTransport::Impl::Session : public std::enable_shared_from_this<Session
     head += "\r\n";
     stream_.expires_never();
     stream_events_ = std::make_shared<Stream>(weak_from_this());
+    stream_events_->posted_ += head.size();
     // Reads (and drops) until the client goes away, so the stream learns it.
     // Started first: its timer stays "never" while writes arm theirs.
     Drain();
@@ -269,6 +273,7 @@ class HttpTransport::Impl::Session : public std::enable_shared_from_this<Session
     asio::async_write(stream_, asio::buffer(queue_.front()), [self = shared_from_this()](error_code ec, size_t n) {
       self->writing_ = false;
       self->queued_bytes_ -= n;
+      if (self->stream_events_) self->stream_events_->written_ += n;
       self->queue_.pop_front();
       if (ec) return self->Shut();
       if (!self->queue_.empty()) return self->WriteQueued();
@@ -300,6 +305,7 @@ bool HttpTransport::Impl::Stream::Send(std::string bytes) {
   if (closed_) return false;
   auto session = session_.lock();
   if (!session) return false;
+  posted_ += bytes.size();
   asio::post(session->stream().get_executor(), [session, bytes = std::move(bytes)]() mutable {
     session->Enqueue(std::move(bytes));
   });

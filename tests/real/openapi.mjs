@@ -71,6 +71,13 @@ export class OpenApiChecker {
     return validate.errors.slice(0, 5).map((e) => `${where}: ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`)
   }
 
+  // Problems with `value` as an instance of components/schemas/`name`.
+  checkSchema(name, value, where) {
+    const validate = this.ajv.getSchema(ID + pointer('components', 'schemas', name))
+    if (validate(value)) return []
+    return validate.errors.slice(0, 5).map((e) => `${where}: ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`)
+  }
+
   // Every record in the .jsonl files of `folder`: {records, problems}.
   checkFolder(folder) {
     let records = 0

@@ -120,9 +120,31 @@ async function exercise() {
   await call(MANAGER, 'GET', '/v1/audit?post=999999')                  // 404
 }
 
+// Streamed answers are not recorded: the exports are checked line by line here.
+async function exportLines(checker, pathname, schema) {
+  const res = await fetch(herald.url + pathname, { headers: { Authorization: `Bearer ${MANAGER}` } })
+  assert.equal(res.status, 200)
+  assert.equal(res.headers.get('content-type'), 'application/x-ndjson')
+  assert.equal(res.headers.get('transfer-encoding'), 'chunked')
+  const lines = (await res.text()).split('\n')
+  assert.equal(lines.pop(), '')
+  const problems = lines.flatMap((line, i) => checker.checkSchema(schema, JSON.parse(line), `${pathname} line ${i + 1}`))
+  assert.deepEqual(problems, [])
+  return lines.map((line) => JSON.parse(line))
+}
+
 test('every answer of a daemon driven through each operation matches docs/openapi.json', async () => {
   await exercise()
   const checker = new OpenApiChecker()
+  const posts = await exportLines(checker, '/v1/export/posts', 'Post')
+  assert.deepEqual(posts.map((p) => p.state).sort(), ['cancelled', 'pending_approval', 'refused', 'rejected'])
+  const actions = new Set((await exportLines(checker, '/v1/export/audit', 'AuditEntry')).map((e) => e.action))
+  for (const a of ['create', 'edit', 'reject', 'cancel']) assert.ok(actions.has(a), `no ${a} in ${[...actions]}`)
+  const csv = await fetch(herald.url + '/v1/export/posts?format=csv', { headers: { Authorization: `Bearer ${MANAGER}` } })
+  assert.match(csv.headers.get('content-type'), /^text\/csv/)
+  assert.match(await csv.text(), /^id,account,state,/)
+  await herald.call(MANAGER, 'GET', '/v1/export/posts?format=xml')   // 400, recorded
+  await herald.call(OTHER_ORG, 'GET', `/v1/export/audit?post=${posts[0].id}`)  // 404, recorded
   const { records: count, problems } = checker.checkFolder(records)
   assert.ok(count >= 40, `only ${count} answers were recorded`)
   assert.deepEqual(problems, [])
