@@ -1,5 +1,6 @@
 #include "api/http_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <regex>
@@ -41,6 +42,7 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/posts/{id}", "/v1/posts/" + id, &Endpoints::GetPost),
       r("PATCH", "/v1/posts/{id}", "/v1/posts/" + id, &Endpoints::EditPost),
       r("POST", "/v1/posts/dry-run", "/v1/posts/dry-run", &Endpoints::DryRunNew),
+      r("POST", "/v1/posts/batch", "/v1/posts/batch", &Endpoints::CreateBatch),
       r("POST", "/v1/posts/{id}/dry-run", "/v1/posts/" + id + "/dry-run", &Endpoints::DryRunPost),
       r("POST", "/v1/posts/{id}/approve", "/v1/posts/" + id + "/approve", &Endpoints::Approve),
       r("POST", "/v1/posts/{id}/reject", "/v1/posts/" + id + "/reject", &Endpoints::Reject),
@@ -119,6 +121,12 @@ class HttpServer::Impl {
   ApiResponse Serve(const httplib::Request& req);
   ApiResponse Dispatch(const httplib::Request& req, const Match& match);
   std::optional<runtime::Caller> Authenticate(const httplib::Request& req, ApiResponse& unauthorized);
+  // The largest body a request target may send: batches take more.
+  size_t BodyLimit(std::string_view target) const {
+    std::string_view path = target.substr(0, target.find('?'));
+    return path == "/v1/posts/batch" ? std::max(options_.max_batch_bytes, options_.max_body_bytes)
+                                     : options_.max_body_bytes;
+  }
   void LogError(std::string_view message) {
     if (options_.log_error) options_.log_error(message);
   }
@@ -141,6 +149,7 @@ Result<void> HttpServer::Impl::Start(ListenSocket socket) {
   transport.max_connections = options_.max_connections;
   transport.max_requests_per_connection = options_.max_requests_per_connection;
   transport.max_body_bytes = options_.max_body_bytes;
+  transport.body_limit_for = [this](std::string_view target) { return BodyLimit(target); };
   transport.threads = options_.threads;
   port_ = socket.port();
   transport_ = std::make_unique<internal::HttpTransport>(
@@ -188,9 +197,9 @@ ApiResponse HttpServer::Impl::Dispatch(const httplib::Request& req, const Match&
     }
     return ProblemResponse(MakeProblem(404, "no-route", "no endpoint " + req.path + "; the API lives under /v1"));
   }
-  if (req.body.size() > options_.max_body_bytes) {
-    return ProblemResponse(MakeProblem(413, "too-large", "the request body is larger than " +
-                                                           std::to_string(options_.max_body_bytes) + " bytes"));
+  if (size_t limit = BodyLimit(req.path); req.body.size() > limit) {
+    return ProblemResponse(
+        MakeProblem(413, "too-large", "the request body is larger than " + std::to_string(limit) + " bytes"));
   }
   if (!match.route->handler) return endpoints_.Health();
   ApiResponse unauthorized;

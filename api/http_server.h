@@ -27,6 +27,7 @@ struct HttpServerOptions {
   // "host:port" or "[v6]:port"; port 0 picks a free port (see port()).
   std::string listen = "127.0.0.1:0";
   size_t max_body_bytes = 64 * 1024;  // larger bodies get 413
+  size_t max_batch_bytes = 1024 * 1024;  // the same, for POST /v1/posts/batch
   int threads = 8;                     // handler threads (connections need none)
   // A request's head and body must arrive within this, from the moment the
   // server waits for it; a connection that misses it is closed.

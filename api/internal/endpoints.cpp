@@ -19,14 +19,6 @@ constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 500;  // under the store's own cap, with the one extra row that tells of a next page
 constexpr size_t kMaxIdempotencyKey = 255;
 
-ApiResponse BodyProblem(int status, std::string slug, BodyErrors errors) {
-  std::string detail = errors.size() == 1 ? errors.front().detail
-                                          : std::to_string(errors.size()) + " problems in the request body; see errors";
-  if (errors.size() == 1 && !errors.front().pointer.empty()) detail = errors.front().pointer + ": " + detail;
-  Problem p = MakeProblem(status, std::move(slug), std::move(detail));
-  p.errors = std::move(errors);
-  return ProblemResponse(p);
-}
 
 ApiResponse NoPost(const std::string& id) {
   return ProblemResponse(MakeProblem(404, "not-found", "no post " + id + " in your organisation"));
@@ -84,6 +76,15 @@ ApiResponse PostResponse(const Result<Post>& post) {
 }
 
 }  // namespace
+
+ApiResponse BodyProblem(int status, std::string slug, BodyErrors errors) {
+  std::string detail = errors.size() == 1 ? errors.front().detail
+                                          : std::to_string(errors.size()) + " problems in the request body; see errors";
+  if (errors.size() == 1 && !errors.front().pointer.empty()) detail = errors.front().pointer + ": " + detail;
+  Problem p = MakeProblem(status, std::move(slug), std::move(detail));
+  p.errors = std::move(errors);
+  return ProblemResponse(p);
+}
 
 ApiResponse Conditional(const Call& call, ApiResponse answer) {
   std::string etag = "\"" + Sha256Hex(answer.body).substr(0, 32) + "\"";

@@ -16,6 +16,7 @@
 
 #include "api/internal/export_format.h"
 #include "api/internal/export_workers.h"
+#include "api/internal/json_codec.h"
 #include "api/internal/problem.h"
 #include "api/internal/request_counters.h"
 #include "scheduler/runtime/service.h"
@@ -52,6 +53,8 @@ struct ApiResponse {
 ApiResponse JsonResponse(int status, const nlohmann::json& body);
 ApiResponse ProblemResponse(const Problem& problem);
 ApiResponse StatusResponse(const Status& status);
+// A 4xx whose `errors` name each place in the body that is wrong.
+ApiResponse BodyProblem(int status, std::string slug, BodyErrors errors);
 
 // One authenticated request: `params` are the route's captures ({id}).
 struct Call {
@@ -67,6 +70,7 @@ class Endpoints {
   ApiResponse Health();
   ApiResponse Metrics(const Call& call);
   ApiResponse CreatePost(const Call& call);
+  ApiResponse CreateBatch(const Call& call);
   ApiResponse GetPost(const Call& call);
   ApiResponse ListPosts(const Call& call);
   ApiResponse EditPost(const Call& call);

@@ -165,17 +165,32 @@ class HttpTransport::Impl::Session : public std::enable_shared_from_this<Session
   void ReadNext() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_.options_.max_header_bytes));
-    parser_->body_limit(impl_.options_.max_body_bytes);
+    body_limit_ = impl_.options_.max_body_bytes;
+    // With limits per route, the head is read first without one: the parser
+    // would refuse a Content-Length over the default before the route is known.
+    if (impl_.options_.body_limit_for) parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    else parser_->body_limit(body_limit_);
     // One deadline for the wait, the head and the body together.
     stream_.expires_after(impl_.options_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) return self->OnRead(ec);
+      // The head says where the body goes; some routes take larger bodies.
+      if (self->impl_.options_.body_limit_for) {
+        auto target = self->parser_->get().target();
+        self->body_limit_ = self->impl_.options_.body_limit_for(std::string_view(target.data(), target.size()));
+        self->parser_->body_limit(self->body_limit_);
+        auto declared = self->parser_->content_length();
+        if (declared && *declared > self->body_limit_) return self->OnRead(http::error::body_limit);
+      }
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](error_code ec2, size_t) { self->OnRead(ec2); });
+    });
   }
 
   void OnRead(error_code ec) {
     if (ec == http::error::body_limit) {
-      return Refuse(413, "too-large", "the request body is larger than " +
-                                          std::to_string(impl_.options_.max_body_bytes) + " bytes; send a smaller post");
+      return Refuse(413, "too-large", "the request body is larger than " + std::to_string(body_limit_) +
+                                          " bytes; send a smaller post");
     }
     if (ec == http::error::header_limit) {
       return Refuse(431, "header-too-large", "the request head is larger than " +
@@ -288,6 +303,7 @@ class HttpTransport::Impl::Session : public std::enable_shared_from_this<Session
   const bool refuse_;  // only answers 503
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t body_limit_ = 0;  // of the request being read
   http::response<http::string_body> response_;  // kept alive while it is written
   int served_ = 0;
   bool head_ = false;

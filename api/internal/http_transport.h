@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/internal/endpoints.h"
 #include "api/listen_socket.h"
@@ -44,6 +45,9 @@ struct TransportOptions {
   int max_requests_per_connection = 1000;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 64 * 1024;
+  // When set: the body limit for a request target ("/v1/posts/batch?..."),
+  // asked once the head is read; max_body_bytes otherwise.
+  std::function<size_t(std::string_view target)> body_limit_for;
   int threads = 8;  // handler threads
 };
 

@@ -45,21 +45,26 @@ Service::Service(storage::Store& store, const Clock& clock, std::vector<policies
   impl_->policies_.Install(std::move(policies), impl_->clock_.Now());
 }
 
-Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreatePostRequest& request) {
-  auto& s = *impl_;
+Status Service::CheckCreate(const Caller& caller, const CreatePostRequest& request) const {
+  const auto& s = *impl_;
   if (caller.role == Role::kViewer) {
-    return Error(Code::kPermissionDenied, "viewers cannot create posts; ask for an editor token");
+    return Status(Code::kPermissionDenied, "viewers cannot create posts; ask for an editor token");
   }
   if (request.priority == PostPriority::kUrgent && !IsManager(caller.role)) {
-    return Error(Code::kPermissionDenied, "only managers and admins may create urgent posts", Where{.path = "priority"});
+    return Status(Code::kPermissionDenied, "only managers and admins may create urgent posts", Where{.path = "priority"});
   }
   if (request.text.empty() && request.media.empty()) {
-    return InvalidArgument("a post needs text or media", Where{.path = "text"});
+    return Status(Code::kInvalidArgument, "a post needs text or media", Where{.path = "text"});
   }
   if (auto r = CheckPostInput(s.options_.limits, s.clock_.Now(), request.at, &request.text, &request.labels); !r) {
-    return std::unexpected(r.error());
+    return r.error();
   }
-  if (Status media = CheckMediaUrls(request.media, s.options_.media_allow); !media.ok()) return std::unexpected(media);
+  return CheckMediaUrls(request.media, s.options_.media_allow);
+}
+
+Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreatePostRequest& request) {
+  auto& s = *impl_;
+  if (Status checked = CheckCreate(caller, request); !checked.ok()) return std::unexpected(checked);
   if (request.idempotency_key) {
     auto found = s.store_.FindIdempotency(caller.organization, *request.idempotency_key);
     if (!found) return std::unexpected(found.error());

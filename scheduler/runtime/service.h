@@ -151,6 +151,9 @@ class Service {
   Result<void> Start();
 
   Result<CreatePostResult> CreatePost(const Caller& caller, const CreatePostRequest& request);
+  // What CreatePost checks before placing: the caller's role, the input
+  // limits, the media URLs. OK when a create would get as far as the governor.
+  Status CheckCreate(const Caller& caller, const CreatePostRequest& request) const;
   Result<Post> GetPost(const Caller& caller, int64_t id);
   Result<std::vector<Post>> ListPosts(const Caller& caller, storage::PostQuery query);
   Result<Post> EditPost(const Caller& caller, int64_t id, const EditPostRequest& request);
@@ -162,6 +165,12 @@ class Service {
   // The governor's decision for the post of `request` as it would be made
   // now, changing nothing. NotFound for another organisation's post or account.
   Result<scheduler::Decision> WhatIf(const Caller& caller, const WhatIfRequest& request);
+  // The decisions creating `posts` one after another would get now: each is
+  // checked as CreatePost checks it and placed on copies of the timelines
+  // that hold the earlier ones, so together they say whether the whole batch
+  // would be accepted. Changes nothing.
+  std::vector<Result<scheduler::Decision>> WhatIfBatch(const Caller& caller,
+                                                      const std::vector<CreatePostRequest>& posts);
 
   Result<std::vector<AccountView>> Accounts(const Caller& caller);
   // The next `count` instants at which a normal post without labels could be

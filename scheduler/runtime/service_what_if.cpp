@@ -1,6 +1,7 @@
 // The Service's dry run: what the governor would decide for a new post, or for
 // an existing one moved or changed, without storing or moving anything.
 #include <algorithm>
+#include <map>
 
 #include "scheduler/runtime/internal/service_impl.h"
 #include "scheduler/runtime/service.h"
@@ -53,6 +54,56 @@ Result<Decision> Service::WhatIf(const Caller& caller, const WhatIfRequest& requ
     return d;
   }
   return s.ScheduleOn(**g, post.account, tl, probe);
+}
+
+std::vector<Result<Decision>> Service::WhatIfBatch(const Caller& caller, const std::vector<CreatePostRequest>& posts) {
+  std::vector<Result<Decision>> out;
+  out.reserve(posts.size());
+  for (const auto& r : posts) {
+    if (Status checked = CheckCreate(caller, r); !checked.ok()) out.push_back(std::unexpected(checked));
+    else out.push_back(Decision{});
+  }
+  auto& s = *impl_;
+  std::lock_guard lock(s.mu_);
+  Instant now = s.clock_.Now();
+  std::map<std::string, Timeline> timelines;  // copies, with the batch's earlier posts in them
+  for (size_t i = 0; i < posts.size(); ++i) {
+    if (!out[i]) continue;
+    const CreatePostRequest& r = posts[i];
+    auto g = s.policies_.AccountOf(caller.organization, r.account);
+    if (!g) {
+      out[i] = std::unexpected(g.error());
+      continue;
+    }
+    auto [it, fresh] = timelines.try_emplace(r.account);
+    if (fresh) it->second = s.book_.TimelineOf(r.account);
+    Timeline& tl = it->second;
+    Post post;
+    post.account = r.account;
+    post.text = r.text;
+    post.labels = r.labels;
+    post.priority = r.priority;
+    post.media = r.media;
+    post.requested_at = std::max(r.at.value_or(now), now);
+    auto probe = internal::RequestOf(post, post.requested_at);
+    probe.id.clear();
+    probe.holder = scheduler::Holder::kProbe;
+    auto refusals = (*g)->CheckContent(tl, probe);
+    Decision d;
+    if (!refusals.empty()) {
+      d.outcome = Decision::Outcome::kRefused;
+      d.requested_at = probe.requested_at;
+      d.reasons = std::move(refusals);
+      d.content_refusal = true;
+    } else {
+      d = s.ScheduleOn(**g, r.account, tl, probe);
+      // As CreatePost: a post waiting for approval holds no place yet.
+      bool holds = !s.policies_.PolicyOf(caller.organization)->approval.required;
+      if (d.placed() && holds) tl.Insert((*g)->EntryFor(probe, *d.planned_at));
+    }
+    out[i] = std::move(d);
+  }
+  return out;
 }
 
 }  // namespace herald::runtime
