@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/account_connect.h"
 #include "api/internal/problem.h"
 #include "api/internal/request_counters.h"
 #include "scheduler/runtime/service.h"
@@ -57,7 +58,9 @@ struct Call {
 
 class Endpoints {
  public:
-  Endpoints(runtime::Service& service, const RequestCounters& counters) : service_(service), counters_(counters) {}
+  Endpoints(runtime::Service& service, const RequestCounters& counters,
+            std::shared_ptr<AccountConnect> connect = nullptr)
+      : service_(service), counters_(counters), connect_(std::move(connect)) {}
 
   ApiResponse Health();
   ApiResponse Metrics(const Call& call);
@@ -76,6 +79,8 @@ class Endpoints {
   ApiResponse Closed(const Call& call);
   ApiResponse Policy(const Call& call);
   ApiResponse Audit(const Call& call);
+  ApiResponse Connect(const Call& call);
+  ApiResponse OAuthCallback(const Call& call);  // call.caller is empty
 
  private:
   enum class Workflow { kApprove, kReject, kCancel };
@@ -83,6 +88,7 @@ class Endpoints {
 
   runtime::Service& service_;
   const RequestCounters& counters_;
+  std::shared_ptr<AccountConnect> connect_;  // null: OAuth not configured
 };
 
 // Adds an ETag (a hash of the body) and answers 304 without a body when the

@@ -100,6 +100,14 @@ struct AccountPause {
   std::string why;
 };
 
+// An account connected by OAuth (oauth/): its grant as the store shows it,
+// without a token.
+struct AccountConnection {
+  std::string state;                  // connected | needs_reconnect
+  std::optional<Instant> expires_at;  // of the access token
+  std::string why;                    // needs_reconnect: what the platform answered
+};
+
 struct AccountView {
   std::string id;
   std::string platform;
@@ -111,6 +119,7 @@ struct AccountView {
   std::string breaker = "closed";        // the account's breaker: closed | open | half_open
   std::string connector_breaker = "closed";  // the breaker of its connector (all accounts)
   std::optional<AccountPause> paused;    // while in force
+  std::optional<AccountConnection> connection;  // none: not connected by OAuth
 };
 
 struct PolicyView {
@@ -164,6 +173,9 @@ class Service {
   Result<scheduler::Decision> WhatIf(const Caller& caller, const WhatIfRequest& request);
 
   Result<std::vector<AccountView>> Accounts(const Caller& caller);
+  // The platform of `account`, which the caller may connect by OAuth:
+  // PermissionDenied below manager; NotFound for another organisation's account.
+  Result<std::string> ConnectableAccount(const Caller& caller, const std::string& account);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
   // The spans in [from, to) in which the account's quiet hours, posting days
