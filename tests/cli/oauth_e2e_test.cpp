@@ -20,6 +20,7 @@
 #include "tests/connectors/fakes/x_fake.h"
 #include "tests/connectors/fakes/x_oauth_fake.h"
 #include "tests/support/daemon.h"
+#include "tests/support/pg_database.h"
 #include "tests/support/process.h"
 
 namespace {
@@ -58,7 +59,9 @@ approval: { required: true, approvers: [manager], four_eyes: true }
 }
 
 struct Env {
-  Env() {
+  // `storage`: the daemons' store (default: SQLite in the folder).
+  explicit Env(std::string storage = "") {
+    if (storage.empty()) storage = "sqlite:" + (dir / "h.db");
     x.AcceptTokens([this](const std::string& token) { return auth.ValidAccess(token); });
     WriteFile(dir / "secrets/client-secret", kClientSecret + "\n");
     WriteFile(dir / "secrets/token-key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
@@ -71,7 +74,7 @@ struct Env {
       REQUIRE(r.exit_code == 0);
       tokens[name] = r.out.substr(0, r.out.find('\n'));
     }
-    WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: sqlite:" + (dir / "h.db") + "\npolicies: " +
+    WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: " + storage + "\npolicies: " +
                                        (dir / "policies") + "\ntokens: " + (dir / "tokens.json") + "\noutbox: " +
                                        (dir / "outbox") + "\nlog: { level: info, format: json }\nshutdown_grace: 5s\n" +
                                        "token_keys:\n  current: k1\n  keys:\n    k1: file:" + (dir / "secrets/token-key") +
@@ -153,8 +156,13 @@ struct Env {
     return done();
   }
 
+  // Another daemon on the same config (and store), logging to `log`.
+  std::unique_ptr<Daemon> StartAnother(const std::string& log) {
+    return std::make_unique<Daemon>(HERALD_BINARY, dir / "herald.yaml", dir.path(), dir / log);
+  }
+
   void ExpectNoTokenAnywhere() {
-    std::string log = ReadFileOr(dir / "herald.log");
+    std::string log = ReadFileOr(dir / "herald.log") + ReadFileOr(dir / "second.log");
     auto all = auth.AllTokens();
     REQUIRE(all.size() >= 2);
     for (const auto& secret : all) {
@@ -259,6 +267,31 @@ TEST_CASE("oauth e2e: connected, refreshed ahead of expiry, revoked, reconnected
   auto audit = env.Keep(env.http->Get("/v1/audit", env.Auth("mona")));
   CHECK_THAT(audit->body, Catch::Contains("account_connected"));
   CHECK(env.daemon->Terminate() == 0);
+  env.ExpectNoTokenAnywhere();
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE("oauth e2e: two daemons on one PostgreSQL database refresh a grant once per expiry",
+          "[e2e][oauth_e2e][postgres]") {
+  Env env(herald::testing::FreshPostgresDatabase("herald_oauth"));
+  auto second = env.StartAnother("second.log");
+  env.auth.SetExpiresIn(10);
+  env.Connect();
+  // Both daemons sweep every second; X rotates the refresh token, so two
+  // refreshes with the same one would see the second refused.
+  REQUIRE(env.WaitFor([&] { return env.auth.Refreshes() >= 2; }, 30s));
+  CHECK(env.auth.RefusedRefreshes() == 0);
+  CHECK(env.Account("acme-x")["connection"]["state"] == "connected");
+  CHECK(second->Terminate() == 0);
+  CHECK(env.daemon->Terminate() == 0);
+  std::string logs = ReadFileOr(env.dir / "herald.log") + ReadFileOr(env.dir / "second.log");
+  CHECK(Count(logs, "refreshed the access token of account acme-x") == static_cast<size_t>(env.auth.Refreshes()));
+  CHECK(Count(logs, "needs reconnecting") == 0);
   env.ExpectNoTokenAnywhere();
 }
 
