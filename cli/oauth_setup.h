@@ -34,6 +34,7 @@ class OAuthSetup {
   ~OAuthSetup();
 
   oauth::GrantKeeper& keeper() { return keeper_; }
+  oauth::AuthorizationFlow& flow() { return flow_; }
   bool Connects(const std::string& platform) const { return apps_.contains(platform); }
   // The API's connect endpoints over `service`, which must outlive them.
   std::shared_ptr<api::AccountConnect> ConnectEndpoints(runtime::Service& service);

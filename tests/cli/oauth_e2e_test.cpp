@@ -14,6 +14,8 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <cstdio>
+#include <sys/wait.h>
 #include <thread>
 
 #include "core/time.h"
@@ -267,6 +269,40 @@ TEST_CASE("oauth e2e: connected, refreshed ahead of expiry, revoked, reconnected
   auto audit = env.Keep(env.http->Get("/v1/audit", env.Auth("mona")));
   CHECK_THAT(audit->body, Catch::Contains("account_connected"));
   CHECK(env.daemon->Terminate() == 0);
+  env.ExpectNoTokenAnywhere();
+}
+
+TEST_CASE("oauth e2e: herald account connect prints the URL and waits for the daemon to receive the callback",
+          "[e2e][oauth_e2e]") {
+  Env env;
+  std::string command = std::string(HERALD_BINARY) + " account connect acme-x --config '" + (env.dir / "herald.yaml") +
+                        "' 2>'" + (env.dir / "connect.err") + "'";
+  FILE* cli = popen(command.c_str(), "r");
+  REQUIRE(cli != nullptr);
+  std::string printed, url;
+  char line[4096];
+  while (url.empty() && fgets(line, sizeof line, cli) != nullptr) {
+    printed += line;
+    std::string text = line;
+    if (text.starts_with(env.auth.authorize_url())) url = text.substr(0, text.find('\n'));
+  }
+  REQUIRE_FALSE(url.empty());
+  CHECK_THAT(printed, Catch::Contains("Open this URL in a browser signed in to x as the account acme-x"));
+  CHECK(env.Account("acme-x")["connection"].is_null());
+  auto redirect = XOAuthFake::Authorize(url);
+  auto done = env.Callback(redirect);
+  INFO(done->body);
+  REQUIRE(done->status == 200);
+  while (fgets(line, sizeof line, cli) != nullptr) printed += line;
+  int status = pclose(cli);
+  INFO(printed << ReadFileOr(env.dir / "connect.err"));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(printed, Catch::Contains("account acme-x connected"));
+  CHECK(env.Account("acme-x")["connection"]["state"] == "connected");
+  auto audit = env.Keep(env.http->Get("/v1/audit", env.Auth("mona")));
+  CHECK_THAT(audit->body, Catch::Contains("cli"));
+  env.answers.push_back(printed);
   env.ExpectNoTokenAnywhere();
 }
 
