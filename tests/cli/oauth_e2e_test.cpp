@@ -306,6 +306,33 @@ TEST_CASE("oauth e2e: herald account connect prints the URL and waits for the da
   env.ExpectNoTokenAnywhere();
 }
 
+TEST_CASE("oauth e2e: a daemon killed after X rotated the refresh token but before herald stored it says "
+          "the account needs reconnecting",
+          "[e2e][oauth_e2e]") {
+  Env env;
+  env.auth.SetExpiresIn(10);
+  env.Connect();
+  // X rotates the refresh token, then its answer is held: the daemon waits
+  // for the new tokens it will never store.
+  env.auth.server().FailNext({.delay = 6s, .act_then_stall = true, .path_contains = "/2/oauth2/token"});
+  REQUIRE(env.WaitFor([&] { return env.auth.Refreshes() >= 1; }, 15s));
+  env.daemon->Kill();
+  // Restarted, it holds only the refresh token X no longer honours.
+  env.daemon = env.StartAnother("second.log");
+  env.http = std::make_unique<httplib::Client>("127.0.0.1", env.daemon->port());
+  env.http->set_read_timeout(10, 0);
+  REQUIRE(env.WaitFor([&] { return env.Account("acme-x")["connection"]["state"] == "needs_reconnect"; }, 15s));
+  CHECK(env.auth.RefusedRefreshes() == 1);
+  CHECK_THAT(env.Account("acme-x")["connection"]["why"].get<std::string>(), Catch::Contains("invalid_request"));
+  CHECK_THAT(env.Metrics(), Catch::Contains("herald_accounts_needing_reconnect 1"));
+  // Connected again, it works.
+  env.auth.SetExpiresIn(7200);
+  env.Connect();
+  CHECK(env.Account("acme-x")["connection"]["state"] == "connected");
+  CHECK(env.daemon->Terminate() == 0);
+  env.ExpectNoTokenAnywhere();
+}
+
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
