@@ -92,10 +92,10 @@ struct CapUsage {
   int max = 0;
 };
 
-// Why nothing is sent on an account before `until`: a platform's rate limit or
-// an open circuit breaker.
+// Why nothing is sent on an account before `until`: a platform's rate limit,
+// an open circuit breaker, or an OAuth account that must be connected (again).
 struct AccountPause {
-  std::string rule;  // "rate_limit" | "circuit_open"
+  std::string rule;  // "rate_limit" | "circuit_open" | "needs_reconnect" | "not_connected" | "token_unavailable"
   Instant until;
   std::string why;
 };
@@ -204,8 +204,8 @@ class Service {
   // Settles a publish: published (remote id/url), failed, unconfirmed, or
   // back to scheduled: at `retry_at`, or after a backoff for a transient
   // failure (failed once the backoff's attempts are spent). A `hold` pauses the
-  // whole account until it ends: its scheduled posts move past it, with a
-  // rate_limit reason. Transient failures and unknown outcomes count against
+  // whole account until it ends: its scheduled posts move past it, with the
+  // hold's rule (rate_limit, or needs_reconnect for an OAuth account). Transient failures and unknown outcomes count against
   // the account's and the connector's circuit breakers; a success resets them.
   // A post left unconfirmed is re-checked later (ClaimRechecks) when its
   // connector `answers_lookup`; otherwise its reason says it never will be.
