@@ -205,8 +205,9 @@ class Service {
   // back to scheduled: at `retry_at`, or after a backoff for a transient
   // failure (failed once the backoff's attempts are spent). A `hold` pauses the
   // whole account until it ends: its scheduled posts move past it, with the
-  // hold's rule (rate_limit, or needs_reconnect for an OAuth account). Transient failures and unknown outcomes count against
-  // the account's and the connector's circuit breakers; a success resets them.
+  // hold's rule (rate_limit, or needs_reconnect for an OAuth account).
+  // Transient failures and unknown outcomes count against the account's and
+  // the connector's circuit breakers; a success resets them.
   // A post left unconfirmed is re-checked later (ClaimRechecks) when its
   // connector `answers_lookup`; otherwise its reason says it never will be.
   Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup = true);
