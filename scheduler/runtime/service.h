@@ -100,10 +100,10 @@ struct AccountPause {
   std::string why;
 };
 
-// An account connected by OAuth (oauth/): its grant as the store shows it,
-// without a token.
+// An account connected by OAuth (oauth/), or meant to be (auth: oauth): its
+// grant as the store shows it, without a token.
 struct AccountConnection {
-  std::string state;                  // connected | needs_reconnect
+  std::string state;                  // connected | needs_reconnect | not_connected (auth: oauth, never connected)
   std::optional<Instant> expires_at;  // of the access token
   std::string why;                    // needs_reconnect: what the platform answered
 };

@@ -93,6 +93,10 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
       v.connection = AccountConnection{g.needs_reconnect.empty() ? "connected" : "needs_reconnect", g.expires_at,
                                        g.needs_reconnect};
     }
+    auto auth = account.connector.settings.find("auth");
+    if (!v.connection && auth != account.connector.settings.end() && auth->second == "oauth") {
+      v.connection = AccountConnection{"not_connected", std::nullopt, ""};
+    }
     out.push_back(std::move(v));
   }
   return out;
