@@ -27,6 +27,7 @@ struct Route {
   std::string name;  // the path template, the route label in /metrics
   std::regex pattern;
   Handler handler;  // null for /healthz, which needs no caller
+  bool open = false;  // no bearer token: the handler gets an empty caller (the OAuth callback)
 };
 
 std::vector<Route> MakeRoutes() {
@@ -50,6 +51,8 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/accounts", "/v1/accounts", &Endpoints::Accounts),
       r("GET", "/v1/accounts/{id}/slots", "/v1/accounts/" + id + "/slots", &Endpoints::Slots),
       r("GET", "/v1/accounts/{id}/closed", "/v1/accounts/" + id + "/closed", &Endpoints::Closed),
+      r("POST", "/v1/accounts/{id}/connect", "/v1/accounts/" + id + "/connect", &Endpoints::Connect),
+      Route{"GET", "/v1/oauth/callback", std::regex("/v1/oauth/callback"), &Endpoints::OAuthCallback, true},
       r("GET", "/v1/me", "/v1/me", &Endpoints::Me),
       r("GET", "/v1/policy", "/v1/policy", &Endpoints::Policy),
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),
@@ -103,7 +106,7 @@ class HttpServer::Impl {
   Impl(runtime::Service& service, TokenSet tokens, HttpServerOptions options)
       : options_(std::move(options)),
         tokens_(std::make_shared<const TokenSet>(std::move(tokens))),
-        endpoints_(service, counters_),
+        endpoints_(service, counters_, options_.account_connect),
         routes_(MakeRoutes()),
         recorder_(internal::ResponseRecorder::FromEnvironment()) {}
 
@@ -202,6 +205,7 @@ ApiResponse HttpServer::Impl::Dispatch(const httplib::Request& req, const Match&
         MakeProblem(413, "too-large", "the request body is larger than " + std::to_string(limit) + " bytes"));
   }
   if (!match.route->handler) return endpoints_.Health();
+  if (match.route->open) return (endpoints_.*(match.route->handler))(Call{runtime::Caller{}, req, match.params});
   ApiResponse unauthorized;
   auto caller = Authenticate(req, unauthorized);
   if (!caller) return unauthorized;

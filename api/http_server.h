@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/account_connect.h"
 #include "api/listen_socket.h"
 #include "api/tokens.h"
 #include "core/status.h"
@@ -37,6 +38,9 @@ struct HttpServerOptions {
   // Where request failures that are herald's fault (500s) are reported; the
   // composition root wires this to the log. May be called from any thread.
   std::function<void(std::string_view)> log_error;
+  // POST /v1/accounts/{id}/connect and GET /v1/oauth/callback; null: OAuth
+  // is not configured (they answer 501).
+  std::shared_ptr<AccountConnect> account_connect;
 };
 
 class HttpServer {

@@ -3,8 +3,10 @@
 // arguments, standard streams and exit code.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
+#include "cli/account_command.h"
 #include "cli/commands.h"
 #include "cli/token_command.h"
 #include "cli/token_keys_command.h"
@@ -65,6 +67,16 @@ int main(int argc, char** argv) {
   rotate->add_option("--config", rotate_options.config, "Config file, as given to serve")->capture_default_str();
   rotate->add_option("--storage", rotate_options.storage, "Override storage: sqlite:PATH or postgresql://...");
   rotate->callback([&] { exit_code = RunTokenKeysRotate(rotate_options, std::cout, std::cerr); });
+
+  AccountConnectOptions connect_options;
+  if (const char* user = std::getenv("USER")) connect_options.caller = std::string("cli:") + user;
+  auto* account = app.add_subcommand("account", "Work with the accounts of the policies");
+  account->require_subcommand(1);
+  auto* connect = account->add_subcommand("connect", "Connect an account by OAuth: print the URL, wait for the callback");
+  connect->add_option("account", connect_options.account, "The account's id in its policy")->required();
+  connect->add_option("--config", connect_options.config, "Config file, as given to serve")->capture_default_str();
+  connect->add_option("--storage", connect_options.storage, "Override storage: sqlite:PATH or postgresql://...");
+  connect->callback([&] { exit_code = RunAccountConnect(connect_options, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);

@@ -25,6 +25,8 @@
 
 #include "api/http_server.h"
 #include "cli/commands.h"
+#include "cli/oauth_setup.h"
+#include "oauth/granted_connector.h"
 #include "cli/policy_files.h"
 #include "cli/secret_source.h"
 #include "connectors/connector.h"
@@ -88,8 +90,10 @@ void SetUpLogging(const policies::ServerConfig& config) {
 // in flight may hold them) until the daemon exits.
 class ConnectorSet {
  public:
-  ConnectorSet(connectors::ConnectorRegistry registry, connectors::ConnectorContext context)
-      : registry_(std::move(registry)), context_(std::move(context)) {}
+  // `oauth`, when set, wraps the connectors of the platforms it connects so
+  // that a connected account publishes with its grant's token.
+  ConnectorSet(connectors::ConnectorRegistry registry, connectors::ConnectorContext context, OAuthSetup* oauth)
+      : registry_(std::move(registry)), context_(std::move(context)), oauth_(oauth) {}
 
   void Rebuild(const std::vector<policies::Policy>& policies) {
     std::map<std::string, std::shared_ptr<connectors::Connector>> fresh;
@@ -101,7 +105,11 @@ class ConnectorSet {
           spdlog::error("account {}: {}", a.id, c.error().ToString());
           continue;
         }
-        fresh[a.id] = std::shared_ptr<connectors::Connector>(std::move(*c));
+        std::shared_ptr<connectors::Connector> made(std::move(*c));
+        if (oauth_ != nullptr && oauth_->Connects(a.platform)) {
+          made = std::make_shared<oauth::GrantedConnector>(std::move(made), oauth_->keeper());
+        }
+        fresh[a.id] = std::move(made);
         platforms[a.id] = a.platform;
       }
     }
@@ -121,6 +129,7 @@ class ConnectorSet {
  private:
   connectors::ConnectorRegistry registry_;
   connectors::ConnectorContext context_;
+  OAuthSetup* const oauth_;  // null: no account is connected by OAuth
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<connectors::Connector>> by_account_;
   std::map<std::string, std::string> platforms_;
@@ -336,14 +345,16 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   // start, so dropping an old key from the config needs no separate step once
   // the daemons have restarted (herald token-keys rotate does it without one).
   SystemClock clock;
+  std::unique_ptr<secrets::GrantVault> vault;
+  std::unique_ptr<OAuthSetup> oauth;
   if (config->token_keys) {
     auto ring = LoadKeyRing(*config->token_keys);
     if (!ring) {
       err << "herald serve: token_keys: " << ring.error().message() << "\n";
       return kExitInvalid;
     }
-    secrets::GrantVault vault(**store, std::move(*ring));
-    auto rotation = vault.Rotate(clock.Now());
+    vault = std::make_unique<secrets::GrantVault>(**store, std::move(*ring));
+    auto rotation = vault->Rotate(clock.Now());
     if (!rotation) {
       err << "herald serve: re-sealing stored grants failed: " << rotation.error().ToString() << "\n";
       return kExitInvalid;
@@ -351,7 +362,15 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
     for (const Status& failure : rotation->failed) spdlog::error("token_keys: {}", failure.message());
     if (rotation->resealed > 0) {
       spdlog::info("token_keys: re-sealed {} stored grants under key {}", rotation->resealed,
-                   vault.keys().current_id());
+                   vault->keys().current_id());
+    }
+    if (!config->oauth.empty()) {
+      auto made = OAuthSetup::Make(*config, *vault, clock);
+      if (!made) {
+        err << "herald serve: " << made.error().message() << "\n";
+        return kExitInvalid;
+      }
+      oauth = std::move(*made);
     }
   }
   std::string tokens_signature = FileSignature(config->tokens);
@@ -373,7 +392,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connector_context.outbox_dir = config->outbox;
   connector_context.resolve_secret = ResolveSecret;
   connector_context.http.media_allow = config->media_allow;
-  ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context);
+  ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context, oauth.get());
   connectors.Rebuild(loaded.valid);
 
   // Declared before the Service, so it outlives the Service's callbacks on
@@ -404,6 +423,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   http_options.request_timeout = duration_cast<milliseconds>(config->request_timeout);
   http_options.max_connections = static_cast<size_t>(config->max_connections);
   http_options.log_error = [](std::string_view what) { spdlog::error("http: {}", what); };
+  if (oauth) http_options.account_connect = oauth->ConnectEndpoints(service);
   api::HttpServer http(service, std::move(*tokens), http_options);
   if (auto started = http.Start(std::move(*socket)); !started) {
     err << "herald serve: cannot listen on " << http_options.listen << ": " << started.error().message() << "\n";
@@ -413,6 +433,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   // The loop's first heartbeat before anyone learns the port: /healthz asked
   // right after "listening" must not see a loop that has not started.
   rt->Start();
+  if (oauth) oauth->StartSweep();
   Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
   reloader.Watch();
   // The handlers are in place before the port is announced: a SIGTERM sent as
@@ -424,6 +445,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   out << "listening on " << config->host << ":" << port << std::endl;
 
   io.run();
+  if (oauth) oauth->Stop();
   waker.Attach(nullptr);
   rt.reset();
   spdlog::info("herald stopped");

@@ -34,6 +34,9 @@ struct PublishRequest {
   std::string idempotency_key;  // stable across retries of this post: "<org>-<id>"
   Instant created_at;           // the post's creation, stable across retries
   int attempt = 1;              // 1 for the first try of this post in this process
+  // The account's OAuth access token when it is connected (oauth/), used
+  // instead of the connector's static token. Never logged.
+  std::optional<std::string> access_token;
 };
 
 // A limit the platform reported: nothing more should be sent on this account
@@ -41,6 +44,9 @@ struct PublishRequest {
 struct RateLimitHold {
   Instant until;
   std::string why;  // "mastodon: X-RateLimit-Reset 2026-11-23T10:15:00Z (0 of 300 left)"
+  // The pause's rule: a platform's limit, or an account that must be
+  // connected again (oauth/) before anything is sent on it.
+  std::string rule = "rate_limit";
 };
 
 struct PublishResult {

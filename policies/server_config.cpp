@@ -206,7 +206,104 @@ void ReadTokenKeys(const Located& at, Diagnostics& diag, ServerConfig& c) {
   if (valid) c.token_keys = std::move(out);
 }
 
+std::optional<std::string> ReadUrl(const Located& at, Diagnostics& diag) {
+  auto text = internal::ReadString(at, diag);
+  if (!text) return std::nullopt;
+  if (!IsSafeOAuthUrl(*text)) {
+    diag.Error(at.mark, at.path, "expected an https:// URL (http:// only to 127.0.0.1, [::1] or localhost), got " +
+                                     internal::Quote(*text));
+    return std::nullopt;
+  }
+  return text;
+}
+
+void ReadOAuthApp(const std::string& platform, const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"client_id", "client_secret", "redirect_uri", "scopes", "authorize_url", "token_url"});
+  if (!map.ok()) return;
+  OAuthApp app;
+  bool valid = true;
+  auto need = [&](std::optional<std::string> value, std::string& field) {
+    if (value) field = *value; else valid = false;
+  };
+  if (auto v = map.Required("client_id")) {
+    auto id = internal::ReadString(*v, diag);
+    if (id && internal::ParseSecretRef(*id)) {
+      diag.Error(v->mark, v->path, "the client id is public: write it inline (only client_secret is a reference)");
+      valid = false;
+    } else {
+      need(id, app.client_id);
+    }
+  } else {
+    valid = false;
+  }
+  if (auto v = map.Take("client_secret")) {
+    auto text = internal::ReadString(*v, diag);
+    auto ref = text ? internal::ParseSecretRef(*text) : std::nullopt;
+    if (text && !ref) diag.Error(v->mark, v->path, "inline secret; write env:NAME or file:/path");
+    if (ref) app.client_secret = *ref; else valid = false;
+  }
+  if (auto v = map.Required("redirect_uri")) need(ReadUrl(*v, diag), app.redirect_uri); else valid = false;
+  if (auto v = map.Take("authorize_url")) need(ReadUrl(*v, diag), app.authorize_url);
+  if (auto v = map.Take("token_url")) need(ReadUrl(*v, diag), app.token_url);
+  if (auto v = map.Take("scopes")) {
+    if (auto items = internal::ReadSequence(*v, diag)) {
+      for (const Located& item : *items) {
+        auto scope = internal::ReadString(item, diag);
+        if (scope && (scope->find_first_of(" \t\"") != std::string::npos)) {
+          diag.Error(item.mark, item.path, "a scope is one word, got " + internal::Quote(*scope));
+          scope.reset();
+        }
+        if (scope) app.scopes.push_back(*scope); else valid = false;
+      }
+    } else {
+      valid = false;
+    }
+  }
+  map.Finish();
+  if (valid) c.oauth[platform] = std::move(app);
+}
+
+void ReadOAuth(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag);
+  if (!map.ok()) return;
+  for (auto& [key, value] : map.TakeRest()) {
+    auto platform = internal::ReadString(key, diag);
+    if (!platform) continue;
+    if (std::find(std::begin(kOAuthPlatforms), std::end(kOAuthPlatforms), *platform) == std::end(kOAuthPlatforms)) {
+      std::string known;
+      for (auto p : kOAuthPlatforms) known += (known.empty() ? "" : ", ") + std::string(p);
+      diag.Error(key.mark, key.path, "herald cannot connect " + internal::Quote(*platform) +
+                                         " accounts by OAuth; it can for: " + known);
+      continue;
+    }
+    ReadOAuthApp(*platform, value, diag, c);
+  }
+  map.Finish();
+  if (!c.oauth.empty() && !c.token_keys) {
+    diag.Error(at.mark, at.path, "oauth needs token_keys: connected accounts' tokens are stored sealed (docs/tokens.md)");
+  }
+}
+
 }  // namespace
+
+bool IsSafeOAuthUrl(std::string_view url) {
+  auto rest_after = [&](std::string_view scheme) -> std::optional<std::string_view> {
+    if (!url.starts_with(scheme)) return std::nullopt;
+    return url.substr(scheme.size());
+  };
+  auto valid_chars = url.find_first_of(" \t\r\n\"<>\\") == std::string_view::npos;
+  if (!valid_chars) return false;
+  if (auto rest = rest_after("https://")) return !rest->empty() && rest->front() != '/';
+  if (auto rest = rest_after("http://")) {
+    for (std::string_view host : {"127.0.0.1", "[::1]", "localhost"}) {
+      if (rest->starts_with(host)) {
+        std::string_view after = rest->substr(host.size());
+        if (after.empty() || after.front() == ':' || after.front() == '/') return true;
+      }
+    }
+  }
+  return false;
+}
 
 bool IsTokenKeyId(std::string_view id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char ch) {
@@ -222,7 +319,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits", "media_allow", "recheck", "token_keys"});
+                   "policy_poll", "lease", "limits", "media_allow", "recheck", "token_keys", "oauth"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -249,6 +346,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
       if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
       if (auto v = map.Take("token_keys")) ReadTokenKeys(*v, diag, c);
+      if (auto v = map.Take("oauth")) ReadOAuth(*v, diag, c);
       map.Finish();
     }
   } catch (const YAML::Exception& e) {

@@ -27,6 +27,24 @@ struct TokenKeysConfig {
 // Whether `id` may name a token key: 1 to 64 letters, digits, '.', '_', '-'.
 bool IsTokenKeyId(std::string_view id);
 
+// One platform app under `oauth:` (docs/tokens.md): what herald needs to run
+// the authorization-code flow with PKCE for that platform's accounts.
+struct OAuthApp {
+  std::string client_id;                   // public: given inline
+  std::optional<SecretRef> client_secret;  // env:NAME or file:/path; none: a public client
+  std::string redirect_uri;                // herald's /v1/oauth/callback as the platform reaches the user's browser
+  std::vector<std::string> scopes;         // empty: the platform's defaults
+  std::string authorize_url;               // empty: the platform's
+  std::string token_url;                   // empty: the platform's
+};
+
+// The platforms whose accounts herald can connect by OAuth.
+inline constexpr std::string_view kOAuthPlatforms[] = {"x"};
+
+// Whether `url` is absolute https, or http to a loopback host (a local
+// authorization server, a development setup).
+bool IsSafeOAuthUrl(std::string_view url);
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -58,6 +76,7 @@ struct ServerConfig {
   // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
   std::optional<std::vector<Duration>> recheck;
   std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
+  std::map<std::string, OAuthApp> oauth;      // by platform; requires token_keys
 };
 
 std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text, std::string_view file);

@@ -18,7 +18,8 @@ std::string Names(std::string_view organization, std::string_view account) {
 std::string Plaintext(const Grant& grant) {
   return nlohmann::json{{"access_token", grant.access_token},
                         {"refresh_token", grant.refresh_token},
-                        {"scope", grant.scope}}
+                        {"scope", grant.scope},
+                        {"platform", grant.platform}}
       .dump();
 }
 
@@ -33,17 +34,19 @@ std::optional<Grant> ParsePlaintext(const std::string& text) {
     if (it == json.end() || !it->is_string()) return std::nullopt;
     *field = it->get<std::string>();
   }
+  if (auto it = json.find("platform"); it != json.end() && it->is_string()) grant.platform = it->get<std::string>();
   return grant;
 }
 
 }  // namespace
 
 Result<int64_t> GrantVault::Save(std::string_view organization, std::string_view account, const Grant& grant,
-                                 Instant now, int64_t based_on) {
+                                 Instant now, int64_t based_on, std::string_view needs_reconnect) {
   auto sealed = keys_.Seal(Plaintext(grant), Context(organization, account));
   if (!sealed) return std::unexpected(sealed.error());
   auto stored = store_.SaveGrant({std::string(organization), std::string(account), sealed->key_id,
-                                  std::move(sealed->blob), grant.expires_at, now, based_on});
+                                  std::move(sealed->blob), grant.expires_at, now, based_on,
+                                  std::string(needs_reconnect)});
   if (!stored) return std::unexpected(stored.error());
   return stored->version;
 }
@@ -59,7 +62,7 @@ Result<StoredGrant> GrantVault::Open(const storage::SealedGrant& sealed) const {
                                       ": the stored grant opened but is not one herald wrote");
   }
   grant->expires_at = sealed.expires_at;
-  return StoredGrant{std::move(*grant), sealed.version, sealed.key_id, sealed.updated_at};
+  return StoredGrant{std::move(*grant), sealed.version, sealed.key_id, sealed.updated_at, sealed.needs_reconnect};
 }
 
 Result<std::optional<StoredGrant>> GrantVault::Load(std::string_view organization, std::string_view account) {
@@ -87,7 +90,7 @@ Result<Rotation> GrantVault::Rotate(Instant now) {
     }
     // Based on the version read: a refresh that lands meanwhile wins, and is
     // already sealed under the current key.
-    auto saved = Save(sealed.organization, sealed.account, opened->grant, now, sealed.version);
+    auto saved = Save(sealed.organization, sealed.account, opened->grant, now, sealed.version, sealed.needs_reconnect);
     if (!saved && saved.error().code() == Code::kFailedPrecondition) {
       ++rotation.changed_meanwhile;
     } else if (!saved) {

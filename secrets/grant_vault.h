@@ -25,6 +25,7 @@ struct Grant {
   std::string refresh_token;  // empty: the platform gave none
   std::string scope;          // as granted, space-separated
   std::optional<Instant> expires_at;  // of the access token; nullopt: does not expire
+  std::string platform;       // whose authorization server issued it (refreshes go there)
 
   friend bool operator==(const Grant&, const Grant&) = default;
 };
@@ -34,6 +35,7 @@ struct StoredGrant {
   int64_t version = 0;  // what Save must be given to replace it
   std::string key_id;
   Instant updated_at;
+  std::string needs_reconnect;  // why the platform refused a refresh; empty while it works
 };
 
 // What a rotation did, counted over every stored grant.
@@ -51,10 +53,11 @@ class GrantVault {
 
   // Seals `grant` under the current key and stores it for the account,
   // replacing the stored grant at `based_on` (0: the account has none yet).
-  // Returns the new version. FailedPrecondition when another writer changed it
-  // first; the Store's codes otherwise.
+  // Returns the new version. `needs_reconnect` (empty: none) marks a grant
+  // the platform refused to refresh. FailedPrecondition when another writer
+  // changed it first; the Store's codes otherwise.
   Result<int64_t> Save(std::string_view organization, std::string_view account, const Grant& grant, Instant now,
-                       int64_t based_on);
+                       int64_t based_on, std::string_view needs_reconnect = {});
 
   // nullopt when the account has no grant. FailedPrecondition when it does
   // not open (KeyRing::Open), naming the account.
@@ -66,6 +69,7 @@ class GrantVault {
   Result<Rotation> Rotate(Instant now);
 
   const KeyRing& keys() const { return keys_; }
+  storage::Store& store() const { return store_; }
 
  private:
   Result<StoredGrant> Open(const storage::SealedGrant& sealed) const;

@@ -258,6 +258,23 @@ Result<std::vector<SealedGrant>> PostgresStore::ListGrants() {
   });
 }
 
+Result<void> PostgresStore::SaveAuthorization(const PendingAuthorization& authorization) {
+  return impl_->Write<void>([&](PgWriteSession& db) { return internal::SaveAuthorization(db, authorization); });
+}
+
+Result<std::optional<PendingAuthorization>> PostgresStore::TakeAuthorization(std::string_view state_hash) {
+  auto found = impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::FindAuthorizationStatement(state_hash),
+                       [](const PgRow& row) { return internal::ReadAuthorization(row); });
+  });
+  if (!found || !*found) return found;
+  // Only the caller whose delete removed the row gets it.
+  auto removed = impl_->Write<bool>([&](PgWriteSession& db) { return internal::RemoveAuthorization(db, state_hash); });
+  if (!removed) return std::unexpected(removed.error());
+  if (!*removed) return std::optional<PendingAuthorization>();
+  return found;
+}
+
 Result<void> PostgresStore::DeleteGrant(std::string_view organization, std::string_view account) {
   return impl_->Write<void>([&](PgWriteSession& db) { return internal::DeleteGrant(db, organization, account); });
 }

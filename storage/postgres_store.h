@@ -50,6 +50,8 @@ class PostgresStore final : public Store {
   Result<std::optional<SealedGrant>> FindGrant(std::string_view organization, std::string_view account) override;
   Result<std::vector<SealedGrant>> ListGrants() override;
   Result<void> DeleteGrant(std::string_view organization, std::string_view account) override;
+  Result<void> SaveAuthorization(const PendingAuthorization& authorization) override;
+  Result<std::optional<PendingAuthorization>> TakeAuthorization(std::string_view state_hash) override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

@@ -236,6 +236,23 @@ Result<std::vector<SealedGrant>> SqliteStore::ListGrants() {
   });
 }
 
+Result<void> SqliteStore::SaveAuthorization(const PendingAuthorization& authorization) {
+  return impl_->Write<void>([&](WriteSession& db) { return internal::SaveAuthorization(db, authorization); });
+}
+
+Result<std::optional<PendingAuthorization>> SqliteStore::TakeAuthorization(std::string_view state_hash) {
+  auto found = impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::FindAuthorizationStatement(state_hash),
+                     [](const Query& row) { return internal::ReadAuthorization(row); });
+  });
+  if (!found || !*found) return found;
+  // Only the caller whose delete removed the row gets it.
+  auto removed = impl_->Write<bool>([&](WriteSession& db) { return internal::RemoveAuthorization(db, state_hash); });
+  if (!removed) return std::unexpected(removed.error());
+  if (!*removed) return std::optional<PendingAuthorization>();
+  return found;
+}
+
 Result<void> SqliteStore::DeleteGrant(std::string_view organization, std::string_view account) {
   return impl_->Write<void>([&](WriteSession& db) { return internal::DeleteGrant(db, organization, account); });
 }

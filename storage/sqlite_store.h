@@ -46,6 +46,8 @@ class SqliteStore final : public Store {
   Result<std::optional<SealedGrant>> FindGrant(std::string_view organization, std::string_view account) override;
   Result<std::vector<SealedGrant>> ListGrants() override;
   Result<void> DeleteGrant(std::string_view organization, std::string_view account) override;
+  Result<void> SaveAuthorization(const PendingAuthorization& authorization) override;
+  Result<std::optional<PendingAuthorization>> TakeAuthorization(std::string_view state_hash) override;
 
   // One process per file: the lock is a token (callers serialise threads
   // themselves), and there is nobody else to watch.

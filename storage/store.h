@@ -113,8 +113,29 @@ struct SealedGrant {
   std::optional<Instant> expires_at;
   Instant updated_at;
   int64_t version = 0;  // assigned by the store: 0 for a grant not stored yet
+  // Why the platform refused to refresh it (the account must be connected
+  // again); empty while it works. In clear: it names no token.
+  std::string needs_reconnect;
 
   friend bool operator==(const SealedGrant&, const SealedGrant&) = default;
+};
+
+// An OAuth authorization started for an account and waiting for its callback
+// (oauth/authorization_flow.h). Kept in the store so that the callback may
+// reach any daemon on the database, or one restarted meanwhile. The state
+// itself is not stored, only its SHA-256; the PKCE verifier is sealed.
+struct PendingAuthorization {
+  std::string state_hash;  // SHA-256 of the state, hex
+  std::string organization;
+  std::string account;
+  std::string platform;
+  std::string caller;           // the token name that started it
+  std::string key_id;           // the key that sealed the verifier
+  std::string sealed_verifier;  // nonce, ciphertext and tag, base64
+  Instant created_at;
+  Instant expires_at;
+
+  friend bool operator==(const PendingAuthorization&, const PendingAuthorization&) = default;
 };
 
 struct PolicyVersion {
@@ -216,6 +237,14 @@ class Store {
   virtual Result<std::vector<SealedGrant>> ListGrants() = 0;
   // NotFound when the account has no grant.
   virtual Result<void> DeleteGrant(std::string_view organization, std::string_view account) = 0;
+
+  // Stores a started authorization, and forgets those that expired more than
+  // a day before it was made. AlreadyExists when its state hash is taken.
+  virtual Result<void> SaveAuthorization(const PendingAuthorization& authorization) = 0;
+  // Removes the authorization with this state hash and returns it: of callers
+  // racing for one, exactly one gets it. nullopt when there is none (never
+  // started, taken already, or forgotten).
+  virtual Result<std::optional<PendingAuthorization>> TakeAuthorization(std::string_view state_hash) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

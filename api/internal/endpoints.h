@@ -17,6 +17,7 @@
 #include "api/internal/export_format.h"
 #include "api/internal/export_workers.h"
 #include "api/internal/json_codec.h"
+#include "api/account_connect.h"
 #include "api/internal/problem.h"
 #include "api/internal/request_counters.h"
 #include "scheduler/runtime/service.h"
@@ -65,7 +66,9 @@ struct Call {
 
 class Endpoints {
  public:
-  Endpoints(runtime::Service& service, const RequestCounters& counters) : service_(service), counters_(counters) {}
+  Endpoints(runtime::Service& service, const RequestCounters& counters,
+            std::shared_ptr<AccountConnect> connect = nullptr)
+      : service_(service), counters_(counters), connect_(std::move(connect)) {}
 
   ApiResponse Health();
   ApiResponse Metrics(const Call& call);
@@ -87,6 +90,8 @@ class Endpoints {
   ApiResponse Audit(const Call& call);
   ApiResponse ExportPosts(const Call& call);
   ApiResponse ExportAudit(const Call& call);
+  ApiResponse Connect(const Call& call);
+  ApiResponse OAuthCallback(const Call& call);  // call.caller is empty
 
  private:
   ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);
@@ -95,6 +100,7 @@ class Endpoints {
 
   runtime::Service& service_;
   const RequestCounters& counters_;
+  std::shared_ptr<AccountConnect> connect_;  // null: OAuth not configured
   ExportWorkers exports_;
 };
 

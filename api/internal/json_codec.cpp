@@ -163,6 +163,17 @@ json AuditEntryToJson(const storage::AuditEntry& e) {
   };
 }
 
+namespace {
+
+json ConnectionToJson(const std::optional<runtime::AccountConnection>& c) {
+  if (!c) return nullptr;
+  json out = {{"state", c->state}, {"expires_at", c->expires_at ? json(FormatRfc3339(*c->expires_at)) : json(nullptr)}};
+  if (!c->why.empty()) out["why"] = c->why;
+  return out;
+}
+
+}  // namespace
+
 json AccountViewToJson(const runtime::AccountView& a) {
   json usage = json::array();
   for (const auto& u : a.usage) usage.push_back({{"rule", u.rule}, {"used", u.used}, {"max", u.max}});
@@ -179,7 +190,8 @@ json AccountViewToJson(const runtime::AccountView& a) {
           {"usage", usage},
           {"posts_by_state", by_state},
           {"connector", {{"type", a.connector}, {"breaker", a.breaker}, {"connector_breaker", a.connector_breaker}}},
-          {"paused", paused}};
+          {"paused", paused},
+          {"connection", ConnectionToJson(a.connection)}};
 }
 
 json PolicyViewToJson(const runtime::PolicyView& p) {

@@ -48,6 +48,9 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
   }
   Header(out, "herald_oldest_overdue_seconds", "gauge", "How late the oldest due post that has not fired is.");
   out += "herald_oldest_overdue_seconds " + std::to_string(m.oldest_overdue_seconds) + "\n";
+  Header(out, "herald_accounts_needing_reconnect", "gauge",
+         "Accounts connected by OAuth whose platform refused to refresh their token: they publish nothing until connected again.");
+  out += "herald_accounts_needing_reconnect " + std::to_string(m.accounts_needing_reconnect) + "\n";
 
   auto histogram = [&](std::string_view name, std::string_view help, const runtime::Histogram& h) {
     Header(out, name, "histogram", help);

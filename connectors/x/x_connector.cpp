@@ -71,16 +71,18 @@ class XConnector final : public Connector {
       : base_(std::move(base)), token_(std::move(token)), username_(std::move(username)), http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    if (auto missing = WithoutToken(request)) return *missing;
+    const HttpHeaders auth = Auth(request);
     json post = {{"text", request.text}};
     std::optional<RateLimitHold> upload_hold;
     json media_ids = json::array();
     for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
-      auto id = UploadImage(request.media[i], request.now, upload_hold);
+      auto id = UploadImage(request.media[i], request.now, upload_hold, auth);
       if (!id) return id.error();
       media_ids.push_back(*id);
     }
     if (!media_ids.empty()) post["media"] = {{"media_ids", media_ids}};
-    auto r = http_.Send({"POST", base_ + "/2/tweets", Auth(), post.dump(), "application/json"});
+    auto r = http_.Send({"POST", base_ + "/2/tweets", auth, post.dump(), "application/json"});
     if (auto f = ReadFailure("x", r, request.now)) {
       if (r && r->status == 403 && PlatformMessage(*r).find("duplicate content") != std::string::npos) {
         // Not a credentials problem: X refuses the same text twice in a row.
@@ -107,6 +109,7 @@ class XConnector final : public Connector {
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (WithoutToken(request)) return std::nullopt;
     auto found = FindOwnPost(request);
     if (!found) return std::nullopt;
     if (found->id) return Published(*found->id, std::nullopt, 0);
@@ -115,7 +118,21 @@ class XConnector final : public Connector {
   }
 
  private:
-  HttpHeaders Auth() const { return {{"Authorization", "Bearer " + token_}}; }
+  // The connected account's OAuth token, else the static one from the policy.
+  HttpHeaders Auth(const PublishRequest& request) const {
+    return {{"Authorization", "Bearer " + request.access_token.value_or(token_)}};
+  }
+
+  std::optional<PublishResult> WithoutToken(const PublishRequest& request) const {
+    if (request.access_token || !token_.empty()) return std::nullopt;
+    PublishResult r = Outcome(Kind::kRetryLater, "x: account " + request.account +
+                                                     " is not connected and its connector has no token; a manager "
+                                                     "connects it with POST /v1/accounts/" + request.account + "/connect");
+    r.attempted = false;
+    r.retry_at = request.now + std::chrono::minutes{5};
+    r.hold = RateLimitHold{*r.retry_at, r.why, "not_connected"};
+    return r;
+  }
 
   static std::optional<RateLimitHold> Later(std::optional<RateLimitHold> a, std::optional<RateLimitHold> b) {
     if (!a) return b;
@@ -128,7 +145,8 @@ class XConnector final : public Connector {
   // left before a reset moves `hold` to that reset, so the next post does not
   // hit the media limit.
   std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now,
-                                                        std::optional<RateLimitHold>& hold) const {
+                                                        std::optional<RateLimitHold>& hold,
+                                                        const HttpHeaders& auth) const {
     auto image = FetchImage(http_, kPlatform, media, now);
     if (!image) return std::unexpected(image.error());
     MultipartForm form;
@@ -137,7 +155,7 @@ class XConnector final : public Connector {
     for (std::string_view type : kUploadTypes)
       if (image->content_type == type) form.AddField("media_type", type);
     std::string content_type = form.ContentType();
-    HttpResult up = http_.Send({"POST", base_ + "/2/media/upload", Auth(), std::move(form).Close(), content_type});
+    HttpResult up = http_.Send({"POST", base_ + "/2/media/upload", auth, std::move(form).Close(), content_type});
     if (auto f = ReadFailure(kPlatform, up, now)) return std::unexpected(BeforePosting(*f));
     hold = Later(std::move(hold), HoldAfterSuccess(kPlatform, *up, now));
     json answer = json::parse(up->body, nullptr, false);
@@ -149,7 +167,7 @@ class XConnector final : public Connector {
     std::string id = (*data)["id"].get<std::string>();
     if (media.alt.empty()) return id;
     json metadata = {{"id", id}, {"metadata", {{"alt_text", {{"text", media.alt}}}}}};
-    HttpResult described = http_.Send({"POST", base_ + "/2/media/metadata", Auth(), metadata.dump(), "application/json"});
+    HttpResult described = http_.Send({"POST", base_ + "/2/media/metadata", auth, metadata.dump(), "application/json"});
     if (auto f = ReadFailure(kPlatform, described, now)) {
       PublishResult failure = BeforePosting(*f);
       failure.why += " (alt text of " + media.url + ")";
@@ -168,12 +186,12 @@ class XConnector final : public Connector {
     return r;
   }
 
-  std::expected<std::string, std::string> UserId() const {
+  std::expected<std::string, std::string> UserId(const HttpHeaders& auth) const {
     {
       std::lock_guard lock(mu_);
       if (!user_id_.empty()) return user_id_;
     }
-    auto r = http_.Send({"GET", base_ + "/2/users/me", Auth(), {}, {}});
+    auto r = http_.Send({"GET", base_ + "/2/users/me", auth, {}, {}});
     if (!r) return std::unexpected(r.error().message);
     if (r->status != 200) return std::unexpected(DescribeAnswer("x", *r));
     auto j = json::parse(r->body, nullptr, false);
@@ -186,12 +204,13 @@ class XConnector final : public Connector {
 
   // The user's latest posts, newest first, searched for the request's text.
   std::expected<Search, std::string> FindOwnPost(const PublishRequest& request) const {
-    auto user = UserId();
+    const HttpHeaders auth = Auth(request);
+    auto user = UserId(auth);
     if (!user) return std::unexpected(user.error());
     auto r = http_.Send({"GET",
                          base_ + "/2/users/" + *user + "/tweets?max_results=" + std::to_string(kRecentPosts) +
                              "&tweet.fields=created_at",
-                         Auth(), {}, {}});
+                         auth, {}, {}});
     if (!r) return std::unexpected(r.error().message);
     if (r->status != 200) return std::unexpected(DescribeAnswer("x", *r));
     auto j = json::parse(r->body, nullptr, false);
@@ -229,9 +248,10 @@ class XConnector final : public Connector {
 Result<std::unique_ptr<Connector>> MakeXConnector(const policies::ConnectorConfig& config, const ConnectorContext& context) {
   auto settings = ConnectorSettings::Read("x", config, context);
   if (!settings) return std::unexpected(settings.error());
-  auto token = settings->Require("token");
-  if (!token) return std::unexpected(token.error());
-  return std::make_unique<XConnector>(settings->BaseUrl("https://api.x.com"), *token, settings->Get("username"),
+  // No token: the account is connected by OAuth (docs/connectors/x.md) and
+  // every request carries the grant's access token.
+  std::string token = settings->Secret("token").value_or(settings->Get("token").value_or(""));
+  return std::make_unique<XConnector>(settings->BaseUrl("https://api.x.com"), token, settings->Get("username"),
                                       context.http);
 }
 

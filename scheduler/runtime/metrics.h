@@ -78,6 +78,7 @@ struct Metrics {
   std::map<std::string, int64_t> posts_by_state;
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired
+  int64_t accounts_needing_reconnect = 0;            // OAuth grants their platform refused to refresh
 };
 
 }  // namespace herald::runtime

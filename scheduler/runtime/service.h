@@ -92,12 +92,20 @@ struct CapUsage {
   int max = 0;
 };
 
-// Why nothing is sent on an account before `until`: a platform's rate limit or
-// an open circuit breaker.
+// Why nothing is sent on an account before `until`: a platform's rate limit,
+// an open circuit breaker, or an OAuth account that must be connected (again).
 struct AccountPause {
-  std::string rule;  // "rate_limit" | "circuit_open"
+  std::string rule;  // "rate_limit" | "circuit_open" | "needs_reconnect" | "not_connected" | "token_unavailable"
   Instant until;
   std::string why;
+};
+
+// An account connected by OAuth (oauth/), or meant to be (auth: oauth): its
+// grant as the store shows it, without a token.
+struct AccountConnection {
+  std::string state;                  // connected | needs_reconnect | not_connected (auth: oauth, never connected)
+  std::optional<Instant> expires_at;  // of the access token
+  std::string why;                    // needs_reconnect: what the platform answered
 };
 
 struct AccountView {
@@ -111,6 +119,7 @@ struct AccountView {
   std::string breaker = "closed";        // the account's breaker: closed | open | half_open
   std::string connector_breaker = "closed";  // the breaker of its connector (all accounts)
   std::optional<AccountPause> paused;    // while in force
+  std::optional<AccountConnection> connection;  // none: not connected by OAuth
 };
 
 struct PolicyView {
@@ -173,6 +182,9 @@ class Service {
                                                       const std::vector<CreatePostRequest>& posts);
 
   Result<std::vector<AccountView>> Accounts(const Caller& caller);
+  // The platform of `account`, which the caller may connect by OAuth:
+  // PermissionDenied below manager; NotFound for another organisation's account.
+  Result<std::string> ConnectableAccount(const Caller& caller, const std::string& account);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
   // The spans in [from, to) in which the account's quiet hours, posting days
@@ -201,9 +213,10 @@ class Service {
   // Settles a publish: published (remote id/url), failed, unconfirmed, or
   // back to scheduled: at `retry_at`, or after a backoff for a transient
   // failure (failed once the backoff's attempts are spent). A `hold` pauses the
-  // whole account until it ends: its scheduled posts move past it, with a
-  // rate_limit reason. Transient failures and unknown outcomes count against
-  // the account's and the connector's circuit breakers; a success resets them.
+  // whole account until it ends: its scheduled posts move past it, with the
+  // hold's rule (rate_limit, or needs_reconnect for an OAuth account).
+  // Transient failures and unknown outcomes count against the account's and
+  // the connector's circuit breakers; a success resets them.
   // A post left unconfirmed is re-checked later (ClaimRechecks) when its
   // connector `answers_lookup`; otherwise its reason says it never will be.
   Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup = true);

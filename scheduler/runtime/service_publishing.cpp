@@ -246,7 +246,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       if (outcome.kind == Kind::kRetryLater && outcome.hold) s.telemetry_.RecordRateLimitHit(type);
     }
     if (outcome.hold && outcome.hold->until > now) {
-      s.SetPause(PauseKey::Account(p.account), {"rate_limit", outcome.hold->until, outcome.hold->why});
+      s.SetPause(PauseKey::Account(p.account), {outcome.hold->rule, outcome.hold->until, outcome.hold->why});
       paused_now = true;
     }
     // Repeated after a failed write: the pause is set already, but the moves

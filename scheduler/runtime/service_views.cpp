@@ -28,8 +28,24 @@ Result<std::vector<Post>> Service::ListPosts(const Caller& caller, storage::Post
   return impl_->store_.ListPosts(query);
 }
 
+Result<std::string> Service::ConnectableAccount(const Caller& caller, const std::string& account) {
+  std::lock_guard lock(impl_->mu_);
+  if (auto g = impl_->policies_.AccountOf(caller.organization, account); !g) return std::unexpected(g.error());
+  if (caller.role != Role::kManager && caller.role != Role::kAdmin) {
+    return Error(Code::kPermissionDenied, "connecting an account needs a manager or admin token");
+  }
+  const policies::Policy* policy = impl_->policies_.PolicyOf(caller.organization);
+  for (const auto& a : policy->accounts) {
+    if (a.id == account) return a.platform;
+  }
+  return NotFound("no account " + account);
+}
+
 Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
   auto& s = *impl_;
+  // Read before the plan lock: grants are the store's, not the plan's.
+  auto grants = s.store_.ListGrants();
+  if (!grants) return std::unexpected(grants.error());
   std::lock_guard lock(s.mu_);
   const policies::Policy* policy = s.policies_.PolicyOf(caller.organization);
   std::vector<AccountView> out;
@@ -72,6 +88,15 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
     v.connector_breaker =
         std::string(connectors::BreakerStateName(s.pauses_.Breaker(PauseKey::Connector(v.connector), now).state));
     if (const AccountPause* pause = s.PauseOf(account.id, now)) v.paused = *pause;
+    for (const auto& g : *grants) {
+      if (g.organization != caller.organization || g.account != account.id) continue;
+      v.connection = AccountConnection{g.needs_reconnect.empty() ? "connected" : "needs_reconnect", g.expires_at,
+                                       g.needs_reconnect};
+    }
+    auto auth = account.connector.settings.find("auth");
+    if (!v.connection && auth != account.connector.settings.end() && auth->second == "oauth") {
+      v.connection = AccountConnection{"not_connected", std::nullopt, ""};
+    }
     out.push_back(std::move(v));
   }
   return out;
@@ -150,8 +175,13 @@ Health Service::CheckHealth(Duration max_silence) {
 }
 
 Metrics Service::CurrentMetrics() {
+  int64_t needing_reconnect = 0;
+  if (auto grants = impl_->store_.ListGrants()) {
+    for (const auto& g : *grants) needing_reconnect += g.needs_reconnect.empty() ? 0 : 1;
+  }
   std::lock_guard lock(impl_->mu_);
   Metrics m = impl_->telemetry_.Snapshot();
+  m.accounts_needing_reconnect = needing_reconnect;
   for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
                        PostState::kUnconfirmed}) {
     m.posts_by_state[std::string(PostStateName(st))] = 0;

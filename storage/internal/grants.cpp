@@ -46,9 +46,9 @@ Result<SealedGrant> SaveGrant(WriteSession& db, SealedGrant grant) {
     return std::unexpected(Status(Code::kInvalidArgument, "the grant of " + Names(grant) + " is not sealed"));
   }
   if (grant.version == 0) {
-    auto r = db.Run({"INSERT INTO account_grants (" + std::string(kGrantColumns) + ") VALUES (?, ?, ?, ?, ?, ?, 1)",
+    auto r = db.Run({"INSERT INTO account_grants (" + std::string(kGrantColumns) + ") VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
                      {grant.organization, grant.account, grant.key_id, grant.sealed, OptionalTime(grant.expires_at),
-                      ToUnix(grant.updated_at)}});
+                      ToUnix(grant.updated_at), grant.needs_reconnect}});
     if (!r && r.error().code() == Code::kAlreadyExists) {
       return std::unexpected(Status(Code::kFailedPrecondition,
                                     Names(grant) + " was connected by someone else meanwhile; read its grant again"));
@@ -58,10 +58,10 @@ Result<SealedGrant> SaveGrant(WriteSession& db, SealedGrant grant) {
     return grant;
   }
   auto changed = db.RunCounting(
-      {"UPDATE account_grants SET key_id = ?, sealed = ?, expires_at = ?, updated_at = ?, version = version + 1 "
-       "WHERE organization = ? AND account = ? AND version = ?",
-       {grant.key_id, grant.sealed, OptionalTime(grant.expires_at), ToUnix(grant.updated_at), grant.organization,
-        grant.account, grant.version}});
+      {"UPDATE account_grants SET key_id = ?, sealed = ?, expires_at = ?, updated_at = ?, needs_reconnect = ?, "
+       "version = version + 1 WHERE organization = ? AND account = ? AND version = ?",
+       {grant.key_id, grant.sealed, OptionalTime(grant.expires_at), ToUnix(grant.updated_at), grant.needs_reconnect,
+        grant.organization, grant.account, grant.version}});
   if (!changed) return std::unexpected(changed.error());
   if (*changed != 1) {
     return std::unexpected(Status(Code::kFailedPrecondition,
@@ -71,6 +71,36 @@ Result<SealedGrant> SaveGrant(WriteSession& db, SealedGrant grant) {
   }
   grant.version += 1;
   return grant;
+}
+
+// Kept a day past their expiry, so that a late callback hears "expired"
+// rather than "unknown".
+constexpr int64_t kKeepExpiredSeconds = 24 * 3600;
+
+Statement FindAuthorizationStatement(std::string_view state_hash) {
+  return {"SELECT " + std::string(kAuthorizationColumns) + " FROM oauth_authorizations WHERE state_hash = ?",
+          {Text(state_hash)}};
+}
+
+Result<void> SaveAuthorization(WriteSession& db, const PendingAuthorization& a) {
+  if (a.state_hash.empty() || a.organization.empty() || a.account.empty() || a.sealed_verifier.empty()) {
+    return std::unexpected(Status(Code::kInvalidArgument, "an authorization needs a state, an account and a verifier"));
+  }
+  if (auto r = db.Run({"DELETE FROM oauth_authorizations WHERE expires_at < ?",
+                       {ToUnix(a.created_at) - kKeepExpiredSeconds}});
+      !r) {
+    return r;
+  }
+  return db.Run({"INSERT INTO oauth_authorizations (" + std::string(kAuthorizationColumns) +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {a.state_hash, a.organization, a.account, a.platform, a.caller, a.key_id, a.sealed_verifier,
+                  ToUnix(a.created_at), ToUnix(a.expires_at)}});
+}
+
+Result<bool> RemoveAuthorization(WriteSession& db, std::string_view state_hash) {
+  auto removed = db.RunCounting({"DELETE FROM oauth_authorizations WHERE state_hash = ?", {Text(state_hash)}});
+  if (!removed) return std::unexpected(removed.error());
+  return *removed == 1;
 }
 
 }  // namespace herald::storage::internal

@@ -114,6 +114,21 @@ CREATE TABLE account_grants (
   PRIMARY KEY (organization, account)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{6, "OAuth: accounts needing reconnection, authorizations awaiting their callback", R"sql(
+ALTER TABLE account_grants ADD COLUMN needs_reconnect TEXT NOT NULL DEFAULT '';
+CREATE TABLE oauth_authorizations (
+  state_hash TEXT PRIMARY KEY,
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed_verifier TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX oauth_authorizations_expiry ON oauth_authorizations (expires_at);
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -113,6 +113,21 @@ CREATE TABLE account_grants (
   PRIMARY KEY (organization, account)
 );
 )sql"},
+    Migration{5, "OAuth: accounts needing reconnection, authorizations awaiting their callback", R"sql(
+ALTER TABLE account_grants ADD COLUMN needs_reconnect TEXT NOT NULL DEFAULT '';
+CREATE TABLE oauth_authorizations (
+  state_hash TEXT PRIMARY KEY,
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sealed_verifier TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX oauth_authorizations_expiry ON oauth_authorizations (expires_at);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

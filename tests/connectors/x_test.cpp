@@ -349,15 +349,38 @@ TEST_CASE("X finds a post with images among the recent posts by its text", "[x]"
   CHECK(absent->kind == Kind::kFailed);  // the same text without images is another post
 }
 
-TEST_CASE("X factory names the missing token", "[x]") {
-  auto config = Config("http://127.0.0.1:1");
-  config.secrets.clear();
-  auto c = MakeXConnector(config, Context());
-  REQUIRE_FALSE(c.has_value());
-  CHECK(c.error().message() == "connector x: missing setting token");
+TEST_CASE("X factory names an unreadable token", "[x]") {
   auto unset = MakeXConnector(Config("http://127.0.0.1:1", "X_UNSET"), Context());
   REQUIRE_FALSE(unset.has_value());
   CHECK(unset.error().message().find("secret token (env:X_UNSET)") != std::string::npos);
+}
+
+TEST_CASE("X publishes with a connected account's access token instead of the static one", "[x]") {
+  XFake fake("connected-user-token");
+  fake.SetNow(kNow);
+  PublishRequest request = Request();
+  request.access_token = "connected-user-token";
+  auto result = Make(Config(fake.base_url()))->Publish(request);
+  CHECK(result.kind == Kind::kPublished);
+  REQUIRE(fake.Posts().size() == 1);
+  CHECK(fake.Posts()[0].bearer == "connected-user-token");
+}
+
+TEST_CASE("X without a token and not connected sends nothing and waits", "[x]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto config = Config(fake.base_url());
+  config.secrets.clear();
+  config.settings["auth"] = "oauth";
+  auto connector = Make(config);
+  auto result = connector->Publish(Request());
+  CHECK(result.kind == Kind::kRetryLater);
+  CHECK_FALSE(result.attempted);
+  REQUIRE(result.hold.has_value());
+  CHECK(result.hold->rule == "not_connected");
+  CHECK_THAT(result.why, Catch::Contains("POST /v1/accounts/x/connect"));
+  CHECK(fake.server().Requests().empty());
+  CHECK_FALSE(connector->Lookup(Request()).has_value());
 }
 
 }  // namespace

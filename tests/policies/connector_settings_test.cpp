@@ -60,7 +60,8 @@ TEST_CASE("Connector settings: every missing required key is named, at the conne
        "the bluesky connector needs app_password (an app password, as env:NAME or file:/path)"},
       {"bluesky", "{ app_password: env:P }", "the bluesky connector needs identifier (the account's handle, DID or e-mail)"},
       {"x", "{ tier: basic, username: acme }",
-       "the x connector needs token (an OAuth 2.0 user access token, as env:NAME or file:/path)"},
+       "the x connector needs token (an OAuth 2.0 user access token, as env:NAME or file:/path), or auth (oauth, "
+       "to connect the account through herald)"},
       {"linkedin", "{}",
        "the linkedin connector needs token (an OAuth 2.0 access token, as env:NAME or file:/path) and author "
        "(urn:li:organization:<id> or urn:li:person:<id>)"},
@@ -206,7 +207,7 @@ TEST_CASE("Connector settings: an account without a connector block is reported 
                    "    - { id: b, platform: x, connector: { type: file } }\n"
                    "    - id: c\n      platform: telegram\n      connector: { chat_id: \"-1001234567890\" }\n") ==
           Lines{"t.yaml:5:7: accounts.list[0]: the x connector needs token (an OAuth 2.0 user access token, as "
-                "env:NAME or file:/path)" + hint,
+                "env:NAME or file:/path), or auth (oauth, to connect the account through herald)" + hint,
                 "t.yaml:9:18: accounts.list[2].connector: the telegram connector needs bot_token (the bot's token from "
                 "@BotFather, as env:NAME or file:/path)"});
   }

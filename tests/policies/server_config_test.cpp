@@ -147,6 +147,62 @@ TEST_CASE("Server config: token_keys errors are reported at their position", "[p
   CHECK(unknown[0].find("old") != std::string::npos);
 }
 
+constexpr const char* kKeys = "token_keys: { current: k1, keys: { k1: env:K1 } }\n";
+
+TEST_CASE("Server config: oauth names each platform's app, its secret by reference", "[policies][config][oauth]") {
+  auto c = LoadServerConfig(std::string(kKeys) +
+                                "oauth:\n"
+                                "  x:\n"
+                                "    client_id: abc123\n"
+                                "    client_secret: env:X_SECRET\n"
+                                "    redirect_uri: https://herald.example.org/v1/oauth/callback\n"
+                                "    token_url: http://127.0.0.1:8099/2/oauth2/token\n",
+                            "herald.yaml");
+  REQUIRE(c);
+  REQUIRE(c->oauth.contains("x"));
+  const OAuthApp& app = c->oauth.at("x");
+  CHECK(app.client_id == "abc123");
+  REQUIRE(app.client_secret.has_value());
+  CHECK(app.client_secret->target == "X_SECRET");
+  CHECK(app.redirect_uri == "https://herald.example.org/v1/oauth/callback");
+  CHECK(app.token_url == "http://127.0.0.1:8099/2/oauth2/token");
+  CHECK(app.authorize_url.empty());
+  CHECK(app.scopes.empty());
+}
+
+TEST_CASE("Server config: oauth errors are reported at their position", "[policies][config][oauth]") {
+  const std::string keys = kKeys;
+  CHECK(ErrorsOf(keys + "oauth:\n  myspace: { client_id: a, redirect_uri: https://h/cb }\n") ==
+        std::vector<std::string>{"herald.yaml:3:3: oauth.myspace: herald cannot connect \"myspace\" accounts by OAuth; "
+                                 "it can for: x"});
+  CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    client_secret: s3cr3t\n    redirect_uri: https://h/cb\n") ==
+        std::vector<std::string>{"herald.yaml:5:20: oauth.x.client_secret: inline secret; write env:NAME or file:/path"});
+  CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    redirect_uri: http://herald.example.org/cb\n") ==
+        std::vector<std::string>{"herald.yaml:5:19: oauth.x.redirect_uri: expected an https:// URL (http:// only to "
+                                 "127.0.0.1, [::1] or localhost), got \"http://herald.example.org/cb\""});
+  CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    redirect_uri: https://h/cb\n    scopes: [tweet.read, \"a b\"]\n") ==
+        std::vector<std::string>{"herald.yaml:6:26: oauth.x.scopes[1]: a scope is one word, got \"a b\""});
+  auto missing = ErrorsOf(keys + "oauth:\n  x: { client_id: a }\n");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].starts_with("herald.yaml:3:6: oauth.x: "));
+  CHECK(missing[0].find("redirect_uri") != std::string::npos);
+  auto no_keys = ErrorsOf("oauth:\n  x: { client_id: a, redirect_uri: https://h/cb }\n");
+  REQUIRE(no_keys.size() == 1);
+  CHECK(no_keys[0].starts_with("herald.yaml:2:3: oauth: oauth needs token_keys"));
+}
+
+TEST_CASE("OAuth URLs are https, or http to a loopback host", "[policies][config][oauth]") {
+  CHECK(IsSafeOAuthUrl("https://api.x.com/2/oauth2/token"));
+  CHECK(IsSafeOAuthUrl("http://127.0.0.1:8080/cb"));
+  CHECK(IsSafeOAuthUrl("http://localhost/cb"));
+  CHECK(IsSafeOAuthUrl("http://[::1]:9/cb"));
+  CHECK_FALSE(IsSafeOAuthUrl("http://localhost.evil.com/cb"));
+  CHECK_FALSE(IsSafeOAuthUrl("http://10.0.0.1/cb"));
+  CHECK_FALSE(IsSafeOAuthUrl("https:///nohost"));
+  CHECK_FALSE(IsSafeOAuthUrl("ftp://x"));
+  CHECK_FALSE(IsSafeOAuthUrl("https://h/a b"));
+}
+
 TEST_CASE("Token key ids are short names", "[policies][config][tokens]") {
   CHECK(IsTokenKeyId("2026-12_main.v2"));
   CHECK_FALSE(IsTokenKeyId(""));

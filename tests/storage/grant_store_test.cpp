@@ -147,10 +147,76 @@ TEST_CASE("Only one of concurrent replacements of a grant's version wins", "[sto
   CHECK(store->FindGrant("acme", "x-main").value()->version == 2);
 }
 
+TEST_CASE("Store keeps a grant's needs_reconnect mark until it is replaced", "[store][grants]") {
+  EACH_STORE();
+  SealedGrant g = Grant("acme", "x-main", "sealed-1");
+  auto saved = store->SaveGrant(g);
+  INFO((saved ? std::string() : saved.error().ToString()));
+  REQUIRE(saved.has_value());
+  SealedGrant marked = *saved;
+  marked.needs_reconnect = "x token endpoint refused the refresh token: HTTP 400 invalid_request";
+  auto stored = store->SaveGrant(marked);
+  REQUIRE(stored.has_value());
+  CHECK(store->FindGrant("acme", "x-main").value()->needs_reconnect == marked.needs_reconnect);
+  CHECK(store->ListGrants().value().front().needs_reconnect == marked.needs_reconnect);
+  SealedGrant fresh = *stored;
+  fresh.needs_reconnect.clear();
+  fresh.sealed = "sealed-2";
+  REQUIRE(store->SaveGrant(fresh).has_value());
+  CHECK(store->FindGrant("acme", "x-main").value()->needs_reconnect.empty());
+}
+
+PendingAuthorization Pending(std::string hash, Instant expires) {
+  return {std::move(hash), "acme", "x-main", "x", "mona", "k1", "sealed-verifier", expires - std::chrono::minutes{10},
+          expires};
+}
+
+TEST_CASE("Store gives a pending authorization to one taker, once", "[store][oauth]") {
+  EACH_STORE();
+  PendingAuthorization a = Pending("hash-a", Day(3, 1, 10));
+  REQUIRE(store->SaveAuthorization(a).has_value());
+  auto same = store->SaveAuthorization(a);
+  REQUIRE_FALSE(same.has_value());
+  CHECK(same.error().code() == Code::kAlreadyExists);
+  CHECK(store->TakeAuthorization("hash-unknown").value() == std::nullopt);
+  auto taken = store->TakeAuthorization("hash-a");
+  REQUIRE(taken.has_value());
+  REQUIRE(taken->has_value());
+  CHECK(**taken == a);
+  CHECK(store->TakeAuthorization("hash-a").value() == std::nullopt);
+}
+
+TEST_CASE("Store hands a pending authorization to exactly one of racing takers", "[store][oauth]") {
+  EACH_STORE();
+  REQUIRE(store->SaveAuthorization(Pending("hash-race", Day(3, 1, 10))).has_value());
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto taken = store->TakeAuthorization("hash-race");
+      if (taken && *taken) ++winners;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(winners == 1);
+}
+
+TEST_CASE("Store forgets pending authorizations a day after they expired", "[store][oauth]") {
+  EACH_STORE();
+  REQUIRE(store->SaveAuthorization(Pending("hash-old", Day(3, 1, 10))).has_value());
+  REQUIRE(store->SaveAuthorization(Pending("hash-recent", Day(3, 2, 9))).has_value());
+  // Made a day and a bit after the first expired: the first is forgotten.
+  REQUIRE(store->SaveAuthorization(Pending("hash-new", Day(3, 2, 11) + std::chrono::minutes{10})).has_value());
+  CHECK(store->TakeAuthorization("hash-old").value() == std::nullopt);
+  CHECK(store->TakeAuthorization("hash-recent").value().has_value());
+  CHECK(store->TakeAuthorization("hash-new").value().has_value());
+}
+
 TEST_CASE("SQLite store adds the grants table to a database from before it, keeping its posts", "[store][grants][sqlite]") {
   TempDir dir;
   const std::string path = dir.path() + "/herald.db";
-  const int before = SqliteStore::LatestSchemaVersion() - 1;
+  // Before the grants (and the OAuth step after them).
+  const int before = SqliteStore::LatestSchemaVersion() - 2;
   {
     auto db = internal::Connection::Open(path, true);
     REQUIRE(db.has_value());
@@ -166,7 +232,7 @@ VALUES ('acme', 'x-main', 'alice', 'kept', '[]', 'normal', '[]', 1772442000, NUL
   {
     auto upgraded = SqliteStore::Open(path);
     REQUIRE(upgraded.has_value());
-    CHECK((*upgraded)->migrations_applied() == 1);
+    CHECK((*upgraded)->migrations_applied() == 2);
     REQUIRE((*upgraded)->SaveGrant(Grant("acme", "x-main", "sealed")).has_value());
   }
   auto store = SqliteStore::Open(path);

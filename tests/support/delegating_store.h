@@ -62,6 +62,12 @@ class DelegatingStore : public storage::Store {
   Result<void> DeleteGrant(std::string_view org, std::string_view account) override {
     return real_->DeleteGrant(org, account);
   }
+  Result<void> SaveAuthorization(const storage::PendingAuthorization& authorization) override {
+    return real_->SaveAuthorization(authorization);
+  }
+  Result<std::optional<storage::PendingAuthorization>> TakeAuthorization(std::string_view state_hash) override {
+    return real_->TakeAuthorization(state_hash);
+  }
   bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
 
  private:

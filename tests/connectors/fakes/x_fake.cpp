@@ -53,7 +53,13 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
     : token_(std::move(token)), user_id_(std::move(user_id)), username_(std::move(username)),
       now_(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {
   auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
-    if (req.get_header_value("Authorization") == "Bearer " + token_) return true;
+    std::string header = req.get_header_value("Authorization");
+    std::function<bool(const std::string&)> valid;
+    {
+      std::lock_guard lock(mu_);
+      valid = valid_token_;
+    }
+    if (valid ? header.starts_with("Bearer ") && valid(header.substr(7)) : header == "Bearer " + token_) return true;
     Problem(res, 401, "Unauthorized", "Unauthorized");
     return false;
   };
@@ -109,7 +115,9 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
         return Problem(res, 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
     ++day_used_;
     limits(remaining);
-    Post p{std::to_string(next_id_++), stored, FormatRfc3339(now_), media_ids};
+    std::string bearer = req.get_header_value("Authorization");
+    Post p{std::to_string(next_id_++), stored, FormatRfc3339(now_), media_ids,
+           bearer.starts_with("Bearer ") ? bearer.substr(7) : ""};
     posts_.push_back(p);
     res.status = 201;
     res.set_content(json{{"data", {{"id", p.id}, {"text", p.text}, {"edit_history_tweet_ids", {p.id}}}}}.dump(),
@@ -240,6 +248,11 @@ std::vector<XFake::Post> XFake::Posts() const {
 std::vector<XFake::Upload> XFake::Uploads() const {
   std::lock_guard lock(mu_);
   return uploads_;
+}
+
+void XFake::AcceptTokens(std::function<bool(const std::string&)> valid) {
+  std::lock_guard lock(mu_);
+  valid_token_ = std::move(valid);
 }
 
 void XFake::SetUserDayLimit(int limit) {

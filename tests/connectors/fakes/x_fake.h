@@ -19,6 +19,7 @@
 // from the test thread at any time.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ class XFake {
     std::string text;  // as X returns it
     std::string created_at;
     std::vector<std::string> media_ids;  // in the order given
+    std::string bearer;                  // the token it was made with (empty for AddPost)
   };
   struct Upload {
     std::string id;
@@ -54,6 +56,9 @@ class XFake {
   // An image the fake serves: a PNG whose bytes hold its name; missing.png is 404.
   std::string image_url(const std::string& name) const { return base_url() + "/images/" + name; }
   static std::string ImageBytes(const std::string& name);
+  // Accept the tokens `valid` says yes to instead of the one given at
+  // construction (an authorization server's user tokens: XOAuthFake).
+  void AcceptTokens(std::function<bool(const std::string&)> valid);
   // The 24 h user limit (posts accepted before 429).
   void SetUserDayLimit(int limit);
   // The 15 min media upload limit (uploads accepted before 429).
@@ -80,6 +85,7 @@ class XFake {
   int upload_limit_ = 500;     // guarded by mu_
   Instant now_;                // guarded by mu_
   int64_t next_id_ = 1860000000000000001;  // guarded by mu_
+  std::function<bool(const std::string&)> valid_token_;  // guarded by mu_; empty: token_ only
 };
 
 }  // namespace herald::testing

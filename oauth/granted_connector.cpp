@@ -1,0 +1,30 @@
+#include "oauth/granted_connector.h"
+
+namespace herald::oauth {
+
+connectors::PublishResult GrantedConnector::Publish(const connectors::PublishRequest& request) {
+  auto token = keeper_.AccessToken(request.organization, request.account, request.now);
+  if (!token) {
+    connectors::PublishResult r;
+    r.kind = connectors::PublishResult::Kind::kRetryLater;
+    r.attempted = false;  // nothing reached the platform
+    r.why = token.error().message();
+    r.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
+    std::string rule = token.error().code() == Code::kFailedPrecondition ? "needs_reconnect" : "token_unavailable";
+    r.hold = connectors::RateLimitHold{*r.retry_at, r.why, rule};
+    return r;
+  }
+  connectors::PublishRequest with = request;
+  if (*token) with.access_token = std::move(**token);
+  return inner_->Publish(with);
+}
+
+std::optional<connectors::PublishResult> GrantedConnector::Lookup(const connectors::PublishRequest& request) {
+  auto token = keeper_.AccessToken(request.organization, request.account, request.now);
+  if (!token) return std::nullopt;  // the platform cannot be asked now: the post stays unconfirmed
+  connectors::PublishRequest with = request;
+  if (*token) with.access_token = std::move(**token);
+  return inner_->Lookup(with);
+}
+
+}  // namespace herald::oauth

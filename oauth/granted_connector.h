@@ -1,0 +1,38 @@
+// GrantedConnector: a connector whose account may be connected by OAuth. Each
+// publish and lookup first asks the GrantKeeper for the account's access
+// token (refreshing it when due) and hands it to the connector in the
+// request; an account without a grant publishes with its static token as
+// before. An account that needs reconnecting sends nothing: the publish comes
+// back "retry later" with a needs_reconnect hold, so the runtime pauses the
+// account and its due posts wait with that reason instead of failing.
+//
+// Thread-safe as the wrapped connector and the keeper are.
+#pragma once
+
+#include <memory>
+
+#include "connectors/connector.h"
+#include "oauth/grant_keeper.h"
+
+namespace herald::oauth {
+
+class GrantedConnector final : public connectors::Connector {
+ public:
+  // How long an account that needs reconnecting (or whose token cannot be
+  // refreshed now) is paused before it is tried again.
+  static constexpr Duration kRetryAfter = std::chrono::seconds{30};
+
+  // REQUIRES: `keeper` outlives this.
+  GrantedConnector(std::shared_ptr<connectors::Connector> inner, GrantKeeper& keeper)
+      : inner_(std::move(inner)), keeper_(keeper) {}
+
+  connectors::PublishResult Publish(const connectors::PublishRequest& request) override;
+  std::optional<connectors::PublishResult> Lookup(const connectors::PublishRequest& request) override;
+  bool AnswersLookup() const override { return inner_->AnswersLookup(); }
+
+ private:
+  std::shared_ptr<connectors::Connector> inner_;
+  GrantKeeper& keeper_;
+};
+
+}  // namespace herald::oauth
