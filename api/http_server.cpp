@@ -50,6 +50,8 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/me", "/v1/me", &Endpoints::Me),
       r("GET", "/v1/policy", "/v1/policy", &Endpoints::Policy),
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),
+      r("GET", "/v1/posts/{id}/engagement", "/v1/posts/" + id + "/engagement", &Endpoints::PostEngagement),
+      r("GET", "/v1/engagement", "/v1/engagement", &Endpoints::EngagementRollup),
   };
 }
 

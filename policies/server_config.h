@@ -27,6 +27,14 @@ struct TokenKeysConfig {
 // Whether `id` may name a token key: 1 to 64 letters, digits, '.', '_', '-'.
 bool IsTokenKeyId(std::string_view id);
 
+// `engagement:` when published posts' engagement is read back (docs/engagement.md).
+struct EngagementConfig {
+  bool enabled = true;
+  // Ages (since publishing) of the reads, each longer than the one before, at
+  // most 90 days. nullopt: the default (1h, 6h, 24h, 3d, 7d).
+  std::optional<std::vector<Duration>> reads;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -57,6 +65,7 @@ struct ServerConfig {
   // longer than the one before, at most 30 days; [] turns re-checks off.
   // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
   std::optional<std::vector<Duration>> recheck;
+  EngagementConfig engagement;
   std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
 };
 

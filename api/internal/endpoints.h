@@ -76,6 +76,8 @@ class Endpoints {
   ApiResponse Closed(const Call& call);
   ApiResponse Policy(const Call& call);
   ApiResponse Audit(const Call& call);
+  ApiResponse PostEngagement(const Call& call);
+  ApiResponse EngagementRollup(const Call& call);
 
  private:
   enum class Workflow { kApprove, kReject, kCancel };

@@ -113,6 +113,27 @@ CREATE TABLE account_grants (
   PRIMARY KEY (organization, account)
 );
 )sql"},
+    Migration{5, "engagement read back per published post", R"sql(
+CREATE TABLE engagement_reads (
+  post_id BIGINT NOT NULL REFERENCES posts (id),
+  point INTEGER NOT NULL,
+  organization TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('claimed', 'read', 'gone', 'failed')),
+  claimed_by TEXT NOT NULL,
+  claim_until BIGINT NOT NULL,
+  read_at BIGINT,
+  replies BIGINT,
+  reposts BIGINT,
+  likes BIGINT,
+  quotes BIGINT,
+  bookmarks BIGINT,
+  views BIGINT,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (post_id, point)
+);
+CREATE INDEX engagement_reads_by_organization ON engagement_reads (organization, post_id);
+CREATE INDEX posts_by_published ON posts (state, published_at);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.
