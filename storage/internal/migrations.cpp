@@ -114,6 +114,27 @@ CREATE TABLE account_grants (
   PRIMARY KEY (organization, account)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{6, "engagement read back per published post", R"sql(
+CREATE TABLE engagement_reads (
+  post_id INTEGER NOT NULL REFERENCES posts (id),
+  point INTEGER NOT NULL,
+  organization TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('claimed', 'read', 'gone', 'failed')),
+  claimed_by TEXT NOT NULL,
+  claim_until INTEGER NOT NULL,
+  read_at INTEGER,
+  replies INTEGER,
+  reposts INTEGER,
+  likes INTEGER,
+  quotes INTEGER,
+  bookmarks INTEGER,
+  views INTEGER,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (post_id, point)
+) WITHOUT ROWID;
+CREATE INDEX engagement_reads_by_organization ON engagement_reads (organization, post_id);
+CREATE INDEX posts_by_published ON posts (state, published_at);
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -12,6 +12,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "policies/loader.h"
 #include "tests/support/fake_clock.h"
