@@ -54,11 +54,11 @@ std::vector<EngagementMetric> EngagementCounts::NotAvailable() const {
   return out;
 }
 
-std::vector<EngagementMetric> EngagementNotExposed(std::string_view platform) {
+std::vector<EngagementMetric> EngagementNotExposed(std::string_view connector) {
   using M = EngagementMetric;
-  if (platform == "mastodon") return {M::kQuotes, M::kBookmarks, M::kViews};
-  if (platform == "bluesky") return {M::kBookmarks, M::kViews};
-  if (platform == "x") return {};
+  if (connector == "mastodon") return {M::kQuotes, M::kBookmarks, M::kViews};
+  if (connector == "bluesky") return {M::kBookmarks, M::kViews};
+  if (connector == "x") return {};
   return {kEngagementMetrics.begin(), kEngagementMetrics.end()};
 }
 

@@ -43,12 +43,12 @@ struct EngagementCounts {
   friend bool operator==(const EngagementCounts&, const EngagementCounts&) = default;
 };
 
-// The counts a platform's connector does not read, as documented in
-// docs/connectors/<platform>.md: every count for a platform herald does not
-// read engagement from. Counts some servers of a platform report and others
+// The counts a connector (by type: "mastodon", "file", ...) does not read, as
+// documented in docs/connectors/<type>.md: every count for a connector that
+// reads no engagement. Counts some servers of a platform report and others
 // do not (Mastodon quotes, Bluesky bookmarks) are listed: a read that finds
 // them says otherwise.
-std::vector<EngagementMetric> EngagementNotExposed(std::string_view platform);
+std::vector<EngagementMetric> EngagementNotExposed(std::string_view connector);
 
 // How one scheduled read of a post ended.
 enum class EngagementOutcome {

@@ -30,7 +30,15 @@ Result<EngagementSeries> Service::Engagement(const Caller& caller, int64_t id) {
     if (r.outcome == EngagementOutcome::kGone) out.gone = true;
     if (r.outcome == EngagementOutcome::kRead) latest = &r;
   }
-  out.not_available = latest != nullptr ? latest->counts.NotAvailable() : EngagementNotExposed(out.platform);
+  std::string connector;
+  {
+    std::lock_guard lock(s.mu_);
+    connector = s.policies_.ConnectorOf(post->account);
+  }
+  // Before the first read, what the account's connector is documented to read
+  // (a Bluesky account published through the file connector reads nothing).
+  out.not_available = latest != nullptr ? latest->counts.NotAvailable()
+                                        : EngagementNotExposed(connector.empty() ? out.platform : connector);
   const bool readable = out.not_available.size() < kEngagementMetrics.size();
   if (!out.gone && readable && post->state == PostState::kPublished && post->published_at) {
     if (auto next = scheduler::NextEngagementRead(s.options_.engagement, *post->published_at, last_point,
