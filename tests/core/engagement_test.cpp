@@ -38,7 +38,7 @@ TEST_CASE("Engagement outcomes and metric names read back", "[engagement][core]"
   CHECK(EngagementMetricName(M::kReposts) == "reposts");
 }
 
-TEST_CASE("Each connector's documented gaps; a connector that reads nothing lacks every count", "[engagement][core]") {
+TEST_CASE("Each connector's documented gaps: a connector that reads nothing lacks every count", "[engagement][core]") {
   CHECK(EngagementNotExposed("mastodon") == std::vector<M>{M::kQuotes, M::kBookmarks, M::kViews});
   CHECK(EngagementNotExposed("bluesky") == std::vector<M>{M::kBookmarks, M::kViews});
   CHECK(EngagementNotExposed("x").empty());
