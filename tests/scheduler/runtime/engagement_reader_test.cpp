@@ -248,5 +248,33 @@ TEST_CASE("Engagement reader starts no round while a publish is due", "[engageme
   CHECK(f.readers[0]->RunRound() == 0);
 }
 
+TEST_CASE("Engagement reader leaves a paused account alone until the pause ends", "[engagement][reader]") {
+  Fixture f;
+  Post post = f.Publish();
+  f.clock.Advance(hours{1});
+  // A publish on the same account hits the platform's limit: the account is
+  // paused for 30 minutes, and reads wait as publishes do.
+  CreatePostRequest request;
+  request.account = "acme-toot";
+  request.text = "limited";
+  auto limited = f.service->CreatePost(kMona, request);
+  REQUIRE(limited);
+  REQUIRE(f.service->ClaimDue(f.clock.Now()));
+  connectors::PublishResult hit{connectors::PublishResult::Kind::kRetryLater, {}, {}, f.clock.Now() + minutes{30},
+                                "mastodon rate limit"};
+  hit.hold = connectors::RateLimitHold{f.clock.Now() + minutes{30}, "mastodon rate limit: 0 of 300 left"};
+  REQUIRE(f.service->Settle(limited->post.id, hit));
+  REQUIRE(f.service->PausedUntil("acme-toot", f.clock.Now()));
+  CHECK(f.readers[0]->RunRound() == 0);
+  CHECK(f.connector.reads() == 0);
+  // The held post is withdrawn, so no publish is due when the pause ends.
+  REQUIRE(f.service->Cancel(kMona, limited->post.id, "not needed"));
+  f.clock.Advance(minutes{29});
+  CHECK(f.readers[0]->RunRound() == 0);
+  f.clock.Advance(minutes{1});
+  CHECK(f.readers[0]->RunRound() == 1);
+  CHECK(f.Series(post.id).reads.size() == 1);
+}
+
 }  // namespace
 }  // namespace herald::runtime
