@@ -58,6 +58,8 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/audit", "/v1/audit", &Endpoints::Audit),
       r("GET", "/v1/export/posts", "/v1/export/posts", &Endpoints::ExportPosts),
       r("GET", "/v1/export/audit", "/v1/export/audit", &Endpoints::ExportAudit),
+      r("GET", "/v1/posts/{id}/engagement", "/v1/posts/" + id + "/engagement", &Endpoints::PostEngagement),
+      r("GET", "/v1/engagement", "/v1/engagement", &Endpoints::EngagementRollup),
   };
 }
 

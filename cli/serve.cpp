@@ -31,6 +31,7 @@
 #include "cli/secret_source.h"
 #include "connectors/connector.h"
 #include "policies/server_config.h"
+#include "scheduler/runtime/engagement_reader.h"
 #include "scheduler/runtime/runtime.h"
 #include "scheduler/runtime/service.h"
 #include "secrets/grant_vault.h"
@@ -263,9 +264,9 @@ class Reloader {
 class SignalHandler {
  public:
   SignalHandler(boost::asio::io_context& io, Reloader& reloader, api::HttpServer& http, runtime::Runtime& runtime,
-                Duration grace)
+                runtime::EngagementReader& reader, Duration grace)
       : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), reloader_(reloader), http_(http), runtime_(runtime),
-        grace_(grace) {}
+        reader_(reader), grace_(grace) {}
 
   void Listen() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -281,6 +282,7 @@ class SignalHandler {
                    FormatDuration(grace_));
       http_.Stop();
       reloader_.Stop();
+      reader_.Stop();
       runtime_.Stop(duration_cast<milliseconds>(grace_), [this] { io_.stop(); });
     });
   }
@@ -291,6 +293,7 @@ class SignalHandler {
   Reloader& reloader_;
   api::HttpServer& http_;
   runtime::Runtime& runtime_;
+  runtime::EngagementReader& reader_;
   const Duration grace_;
 };
 
@@ -405,6 +408,11 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   service_options.limits = config->input;
   service_options.media_allow = config->media_allow;
   if (config->recheck) service_options.recheck = scheduler::RecheckSchedule{*config->recheck};
+  if (!config->engagement.enabled) {
+    service_options.engagement = {};
+  } else if (config->engagement.reads) {
+    service_options.engagement = scheduler::EngagementSchedule{*config->engagement.reads};
+  }
   runtime::Service service(**store, clock, loaded.valid, [&waker] { waker.Wake(); }, service_options);
   if (auto r = service.Start(); !r) {
     err << "herald serve: loading posts failed: " << r.error().ToString() << "\n";
@@ -416,6 +424,11 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
                                           [&](const Post& p) { return connectors.Find(p.account); },
                                           runtime_options);
   waker.Attach(rt.get());
+  runtime::EngagementReaderOptions reader_options;
+  reader_options.process = service_options.process;
+  auto reader = std::make_unique<runtime::EngagementReader>(
+      io, service, **store, clock, [&](const Post& p) { return connectors.Find(p.account); },
+      [&rt] { return rt->in_flight(); }, reader_options);
 
   api::HttpServerOptions http_options;
   http_options.listen = listen;
@@ -434,11 +447,12 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   // right after "listening" must not see a loop that has not started.
   rt->Start();
   if (oauth) oauth->StartSweep();
+  reader->Start();
   Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
   reloader.Watch();
   // The handlers are in place before the port is announced: a SIGTERM sent as
   // soon as "listening" is read must stop the daemon cleanly, not kill it.
-  SignalHandler signals(io, reloader, http, *rt, config->shutdown_grace);
+  SignalHandler signals(io, reloader, http, *rt, *reader, config->shutdown_grace);
   signals.Listen();
   spdlog::info("herald listening on {}:{} (storage {}, policies {}, {} organisations)", config->host, port,
                config->storage, config->policies, loaded.valid.size());
@@ -447,6 +461,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   io.run();
   if (oauth) oauth->Stop();
   waker.Attach(nullptr);
+  reader.reset();  // its rounds ask the runtime how busy it is
   rt.reset();
   spdlog::info("herald stopped");
   return kExitOk;

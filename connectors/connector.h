@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "connectors/http_client.h"
+#include "core/engagement.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -74,6 +75,35 @@ struct PublishResult {
   std::optional<Instant> resend_by;
 };
 
+// A published post whose engagement is read back (Connector::ReadEngagement).
+struct EngagementRequest {
+  int64_t post_id = 0;
+  std::string organization;
+  std::string account;
+  std::string remote_id;   // as the publish returned it
+  std::string remote_url;
+  Instant now;
+};
+
+struct EngagementResult {
+  enum class Kind {
+    kRead,          // counts: what the platform reports (absent = not exposed)
+    kGone,          // the platform no longer has the post (deleted): stop reading it
+    kRetryLater,    // a rate limit or a transient failure: retry_at when the platform said
+    kFailed,        // refused for good (credentials, an unreadable answer): skip this read
+    kNotSupported,  // this connector cannot read engagement
+  };
+  Kind kind = Kind::kNotSupported;
+  EngagementCounts counts;
+  std::optional<Instant> retry_at;  // kRetryLater: not before; nullopt = the reader's backoff decides
+  std::string why;
+  int http_status = 0;  // of the answer that decided, 0 when there was none
+  // The answer said the account's request budget is (nearly) spent until
+  // then: no further read on the account before it, so publishing keeps what
+  // is left (platform_http.h, ReadsHoldAfterSuccess).
+  std::optional<Instant> hold_until;
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -86,6 +116,14 @@ class Connector {
   // find a post again (Lookup always nullopt by design). An unconfirmed post
   // is re-checked later only through a connector that can answer.
   virtual bool AnswersLookup() const { return true; }
+  // Reads the counts the platform exposes for a published post, with the
+  // account's credentials; one request (plus a session renewal where the
+  // platform needs one). Safe to repeat: it changes nothing on the platform.
+  virtual EngagementResult ReadEngagement(const EngagementRequest&) {
+    return {EngagementResult::Kind::kNotSupported, {}, std::nullopt, "engagement is not available on this platform", 0};
+  }
+  // Whether ReadEngagement can ever answer something other than kNotSupported.
+  virtual bool ReadsEngagement() const { return false; }
 };
 
 // What a connector may use besides its settings: the daemon's outbox folder,

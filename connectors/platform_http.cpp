@@ -146,4 +146,37 @@ std::optional<RateLimitHold> HoldAfterSuccess(std::string_view platform, const H
   return RateLimitHold{*signal.reset_at, std::string(platform) + " rate limit: " + signal.Describe()};
 }
 
+std::optional<EngagementResult> ReadEngagementFailure(std::string_view platform, const HttpResult& result, Instant now) {
+  using Kind = EngagementResult::Kind;
+  if (result && (result->status == 404 || result->status == 410)) {
+    return EngagementResult{Kind::kGone, {}, std::nullopt, DescribeAnswer(platform, *result) + " (deleted on the platform)",
+                            result->status, std::nullopt};
+  }
+  auto failure = ReadFailure(platform, result, now);
+  if (!failure) return std::nullopt;
+  switch (failure->kind) {
+    case PublishResult::Kind::kRetryLater:
+    case PublishResult::Kind::kUnknown:
+      return EngagementResult{Kind::kRetryLater, {}, failure->retry_at, failure->why, failure->http_status, std::nullopt};
+    default:
+      return EngagementResult{Kind::kFailed, {}, std::nullopt, failure->why, failure->http_status, std::nullopt};
+  }
+}
+
+std::optional<Instant> ReadsHoldAfterSuccess(const HttpResponse& response, Instant now) {
+  RateLimitSignal signal = ReadRateLimit(response, now);
+  if (!signal.reset_at || *signal.reset_at <= now) return std::nullopt;
+  if (signal.limited || signal.exhausted) return signal.reset_at;
+  if (signal.remaining && signal.limit && *signal.limit > 0 && *signal.remaining * 10 < *signal.limit) {
+    return signal.reset_at;
+  }
+  return std::nullopt;
+}
+
+HttpRequest EngagementGet(std::string url, const std::string& bearer) {
+  HttpRequest request{"GET", std::move(url), {{"Authorization", "Bearer " + bearer}}, {}, {}};
+  request.max_body = 1024 * 1024;  // one post's view is a few KB
+  return request;
+}
+
 }  // namespace herald::connectors

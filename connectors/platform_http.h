@@ -51,6 +51,23 @@ class ConnectorSettings {
 std::optional<PublishResult> ReadFailure(std::string_view platform, const HttpResult& result, Instant now,
                                          bool daily_utc_reset = false);
 
+// The common reading of an answer to a read of a post's engagement. nullopt
+// for a 2xx: the connector reads the body. Otherwise 404 and 410 -> kGone (the
+// post was deleted); what ReadFailure would retry (429, throttles, 408, 5xx,
+// any transport failure: a read is safe to repeat) -> kRetryLater, at the
+// platform's reset or Retry-After when it gave one; the rest -> kFailed.
+std::optional<EngagementResult> ReadEngagementFailure(std::string_view platform, const HttpResult& result, Instant now);
+
+// On a 2xx to a read: until when reads should leave the account alone,
+// because the answer reports that less than a tenth of its window (or
+// nothing) remains before a reset. Reads share the budget with publishing
+// and must never be what makes a publish hit the limit.
+std::optional<Instant> ReadsHoldAfterSuccess(const HttpResponse& response, Instant now);
+
+// A GET of a post's engagement with a bearer token; the answer's body is
+// bounded (a hostile platform cannot make herald read without end).
+HttpRequest EngagementGet(std::string url, const std::string& bearer);
+
 // On a 2xx: the hold to attach when the answer says no request remains
 // before a reset (so the same limit is not hit by the next post).
 std::optional<RateLimitHold> HoldAfterSuccess(std::string_view platform, const HttpResponse& response, Instant now);

@@ -112,15 +112,22 @@ std::optional<int64_t> ReadBetween(const Located& at, Diagnostics& diag, int64_t
   return n;
 }
 
-void ReadRecheck(const Located& at, Diagnostics& diag, ServerConfig& c) {
+// A list of ages, each longer than 0 and than the one before, at most
+// `max_age`: the schedules of re-checks and of engagement reads. `what` names
+// an item in errors ("check", "read"), `example` shows a valid list,
+// `counts_from` says from when the ages count.
+std::optional<std::vector<Duration>> ReadAges(const Located& at, Diagnostics& diag, const std::string& what,
+                                              const std::string& example, Duration max_age,
+                                              const std::string& max_reason, const std::string& counts_from) {
   if (!at.node.IsSequence()) {
-    diag.Error(at.mark, at.path, "expected a list of durations, e.g. [1m, 5m, 15m, 1h, 6h, 12h, 24h] ([] turns re-checks off)");
-    return;
+    diag.Error(at.mark, at.path, "expected a list of durations, e.g. " + example);
+    return std::nullopt;
   }
-  constexpr size_t kMaxChecks = 100;
-  if (at.node.size() > kMaxChecks) {
-    diag.Error(at.mark, at.path, "at most " + std::to_string(kMaxChecks) + " checks, got " + std::to_string(at.node.size()));
-    return;
+  constexpr size_t kMaxItems = 100;
+  if (at.node.size() > kMaxItems) {
+    diag.Error(at.mark, at.path,
+               "at most " + std::to_string(kMaxItems) + " " + what + "s, got " + std::to_string(at.node.size()));
+    return std::nullopt;
   }
   std::vector<Duration> ages;
   bool ok = true;
@@ -134,17 +141,39 @@ void ReadRecheck(const Located& at, Diagnostics& diag, ServerConfig& c) {
     if (d->count() <= 0) {
       diag.Error(item.mark, item.path, "must be longer than 0s");
       ok = false;
-    } else if (*d > std::chrono::days{30}) {
-      diag.Error(item.mark, item.path, "must be at most 30d (a platform forgets sooner), got " + FormatDuration(*d));
+    } else if (*d > max_age) {
+      diag.Error(item.mark, item.path, "must be at most " + FormatDuration(max_age) + " (" + max_reason + "), got " +
+                                           FormatDuration(*d));
       ok = false;
     } else if (!ages.empty() && *d <= ages.back()) {
-      diag.Error(item.mark, item.path, "must be longer than the check before it (" + FormatDuration(ages.back()) +
-                                           "): each age counts from when the post became unconfirmed");
+      diag.Error(item.mark, item.path, "must be longer than the " + what + " before it (" + FormatDuration(ages.back()) +
+                                           "): each age counts from " + counts_from);
       ok = false;
     }
     if (d) ages.push_back(*d);
   }
-  if (ok) c.recheck = std::move(ages);
+  if (!ok) return std::nullopt;
+  return ages;
+}
+
+void ReadRecheck(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  auto ages = ReadAges(at, diag, "check", "[1m, 5m, 15m, 1h, 6h, 12h, 24h] ([] turns re-checks off)",
+                       std::chrono::days{30}, "a platform forgets sooner", "when the post became unconfirmed");
+  if (ages) c.recheck = std::move(*ages);
+}
+
+void ReadEngagement(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"reads", "enabled"});
+  if (!map.ok()) return;
+  if (auto v = map.Take("enabled")) {
+    if (auto b = internal::ReadBool(*v, diag)) c.engagement.enabled = *b;
+  }
+  if (auto v = map.Take("reads")) {
+    auto ages = ReadAges(*v, diag, "read", "[1h, 6h, 24h, 3d, 7d] ([] reads nothing)", std::chrono::days{90},
+                         "counts hardly move after that", "when the post was published");
+    if (ages) c.engagement.reads = std::move(*ages);
+  }
+  map.Finish();
 }
 
 void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
@@ -319,7 +348,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits", "media_allow", "recheck", "token_keys", "oauth"});
+                   "policy_poll", "lease", "limits", "media_allow", "recheck", "engagement", "token_keys", "oauth"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -345,6 +374,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       }
       if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
       if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
+      if (auto v = map.Take("engagement")) ReadEngagement(*v, diag, c);
       if (auto v = map.Take("token_keys")) ReadTokenKeys(*v, diag, c);
       if (auto v = map.Take("oauth")) ReadOAuth(*v, diag, c);
       map.Finish();

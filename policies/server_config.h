@@ -45,6 +45,14 @@ inline constexpr std::string_view kOAuthPlatforms[] = {"x"};
 // authorization server, a development setup).
 bool IsSafeOAuthUrl(std::string_view url);
 
+// `engagement:` when published posts' engagement is read back (docs/engagement.md).
+struct EngagementConfig {
+  bool enabled = true;
+  // Ages (since publishing) of the reads, each longer than the one before, at
+  // most 90 days. nullopt: the default (1h, 6h, 24h, 3d, 7d).
+  std::optional<std::vector<Duration>> reads;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -75,6 +83,7 @@ struct ServerConfig {
   // longer than the one before, at most 30 days; [] turns re-checks off.
   // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
   std::optional<std::vector<Duration>> recheck;
+  EngagementConfig engagement;
   std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
   std::map<std::string, OAuthApp> oauth;      // by platform; requires token_keys
 };

@@ -5,6 +5,7 @@
 #include <random>
 #include <utility>
 
+#include "storage/internal/engagement_rows.h"
 #include "storage/internal/grants.h"
 #include "storage/internal/pg.h"
 #include "storage/internal/pg_account_lock.h"
@@ -277,6 +278,46 @@ Result<std::optional<PendingAuthorization>> PostgresStore::TakeAuthorization(std
 
 Result<void> PostgresStore::DeleteGrant(std::string_view organization, std::string_view account) {
   return impl_->Write<void>([&](PgWriteSession& db) { return internal::DeleteGrant(db, organization, account); });
+}
+
+Result<std::vector<EngagementTarget>> PostgresStore::EngagementTargets(Instant since, int points, int limit) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, internal::EngagementTargetsStatement(since, points, limit),
+                     [](const PgRow& row) { return internal::ReadEngagementTarget(row); });
+  });
+}
+
+Result<bool> PostgresStore::ClaimEngagementRead(const EngagementClaim& claim) {
+  return impl_->Write<bool>([&](PgWriteSession& db) { return internal::ClaimEngagementRead(db, claim); });
+}
+
+Result<void> PostgresStore::FinishEngagementRead(const EngagementRead& read, std::string_view process) {
+  return impl_->Write<void>([&](PgWriteSession& db) { return internal::FinishEngagementRead(db, read, process); });
+}
+
+Result<void> PostgresStore::DeferEngagementRead(int64_t post_id, int point, std::string_view process, Instant until,
+                                        std::string_view why) {
+  return impl_->Write<void>(
+      [&](PgWriteSession& db) { return internal::DeferEngagementRead(db, post_id, point, process, until, why); });
+}
+
+Result<std::vector<EngagementRead>> PostgresStore::ListEngagement(std::string_view organization, int64_t post_id) {
+  return impl_->pool->With([&](PgConnection& db) -> Result<std::vector<EngagementRead>> {
+    auto exists = PgSelectOne(db, internal::PostExistsStatement(organization, post_id),
+                            [](const PgRow&) -> Result<bool> { return true; });
+    if (!exists) return std::unexpected(exists.error());
+    if (!*exists) return std::unexpected(internal::NotInOrganization(post_id, organization));
+    return PgSelectAll(db, internal::ListEngagementStatement(organization, post_id),
+                     [](const PgRow& row) { return internal::ReadEngagementRow(row); });
+  });
+}
+
+Result<std::vector<EngagementSample>> PostgresStore::EngagementSamples(const EngagementQuery& query) {
+  auto statement = internal::EngagementSamplesStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, *statement, [](const PgRow& row) { return internal::ReadEngagementSample(row); });
+  });
 }
 
 Result<int> PostgresStore::SchemaVersion() {

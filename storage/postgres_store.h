@@ -52,6 +52,13 @@ class PostgresStore final : public Store {
   Result<void> DeleteGrant(std::string_view organization, std::string_view account) override;
   Result<void> SaveAuthorization(const PendingAuthorization& authorization) override;
   Result<std::optional<PendingAuthorization>> TakeAuthorization(std::string_view state_hash) override;
+  Result<std::vector<EngagementTarget>> EngagementTargets(Instant since, int points, int limit) override;
+  Result<bool> ClaimEngagementRead(const EngagementClaim& claim) override;
+  Result<void> FinishEngagementRead(const EngagementRead& read, std::string_view process) override;
+  Result<void> DeferEngagementRead(int64_t post_id, int point, std::string_view process, Instant until,
+                                   std::string_view why) override;
+  Result<std::vector<EngagementRead>> ListEngagement(std::string_view organization, int64_t post_id) override;
+  Result<std::vector<EngagementSample>> EngagementSamples(const EngagementQuery& query) override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

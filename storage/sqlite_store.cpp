@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "storage/internal/engagement_rows.h"
 #include "storage/internal/grants.h"
 #include "storage/internal/group_commit.h"
 #include "storage/internal/migrations.h"
@@ -255,6 +256,46 @@ Result<std::optional<PendingAuthorization>> SqliteStore::TakeAuthorization(std::
 
 Result<void> SqliteStore::DeleteGrant(std::string_view organization, std::string_view account) {
   return impl_->Write<void>([&](WriteSession& db) { return internal::DeleteGrant(db, organization, account); });
+}
+
+Result<std::vector<EngagementTarget>> SqliteStore::EngagementTargets(Instant since, int points, int limit) {
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, internal::EngagementTargetsStatement(since, points, limit),
+                     [](const Query& row) { return internal::ReadEngagementTarget(row); });
+  });
+}
+
+Result<bool> SqliteStore::ClaimEngagementRead(const EngagementClaim& claim) {
+  return impl_->Write<bool>([&](WriteSession& db) { return internal::ClaimEngagementRead(db, claim); });
+}
+
+Result<void> SqliteStore::FinishEngagementRead(const EngagementRead& read, std::string_view process) {
+  return impl_->Write<void>([&](WriteSession& db) { return internal::FinishEngagementRead(db, read, process); });
+}
+
+Result<void> SqliteStore::DeferEngagementRead(int64_t post_id, int point, std::string_view process, Instant until,
+                                        std::string_view why) {
+  return impl_->Write<void>(
+      [&](WriteSession& db) { return internal::DeferEngagementRead(db, post_id, point, process, until, why); });
+}
+
+Result<std::vector<EngagementRead>> SqliteStore::ListEngagement(std::string_view organization, int64_t post_id) {
+  return impl_->Read([&](Connection& db) -> Result<std::vector<EngagementRead>> {
+    auto exists = SelectOne(db, internal::PostExistsStatement(organization, post_id),
+                            [](const Query&) -> Result<bool> { return true; });
+    if (!exists) return std::unexpected(exists.error());
+    if (!*exists) return std::unexpected(internal::NotInOrganization(post_id, organization));
+    return SelectAll(db, internal::ListEngagementStatement(organization, post_id),
+                     [](const Query& row) { return internal::ReadEngagementRow(row); });
+  });
+}
+
+Result<std::vector<EngagementSample>> SqliteStore::EngagementSamples(const EngagementQuery& query) {
+  auto statement = internal::EngagementSamplesStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, *statement, [](const Query& row) { return internal::ReadEngagementSample(row); });
+  });
 }
 
 Result<int> SqliteStore::SchemaVersion() {

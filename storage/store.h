@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/engagement.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -138,6 +139,37 @@ struct PendingAuthorization {
   friend bool operator==(const PendingAuthorization&, const PendingAuthorization&) = default;
 };
 
+// A published post whose engagement may still be read (Store::EngagementTargets).
+struct EngagementTarget {
+  int64_t post_id = 0;
+  std::string organization;
+  std::string account;
+  std::string remote_id;
+  std::string remote_url;
+  Instant published_at;
+  std::optional<int> last_point;  // the latest point read, failed or skipped; nullopt: none yet
+
+  friend bool operator==(const EngagementTarget&, const EngagementTarget&) = default;
+};
+
+// A claim on one read of a post's engagement schedule, for `process` until
+// `until` (a read not finished by then may be claimed again by anyone).
+struct EngagementClaim {
+  std::string organization;
+  int64_t post_id = 0;
+  int point = 0;
+  std::string process;
+  Instant until;
+  Instant now;
+};
+
+struct EngagementQuery {
+  std::string organization;  // required
+  std::optional<std::string> account;
+  Instant from;  // published_at >= from
+  Instant to;    // published_at < to
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -245,6 +277,31 @@ class Store {
   // racing for one, exactly one gets it. nullopt when there is none (never
   // started, taken already, or forgotten).
   virtual Result<std::optional<PendingAuthorization>> TakeAuthorization(std::string_view state_hash) = 0;
+  // Engagement read back (docs/engagement.md). Each read of a schedule point
+  // is claimed first with a conditional write, so two processes on one
+  // database never make the same read.
+
+  // Published posts published at or after `since` that are not gone and whose
+  // latest finished point is below `points - 1`, oldest first, at most `limit`.
+  virtual Result<std::vector<EngagementTarget>> EngagementTargets(Instant since, int points, int limit) = 0;
+  // True when this call claimed the point: nobody had, or a claim that was
+  // never finished ended before claim.now. False when it is finished or
+  // another claim is in force. InvalidArgument without an organization.
+  virtual Result<bool> ClaimEngagementRead(const EngagementClaim& claim) = 0;
+  // Stores how the claimed read ended. FailedPrecondition when `process` no
+  // longer holds the claim (it ran out and another process took it).
+  virtual Result<void> FinishEngagementRead(const EngagementRead& read, std::string_view process) = 0;
+  // Keeps the claim until `until` without a result (the platform said to come
+  // back later): nobody reads that point before. FailedPrecondition as above.
+  virtual Result<void> DeferEngagementRead(int64_t post_id, int point, std::string_view process, Instant until,
+                                           std::string_view why) = 0;
+  // The post's finished reads, oldest first. NotFound when there is no such
+  // post in this organisation.
+  virtual Result<std::vector<EngagementRead>> ListEngagement(std::string_view organization, int64_t post_id) = 0;
+  // Every post of the query's organisation published in [from, to) that has
+  // been read at least once, with its latest counts, by post id.
+  // InvalidArgument without an organization.
+  virtual Result<std::vector<EngagementSample>> EngagementSamples(const EngagementQuery& query) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

@@ -67,9 +67,27 @@ function card(post, compact) {
       el('div', { class: 'why' }, post.decision.summary),
       reasonList(post.decision.reasons),
       post.failure ? el('div', { class: 'error' }, post.failure) : null,
+      post.state === 'published' ? engagementLine(post) : null,
       movable ? moveControls(post) : null));
   });
   return details;
+}
+
+// "Engagement: 3 replies · 5 reposts · 12 likes (read …)", filled in when the
+// series arrives; counts the platform does not expose are left out.
+function engagementLine(post) {
+  const line = el('div', { class: 'engagement' }, 'Engagement: …');
+  api(`/v1/posts/${post.id}/engagement`).then((e) => {
+    const last = [...e.series].reverse().find((p) => p.outcome === 'read');
+    if (e.gone) { line.textContent = 'Engagement: deleted on the platform'; return; }
+    if (!last) {
+      line.textContent = e.next_read ? `Engagement: first read ${formatTime(e.next_read)}` : 'Engagement: not available';
+      return;
+    }
+    const parts = Object.entries(last.counts).filter(([, n]) => n !== null).map(([name, n]) => `${n} ${name}`);
+    line.textContent = `Engagement: ${parts.join(' · ')} (read ${formatTime(last.read_at)})`;
+  }).catch(() => { line.textContent = 'Engagement: unavailable right now'; });
+  return line;
 }
 
 function moveControls(post) {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "api/internal/crypto.h"
+#include "api/internal/engagement_json.h"
 #include "api/internal/json_codec.h"
 #include "api/internal/metrics_text.h"
 #include "api/internal/query_reader.h"
@@ -338,6 +339,38 @@ ApiResponse Endpoints::Audit(const Call& call) {
   }
   if (entries->size() > static_cast<size_t>(limit)) next = EncodeCursor((*entries)[limit - 1].id);
   return Conditional(call, JsonResponse(200, {{"items", items}, {"next_cursor", next}}));
+}
+
+ApiResponse Endpoints::PostEngagement(const Call& call) {
+  QueryReader q(call.request, {});
+  if (auto problem = q.Problems()) return *problem;
+  auto id = ParsePositive(call.params.at(0));
+  if (!id) return NoPost(call.params.at(0));
+  auto series = service_.Engagement(call.caller, *id);
+  if (!series) return StatusResponse(series.error());
+  return Conditional(call, JsonResponse(200, EngagementSeriesToJson(*series)));
+}
+
+ApiResponse Endpoints::EngagementRollup(const Call& call) {
+  QueryReader q(call.request, {"account", "label", "from", "to"});
+  runtime::EngagementRollupRequest request;
+  request.account = q.Get("account");
+  request.label = q.Get("label");
+  if (request.account && request.account->empty()) q.Fail("account", "account must not be empty");
+  if (request.label && request.label->empty()) q.Fail("label", "label must not be empty");
+  request.from = q.Time("from");
+  request.to = q.Time("to");
+  if (request.from && request.to) {
+    if (*request.to <= *request.from) {
+      q.Fail("to", "to must be after from");
+    } else if (*request.to - *request.from > std::chrono::days{366}) {
+      q.Fail("to", "from and to may be at most 366 days apart");
+    }
+  }
+  if (auto problem = q.Problems()) return *problem;
+  auto view = service_.Engagement(call.caller, request);
+  if (!view) return StatusResponse(view.error());
+  return Conditional(call, JsonResponse(200, EngagementRollupToJson(*view)));
 }
 
 }  // namespace herald::api::internal

@@ -92,6 +92,8 @@ class Endpoints {
   ApiResponse ExportAudit(const Call& call);
   ApiResponse Connect(const Call& call);
   ApiResponse OAuthCallback(const Call& call);  // call.caller is empty
+  ApiResponse PostEngagement(const Call& call);
+  ApiResponse EngagementRollup(const Call& call);
 
  private:
   ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);

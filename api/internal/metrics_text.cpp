@@ -83,6 +83,13 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
            std::to_string(it == m.rechecks_by_outcome.end() ? 0 : it->second) + "\n";
   }
 
+  Header(out, "herald_engagement_reads_total", "counter",
+         "Reads of published posts' engagement by platform and outcome (read, gone, failed, retry_later).");
+  for (const auto& [key, n] : m.engagement_reads) {
+    out += "herald_engagement_reads_total{platform=\"" + EscapeLabel(key.first) + "\",outcome=\"" +
+           EscapeLabel(key.second) + "\"} " + std::to_string(n) + "\n";
+  }
+
   Header(out, "herald_connector_publishes_total", "counter", "Publishes by connector type and outcome.");
   for (const auto& [type, c] : m.connectors) {
     for (const auto& [outcome, n] : c.publishes_by_outcome) {

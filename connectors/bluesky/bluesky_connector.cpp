@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "connectors/bluesky/rich_text.h"
+#include "connectors/internal/json_counts.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -104,7 +105,47 @@ class BlueskyConnector : public Connector {
     return FindRecord(session->did, session->handle, BlueskyRecordKey(request.created_at, request.post_id));
   }
 
+  // app.bsky.feed.getPosts with the post's at:// URI, through the account's
+  // PDS (which hands app.bsky calls to the AppView). A deleted post is simply
+  // missing from `posts`.
+  EngagementResult ReadEngagement(const EngagementRequest& request) override {
+    using EKind = EngagementResult::Kind;
+    if (!request.remote_id.starts_with("at://")) {
+      return {EKind::kFailed, {}, std::nullopt, "bluesky: the post has no at:// URI to read", 0, std::nullopt};
+    }
+    auto session = CurrentSession(request.now);
+    if (!session) return FromSessionFailure(session.error());
+    auto sent = SendAuthed(*session, request.now, [&](const Session& s) {
+      return EngagementGet(base_ + "/xrpc/app.bsky.feed.getPosts?uris=" + PercentEncode(request.remote_id), s.access);
+    });
+    if (!sent) return FromSessionFailure(sent.error());
+    const HttpResult& r = *sent;
+    if (auto failure = ReadEngagementFailure(kPlatform, r, request.now)) return *failure;
+    json answer = json::parse(r->body, nullptr, false);
+    if (!answer.is_object() || !answer.contains("posts") || !answer["posts"].is_array()) {
+      return {EKind::kFailed, {}, std::nullopt, "bluesky: getPosts answered without a posts list", r->status, std::nullopt};
+    }
+    for (const json& post : answer["posts"]) {
+      if (!post.is_object() || post.value("uri", json()) != request.remote_id) continue;
+      EngagementResult out{EKind::kRead, {}, std::nullopt, {}, r->status, ReadsHoldAfterSuccess(*r, request.now)};
+      out.counts.replies = internal::JsonCount(post, "replyCount");
+      out.counts.reposts = internal::JsonCount(post, "repostCount");
+      out.counts.likes = internal::JsonCount(post, "likeCount");
+      out.counts.quotes = internal::JsonCount(post, "quoteCount");
+      out.counts.bookmarks = internal::JsonCount(post, "bookmarkCount");  // newer AppViews only
+      return out;
+    }
+    return {EKind::kGone, {}, std::nullopt, "bluesky: getPosts no longer returns " + request.remote_id + " (deleted)",
+            r->status, std::nullopt};
+  }
+  bool ReadsEngagement() const override { return true; }
+
  private:
+  static EngagementResult FromSessionFailure(const PublishResult& failure) {
+    return {failure.kind == Kind::kFailed ? EngagementResult::Kind::kFailed : EngagementResult::Kind::kRetryLater, {},
+            failure.retry_at, failure.why, failure.http_status, std::nullopt};
+  }
+
   // The text's facets as the official client builds them; a mention whose
   // handle does not resolve to a DID stays plain text.
   json Facets(const std::string& text) {

@@ -3,12 +3,15 @@
 // POST /api/v2/media with their alt text as `description`. Every status
 // carries `Idempotency-Key` = the post's idempotency key, which the server
 // remembers for an hour: an ambiguous answer is settled by sending the same
-// request again at once and reading that answer. Thread-safe: immutable after
-// creation.
+// request again at once and reading that answer. Engagement is read from
+// GET /api/v1/statuses/:id (replies_count, reblogs_count, favourites_count,
+// and quotes_count where the instance reports quotes). Thread-safe: immutable
+// after creation.
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "connectors/internal/json_counts.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -90,6 +93,26 @@ class MastodonConnector : public Connector {
     }
     return std::nullopt;
   }
+
+  EngagementResult ReadEngagement(const EngagementRequest& request) override {
+    using EKind = EngagementResult::Kind;
+    if (request.remote_id.empty()) {
+      return {EKind::kFailed, {}, std::nullopt, "mastodon: the post has no status id to read", 0, std::nullopt};
+    }
+    HttpResult r = http_.Send(EngagementGet(base_ + "/api/v1/statuses/" + PercentEncode(request.remote_id), token_));
+    if (auto failure = ReadEngagementFailure(kPlatform, r, request.now)) return *failure;
+    json status = json::parse(r->body, nullptr, false);
+    if (!status.is_object()) {
+      return {EKind::kFailed, {}, std::nullopt, "mastodon: the status answer is not a JSON object", r->status, std::nullopt};
+    }
+    EngagementResult out{EKind::kRead, {}, std::nullopt, {}, r->status, ReadsHoldAfterSuccess(*r, request.now)};
+    out.counts.replies = internal::JsonCount(status, "replies_count");
+    out.counts.reposts = internal::JsonCount(status, "reblogs_count");
+    out.counts.likes = internal::JsonCount(status, "favourites_count");
+    out.counts.quotes = internal::JsonCount(status, "quotes_count");  // instances with quote posts only
+    return out;
+  }
+  bool ReadsEngagement() const override { return true; }
 
  private:
   PublishResult Read(const HttpResult& result, Instant now) const {

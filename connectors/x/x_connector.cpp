@@ -3,7 +3,8 @@
 // uploaded first (POST /2/media/upload, media_category tweet_image), their alt
 // text set with POST /2/media/metadata. X takes no idempotency key, so a post
 // that got no answer is looked for among the user's recent posts before
-// anything else.
+// anything else. Engagement comes from GET /2/tweets/:id with
+// tweet.fields=public_metrics.
 //
 // Thread-safe: the user id learned from /2/users/me is cached under a mutex;
 // everything else is immutable after creation.
@@ -11,6 +12,7 @@
 
 #include <mutex>
 
+#include "connectors/internal/json_counts.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -116,6 +118,44 @@ class XConnector final : public Connector {
     if (found->certainly_absent) return Outcome(Kind::kFailed, "x: not among the user's recent posts");
     return std::nullopt;
   }
+
+  EngagementResult ReadEngagement(const EngagementRequest& request) override {
+    using EKind = EngagementResult::Kind;
+    if (request.remote_id.empty()) {
+      return {EKind::kFailed, {}, std::nullopt, "x: the post has no id to read", 0, std::nullopt};
+    }
+    auto r = http_.Send(
+        EngagementGet(base_ + "/2/tweets/" + PercentEncode(request.remote_id) + "?tweet.fields=public_metrics", token_));
+    if (auto failure = ReadEngagementFailure(kPlatform, r, request.now)) return *failure;
+    json answer = json::parse(r->body, nullptr, false);
+    const json* data = answer.is_object() && answer.contains("data") && answer["data"].is_object() ? &answer["data"] : nullptr;
+    if (data == nullptr) {
+      // A deleted post answers 200 with only an errors list naming the resource.
+      bool gone = false;
+      if (answer.is_object() && answer.contains("errors") && answer["errors"].is_array()) {
+        for (const json& e : answer["errors"]) {
+          if (e.is_object() && e.value("type", json()).is_string() &&
+              e["type"].get<std::string>().ends_with("/resource-not-found"))
+            gone = true;
+        }
+      }
+      if (gone) {
+        return {EKind::kGone, {}, std::nullopt, "x: post " + request.remote_id + " not found (deleted)", r->status,
+                std::nullopt};
+      }
+      return {EKind::kFailed, {}, std::nullopt, "x: the post answer holds no data", r->status, std::nullopt};
+    }
+    const json metrics = data->value("public_metrics", json::object());
+    EngagementResult out{EKind::kRead, {}, std::nullopt, {}, r->status, ReadsHoldAfterSuccess(*r, request.now)};
+    out.counts.replies = internal::JsonCount(metrics, "reply_count");
+    out.counts.reposts = internal::JsonCount(metrics, "retweet_count");
+    out.counts.likes = internal::JsonCount(metrics, "like_count");
+    out.counts.quotes = internal::JsonCount(metrics, "quote_count");
+    out.counts.bookmarks = internal::JsonCount(metrics, "bookmark_count");
+    out.counts.views = internal::JsonCount(metrics, "impression_count");
+    return out;
+  }
+  bool ReadsEngagement() const override { return true; }
 
  private:
   // The connected account's OAuth token, else the static one from the policy.

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace herald::runtime {
@@ -75,6 +76,9 @@ struct Metrics {
   std::map<PublishOutcome, int64_t> publishes_by_outcome;
   std::map<PublishOutcome, int64_t> connector_errors_by_kind;  // the outcomes IsConnectorError names
   std::map<RecheckOutcome, int64_t> rechecks_by_outcome;       // re-checks of unconfirmed posts
+  // Engagement reads by {platform, outcome}: read, gone, failed, retry_later.
+  // Totals only: per-post series live in the store, never in /metrics.
+  std::map<std::pair<std::string, std::string>, int64_t> engagement_reads;
   std::map<std::string, int64_t> posts_by_state;
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/engagement.h"
 #include "core/input_limits.h"
 #include "core/post.h"
 #include "connectors/backoff.h"
@@ -31,6 +32,7 @@
 #include "core/status.h"
 #include "policies/policy.h"
 #include "scheduler/closed_spans.h"
+#include "scheduler/engagement_schedule.h"
 #include "scheduler/governor.h"
 #include "scheduler/recheck_schedule.h"
 #include "scheduler/runtime/metrics.h"
@@ -130,6 +132,37 @@ struct PolicyView {
   std::vector<std::string> last_reload_errors;  // FILE:LINE:COL lines; empty when the last reload was clean
 };
 
+// A published post's engagement series (GET /v1/posts/{id}/engagement).
+struct EngagementSeries {
+  int64_t post_id = 0;
+  std::string account;
+  std::string platform;
+  std::optional<Instant> published_at;
+  std::vector<EngagementRead> reads;  // oldest first
+  // The counts this platform does not expose: those missing from the latest
+  // read, or the platform's documented gaps before the first read.
+  std::vector<EngagementMetric> not_available;
+  std::optional<Instant> next_read;  // nullopt: no read is left (or the post is gone, or reads are off)
+  bool gone = false;                 // the platform no longer has the post
+};
+
+// GET /v1/engagement: rollups over posts published in [from, to).
+struct EngagementRollupRequest {
+  std::optional<std::string> account;
+  std::optional<std::string> label;  // only posts with this label
+  std::optional<Instant> from;       // default: 30 days before `to`
+  std::optional<Instant> to;         // default: now
+};
+
+struct EngagementRollupView {
+  Instant from;
+  Instant to;
+  // Labels that make a post promotional: promo, promotional, and every label
+  // a `mix` rule of the organisation's policy bounds.
+  std::vector<std::string> promotional_labels;
+  EngagementRollup rollup;
+};
+
 struct ServiceOptions {
   connectors::Backoff backoff;          // transient publish failures
   connectors::BreakerOptions breaker;   // per account and per connector type
@@ -146,6 +179,9 @@ struct ServiceOptions {
   MediaAllowList media_allow;
   // When an unconfirmed post is asked about again (server config recheck).
   scheduler::RecheckSchedule recheck = scheduler::RecheckSchedule::Default();
+  // When published posts' engagement is read (server config engagement);
+  // empty ages when reading is off.
+  scheduler::EngagementSchedule engagement = scheduler::EngagementSchedule::Default();
 };
 
 class Service {
@@ -195,6 +231,12 @@ class Service {
   Result<std::vector<Instant>> Slots(const Caller& caller, const std::string& account, int count,
                                      std::optional<Instant> after);
   Result<PolicyView> Policy(const Caller& caller);
+  // A post's engagement series. NotFound for another organisation's post.
+  Result<EngagementSeries> Engagement(const Caller& caller, int64_t id);
+  // Interaction per post over a period, per account and label, promotional
+  // against the rest. NotFound for another organisation's account;
+  // InvalidArgument when `to` is not after `from` or the span passes 366 days.
+  Result<EngagementRollupView> Engagement(const Caller& caller, const EngagementRollupRequest& request);
   Result<std::vector<storage::AuditEntry>> Audit(const Caller& caller, storage::AuditQuery query);
 
   // Replaces the policies (a reload). Organisations whose file failed keep their
@@ -234,6 +276,17 @@ class Service {
   // FailedPrecondition when the post changed since `claimed` (another
   // process settled it); NotFound when it is gone.
   Result<Post> SettleRecheck(const Post& claimed, const std::optional<connectors::PublishResult>& found);
+  // The engagement read schedule (ServiceOptions::engagement).
+  const scheduler::EngagementSchedule& engagement_schedule() const;
+  // Until when nothing may be sent on the account (a rate limit in force, an
+  // open breaker of the account or its connector): reads wait too. nullopt
+  // when nothing holds it at `now`.
+  std::optional<Instant> PausedUntil(const std::string& account, Instant now);
+  // The platform of an account (empty when no policy names it).
+  std::string PlatformOf(const std::string& account);
+  // The runtime reports each engagement read: its account's platform and what
+  // came of it ("read", "gone", "failed", "retry_later").
+  void RecordEngagementRead(const std::string& platform, const std::string& outcome);
   // Posts left `publishing` by a crash, for the runtime to resolve at start
   // (on a shared store: only this process's own; others' come from Maintain).
   std::vector<Post> InFlight();

@@ -129,6 +129,27 @@ CREATE TABLE oauth_authorizations (
 ) WITHOUT ROWID;
 CREATE INDEX oauth_authorizations_expiry ON oauth_authorizations (expires_at);
 )sql"},
+    Migration{7, "engagement read back per published post", R"sql(
+CREATE TABLE engagement_reads (
+  post_id INTEGER NOT NULL REFERENCES posts (id),
+  point INTEGER NOT NULL,
+  organization TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('claimed', 'read', 'gone', 'failed')),
+  claimed_by TEXT NOT NULL,
+  claim_until INTEGER NOT NULL,
+  read_at INTEGER,
+  replies INTEGER,
+  reposts INTEGER,
+  likes INTEGER,
+  quotes INTEGER,
+  bookmarks INTEGER,
+  views INTEGER,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (post_id, point)
+) WITHOUT ROWID;
+CREATE INDEX engagement_reads_by_organization ON engagement_reads (organization, post_id);
+CREATE INDEX posts_by_published ON posts (state, published_at);
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -128,6 +128,27 @@ CREATE TABLE oauth_authorizations (
 );
 CREATE INDEX oauth_authorizations_expiry ON oauth_authorizations (expires_at);
 )sql"},
+    Migration{6, "engagement read back per published post", R"sql(
+CREATE TABLE engagement_reads (
+  post_id BIGINT NOT NULL REFERENCES posts (id),
+  point INTEGER NOT NULL,
+  organization TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('claimed', 'read', 'gone', 'failed')),
+  claimed_by TEXT NOT NULL,
+  claim_until BIGINT NOT NULL,
+  read_at BIGINT,
+  replies BIGINT,
+  reposts BIGINT,
+  likes BIGINT,
+  quotes BIGINT,
+  bookmarks BIGINT,
+  views BIGINT,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (post_id, point)
+);
+CREATE INDEX engagement_reads_by_organization ON engagement_reads (organization, post_id);
+CREATE INDEX posts_by_published ON posts (state, published_at);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

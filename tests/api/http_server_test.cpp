@@ -52,7 +52,8 @@ TEST_CASE("API: requests without a valid token get 401 with WWW-Authenticate", "
   }));
   httplib::Headers headers;
   if (!header.empty()) headers.emplace(header, token);
-  for (auto path : {"/v1/posts", "/v1/accounts", "/v1/policy", "/v1/audit", "/metrics", "/v1/posts/1"}) {
+  for (auto path : {"/v1/posts", "/v1/accounts", "/v1/policy", "/v1/audit", "/metrics", "/v1/posts/1",
+                    "/v1/posts/1/engagement", "/v1/engagement"}) {
     Reply r = f.Send("GET", path, nullptr, "", "application/json", headers);
     CheckProblem(r, 401);
     CHECK(r.header("WWW-Authenticate").starts_with("Bearer"));

@@ -389,5 +389,55 @@ TEST_CASE("Bluesky says why a connection failed, and where", "[bluesky]") {
   CHECK(r.why.find("refused") != std::string::npos);
 }
 
+TEST_CASE("Bluesky reads a post's engagement through getPosts with its at:// URI", "[bluesky][engagement]") {
+  BlueskyFake fake;
+  auto connector = Make(fake.base_url());
+  CHECK(connector->ReadsEngagement());
+  auto published = connector->Publish(Request());
+  REQUIRE(published.kind == PublishResult::Kind::kPublished);
+  const std::string rkey = fake.Records().at(0).rkey;
+  EngagementRequest request{31, "acme", "acme-sky", published.remote_id, published.remote_url, kNow};
+
+  fake.SetCounts(rkey, 4, 6, 20, 1);
+  auto r = connector->ReadEngagement(request);
+  INFO(r.why);
+  REQUIRE(r.kind == EngagementResult::Kind::kRead);
+  CHECK(r.counts.replies == 4);
+  CHECK(r.counts.reposts == 6);
+  CHECK(r.counts.likes == 20);
+  CHECK(r.counts.quotes == 1);
+  CHECK_FALSE(r.counts.bookmarks);  // this AppView does not report them
+  CHECK_FALSE(r.counts.views);
+  auto sent = fake.fake().Requests().back();
+  CHECK(sent.path == "/xrpc/app.bsky.feed.getPosts");
+  CHECK(sent.Param("uris") == published.remote_id);
+
+  SECTION("an AppView that reports bookmarks") {
+    fake.SetCounts(rkey, 4, 6, 20, 1, 9);
+    CHECK(connector->ReadEngagement(request).counts.bookmarks == 9);
+  }
+  SECTION("an expired session is renewed and the read made") {
+    fake.ExpireTokens();
+    auto again = connector->ReadEngagement(request);
+    CHECK(again.kind == EngagementResult::Kind::kRead);
+    CHECK(fake.refreshes() == 1);
+  }
+  SECTION("a deleted post is left out of posts: gone") {
+    fake.Delete(rkey);
+    CHECK(connector->ReadEngagement(request).kind == EngagementResult::Kind::kGone);
+  }
+  SECTION("429 with RateLimit-Reset: retry at the reset") {
+    fake.fake().FailNext({.status = 429,
+                          .headers = {{"RateLimit-Limit", "3000"}, {"RateLimit-Remaining", "0"},
+                                      {"RateLimit-Reset", std::to_string((kNow + minutes{3}).time_since_epoch().count())}},
+                          .body = R"({"error":"RateLimitExceeded","message":"Rate Limit Exceeded"})",
+                          .path_contains = "getPosts"});
+    auto limited = connector->ReadEngagement(request);
+    CHECK(limited.kind == EngagementResult::Kind::kRetryLater);
+    REQUIRE(limited.retry_at);
+    CHECK(*limited.retry_at == kNow + minutes{3});
+  }
+}
+
 }  // namespace
 }  // namespace herald::connectors

@@ -240,5 +240,82 @@ TEST_CASE("Mastodon factory names a missing token or instance", "[mastodon]") {
   }
 }
 
+EngagementRequest Engagement(const std::string& id) { return {7, "acme", "acme-toot", id, "", kNow}; }
+
+TEST_CASE("Mastodon reads a status's engagement back with the account's token", "[mastodon][engagement]") {
+  MastodonFake fake;
+  auto connector = Make(fake.base_url());
+  CHECK(connector->ReadsEngagement());
+  auto published = connector->Publish(Request());
+  REQUIRE(published.kind == Kind::kPublished);
+  fake.SetCounts(published.remote_id, 3, 5, 12);
+  auto r = connector->ReadEngagement(Engagement(published.remote_id));
+  INFO(r.why);
+  REQUIRE(r.kind == EngagementResult::Kind::kRead);
+  CHECK(r.counts.replies == 3);
+  CHECK(r.counts.reposts == 5);
+  CHECK(r.counts.likes == 12);
+  // Not reported by this instance (no quote posts), never by Mastodon: absent, not 0.
+  CHECK_FALSE(r.counts.quotes);
+  CHECK_FALSE(r.counts.bookmarks);
+  CHECK_FALSE(r.counts.views);
+  auto reads = fake.fake().Requests();
+  REQUIRE_FALSE(reads.empty());
+  CHECK(reads.back().method == "GET");
+  CHECK(reads.back().path == "/api/v1/statuses/" + published.remote_id);
+  CHECK(reads.back().Header("Authorization") == "Bearer mastodon-token");
+
+  SECTION("an instance with quote posts reports quotes_count") {
+    fake.SetCounts(published.remote_id, 3, 5, 12, 2);
+    auto q = connector->ReadEngagement(Engagement(published.remote_id));
+    REQUIRE(q.kind == EngagementResult::Kind::kRead);
+    CHECK(q.counts.quotes == 2);
+  }
+}
+
+TEST_CASE("Mastodon engagement reads: deleted status, rate limit, bad token", "[mastodon][engagement]") {
+  MastodonFake fake;
+  auto connector = Make(fake.base_url());
+  auto published = connector->Publish(Request());
+  REQUIRE(published.kind == Kind::kPublished);
+
+  SECTION("a status deleted upstream is gone: reading stops") {
+    fake.Delete(published.remote_id);
+    auto r = connector->ReadEngagement(Engagement(published.remote_id));
+    CHECK(r.kind == EngagementResult::Kind::kGone);
+    CHECK(r.http_status == 404);
+  }
+  SECTION("429 on a read: retry at the instance's reset") {
+    fake.fake().FailNext({.status = 429,
+                          .headers = {{"X-RateLimit-Limit", "300"},
+                                      {"X-RateLimit-Remaining", "0"},
+                                      {"X-RateLimit-Reset", "2026-11-23T10:05:00.000000Z"}},
+                          .body = R"({"error":"Too many requests"})",
+                          .path_contains = "/api/v1/statuses/"});
+    auto r = connector->ReadEngagement(Engagement(published.remote_id));
+    CHECK(r.kind == EngagementResult::Kind::kRetryLater);
+    REQUIRE(r.retry_at);
+    CHECK(*r.retry_at == *ParseRfc3339("2026-11-23T10:05:00Z"));
+  }
+  SECTION("503: retry later, the reader's backoff decides") {
+    fake.fake().FailNext({.status = 503, .body = R"({"error":"down"})", .path_contains = "/api/v1/statuses/"});
+    auto r = connector->ReadEngagement(Engagement(published.remote_id));
+    CHECK(r.kind == EngagementResult::Kind::kRetryLater);
+    CHECK_FALSE(r.retry_at);
+  }
+  SECTION("a revoked token fails this read for good") {
+    auto r = Make(fake.base_url(), Context(milliseconds{2000}, "revoked"))->ReadEngagement(Engagement(published.remote_id));
+    CHECK(r.kind == EngagementResult::Kind::kFailed);
+    CHECK(r.http_status == 401);
+  }
+  SECTION("an answer that says the budget is nearly spent holds further reads until the reset") {
+    fake.set_rate_limit(10, kNow + minutes{5});
+    auto r = connector->ReadEngagement(Engagement(published.remote_id));
+    REQUIRE(r.kind == EngagementResult::Kind::kRead);
+    REQUIRE(r.hold_until);
+    CHECK(*r.hold_until == kNow + minutes{5});
+  }
+}
+
 }  // namespace
 }  // namespace herald::connectors

@@ -259,5 +259,14 @@ TEST_CASE("Webhook factory names what is missing or malformed", "[webhook]") {
   }
 }
 
+TEST_CASE("A webhook cannot read engagement: not available, and nothing is sent", "[webhook][engagement]") {
+  WebhookFake fake(kSecret);
+  auto connector = Make(fake.url());
+  CHECK_FALSE(connector->ReadsEngagement());
+  auto r = connector->ReadEngagement({42, "acme", "acme-hook", "some-id", "", kNow});
+  CHECK(r.kind == EngagementResult::Kind::kNotSupported);
+  CHECK(fake.fake().Requests().empty());
+}
+
 }  // namespace
 }  // namespace herald::connectors

@@ -383,5 +383,45 @@ TEST_CASE("X without a token and not connected sends nothing and waits", "[x]") 
   CHECK_FALSE(connector->Lookup(Request()).has_value());
 }
 
+TEST_CASE("X reads a post's public_metrics back", "[x][engagement]") {
+  XFake fake(kToken);
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()));
+  CHECK(connector->ReadsEngagement());
+  auto published = connector->Publish(Request());
+  REQUIRE(published.kind == PublishResult::Kind::kPublished);
+  EngagementRequest request{7, "acme", "x", published.remote_id, published.remote_url, kNow};
+  fake.SetMetrics(published.remote_id, 2, 3, 40, 1, 5, 1234);
+  auto r = connector->ReadEngagement(request);
+  INFO(r.why);
+  REQUIRE(r.kind == EngagementResult::Kind::kRead);
+  CHECK(r.counts.replies == 2);
+  CHECK(r.counts.reposts == 3);
+  CHECK(r.counts.likes == 40);
+  CHECK(r.counts.quotes == 1);
+  CHECK(r.counts.bookmarks == 5);
+  CHECK(r.counts.views == 1234);
+  CHECK(r.counts.Interactions() == 51);  // views are not interactions
+  auto sent = fake.server().Requests().back();
+  CHECK(sent.path == "/2/tweets/" + published.remote_id);
+  CHECK(sent.Param("tweet.fields") == "public_metrics");
+
+  SECTION("a deleted post answers resource-not-found: gone") {
+    fake.Delete(published.remote_id);
+    CHECK(connector->ReadEngagement(request).kind == EngagementResult::Kind::kGone);
+  }
+  SECTION("429 with x-rate-limit-reset: retry at the reset") {
+    fake.server().FailNext({.status = 429,
+                            .headers = {{"x-rate-limit-limit", "15"}, {"x-rate-limit-remaining", "0"},
+                                        {"x-rate-limit-reset", std::to_string((kNow + minutes{15}).time_since_epoch().count())}},
+                            .body = R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+                            .path_contains = "/2/tweets/"});
+    auto limited = connector->ReadEngagement(request);
+    CHECK(limited.kind == EngagementResult::Kind::kRetryLater);
+    REQUIRE(limited.retry_at);
+    CHECK(*limited.retry_at == kNow + minutes{15});
+  }
+}
+
 }  // namespace
 }  // namespace herald::connectors

@@ -209,6 +209,16 @@ test('a post turning published shows without a reload', async () => {
   assert.equal((await call(herald.url, T.admin, 'POST', `/v1/posts/${id}/approve`)).status, 200);
   await page.locator(`tr[data-id="${id}"] .state`, { hasText: 'published' }).first().waitFor({ timeout: 20000 });
   await shot('plan-list');
+  // Opened, a published post says what its platform lets herald read back: this
+  // account publishes through the file connector, which reads nothing.
+  // (The list redraws as the post changes; open it again if a redraw closed it.)
+  const line = page.locator(`tr[data-id="${id}"] .engagement`, { hasText: 'Engagement: not available' });
+  for (let i = 0; i < 10 && !(await line.isVisible()); i++) {
+    const card = page.locator(`tr[data-id="${id}"] details`);
+    if (!(await card.evaluate((d) => d.open))) await page.locator(`tr[data-id="${id}"] summary`).click();
+    await line.waitFor({ timeout: 1000 }).catch(() => {});
+  }
+  await line.waitFor({ timeout: 1000 });
 });
 
 test('post text and labels are rendered as text, never run', async () => {

@@ -212,5 +212,31 @@ TEST_CASE("Token key ids are short names", "[policies][config][tokens]") {
   CHECK_FALSE(IsTokenKeyId("k\xc3\xa9"));
 }
 
+TEST_CASE("Server config reads the engagement schedule and checks it with positions", "[server_config][engagement]") {
+  using namespace std::chrono;
+  auto defaults = LoadServerConfig("listen: 127.0.0.1:8080\n", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK(defaults->engagement.enabled);
+  CHECK_FALSE(defaults->engagement.reads);
+
+  auto custom = LoadServerConfig("engagement:\n  reads: [1h, 1d, 14d]\n  enabled: true\n", "herald.yaml");
+  REQUIRE(custom);
+  CHECK(custom->engagement.reads == std::vector<Duration>{hours{1}, days{1}, days{14}});
+  auto off = LoadServerConfig("engagement: { enabled: false }\n", "herald.yaml");
+  REQUIRE(off);
+  CHECK_FALSE(off->engagement.enabled);
+
+  CHECK(ErrorsOf("engagement:\n  reads: [6h, 1h]\n") ==
+        std::vector<std::string>{"herald.yaml:2:15: engagement.reads[1]: must be longer than the read before it (6h): "
+                                 "each age counts from when the post was published"});
+  CHECK_THAT(ErrorsOf("engagement: { reads: [0s] }\n").at(0), Catch::Contains("engagement.reads[0]: must be longer than 0s"));
+  CHECK_THAT(ErrorsOf("engagement: { reads: [91d] }\n").at(0),
+             Catch::Contains("engagement.reads[0]: must be at most 90d"));
+  CHECK_THAT(ErrorsOf("engagement: { reads: 1h }\n").at(0),
+             Catch::StartsWith("herald.yaml:1:22: engagement.reads: expected a list of durations"));
+  CHECK_THAT(ErrorsOf("engagement: { enabled: maybe }\n").at(0), Catch::StartsWith("herald.yaml:1:24: engagement.enabled:"));
+  CHECK_THAT(ErrorsOf("engagement: { read: [1h] }\n").at(0), Catch::Contains("unknown key \"read\""));
+}
+
 }  // namespace
 }  // namespace herald::policies

@@ -68,6 +68,25 @@ class DelegatingStore : public storage::Store {
   Result<std::optional<storage::PendingAuthorization>> TakeAuthorization(std::string_view state_hash) override {
     return real_->TakeAuthorization(state_hash);
   }
+  Result<std::vector<storage::EngagementTarget>> EngagementTargets(Instant since, int points, int limit) override {
+    return real_->EngagementTargets(since, points, limit);
+  }
+  Result<bool> ClaimEngagementRead(const storage::EngagementClaim& claim) override {
+    return real_->ClaimEngagementRead(claim);
+  }
+  Result<void> FinishEngagementRead(const EngagementRead& read, std::string_view process) override {
+    return real_->FinishEngagementRead(read, process);
+  }
+  Result<void> DeferEngagementRead(int64_t post_id, int point, std::string_view process, Instant until,
+                                   std::string_view why) override {
+    return real_->DeferEngagementRead(post_id, point, process, until, why);
+  }
+  Result<std::vector<EngagementRead>> ListEngagement(std::string_view org, int64_t post_id) override {
+    return real_->ListEngagement(org, post_id);
+  }
+  Result<std::vector<EngagementSample>> EngagementSamples(const storage::EngagementQuery& query) override {
+    return real_->EngagementSamples(query);
+  }
   bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
 
  private:

@@ -25,6 +25,9 @@ class Telemetry {
                      PublishOutcome outcome);
   void RecordBreakerOpening(const std::string& connector) { ++publish_.connectors[connector].breaker_openings; }
   void RecordRecheck(RecheckOutcome outcome) { ++publish_.rechecks_by_outcome[outcome]; }
+  void RecordEngagementRead(const std::string& platform, const std::string& outcome) {
+    ++publish_.engagement_reads[{platform, outcome}];
+  }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 
   void Heartbeat(Instant now) { last_heartbeat_ = now; }

@@ -132,7 +132,43 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
     }
     Answer(res, 400, XrpcError("RecordNotFound", "Could not locate record: " + uri));
   });
+  s.Get("/xrpc/app.bsky.feed.getPosts", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    if (!Authorized(req, res)) return;
+    if (!req.has_param("uris")) return Answer(res, 400, XrpcError("InvalidRequest", "Error: Params must have the property \"uris\""));
+    json posts = json::array();
+    for (size_t i = 0; i < req.get_param_value_count("uris"); ++i) {
+      std::string uri = req.get_param_value("uris", i);
+      std::string prefix = "at://" + std::string(kDid) + "/app.bsky.feed.post/";
+      if (!uri.starts_with(prefix)) continue;
+      std::string rkey = uri.substr(prefix.size());
+      if (deleted_.count(rkey)) continue;
+      for (const auto& r : records_) {
+        if (r.rkey != rkey) continue;
+        json view = {{"uri", uri}, {"cid", "bafyreirecord"}, {"author", {{"did", kDid}, {"handle", kHandle}}},
+                     {"record", r.value}, {"replyCount", 0}, {"repostCount", 0}, {"likeCount", 0}, {"quoteCount", 0},
+                     {"indexedAt", r.value.value("createdAt", "")}};
+        if (auto c = counts_.find(rkey); c != counts_.end()) view.update(c->second);
+        posts.push_back(view);
+      }
+    }
+    Answer(res, 200, {{"posts", posts}});
+  });
   fake_.Start();
+}
+
+void BlueskyFake::SetCounts(const std::string& rkey, int replies, int reposts, int likes, int quotes,
+                            std::optional<int> bookmarks) {
+  std::lock_guard lock(mu_);
+  json c = {{"replyCount", replies}, {"repostCount", reposts}, {"likeCount", likes}, {"quoteCount", quotes}};
+  if (bookmarks) c["bookmarkCount"] = *bookmarks;
+  counts_[rkey] = c;
+}
+
+void BlueskyFake::Delete(const std::string& rkey) {
+  std::lock_guard lock(mu_);
+  deleted_.insert(rkey);
 }
 
 json BlueskyFake::NewSession() {

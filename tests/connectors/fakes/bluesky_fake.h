@@ -4,12 +4,17 @@
 // as the PDS does), resolveHandle for two handles, createRecord (validates repo, TID rkey
 // and the 300-grapheme text; a second create of the same rkey answers HTTP 500
 // like the real PDS), getRecord (400 RecordNotFound; 502 on demand), uploadBlob, images to
-// download under /images/, and RateLimit-* headers with epoch resets.
+// download under /images/, RateLimit-* headers with epoch resets, and
+// app.bsky.feed.getPosts (authenticated; each known post's replyCount,
+// repostCount, likeCount, quoteCount and, once set, bookmarkCount; a deleted
+// or unknown post is left out of `posts`, as the AppView does).
 //
 // Thread-safe: state shared with the server's threads is under a mutex.
 #pragma once
 
+#include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -49,6 +54,11 @@ class BlueskyFake {
   void set_rate_limit(int remaining, Instant reset);
 
   std::vector<Record> Records() const;
+  // The counts getPosts reports for the record from now on.
+  void SetCounts(const std::string& rkey, int replies, int reposts, int likes, int quotes,
+                 std::optional<int> bookmarks = {});
+  // The record is deleted: getPosts leaves it out.
+  void Delete(const std::string& rkey);
   int sessions_created() const;
   int refreshes() const;
   int resolutions() const;  // resolveHandle calls
@@ -71,6 +81,8 @@ class BlueskyFake {
   int remaining_ = 5000;                  // guarded by mu_
   Instant reset_;                         // guarded by mu_
   std::vector<Record> records_;           // guarded by mu_
+  std::map<std::string, nlohmann::json> counts_;  // rkey -> count fields; guarded by mu_
+  std::set<std::string> deleted_;         // rkeys; guarded by mu_
   std::vector<std::string> blob_types_;   // guarded by mu_
   FakeServer fake_;                       // last: stopped before the state its handlers use
 };

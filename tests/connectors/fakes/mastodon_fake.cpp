@@ -111,7 +111,34 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
     Answer(res, 200, {{"id", st.id}, {"uri", base_url() + "/users/herald/statuses/" + st.id}, {"url", st.url},
                       {"content", "<p>" + text + "</p>"}, {"visibility", "public"}, {"media_attachments", attachments}});
   });
+  s.Get(R"(/api/v1/statuses/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
+    std::string id = req.matches[1];
+    const Status* found = nullptr;
+    for (const auto& st : statuses_) found = st.id == id ? &st : found;
+    if (found == nullptr || deleted_.count(id)) return Answer(res, 404, {{"error", "Record not found"}});
+    json status = {{"id", found->id}, {"url", found->url}, {"content", "<p>" + found->text + "</p>"},
+                   {"replies_count", 0}, {"reblogs_count", 0}, {"favourites_count", 0}, {"bookmarked", false}};
+    for (const auto& [field, n] : counts_[id]) status[field] = n;
+    Answer(res, 200, status);
+  });
   fake_.Start();
+}
+
+void MastodonFake::SetCounts(const std::string& id, int replies, int reblogs, int favourites, std::optional<int> quotes) {
+  std::lock_guard lock(mu_);
+  auto& c = counts_[id];
+  c["replies_count"] = replies;
+  c["reblogs_count"] = reblogs;
+  c["favourites_count"] = favourites;
+  if (quotes) c["quotes_count"] = *quotes;
+}
+
+void MastodonFake::Delete(const std::string& id) {
+  std::lock_guard lock(mu_);
+  deleted_.insert(id);
 }
 
 bool MastodonFake::Authorized(const httplib::Request& req, httplib::Response& res) const {

@@ -4,12 +4,17 @@
 // POST /api/v2/media (multipart `file` + `description`), GET /api/v1/media/:id,
 // and images to download under /images/. Bearer token check (401 with
 // {"error": ...}), validation errors as 422 {"error":"Validation failed: ..."},
-// and X-RateLimit-* headers on every API answer with the ISO 8601 reset.
+// X-RateLimit-* headers on every API answer with the ISO 8601 reset, and
+// GET /api/v1/statuses/:id with the status's replies_count, reblogs_count and
+// favourites_count (quotes_count once set: instances with quote posts), 404
+// {"error":"Record not found"} for a deleted or unknown status.
 //
 // Thread-safe: state shared with the server's threads is under a mutex.
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -48,6 +53,10 @@ class MastodonFake {
   // Uploads answer 202 and stay "processing" (206) for this many polls.
   void set_media_processing(int polls);
   std::vector<Status> Statuses() const;
+  // The counts GET /api/v1/statuses/:id reports for a status from now on.
+  void SetCounts(const std::string& id, int replies, int reblogs, int favourites, std::optional<int> quotes = {});
+  // The status is deleted: reads answer 404.
+  void Delete(const std::string& id);
   std::vector<Upload> Uploads() const;
 
  private:
@@ -63,6 +72,8 @@ class MastodonFake {
   std::vector<Status> statuses_;             // guarded by mu_
   std::vector<Upload> uploads_;              // guarded by mu_
   std::map<std::string, size_t> by_key_;     // Idempotency-Key -> statuses_ index; guarded by mu_
+  std::map<std::string, std::map<std::string, int>> counts_;  // status id -> count fields; guarded by mu_
+  std::set<std::string> deleted_;            // guarded by mu_
   FakeServer fake_;                          // last: stopped before the state its handlers use
 };
 

@@ -220,7 +220,40 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
     if (!data.empty()) out["data"] = data;
     res.set_content(out.dump(), "application/json");
   });
+  server_.server().Get(R"(/2/tweets/(\d+))", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    std::string id = req.matches[1];
+    std::lock_guard lock(mu_);
+    const Post* found = nullptr;
+    for (const auto& p : posts_) found = p.id == id ? &p : found;
+    if (found == nullptr || deleted_.count(id)) {
+      json errors = {{{"value", id}, {"detail", "Could not find tweet with id: [" + id + "]."}, {"title", "Not Found Error"},
+                      {"resource_type", "tweet"}, {"parameter", "id"}, {"resource_id", id},
+                      {"type", "https://api.twitter.com/2/problems/resource-not-found"}}};
+      return res.set_content(json{{"errors", errors}}.dump(), "application/json");
+    }
+    json data = {{"id", found->id}, {"text", found->text}, {"edit_history_tweet_ids", {found->id}}};
+    if (req.get_param_value("tweet.fields").find("public_metrics") != std::string::npos) {
+      json metrics = {{"retweet_count", 0}, {"reply_count", 0}, {"like_count", 0}, {"quote_count", 0},
+                      {"bookmark_count", 0}, {"impression_count", 0}};
+      for (const auto& [field, n] : metrics_[id]) metrics[field] = n;
+      data["public_metrics"] = metrics;
+    }
+    res.set_content(json{{"data", data}}.dump(), "application/json");
+  });
   server_.Start();
+}
+
+void XFake::SetMetrics(const std::string& id, int replies, int retweets, int likes, int quotes, int bookmarks,
+                       int impressions) {
+  std::lock_guard lock(mu_);
+  metrics_[id] = {{"reply_count", replies}, {"retweet_count", retweets}, {"like_count", likes},
+                  {"quote_count", quotes}, {"bookmark_count", bookmarks}, {"impression_count", impressions}};
+}
+
+void XFake::Delete(const std::string& id) {
+  std::lock_guard lock(mu_);
+  deleted_.insert(id);
 }
 
 std::string XFake::Stored(const std::string& text) const {

@@ -14,13 +14,19 @@
 // x-user-limit-24hour-* on posts, and a 429 once the 24 h user limit or the
 // 15 min upload limit is used up. Stored texts are as X returns them: &, <, > escaped, links replaced by
 // t.co links, and a post with media ending with the t.co link to them.
+// GET /2/tweets/:id answers {"data": {id, text, edit_history_tweet_ids}}
+// with public_metrics (retweet, reply, like, quote, bookmark and impression
+// counts) when tweet.fields asks for it; a deleted or unknown post answers 200
+// with only {"errors": [{"type": ".../resource-not-found", ...}]}.
 //
 // Thread-safe: handlers run on the server's threads; accessors may be called
 // from the test thread at any time.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +73,10 @@ class XFake {
   void SetNow(Instant now);
   // A post made earlier, with its creation time.
   void AddPost(const std::string& text, Instant at);
+  // The public_metrics GET /2/tweets/:id reports for the post from now on.
+  void SetMetrics(const std::string& id, int replies, int retweets, int likes, int quotes, int bookmarks, int impressions);
+  // The post is deleted: reads answer resource-not-found.
+  void Delete(const std::string& id);
   Instant FifteenMinuteReset() const;
   Instant DayReset() const;
 
@@ -86,6 +96,8 @@ class XFake {
   Instant now_;                // guarded by mu_
   int64_t next_id_ = 1860000000000000001;  // guarded by mu_
   std::function<bool(const std::string&)> valid_token_;  // guarded by mu_; empty: token_ only
+  std::map<std::string, std::map<std::string, int>> metrics_;  // guarded by mu_
+  std::set<std::string> deleted_;  // guarded by mu_
 };
 
 }  // namespace herald::testing
