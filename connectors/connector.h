@@ -83,6 +83,9 @@ struct EngagementRequest {
   std::string remote_id;   // as the publish returned it
   std::string remote_url;
   Instant now;
+  // The connected account's OAuth access token (GrantedConnector), used
+  // instead of the connector's static token; nullopt: the static token.
+  std::optional<std::string> access_token;
 };
 
 struct EngagementResult {

@@ -27,4 +27,19 @@ std::optional<connectors::PublishResult> GrantedConnector::Lookup(const connecto
   return inner_->Lookup(with);
 }
 
+connectors::EngagementResult GrantedConnector::ReadEngagement(const connectors::EngagementRequest& request) {
+  auto token = keeper_.AccessToken(request.organization, request.account, request.now);
+  if (!token) {
+    // Not connected now: try again later, as the publish would.
+    connectors::EngagementResult r;
+    r.kind = connectors::EngagementResult::Kind::kRetryLater;
+    r.why = token.error().message();
+    r.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
+    return r;
+  }
+  connectors::EngagementRequest with = request;
+  if (*token) with.access_token = std::move(**token);
+  return inner_->ReadEngagement(with);
+}
+
 }  // namespace herald::oauth

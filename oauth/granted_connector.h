@@ -29,6 +29,9 @@ class GrantedConnector final : public connectors::Connector {
   connectors::PublishResult Publish(const connectors::PublishRequest& request) override;
   std::optional<connectors::PublishResult> Lookup(const connectors::PublishRequest& request) override;
   bool AnswersLookup() const override { return inner_->AnswersLookup(); }
+  // Reads with the connected account's token, as publishing does.
+  connectors::EngagementResult ReadEngagement(const connectors::EngagementRequest& request) override;
+  bool ReadsEngagement() const override { return inner_->ReadsEngagement(); }
 
  private:
   std::shared_ptr<connectors::Connector> inner_;

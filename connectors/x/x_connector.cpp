@@ -125,7 +125,8 @@ class XConnector final : public Connector {
       return {EKind::kFailed, {}, std::nullopt, "x: the post has no id to read", 0, std::nullopt};
     }
     auto r = http_.Send(
-        EngagementGet(base_ + "/2/tweets/" + PercentEncode(request.remote_id) + "?tweet.fields=public_metrics", token_));
+        EngagementGet(base_ + "/2/tweets/" + PercentEncode(request.remote_id) + "?tweet.fields=public_metrics",
+                      request.access_token.value_or(token_)));
     if (auto failure = ReadEngagementFailure(kPlatform, r, request.now)) return *failure;
     json answer = json::parse(r->body, nullptr, false);
     const json* data = answer.is_object() && answer.contains("data") && answer["data"].is_object() ? &answer["data"] : nullptr;

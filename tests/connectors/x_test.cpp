@@ -383,6 +383,24 @@ TEST_CASE("X without a token and not connected sends nothing and waits", "[x]") 
   CHECK_FALSE(connector->Lookup(Request()).has_value());
 }
 
+TEST_CASE("X reads a connected account's engagement with its access token", "[x][engagement]") {
+  XFake fake("connected-user-token");  // the static token of Config() is not accepted
+  fake.SetNow(kNow);
+  auto connector = Make(Config(fake.base_url()));
+  PublishRequest publish = Request();
+  publish.access_token = "connected-user-token";
+  auto published = connector->Publish(publish);
+  REQUIRE(published.kind == PublishResult::Kind::kPublished);
+  fake.SetMetrics(published.remote_id, 1, 2, 3, 4, 5, 6);
+  EngagementRequest request{7, "acme", "x", published.remote_id, published.remote_url, kNow};
+  CHECK(connector->ReadEngagement(request).kind != EngagementResult::Kind::kRead);  // the static token: refused
+  request.access_token = "connected-user-token";
+  auto r = connector->ReadEngagement(request);
+  INFO(r.why);
+  REQUIRE(r.kind == EngagementResult::Kind::kRead);
+  CHECK(r.counts.likes == 3);
+}
+
 TEST_CASE("X reads a post's public_metrics back", "[x][engagement]") {
   XFake fake(kToken);
   fake.SetNow(kNow);
