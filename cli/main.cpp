@@ -8,6 +8,7 @@
 
 #include "cli/account_command.h"
 #include "cli/commands.h"
+#include "cli/import_command.h"
 #include "cli/token_command.h"
 #include "cli/token_keys_command.h"
 #include "cli/version.h"
@@ -77,6 +78,18 @@ int main(int argc, char** argv) {
   connect->add_option("--config", connect_options.config, "Config file, as given to serve")->capture_default_str();
   connect->add_option("--storage", connect_options.storage, "Override storage: sqlite:PATH or postgresql://...");
   connect->callback([&] { exit_code = RunAccountConnect(connect_options, std::cout, std::cerr); });
+
+  ImportOptions import_options;
+  auto* import = app.add_subcommand("import", "Send a file of posts (CSV or JSON lines) to a running daemon, one result per line");
+  import->add_option("file", import_options.file, "Posts: .csv with a header row, or JSON lines as simulate reads them")
+      ->required();
+  import->add_option("--url", import_options.url, "The daemon")->capture_default_str();
+  import->add_option("--token-env", import_options.token_env, "Environment variable holding the API token")
+      ->capture_default_str();
+  import->add_option("--format", import_options.format, "csv or jsonl (default: from the file's extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import->add_flag("--atomic", import_options.atomic, "Create nothing unless every line would be created");
+  import->callback([&] { exit_code = RunImport(import_options, std::cout, std::cerr); });
 
   try {
     app.parse(argc, argv);

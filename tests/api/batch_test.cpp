@@ -31,7 +31,7 @@ std::string Line(const std::string& text, const std::string& extra = "") {
   return R"({"account":"acme-mastodon","text":")" + text + "\"" + extra + "}\n";
 }
 
-TEST_CASE("ReadCsv: quoted commas, quotes and line breaks; records know their line") {
+TEST_CASE("ReadCsv: quoted commas, quotes and line breaks, and records know their line") {
   auto r = ReadCsv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\n\"two\nlines\",z\n");
   REQUIRE(r);
   REQUIRE(r->size() == 3);
@@ -51,7 +51,7 @@ TEST_CASE("ReadCsv: an unclosed quote and text after a closing quote name line a
   CHECK(after.error().message().starts_with("line 1, column 5: text after a closing quote"));
 }
 
-TEST_CASE("ParseBatch: an unknown CSV column refuses the whole body; a short row is one bad line") {
+TEST_CASE("ParseBatch: an unknown CSV column refuses the whole body, a short row is one bad line") {
   auto unknown = ParseBatch("account,txt\nacme-mastodon,hi\n", BatchFormat::kCsv);
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().front().detail.find("unknown column \"txt\"") != std::string::npos);
@@ -63,7 +63,7 @@ TEST_CASE("ParseBatch: an unknown CSV column refuses the whole body; a short row
   CHECK(lines->at(1).line == 3);
 }
 
-TEST_CASE("Batch: one result per line, in order; a bad line does not stop the others", "[api][batch]") {
+TEST_CASE("Batch: one result per line, in order, and a bad line does not stop the others", "[api][batch]") {
   ApiFixture f;
   size_t before = f.AcmePostCount();
   std::string body = Line("Spring menu is out") + "{\"account\": \n" + Line("RivalCorp is worse") +

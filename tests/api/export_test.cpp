@@ -120,7 +120,7 @@ TEST_CASE("Export: every post once, in id order, as JSON lines and as CSV, acros
   CHECK(ParseCsv(f.Get("/v1/export/posts?format=csv", kGlobexAdmin).body).size() == 1);  // the header only
 }
 
-TEST_CASE("Export: bad parameters name themselves; no token is 401", "[api][export]") {
+TEST_CASE("Export: bad parameters name themselves, and no token is 401", "[api][export]") {
   ApiFixture f;
   Reply bad = f.Get("/v1/export/posts?format=xml&colour=red", kAcmeViewer);
   CHECK(bad.status == 400);

@@ -122,6 +122,14 @@ async function exercise() {
   const to = new Date(Date.now() + 7 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z')
   await call(EDITOR, 'GET', `/v1/accounts/acme-hook/closed?from=${from}&to=${to}`)
   await call(EDITOR, 'GET', '/v1/accounts/acme-hook/closed')           // 400, from and to missing
+  await call(MANAGER, 'POST', '/v1/accounts/acme-hook/connect')        // 501: no oauth section here
+  await call(EDITOR, 'POST', '/v1/accounts/acme-hook/connect')         // 403 or 501
+  await raw('GET', '/v1/oauth/callback?code=x&state=y')                // 501
+  await call(EDITOR, 'GET', `/v1/posts/${id}/engagement`)
+  await call(OTHER_ORG, 'GET', `/v1/posts/${id}/engagement`)          // 404
+  await call(EDITOR, 'GET', '/v1/engagement')
+  await call(EDITOR, 'GET', '/v1/engagement?account=acme-hook&label=news')
+  await call(EDITOR, 'GET', '/v1/engagement?from=yesterday')           // 400
   await call(MANAGER, 'GET', `/v1/audit?post=${id}`)
   await call(MANAGER, 'GET', '/v1/audit?limit=2')
   await call(MANAGER, 'GET', '/v1/audit?post=999999')                  // 404
