@@ -28,12 +28,6 @@ json Errors(const BodyErrors& errors) {
   return out;
 }
 
-json Reasons(const std::vector<scheduler::Reason>& reasons) {
-  json out = json::array();
-  for (const auto& r : reasons) out.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
-  return out;
-}
-
 json LineResult(const BatchLine& line, std::string outcome) {
   return {{"line", line.line}, {"id", line.id ? json(*line.id) : json(nullptr)}, {"outcome", std::move(outcome)}};
 }
@@ -57,8 +51,8 @@ ApiResponse Endpoints::CreateBatch(const Call& call) {
   std::optional<std::string> key;
   if (call.request.has_header("Idempotency-Key")) {
     key = call.request.get_header_value("Idempotency-Key");
-    bool printable = std::all_of(key->begin(), key->end(), [](char c) { return c > 0x20 && c < 0x7f; });
-    if (key->empty() || key->size() > 200 || !printable) {
+    // Shorter than a single create's 255: each line's key adds ":id:" and the line's id.
+    if (!ValidIdempotencyKey(*key, 200)) {
       return ProblemResponse(MakeProblem(400, "invalid-idempotency-key",
                                          "Idempotency-Key must be 1-200 visible ASCII characters, e.g. a UUID"));
     }
@@ -100,7 +94,7 @@ ApiResponse Endpoints::CreateBatch(const Call& call) {
       } else if (!d->placed()) {
         ++refused;
         json r = LineResult(line, "refused");
-        r["reasons"] = Reasons(d->reasons);
+        r["reasons"] = ReasonsToJson(d->reasons);
         results.push_back(r);
       } else {
         json r = LineResult(line, "accepted");
@@ -153,13 +147,7 @@ ApiResponse Endpoints::CreateBatch(const Call& call) {
     r["post"] = post.id;
     r["state"] = std::string(PostStateName(post.state));
     r["planned_at"] = post.planned_at ? json(FormatRfc3339(*post.planned_at)) : json(nullptr);
-    if (post.state == PostState::kRefused) {
-      json reasons = json::array();
-      for (const auto& reason : post.reasons) {
-        reasons.push_back({{"rule", reason.rule}, {"detail", reason.detail}, {"posts", reason.posts}});
-      }
-      r["reasons"] = reasons;
-    }
+    if (post.state == PostState::kRefused) r["reasons"] = ReasonsToJson(post.reasons);
     results.push_back(r);
     counts[outcome] = counts[outcome].get<int>() + 1;
   }

@@ -61,8 +61,7 @@ ApiResponse DecisionResponse(const Result<scheduler::Decision>& decision) {
     return StatusResponse(decision.error());
   }
   const scheduler::Decision& d = *decision;
-  json reasons = json::array();
-  for (const auto& r : d.reasons) reasons.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
+  json reasons = ReasonsToJson(d.reasons);
   bool on_time = d.placed() && d.planned_at == d.requested_at;
   return JsonResponse(200, {{"outcome", d.placed() ? (on_time ? "on_time" : "deferred") : "refused"},
                             {"requested_at", FormatRfc3339(d.requested_at)},
@@ -148,8 +147,7 @@ ApiResponse Endpoints::CreatePost(const Call& call) {
   if (!request) return BodyProblem(400, "invalid-body", std::move(request.error()));
   if (call.request.has_header("Idempotency-Key")) {
     std::string key = call.request.get_header_value("Idempotency-Key");
-    bool printable = std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-    if (key.empty() || key.size() > kMaxIdempotencyKey || !printable) {
+    if (!ValidIdempotencyKey(key, kMaxIdempotencyKey)) {
       return ProblemResponse(MakeProblem(400, "invalid-idempotency-key",
                                          "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID"));
     }

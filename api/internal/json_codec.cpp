@@ -1,5 +1,7 @@
 #include "api/internal/json_codec.h"
 
+#include <algorithm>
+
 #include "api/internal/crypto.h"
 #include "core/input_limits.h"
 #include "core/time.h"
@@ -118,8 +120,7 @@ bool IsPublicUrl(std::string_view url) {
 }  // namespace
 
 json PostToJson(const Post& p) {
-  json reasons = json::array();
-  for (const auto& r : p.reasons) reasons.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
+  json reasons = ReasonsToJson(p.reasons);
   json media = json::array();
   for (const auto& m : p.media) media.push_back({{"url", m.url}, {"alt", m.alt}});
   auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
@@ -321,6 +322,11 @@ Parsed<std::string> ParseNote(const json& body) {
   }
   if (!r.ok()) return std::unexpected(std::move(r.errors()));
   return note;
+}
+
+bool ValidIdempotencyKey(std::string_view key, size_t max) {
+  return !key.empty() && key.size() <= max &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 std::string CanonicalHash(const json& body) { return Sha256Hex(body.dump()); }

@@ -42,6 +42,18 @@ Parsed<runtime::EditPostRequest> ParseEditPost(const nlohmann::json& body);
 // {note?} for approve, reject and cancel.
 Parsed<std::string> ParseNote(const nlohmann::json& body);
 
+// [{rule, detail, posts}]: a decision's reasons (scheduler::Reason) or a
+// stored post's (StoredReason), the same shape everywhere in the API.
+template <class Reasons>
+nlohmann::json ReasonsToJson(const Reasons& reasons) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : reasons) out.push_back({{"rule", r.rule}, {"detail", r.detail}, {"posts", r.posts}});
+  return out;
+}
+
+// Whether an Idempotency-Key header is 1-`max` visible ASCII characters.
+bool ValidIdempotencyKey(std::string_view key, size_t max);
+
 // SHA-256 hex of the body's canonical form (keys sorted, no whitespace), so
 // the same request formatted differently hashes the same.
 std::string CanonicalHash(const nlohmann::json& body);
