@@ -15,6 +15,7 @@
 
 #include "connectors/http_client.h"
 #include "core/engagement.h"
+#include "core/inbox.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -38,6 +39,10 @@ struct PublishRequest {
   // The account's OAuth access token when it is connected (oauth/), used
   // instead of the connector's static token. Never logged.
   std::optional<std::string> access_token;
+  // Set when this post answers an inbox item: the item's InboxMessage::reply_ref,
+  // as this connector wrote it when it read the item. The connector publishes
+  // the text as a threaded reply to it.
+  std::optional<std::string> reply_to;
 };
 
 // A limit the platform reported: nothing more should be sent on this account
@@ -107,6 +112,35 @@ struct EngagementResult {
   std::optional<Instant> hold_until;
 };
 
+// One read of an account's inbox (Connector::ReadInbox).
+struct InboxReadRequest {
+  std::string organization;
+  std::string account;
+  // Where the previous read stopped, as the connector returned it
+  // (InboxReadResult::cursor); empty for the first read.
+  std::string cursor;
+  // The remote ids of the account's recently published posts, newest first,
+  // for platforms that are read per post (comments under a Facebook, Instagram
+  // or Threads post).
+  std::vector<std::string> recent_posts;
+  Instant now;
+  std::optional<std::string> access_token;  // as EngagementRequest::access_token
+};
+
+struct InboxReadResult {
+  enum class Kind { kRead, kRetryLater, kFailed, kNotSupported };
+  Kind kind = Kind::kNotSupported;
+  // kRead: the items newer than the cursor, oldest first, at most one page
+  // (the reader asks again when `more` is set).
+  std::vector<InboxMessage> items;
+  std::string cursor;  // kRead: where the next read starts (stored by the caller)
+  bool more = false;   // kRead: another page is waiting now
+  std::optional<Instant> retry_at;
+  std::string why;
+  int http_status = 0;
+  std::optional<Instant> hold_until;  // as EngagementResult::hold_until
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -127,6 +161,16 @@ class Connector {
   }
   // Whether ReadEngagement can ever answer something other than kNotSupported.
   virtual bool ReadsEngagement() const { return false; }
+  // Reads what people wrote to the account since `cursor` (replies, mentions,
+  // quotes, comments): one page. Safe to repeat; changes nothing remotely.
+  virtual InboxReadResult ReadInbox(const InboxReadRequest&) {
+    InboxReadResult r;
+    r.why = "the inbox is not read on this platform";
+    return r;
+  }
+  // Whether ReadInbox can ever answer something other than kNotSupported, and
+  // whether Publish honours PublishRequest::reply_to.
+  virtual bool ReadsInbox() const { return false; }
 };
 
 // What a connector may use besides its settings: the daemon's outbox folder,

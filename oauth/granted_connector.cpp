@@ -42,4 +42,18 @@ connectors::EngagementResult GrantedConnector::ReadEngagement(const connectors::
   return inner_->ReadEngagement(with);
 }
 
+connectors::InboxReadResult GrantedConnector::ReadInbox(const connectors::InboxReadRequest& request) {
+  auto token = keeper_.AccessToken(request.organization, request.account, request.now);
+  if (!token) {
+    connectors::InboxReadResult r;
+    r.kind = connectors::InboxReadResult::Kind::kRetryLater;
+    r.why = token.error().message();
+    r.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
+    return r;
+  }
+  connectors::InboxReadRequest with = request;
+  if (*token) with.access_token = std::move(**token);
+  return inner_->ReadInbox(with);
+}
+
 }  // namespace herald::oauth

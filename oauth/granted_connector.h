@@ -32,6 +32,8 @@ class GrantedConnector final : public connectors::Connector {
   // Reads with the connected account's token, as publishing does.
   connectors::EngagementResult ReadEngagement(const connectors::EngagementRequest& request) override;
   bool ReadsEngagement() const override { return inner_->ReadsEngagement(); }
+  connectors::InboxReadResult ReadInbox(const connectors::InboxReadRequest& request) override;
+  bool ReadsInbox() const override { return inner_->ReadsInbox(); }
 
  private:
   std::shared_ptr<connectors::Connector> inner_;
