@@ -32,7 +32,9 @@ class Governor::Search {
   Search(const Governor& g, const Timeline& tl, const PostRequest& post, std::span<const BlockedSpan> blocked = {})
       : g_(g), rules_(g.rules_), tl_(tl), post_(post), blocked_spans_(blocked),
         bits_(g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent) {
-    hints_.fill(0);
+    hints_.fill(kNoHint);
+    anchors_.fill(kNoHint);
+    periods_seen_.fill(LocalDays::min());
   }
 
   // The latest lower bound on a feasible instant among the rules that block `t`,
@@ -51,15 +53,17 @@ class Governor::Search {
       CheckRampUp(t);
       CheckMix(t);
     }
-    for (const Cap& cap : rules_.caps) {
+    for (size_t k = 0; k < rules_.caps.size(); ++k) {
+      const Cap& cap = rules_.caps[k];
       if (urgent_ && !cap.preset) continue;
-      CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? kPreset : kCaps);
+      CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? kPreset : kCaps,
+               k < kCachedCaps ? static_cast<int>(k) : -1);
     }
     if (!blocked_) return std::nullopt;
     return std::max(next_, t + seconds{1});
   }
 
-  std::vector<Reason> TakeReasons() const {
+  std::vector<Reason> TakeReasons() {
     std::vector<Reason> out;
     out.reserve(pending_.size());
     for (const auto& p : pending_) out.push_back(Describe(p));
@@ -86,6 +90,7 @@ class Governor::Search {
   };
 
   static constexpr Instant kNoPost = Instant::min();
+  static constexpr size_t kNoHint = std::numeric_limits<size_t>::max();
 
   int CapBit(const Cap& cap) const { return cap.label.empty() ? -1 : g_.BitOf(cap.label); }
   bool Carries(int bit) const { return bit < 0 || ((bits_ >> bit) & 1u); }
@@ -98,8 +103,19 @@ class Governor::Search {
     pending_.push_back({kind, what, key, related, bit});
   }
 
-  Reason Describe(const Pending& p) const {
-    const TimelineEntry* other = p.related == kNoPost ? nullptr : tl_.EntryAt(p.related, p.bit);
+  // Timeline::EntryAt, galloping from where the requested time lies: the
+  // related posts are near it, so this stays within a few cache lines.
+  const TimelineEntry* EntryAt(Instant at, int bit) {
+    auto v = tl_.times();
+    size_t i = AnchorOf(v, 0);
+    for (i = Gallop<false>(v, i, at); i < v.size() && v[i] == at; ++i) {
+      if (bit < 0 || (tl_.entry(i).label_bits >> bit) & 1u) return &tl_.entry(i);
+    }
+    return nullptr;
+  }
+
+  Reason Describe(const Pending& p) {
+    const TimelineEntry* other = p.related == kNoPost ? nullptr : EntryAt(p.related, p.bit);
     std::string id = other ? Mention(*other) : std::string("a post");
     std::vector<std::string> posts;
     if (other && other->holder == Holder::kPost) posts.push_back(other->id);
@@ -191,11 +207,27 @@ class Governor::Search {
   }
 
   // Index of the first element of v that is >= x (kUpper: > x), found by
-  // galloping out from the previous answer for the same timeline: candidates
-  // move forward in small steps, so this is a few comparisons, not log n.
+  // galloping out from `hint`, the previous answer to the same question (the
+  // same list, the same offset from the candidate): candidates move forward in
+  // small steps, so this is a few comparisons, not log n. Each question keeps
+  // its own hint, so answers far apart in one list do not pull it back and forth.
+  // A hint of kNoHint (no previous answer) starts from where the requested time
+  // lies in v (`list`: 0 all posts, b + 1 label bit b), found once per list:
+  // every question is asked about a time near it.
   template <bool kUpper>
-  size_t Find(std::span<const Instant> v, int bit, Instant x) {
-    size_t& hint = hints_[bit + 1];
+  size_t Find(std::span<const Instant> v, int list, size_t& hint, Instant x) {
+    if (hint == kNoHint) hint = AnchorOf(v, list);
+    return Gallop<kUpper>(v, hint, x);
+  }
+
+  size_t AnchorOf(std::span<const Instant> v, int list) {
+    size_t& a = anchors_[static_cast<size_t>(list)];
+    if (a == kNoHint) a = std::lower_bound(v.begin(), v.end(), post_.requested_at) - v.begin();
+    return a;
+  }
+
+  template <bool kUpper>
+  static size_t Gallop(std::span<const Instant> v, size_t& hint, Instant x) {
     auto before = [&](size_t i) { return kUpper ? v[i] <= x : v[i] < x; };
     const size_t n = v.size();
     size_t h = std::min(hint, n), lo, hi;
@@ -260,7 +292,7 @@ class Governor::Search {
     const Duration s = rules_.min_spacing;
     if (s <= Duration::zero()) return;
     auto v = tl_.times();
-    size_t hi = Find<false>(v, -1, t + s);  // posts < t + s
+    size_t hi = Find<false>(v, 0, hints_[kSpacingHint], t + s);  // posts < t + s
     if (hi == 0 || v[hi - 1] <= t - s) return;
     Instant nearest = v[hi - 1];
     Block(nearest + s, kSpacing, &rules_.min_spacing, (nearest > t ? 1 : 0) | (nearest.time_since_epoch().count() << 1),
@@ -268,7 +300,8 @@ class Governor::Search {
   }
 
   // A cap over the posts (with `bit`, -1 all) restricted to [lo, hi) in time.
-  void CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Kind kind) {
+  // `slot` (< kCachedCaps, -1 none) names the cap's own hints and counts.
+  void CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Kind kind, int slot = -1) {
     if (!Carries(bit)) return;
     auto v = tl_.times(bit);
     size_t a = 0, b = v.size();
@@ -279,8 +312,10 @@ class Governor::Search {
     const size_t n = static_cast<size_t>(cap.max);
     if (cap.unit == Cap::Unit::kRolling) {
       const Duration w = cap.window;
-      size_t first = std::max(a, Find<true>(v, bit, t - w));   // posts > t - w
-      size_t last = std::min(b, Find<false>(v, bit, t + w));   // posts < t + w
+      size_t scratch[2] = {kNoHint, kNoHint};
+      size_t* hint = slot < 0 ? scratch : &hints_[kCapHints + 2 * slot];
+      size_t first = std::max(a, Find<true>(v, bit + 1, hint[0], t - w));   // posts > t - w
+      size_t last = std::min(b, Find<false>(v, bit + 1, hint[1], t + w));   // posts < t + w
       if (last < first || last - first < n) return;
       // A window of length w holds t and n existing posts iff some n consecutive
       // posts together with t span less than w. The latest such group start gives
@@ -305,9 +340,21 @@ class Governor::Search {
     }
     ps = std::max(ps, lo);
     pe = std::min(pe, hi);
-    size_t count = (lo == Instant::min())
-                       ? Find<false>(v, bit, pe) - Find<false>(v, bit, ps)
-                       : (std::lower_bound(v.begin() + a, v.begin() + b, pe) - std::lower_bound(v.begin() + a, v.begin() + b, ps));
+    size_t count;
+    if (lo != Instant::min()) {
+      count = std::lower_bound(v.begin() + a, v.begin() + b, pe) - std::lower_bound(v.begin() + a, v.begin() + b, ps);
+    } else if (slot >= 0 && periods_seen_[slot] == start) {
+      // The same period as the last candidate: the timeline has not changed.
+      count = period_counts_[slot];
+    } else {
+      size_t scratch[2] = {kNoHint, kNoHint};
+      size_t* hint = slot < 0 ? scratch : &hints_[kCapHints + 2 * slot];
+      count = Find<false>(v, bit + 1, hint[1], pe) - Find<false>(v, bit + 1, hint[0], ps);
+      if (slot >= 0) {
+        periods_seen_[slot] = start;
+        period_counts_[slot] = count;
+      }
+    }
     if (count < n) return;
     Block(pe, kind, &cap, start.time_since_epoch().count());
   }
@@ -324,7 +371,8 @@ class Governor::Search {
 
   void CheckMix(Instant t) {
     auto all = tl_.times();
-    for (const auto& m : rules_.mix) {
+    for (size_t k = 0; k < rules_.mix.size(); ++k) {
+      const auto& m = rules_.mix[k];
       int bit = g_.BitOf(m.label);
       if (!Carries(bit)) continue;
       auto lab = tl_.times(bit);
@@ -332,20 +380,29 @@ class Governor::Search {
       auto exceeds = [&](size_t labelled, size_t total) {
         return static_cast<double>(labelled) > m.max_share * static_cast<double>(total) + 1e-9;
       };
-      auto count_in = [](std::span<const Instant> v, Instant from_excl, Instant to_incl) {
-        return static_cast<size_t>(std::upper_bound(v.begin(), v.end(), to_incl) -
-                                   std::upper_bound(v.begin(), v.end(), from_excl));
-      };
+      // Each position below is asked about a time that only moves forward
+      // from one candidate to the next, so each keeps its own hint.
+      size_t scratch[kMixHintsEach] = {kNoHint, kNoHint, kNoHint, kNoHint, kNoHint};
+      size_t* hint = k < kCachedMixes ? &hints_[kMixHints + kMixHintsEach * k] : scratch;
       Instant bound = kNever;
       Instant related = kNoPost;
       // At the new post: posts in (t - over, t], itself included.
-      bool violated = exceeds(count_in(lab, t - over, t) + 1, count_in(all, t - over, t) + 1);
+      const size_t all_to = Find<true>(all, 0, hint[0], t), all_from = Find<true>(all, 0, hint[1], t - over);
+      const size_t lab_to = Find<true>(lab, bit + 1, hint[2], t), lab_from = Find<true>(lab, bit + 1, hint[3], t - over);
+      bool violated = exceeds(lab_to - lab_from + 1, all_to - all_from + 1);
       // At later labelled posts q in [t, t + over) whose window now holds t too.
-      for (size_t i = std::lower_bound(lab.begin(), lab.end(), t) - lab.begin(); i < lab.size() && lab[i] < t + over;
-           ++i) {
+      // Their windows (q - over, q] move forward with q: one more hint each.
+      size_t q_all_to = all_to, q_all_from = all_from, q_lab_from = lab_from;
+      for (size_t i = Find<false>(lab, bit + 1, hint[4], t); i < lab.size() && lab[i] < t + over; ++i) {
         Instant q = lab[i];
-        if (IsUrgent(q, bit)) continue;
-        if (exceeds(count_in(lab, q - over, q) + 1, count_in(all, q - over, q) + 1)) {
+        size_t q_all_at = Gallop<false>(all, q_all_to, q);
+        if (IsUrgentAt(q_all_at, q, bit)) continue;
+        q_all_to = Gallop<true>(all, q_all_to, q);
+        q_all_from = Gallop<true>(all, q_all_from, q - over);
+        q_lab_from = Gallop<true>(lab, q_lab_from, q - over);
+        size_t q_lab_to = i + 1;  // posts with the label <= q
+        while (q_lab_to < lab.size() && lab[q_lab_to] == q) ++q_lab_to;
+        if (exceeds(q_lab_to - q_lab_from + 1, q_all_to - q_all_from + 1)) {
           violated = true;
           related = q;
           if (q == t) bound = t + seconds{1};
@@ -353,17 +410,19 @@ class Governor::Search {
       }
       if (!violated) continue;
       // The counts only change when a post enters or leaves the window.
-      size_t after = std::upper_bound(all.begin(), all.end(), t) - all.begin();
+      const size_t after = all_to;
       if (after < all.size()) bound = std::min(bound, all[after]);
-      size_t oldest = std::upper_bound(all.begin(), all.end(), t - over) - all.begin();
+      const size_t oldest = all_from;
       if (oldest < after) bound = std::min(bound, all[oldest] + over);
       Block(bound, kMix, &m, related.time_since_epoch().count(), related, bit);
     }
   }
 
-  bool IsUrgent(Instant at, int bit) const {
+  // Whether the first post with label `bit` at `at` is urgent; `i` is the first
+  // index of the timeline's posts at or after `at`.
+  bool IsUrgentAt(size_t i, Instant at, int bit) const {
     auto v = tl_.times();
-    for (size_t i = std::lower_bound(v.begin(), v.end(), at) - v.begin(); i < v.size() && v[i] == at; ++i) {
+    for (; i < v.size() && v[i] == at; ++i) {
       const auto& e = tl_.entry(i);
       if ((e.label_bits >> bit) & 1u) return e.urgent;
     }
@@ -382,7 +441,16 @@ class Governor::Search {
   bool span_valid_ = false;
   Periods periods_{};
   bool periods_valid_ = false;
-  std::array<size_t, Timeline::kMaxLabels + 1> hints_;  // [0]: all posts, [b + 1]: label bit b
+  // Hints for Find, one per question: [kSpacingHint] the spacing's, then two
+  // per cap (its window's or period's start and end), then kMixHintsEach per
+  // mix rule. Caps and mixes beyond the cached ones search without a hint.
+  static constexpr size_t kCachedCaps = 16, kCachedMixes = 4, kMixHintsEach = 5;
+  static constexpr size_t kSpacingHint = 0, kCapHints = 1, kMixHints = kCapHints + 2 * kCachedCaps;
+  std::array<size_t, kMixHints + kMixHintsEach * kCachedMixes> hints_;
+  std::array<size_t, Timeline::kMaxLabels + 1> anchors_;  // see AnchorOf
+  // Per cached calendar cap: the start of the period last counted, and its count.
+  std::array<LocalDays, kCachedCaps> periods_seen_;
+  std::array<size_t, kCachedCaps> period_counts_{};
   Instant next_{};
   bool blocked_ = false;
   std::vector<Pending> pending_;

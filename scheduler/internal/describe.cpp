@@ -11,6 +11,7 @@ using namespace std::chrono;
 const char* const kDayNames[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 std::string Two(int v) {
+  if (v >= 0 && v < 100) return {static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)};
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02d", v);
   return buf;

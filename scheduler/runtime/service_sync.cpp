@@ -4,6 +4,10 @@
 // of a process whose lease ended are taken over.
 #include <algorithm>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "scheduler/runtime/internal/service_impl.h"
 #include "scheduler/runtime/service.h"
 
@@ -70,11 +74,21 @@ Result<void> Service::Start() {
   std::lock_guard lock(s.mu_);
   auto posts = s.store_.LoadActive(s.clock_.Now() - internal::kHistory);
   if (!posts) return std::unexpected(posts.error());
-  for (const auto& p : *posts) {
+  for (auto& p : *posts) {
     s.book_.Track(p);
     int64_t& cursor = s.cursors_[p.account];
     cursor = std::max(cursor, p.change_seq);
+    // The loaded copy goes now, so the book's copies reuse its memory instead
+    // of the whole load being held twice at its peak.
+    p = Post{};
   }
+  posts->clear();
+  posts->shrink_to_fit();
+#ifdef __GLIBC__
+  // The load is the daemon's largest transient allocation: give what it
+  // freed back to the system rather than keep it resident for good.
+  malloc_trim(0);
+#endif
   if (s.shared_) {
     // The lease first: a claim by a process without one is an orphan to others.
     auto lease = s.store_.RenewLease(s.options_.process, s.clock_.Now() + s.options_.lease);
