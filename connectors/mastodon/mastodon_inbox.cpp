@@ -197,6 +197,10 @@ InboxReadResult ReadMastodonInbox(const HttpClient& http, const std::string& bas
   }
   std::sort(read.begin(), read.end(), [](const auto& a, const auto& b) { return IdLess(a.first, b.first); });
   for (auto& [id, m] : read) out.items.push_back(std::move(m));
+  // An inbox still empty at the first read: everything that comes later is
+  // new, so the next reads start from the beginning rather than from the
+  // newest page again (which would skip whatever came between two reads).
+  if (out.cursor.empty()) out.cursor = "0";
   // min_id gives the page just after the cursor: a full page may have more after it.
   out.more = !request.cursor.empty() && static_cast<int>(page.size()) >= kMastodonInboxPage;
   return out;

@@ -2,7 +2,8 @@
 // (replies arrive as mentions; status.in_reply_to_id names the status they
 // answer), one page of at most kMastodonInboxPage notifications immediately
 // newer than the cursor (min_id), oldest first. The cursor is the newest
-// notification id read. Internal to connectors/mastodon/; pure apart from
+// notification id read ("0" after a first read that found nothing). The
+// first read takes the newest page only: older history is not read. Internal to connectors/mastodon/; pure apart from
 // the HttpClient it is handed.
 #pragma once
 

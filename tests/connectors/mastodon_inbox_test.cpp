@@ -79,6 +79,24 @@ TEST_CASE("Mastodon reads mentions and replies from its notifications", "[mastod
   CHECK(next.items[0].text == "hello");
 }
 
+TEST_CASE("Mastodon reads from the beginning after a first read that found nothing", "[mastodon][inbox]") {
+  MastodonFake fake;
+  auto connector = Make(fake.base_url());
+  auto empty = connector->ReadInbox(Read());
+  REQUIRE(empty.kind == Kind::kRead);
+  CHECK(empty.items.empty());
+  CHECK(empty.cursor == "0");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 45; ++i) ids.push_back(fake.AddMention({}));
+  auto first = connector->ReadInbox(Read(empty.cursor));
+  REQUIRE(first.items.size() == 40);
+  CHECK(first.items.front().remote_id == ids.front());  // none skipped
+  CHECK(first.more);
+  auto second = connector->ReadInbox(Read(first.cursor));
+  REQUIRE(second.items.size() == 5);
+  CHECK(second.items.back().remote_id == ids.back());
+}
+
 TEST_CASE("Mastodon inbox reads follow pages after the cursor, oldest first", "[mastodon][inbox]") {
   MastodonFake fake;
   auto connector = Make(fake.base_url());
@@ -114,6 +132,7 @@ TEST_CASE("Mastodon inbox reads: rate limit, bad token, bad answer", "[mastodon]
     CHECK(r.http_status == 429);
     REQUIRE(r.retry_at);
     CHECK(*r.retry_at > Read().now + seconds{30});
+    CHECK(*r.retry_at <= Read().now + seconds{91});  // the reset the answer gave
   }
   SECTION("a revoked token fails") {
     auto r = Make(fake.base_url(), "revoked")->ReadInbox(Read());

@@ -174,8 +174,11 @@ TEST_CASE("LoadPolicy reports every inbox error at its position", "[policies][in
     CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      patterns: ['ok', '(unclosed']\n  default: a\n")
               .at(0)
               .starts_with("t.yaml:14:24: inbox.departments[0].patterns[1]: invalid pattern \"(unclosed\": "));
-    CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      patterns: ['']\n  default: a\n") ==
+    CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      patterns: ['" + std::string(501, 'x') +
+                   "']\n  default: a\n") ==
           Lines{"t.yaml:14:18: inbox.departments[0].patterns[0]: a pattern must be 1-500 characters long"});
+    CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      patterns: ['']\n  default: a\n") ==
+          Lines{"t.yaml:14:18: inbox.departments[0].patterns[0]: must not be empty"});
   }
   SECTION("keywords, languages and accounts") {
     CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      keywords: [x, ' ', x]\n  default: a\n") ==
@@ -187,7 +190,7 @@ TEST_CASE("LoadPolicy reports every inbox error at its position", "[policies][in
     CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      accounts: [acme-x]\n  default: a\n") ==
           Lines{"t.yaml:14:18: inbox.departments[0].accounts[0]: unknown account \"acme-x\"; not in accounts.list"});
     CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      keywords: refund\n  default: a\n") ==
-          Lines{"t.yaml:14:17: inbox.departments[0].keywords: expected a sequence, got the string \"refund\""});
+          Lines{"t.yaml:14:17: inbox.departments[0].keywords: expected a sequence, got \"refund\""});
   }
   SECTION("answer_within, approval and access") {
     CHECK(ErrorsOf(kHead + "inbox:\n  departments:\n    - name: a\n      answer_within: 0s\n  default: a\n") ==

@@ -132,16 +132,19 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
   s.Get("/api/v1/notifications", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
     ++notification_reads_;
-    RateLimitHeaders(res);
-    if (!Authorized(req, res)) return;
+    // A refused read carries only its own limit headers (set once: a second
+    // set_header would add a second value, and the first would be read).
     if (notification_failures_ > 0) {
       --notification_failures_;
       std::string reset = FormatRfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
                                         notification_retry_);
       res.set_header("X-RateLimit-Remaining", "0");
       res.set_header("X-RateLimit-Reset", reset);
+      res.set_header("X-RateLimit-Limit", "300");
       return Answer(res, 429, {{"error", "Too many requests"}});
     }
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
     bool mentions = req.get_param_value_count("types[]") == 0;
     for (size_t i = 0; i < req.get_param_value_count("types[]"); ++i)
       mentions = mentions || req.get_param_value("types[]", i) == "mention";
