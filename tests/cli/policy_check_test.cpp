@@ -115,7 +115,7 @@ TEST_CASE("policy check of a directory of broken files reports every file and ex
   auto result = Check({"tests/policies/broken"});
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
-  CHECK(Lines(result.err).size() == 29);
+  CHECK(Lines(result.err).size() == 31);
 }
 
 TEST_CASE("policy check reports an organisation defined twice across files", "[policies][e2e]") {
