@@ -60,6 +60,11 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/export/audit", "/v1/export/audit", &Endpoints::ExportAudit),
       r("GET", "/v1/posts/{id}/engagement", "/v1/posts/" + id + "/engagement", &Endpoints::PostEngagement),
       r("GET", "/v1/engagement", "/v1/engagement", &Endpoints::EngagementRollup),
+      r("GET", "/v1/inbox", "/v1/inbox", &Endpoints::ListInbox),
+      r("GET", "/v1/inbox/{id}", "/v1/inbox/" + id, &Endpoints::GetInboxItem),
+      r("POST", "/v1/inbox/{id}/assign", "/v1/inbox/" + id + "/assign", &Endpoints::AssignInboxItem),
+      r("POST", "/v1/inbox/{id}/dismiss", "/v1/inbox/" + id + "/dismiss", &Endpoints::DismissInboxItem),
+      r("POST", "/v1/inbox/{id}/reopen", "/v1/inbox/" + id + "/reopen", &Endpoints::ReopenInboxItem),
   };
 }
 

@@ -32,6 +32,7 @@
 #include "connectors/connector.h"
 #include "policies/server_config.h"
 #include "scheduler/runtime/engagement_reader.h"
+#include "scheduler/runtime/inbox_reader.h"
 #include "scheduler/runtime/runtime.h"
 #include "scheduler/runtime/service.h"
 #include "secrets/grant_vault.h"
@@ -264,9 +265,9 @@ class Reloader {
 class SignalHandler {
  public:
   SignalHandler(boost::asio::io_context& io, Reloader& reloader, api::HttpServer& http, runtime::Runtime& runtime,
-                runtime::EngagementReader& reader, Duration grace)
+                runtime::EngagementReader& reader, runtime::InboxReader* inbox, Duration grace)
       : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), reloader_(reloader), http_(http), runtime_(runtime),
-        reader_(reader), grace_(grace) {}
+        reader_(reader), inbox_(inbox), grace_(grace) {}
 
   void Listen() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -283,6 +284,7 @@ class SignalHandler {
       http_.Stop();
       reloader_.Stop();
       reader_.Stop();
+      if (inbox_ != nullptr) inbox_->Stop();
       runtime_.Stop(duration_cast<milliseconds>(grace_), [this] { io_.stop(); });
     });
   }
@@ -294,6 +296,7 @@ class SignalHandler {
   api::HttpServer& http_;
   runtime::Runtime& runtime_;
   runtime::EngagementReader& reader_;
+  runtime::InboxReader* inbox_;  // null when inboxes are not read
   const Duration grace_;
 };
 
@@ -429,6 +432,16 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   auto reader = std::make_unique<runtime::EngagementReader>(
       io, service, **store, clock, [&](const Post& p) { return connectors.Find(p.account); },
       [&rt] { return rt->in_flight(); }, reader_options);
+  std::unique_ptr<runtime::InboxReader> inbox_reader;
+  if (config->inbox.enabled) {
+    runtime::InboxReaderOptions inbox_options;
+    inbox_options.process = service_options.process;
+    inbox_options.every = duration_cast<milliseconds>(config->inbox.read_every);
+    inbox_options.max_pages = config->inbox.max_pages;
+    inbox_reader = std::make_unique<runtime::InboxReader>(
+        io, service, **store, clock, [&](const Post& p) { return connectors.Find(p.account); },
+        [&rt] { return rt->in_flight(); }, inbox_options);
+  }
 
   api::HttpServerOptions http_options;
   http_options.listen = listen;
@@ -448,11 +461,12 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   rt->Start();
   if (oauth) oauth->StartSweep();
   reader->Start();
+  if (inbox_reader) inbox_reader->Start();
   Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
   reloader.Watch();
   // The handlers are in place before the port is announced: a SIGTERM sent as
   // soon as "listening" is read must stop the daemon cleanly, not kill it.
-  SignalHandler signals(io, reloader, http, *rt, *reader, config->shutdown_grace);
+  SignalHandler signals(io, reloader, http, *rt, *reader, inbox_reader.get(), config->shutdown_grace);
   signals.Listen();
   spdlog::info("herald listening on {}:{} (storage {}, policies {}, {} organisations)", config->host, port,
                config->storage, config->policies, loaded.valid.size());
@@ -462,6 +476,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   if (oauth) oauth->Stop();
   waker.Attach(nullptr);
   reader.reset();  // its rounds ask the runtime how busy it is
+  inbox_reader.reset();
   rt.reset();
   spdlog::info("herald stopped");
   return kExitOk;

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
@@ -124,6 +125,60 @@ struct Approval {
   bool four_eyes = true;
 };
 
+// ---- The inbox: which department answers what (docs/inbox.md) ----
+
+// Who may read or answer a department's items: roles ("viewer", "editor",
+// "manager", "admin") and token names.
+struct InboxAccess {
+  std::vector<std::string> roles;
+  std::vector<std::string> tokens;
+
+  bool Allows(std::string_view role, std::string_view token) const {
+    for (const auto& r : roles)
+      if (r == role) return true;
+    for (const auto& t : tokens)
+      if (t == token) return true;
+    return false;
+  }
+};
+
+// One department and the rules that route an item to it. An item matches
+// when every kind of rule the department has matches: its text holds one of
+// the keywords (whole words, any case) or one of the patterns; its language
+// is one of `languages` (primary subtag, any case); it reached one of
+// `accounts`. A department without rules matches nothing: it only gets items
+// as the default.
+struct InboxDepartment {
+  std::string name;
+  std::vector<std::string> keywords;
+  std::vector<std::string> patterns;   // ECMAScript regular expressions, checked at load
+  std::vector<std::string> languages;  // lower case
+  std::vector<std::string> accounts;
+  Duration answer_within = std::chrono::hours{24};
+  bool approval_required = true;  // answers wait for approval (the policy's approvers)
+  InboxAccess read{{"viewer", "editor", "manager", "admin"}, {}};
+  InboxAccess answer{{"editor", "manager", "admin"}, {}};
+};
+
+struct InboxRouting {
+  std::vector<InboxDepartment> departments;  // in file order: the first that matches wins
+  std::string default_department;            // one of departments' names
+
+  const InboxDepartment* Find(std::string_view name) const {
+    for (const auto& d : departments)
+      if (d.name == name) return &d;
+    return nullptr;
+  }
+};
+
+// Without an `inbox:` section every item goes to one department, "general".
+inline InboxRouting DefaultInboxRouting() {
+  InboxRouting routing;
+  routing.departments.push_back(InboxDepartment{.name = "general"});
+  routing.default_department = "general";
+  return routing;
+}
+
 struct Policy {
   int version = 1;
   std::string organization;
@@ -133,6 +188,7 @@ struct Policy {
   Frequency frequency;
   ContentRules content;
   Approval approval;
+  InboxRouting inbox = DefaultInboxRouting();
 
   std::string source;  // file the policy was read from
   std::string sha256;  // hex digest of the file's bytes

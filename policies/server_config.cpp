@@ -176,6 +176,27 @@ void ReadEngagement(const Located& at, Diagnostics& diag, ServerConfig& c) {
   map.Finish();
 }
 
+void ReadInbox(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"enabled", "read_every", "max_pages"});
+  if (!map.ok()) return;
+  if (auto v = map.Take("enabled")) {
+    if (auto b = internal::ReadBool(*v, diag)) c.inbox.enabled = *b;
+  }
+  if (auto v = map.Take("read_every")) {
+    if (auto d = internal::ReadDuration(*v, diag)) {
+      if (*d < std::chrono::seconds{1} || *d > std::chrono::days{1}) {
+        diag.Error(v->mark, v->path, "must be from 1s to 1d, got " + FormatDuration(*d));
+      } else {
+        c.inbox.read_every = *d;
+      }
+    }
+  }
+  if (auto v = map.Take("max_pages")) {
+    if (auto n = ReadBetween(*v, diag, 1, 100)) c.inbox.max_pages = static_cast<int>(*n);
+  }
+  map.Finish();
+}
+
 void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
   MapReader map(at, diag, {"horizon", "max_text", "max_body", "request_timeout", "max_connections"});
   if (!map.ok()) return;
@@ -348,7 +369,8 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     YAML::Node root = YAML::Load(std::string(yaml_text));
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
-                   "policy_poll", "lease", "limits", "media_allow", "recheck", "engagement", "token_keys", "oauth"});
+                   "policy_poll", "lease", "limits", "media_allow", "recheck", "engagement", "token_keys", "oauth",
+                   "inbox"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -375,6 +397,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       if (auto v = map.Take("media_allow")) ReadMediaAllow(*v, diag, c);
       if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
       if (auto v = map.Take("engagement")) ReadEngagement(*v, diag, c);
+      if (auto v = map.Take("inbox")) ReadInbox(*v, diag, c);
       if (auto v = map.Take("token_keys")) ReadTokenKeys(*v, diag, c);
       if (auto v = map.Take("oauth")) ReadOAuth(*v, diag, c);
       map.Finish();

@@ -53,6 +53,13 @@ struct EngagementConfig {
   std::optional<std::vector<Duration>> reads;
 };
 
+// `inbox:` how the accounts' inboxes are read (docs/inbox.md).
+struct InboxConfig {
+  bool enabled = true;
+  Duration read_every = std::chrono::minutes{2};  // per account; at least 1s, at most 1d
+  int max_pages = 5;                              // pages per account per round, 1..100
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -84,6 +91,7 @@ struct ServerConfig {
   // nullopt: the default (1m, 5m, 15m, 1h, 6h, 12h, 24h).
   std::optional<std::vector<Duration>> recheck;
   EngagementConfig engagement;
+  InboxConfig inbox;
   std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
   std::map<std::string, OAuthApp> oauth;      // by platform; requires token_keys
 };

@@ -7,6 +7,7 @@
 
 #include "storage/internal/engagement_rows.h"
 #include "storage/internal/grants.h"
+#include "storage/internal/inbox_rows.h"
 #include "storage/internal/pg.h"
 #include "storage/internal/pg_account_lock.h"
 #include "storage/internal/pg_change_listener.h"
@@ -317,6 +318,74 @@ Result<std::vector<EngagementSample>> PostgresStore::EngagementSamples(const Eng
   if (!statement) return std::unexpected(statement.error());
   return impl_->pool->With([&](PgConnection& db) {
     return PgSelectAll(db, *statement, [](const PgRow& row) { return internal::ReadEngagementSample(row); });
+  });
+}
+
+Result<bool> PostgresStore::ClaimInboxRead(const InboxReadClaim& claim) {
+  return impl_->Write<bool>([&](PgWriteSession& db) { return internal::ClaimInboxRead(db, claim); });
+}
+
+Result<std::vector<InboxItem>> PostgresStore::SaveInboxPage(const InboxPage& page) {
+  return impl_->Write<std::vector<InboxItem>>([&](PgWriteSession& db) { return internal::SaveInboxPage(db, page); });
+}
+
+Result<void> PostgresStore::ReleaseInboxRead(std::string_view organization, std::string_view account,
+                                  std::string_view process, Instant next_at, std::string_view why) {
+  return impl_->Write<void>(
+      [&](PgWriteSession& db) { return internal::ReleaseInboxRead(db, organization, account, process, next_at, why); });
+}
+
+Result<std::optional<InboxReadState>> PostgresStore::FindInboxReadState(std::string_view organization,
+                                                                 std::string_view account) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::InboxReadStateStatement(organization, account),
+                     [](const PgRow& row) { return internal::ReadInboxReadState(row); });
+  });
+}
+
+Result<InboxItem> PostgresStore::GetInboxItem(std::string_view organization, int64_t id) {
+  auto found = impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::GetInboxItemStatement(organization, id),
+                     [](const PgRow& row) { return internal::ReadInboxItem(row); });
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return std::unexpected(Status(Code::kNotFound, "no inbox item " + std::to_string(id) + " in organization " +
+                                                       std::string(organization)));
+  }
+  return std::move(**found);
+}
+
+Result<std::vector<InboxItem>> PostgresStore::ListInbox(const InboxQuery& query) {
+  auto statement = internal::ListInboxStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, *statement, [](const PgRow& row) { return internal::ReadInboxItem(row); });
+  });
+}
+
+Result<InboxItem> PostgresStore::UpdateInboxItem(InboxItem item, std::vector<AuditEntry> audit) {
+  auto updated =
+      impl_->Write<InboxItem>([&](PgWriteSession& db) { return internal::UpdateInboxItem(db, item, audit); });
+  if (!updated && updated.error().code() == Code::kFailedPrecondition) {
+    // Tell a missing item from one changed meanwhile.
+    if (auto stored = GetInboxItem(item.organization, item.id); !stored) return std::unexpected(stored.error());
+  }
+  return updated;
+}
+
+Result<std::optional<InboxItem>> PostgresStore::FindInboxItemByReply(std::string_view organization,
+                                                               int64_t reply_post_id) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::InboxItemByReplyStatement(organization, reply_post_id),
+                     [](const PgRow& row) { return internal::ReadInboxItem(row); });
+  });
+}
+
+Result<std::vector<InboxCount>> PostgresStore::CountInbox(Instant now) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, internal::CountInboxStatement(now),
+                     [](const PgRow& row) { return internal::ReadInboxCount(row); });
   });
 }
 

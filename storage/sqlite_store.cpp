@@ -8,6 +8,7 @@
 
 #include "storage/internal/engagement_rows.h"
 #include "storage/internal/grants.h"
+#include "storage/internal/inbox_rows.h"
 #include "storage/internal/group_commit.h"
 #include "storage/internal/migrations.h"
 #include "storage/internal/rows.h"
@@ -295,6 +296,74 @@ Result<std::vector<EngagementSample>> SqliteStore::EngagementSamples(const Engag
   if (!statement) return std::unexpected(statement.error());
   return impl_->Read([&](Connection& db) {
     return SelectAll(db, *statement, [](const Query& row) { return internal::ReadEngagementSample(row); });
+  });
+}
+
+Result<bool> SqliteStore::ClaimInboxRead(const InboxReadClaim& claim) {
+  return impl_->Write<bool>([&](WriteSession& db) { return internal::ClaimInboxRead(db, claim); });
+}
+
+Result<std::vector<InboxItem>> SqliteStore::SaveInboxPage(const InboxPage& page) {
+  return impl_->Write<std::vector<InboxItem>>([&](WriteSession& db) { return internal::SaveInboxPage(db, page); });
+}
+
+Result<void> SqliteStore::ReleaseInboxRead(std::string_view organization, std::string_view account,
+                                  std::string_view process, Instant next_at, std::string_view why) {
+  return impl_->Write<void>(
+      [&](WriteSession& db) { return internal::ReleaseInboxRead(db, organization, account, process, next_at, why); });
+}
+
+Result<std::optional<InboxReadState>> SqliteStore::FindInboxReadState(std::string_view organization,
+                                                                 std::string_view account) {
+  return impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::InboxReadStateStatement(organization, account),
+                     [](const Query& row) { return internal::ReadInboxReadState(row); });
+  });
+}
+
+Result<InboxItem> SqliteStore::GetInboxItem(std::string_view organization, int64_t id) {
+  auto found = impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::GetInboxItemStatement(organization, id),
+                     [](const Query& row) { return internal::ReadInboxItem(row); });
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return std::unexpected(Status(Code::kNotFound, "no inbox item " + std::to_string(id) + " in organization " +
+                                                       std::string(organization)));
+  }
+  return std::move(**found);
+}
+
+Result<std::vector<InboxItem>> SqliteStore::ListInbox(const InboxQuery& query) {
+  auto statement = internal::ListInboxStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, *statement, [](const Query& row) { return internal::ReadInboxItem(row); });
+  });
+}
+
+Result<InboxItem> SqliteStore::UpdateInboxItem(InboxItem item, std::vector<AuditEntry> audit) {
+  auto updated =
+      impl_->Write<InboxItem>([&](WriteSession& db) { return internal::UpdateInboxItem(db, item, audit); });
+  if (!updated && updated.error().code() == Code::kFailedPrecondition) {
+    // Tell a missing item from one changed meanwhile.
+    if (auto stored = GetInboxItem(item.organization, item.id); !stored) return std::unexpected(stored.error());
+  }
+  return updated;
+}
+
+Result<std::optional<InboxItem>> SqliteStore::FindInboxItemByReply(std::string_view organization,
+                                                               int64_t reply_post_id) {
+  return impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::InboxItemByReplyStatement(organization, reply_post_id),
+                     [](const Query& row) { return internal::ReadInboxItem(row); });
+  });
+}
+
+Result<std::vector<InboxCount>> SqliteStore::CountInbox(Instant now) {
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, internal::CountInboxStatement(now),
+                     [](const Query& row) { return internal::ReadInboxCount(row); });
   });
 }
 

@@ -55,6 +55,18 @@ class SqliteStore final : public Store {
                                    std::string_view why) override;
   Result<std::vector<EngagementRead>> ListEngagement(std::string_view organization, int64_t post_id) override;
   Result<std::vector<EngagementSample>> EngagementSamples(const EngagementQuery& query) override;
+  Result<bool> ClaimInboxRead(const InboxReadClaim& claim) override;
+  Result<std::vector<InboxItem>> SaveInboxPage(const InboxPage& page) override;
+  Result<void> ReleaseInboxRead(std::string_view organization, std::string_view account, std::string_view process,
+                                Instant next_at, std::string_view why) override;
+  Result<std::optional<InboxReadState>> FindInboxReadState(std::string_view organization,
+                                                          std::string_view account) override;
+  Result<InboxItem> GetInboxItem(std::string_view organization, int64_t id) override;
+  Result<std::vector<InboxItem>> ListInbox(const InboxQuery& query) override;
+  Result<InboxItem> UpdateInboxItem(InboxItem item, std::vector<AuditEntry> audit) override;
+  Result<std::optional<InboxItem>> FindInboxItemByReply(std::string_view organization,
+                                                        int64_t reply_post_id) override;
+  Result<std::vector<InboxCount>> CountInbox(Instant now) override;
 
   // One process per file: the lock is a token (callers serialise threads
   // themselves), and there is nobody else to watch.

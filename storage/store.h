@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/engagement.h"
+#include "core/inbox.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -170,6 +171,89 @@ struct EngagementQuery {
   Instant to;    // published_at < to
 };
 
+// ---- The inbox (docs/inbox.md) ----
+
+// One item of an account's inbox as the store keeps it: stored once per
+// (organization, account, message.remote_id).
+struct InboxItem {
+  int64_t id = 0;  // assigned by the store
+  std::string organization;
+  std::string account;
+  InboxMessage message;
+  // Assigned by the store when the item is first stored: the account's post
+  // whose remote_id is message.in_reply_to, when there is one.
+  std::optional<int64_t> post_id;
+  std::string department;
+  InboxState state = InboxState::kOpen;
+  std::string assignee;                 // set while assigned
+  std::optional<int64_t> reply_post_id; // the post that answers it
+  Instant received_at;                  // when herald stored it
+  Instant due_at;                       // when it becomes overdue while open or assigned
+  Instant updated_at;
+  int64_t version = 0;  // assigned by the store
+
+  friend bool operator==(const InboxItem&, const InboxItem&) = default;
+};
+
+// A claim on the next read of one account's inbox, for `process` until
+// `until` (a read not finished by then may be claimed again by anyone).
+struct InboxReadClaim {
+  std::string organization;
+  std::string account;
+  std::string process;
+  Instant until;
+  Instant now;
+};
+
+// One page of an account's inbox as a claimed read got it: its items (with
+// organization, account, message, department, due_at and received_at set)
+// and where the next read starts.
+struct InboxPage {
+  std::string organization;
+  std::string account;
+  std::string process;
+  std::vector<InboxItem> items;
+  std::string cursor;
+};
+
+// Where an account's inbox reads stand.
+struct InboxReadState {
+  std::string organization;
+  std::string account;
+  std::string cursor;        // where the next read starts; empty before the first
+  std::string claimed_by;    // empty once released
+  Instant not_before;        // the claim's end, or when the next read may start
+  std::optional<Instant> read_at;  // the latest page stored
+  std::string detail;        // why the latest read was put off, if it was
+
+  friend bool operator==(const InboxReadState&, const InboxReadState&) = default;
+};
+
+struct InboxQuery {
+  std::string organization;  // required
+  std::optional<std::string> account;
+  std::optional<std::string> department;
+  // Only items of these departments (the ones a caller may read); nullopt: any.
+  std::optional<std::vector<std::string>> departments;
+  std::optional<InboxState> state;
+  std::optional<Instant> overdue_at;  // only items open or assigned with due_at <= overdue_at
+  std::optional<Instant> due_after;   // only items with due_at > due_after
+  int64_t before_id = 0;              // cursor: ids < before_id (0: from the newest), descending
+  int limit = 50;                     // 1..1000
+};
+
+// How many items an organisation's department holds in one state, and how
+// many of them are overdue at the time asked.
+struct InboxCount {
+  std::string organization;
+  std::string department;
+  InboxState state = InboxState::kOpen;
+  int64_t items = 0;
+  int64_t overdue = 0;
+
+  friend bool operator==(const InboxCount&, const InboxCount&) = default;
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -302,6 +386,44 @@ class Store {
   // been read at least once, with its latest counts, by post id.
   // InvalidArgument without an organization.
   virtual Result<std::vector<EngagementSample>> EngagementSamples(const EngagementQuery& query) = 0;
+
+  // The inbox (docs/inbox.md). Reads of an account's inbox are claimed with a
+  // conditional write, so two processes on one database never read the same
+  // account at once, and items are stored once each.
+
+  // True when this call claimed the account's next read: nobody had, or the
+  // previous claim or pause ended at or before claim.now. InvalidArgument
+  // without an organization, account or process.
+  virtual Result<bool> ClaimInboxRead(const InboxReadClaim& claim) = 0;
+  // In one transaction, while page.process holds the account's claim: stores
+  // each item not stored yet (by organization, account and remote id; the
+  // others change nothing), linking it to its post, and moves the account's
+  // cursor to page.cursor. Returns the items it stored, as stored.
+  // FailedPrecondition when the claim was lost (nothing is stored).
+  virtual Result<std::vector<InboxItem>> SaveInboxPage(const InboxPage& page) = 0;
+  // Ends `process`'s claim: nobody reads the account before `next_at` (now
+  // to let the next read start at once, later to back off), `why` kept as
+  // the state's detail. FailedPrecondition when the claim was lost.
+  virtual Result<void> ReleaseInboxRead(std::string_view organization, std::string_view account,
+                                        std::string_view process, Instant next_at, std::string_view why) = 0;
+  // nullopt when the account's inbox was never claimed.
+  virtual Result<std::optional<InboxReadState>> FindInboxReadState(std::string_view organization,
+                                                                  std::string_view account) = 0;
+  // NotFound when there is no such item in this organisation.
+  virtual Result<InboxItem> GetInboxItem(std::string_view organization, int64_t id) = 0;
+  // Newest first (by id). InvalidArgument without an organization.
+  virtual Result<std::vector<InboxItem>> ListInbox(const InboxQuery& query) = 0;
+  // Writes item's department, state, assignee, reply_post_id and updated_at
+  // when the stored item is still at item.version, with `audit` in the same
+  // transaction; returns it at version + 1. NotFound when there is no such
+  // item in its organisation; FailedPrecondition when somebody changed it first.
+  virtual Result<InboxItem> UpdateInboxItem(InboxItem item, std::vector<AuditEntry> audit) = 0;
+  // The item that `reply_post_id` answers, nullopt when none.
+  virtual Result<std::optional<InboxItem>> FindInboxItemByReply(std::string_view organization,
+                                                                int64_t reply_post_id) = 0;
+  // Every (organization, department, state) holding items, with how many are
+  // overdue at `now`, for the metrics. Aggregates only.
+  virtual Result<std::vector<InboxCount>> CountInbox(Instant now) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

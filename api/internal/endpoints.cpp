@@ -25,8 +25,8 @@ ApiResponse NoPost(const std::string& id) {
   return ProblemResponse(MakeProblem(404, "not-found", "no post " + id + " in your organisation"));
 }
 
-// The body of a JSON request, or the problem with it: 415 without a JSON
-// content type, 400 for malformed JSON. An empty body is `{}` when `optional`.
+}  // namespace
+
 std::expected<json, ApiResponse> JsonBody(const httplib::Request& request, bool optional) {
   if (optional && request.body.empty()) return json::object();
   if (!IsJsonContentType(request.get_header_value("Content-Type"))) {
@@ -39,6 +39,8 @@ std::expected<json, ApiResponse> JsonBody(const httplib::Request& request, bool 
   if (!parsed) return std::unexpected(BodyProblem(400, "malformed-json", std::move(parsed.error())));
   return std::move(*parsed);
 }
+
+namespace {
 
 ApiResponse RefusedResponse(const Post& post) {
   json violations = json::array();

@@ -57,6 +57,10 @@ ApiResponse StatusResponse(const Status& status);
 // A 4xx whose `errors` name each place in the body that is wrong.
 ApiResponse BodyProblem(int status, std::string slug, BodyErrors errors);
 
+// The body of a JSON request, or the problem with it: 415 without a JSON
+// content type, 400 for malformed JSON. An empty body is `{}` when `optional`.
+std::expected<nlohmann::json, ApiResponse> JsonBody(const httplib::Request& request, bool optional);
+
 // One authenticated request: `params` are the route's captures ({id}).
 struct Call {
   const runtime::Caller& caller;
@@ -94,6 +98,12 @@ class Endpoints {
   ApiResponse OAuthCallback(const Call& call);  // call.caller is empty
   ApiResponse PostEngagement(const Call& call);
   ApiResponse EngagementRollup(const Call& call);
+  // The inbox (inbox_endpoints.cpp).
+  ApiResponse ListInbox(const Call& call);
+  ApiResponse GetInboxItem(const Call& call);
+  ApiResponse AssignInboxItem(const Call& call);
+  ApiResponse DismissInboxItem(const Call& call);
+  ApiResponse ReopenInboxItem(const Call& call);
 
  private:
   ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);

@@ -90,6 +90,28 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
            EscapeLabel(key.second) + "\"} " + std::to_string(n) + "\n";
   }
 
+  Header(out, "herald_inbox_reads_total", "counter", "Reads of the accounts' inboxes by platform and outcome (read, failed, retry_later).");
+  for (const auto& [key, n] : m.inbox_reads) {
+    out += "herald_inbox_reads_total{platform=\"" + EscapeLabel(key.first) + "\",outcome=\"" + EscapeLabel(key.second) +
+           "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_inbox_items_read_total", "counter", "Inbox items read and stored for the first time, by platform.");
+  for (const auto& [platform, n] : m.inbox_items_read) {
+    out += "herald_inbox_items_read_total{platform=\"" + EscapeLabel(platform) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_inbox_items", "gauge", "Inbox items by organization, department and state.");
+  for (const auto& [key, n] : m.inbox_items) {
+    const auto& [org, department, state] = key;
+    out += "herald_inbox_items{organization=\"" + EscapeLabel(org) + "\",department=\"" + EscapeLabel(department) +
+           "\",state=\"" + EscapeLabel(state) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_inbox_overdue", "gauge",
+         "Inbox items open or assigned past their department's answer_within, by organization and department.");
+  for (const auto& [key, n] : m.inbox_overdue) {
+    out += "herald_inbox_overdue{organization=\"" + EscapeLabel(key.first) + "\",department=\"" +
+           EscapeLabel(key.second) + "\"} " + std::to_string(n) + "\n";
+  }
+
   Header(out, "herald_connector_publishes_total", "counter", "Publishes by connector type and outcome.");
   for (const auto& [type, c] : m.connectors) {
     for (const auto& [outcome, n] : c.publishes_by_outcome) {

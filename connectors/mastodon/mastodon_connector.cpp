@@ -5,13 +5,15 @@
 // remembers for an hour: an ambiguous answer is settled by sending the same
 // request again at once and reading that answer. Engagement is read from
 // GET /api/v1/statuses/:id (replies_count, reblogs_count, favourites_count,
-// and quotes_count where the instance reports quotes). Thread-safe: immutable
-// after creation.
+// and quotes_count where the instance reports quotes). The inbox is read from
+// GET /api/v1/notifications?types[]=mention (mastodon_inbox.h); an answer is
+// a status with in_reply_to_id. Thread-safe: immutable after creation.
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "connectors/internal/json_counts.h"
+#include "connectors/mastodon/mastodon_inbox.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -53,6 +55,7 @@ class MastodonConnector : public Connector {
 
   PublishResult Publish(const PublishRequest& request) override {
     std::vector<std::pair<std::string, std::string>> form{{"status", request.text}};
+    if (request.reply_to && !request.reply_to->empty()) form.emplace_back("in_reply_to_id", *request.reply_to);
     for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
       auto id = UploadImage(request.media[i], request.now);
       if (!id) return id.error();
@@ -113,6 +116,11 @@ class MastodonConnector : public Connector {
     return out;
   }
   bool ReadsEngagement() const override { return true; }
+
+  InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    return mastodon::ReadMastodonInbox(http_, base_, request.access_token.value_or(token_), request);
+  }
+  bool ReadsInbox() const override { return true; }
 
  private:
   PublishResult Read(const HttpResult& result, Instant now) const {

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,13 @@ struct Metrics {
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired
   int64_t accounts_needing_reconnect = 0;            // OAuth grants their platform refused to refresh
+  // The inbox: reads by {platform, outcome}, items stored by platform, items
+  // by {organization, department, state}, and overdue items by
+  // {organization, department}. Aggregates only.
+  std::map<std::pair<std::string, std::string>, int64_t> inbox_reads;
+  std::map<std::string, int64_t> inbox_items_read;
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> inbox_items;
+  std::map<std::pair<std::string, std::string>, int64_t> inbox_overdue;
 };
 
 }  // namespace herald::runtime

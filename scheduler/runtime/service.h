@@ -163,6 +163,23 @@ struct EngagementRollupView {
   EngagementRollup rollup;
 };
 
+// GET /v1/inbox (docs/inbox.md).
+struct InboxListRequest {
+  std::optional<std::string> department;
+  std::optional<InboxState> state;
+  std::optional<std::string> account;
+  bool overdue = false;  // only items open or assigned past their answer target
+  int64_t before_id = 0; // the cursor: items older than this one
+  int limit = 50;        // 1..200
+};
+
+// An inbox item as a caller sees it.
+struct InboxItemView {
+  storage::InboxItem item;
+  bool overdue = false;
+  bool may_answer = false;  // the caller's role or token may answer its department
+};
+
 struct ServiceOptions {
   connectors::Backoff backoff;          // transient publish failures
   connectors::BreakerOptions breaker;   // per account and per connector type
@@ -238,6 +255,33 @@ class Service {
   // InvalidArgument when `to` is not after `from` or the span passes 366 days.
   Result<EngagementRollupView> Engagement(const Caller& caller, const EngagementRollupRequest& request);
   Result<std::vector<storage::AuditEntry>> Audit(const Caller& caller, storage::AuditQuery query);
+
+  // ---- The inbox (service_inbox.cpp; docs/inbox.md) ----
+  // Items of the caller's organisation in the departments its role or token
+  // may read, newest first. PermissionDenied when `department` is one it may
+  // not read; NotFound for another organisation's account.
+  Result<std::vector<InboxItemView>> Inbox(const Caller& caller, const InboxListRequest& request);
+  // NotFound for another organisation's item; PermissionDenied when the
+  // caller may not read its department.
+  Result<InboxItemView> GetInboxItem(const Caller& caller, int64_t id);
+  // State changes, audited; each needs the right to answer the department
+  // (PermissionDenied). Assign: open or assigned -> assigned to `to`.
+  // Dismiss: open or assigned -> dismissed. Reopen: dismissed -> open.
+  // FailedPrecondition from any other state, or when the item changed meanwhile.
+  Result<InboxItemView> AssignInboxItem(const Caller& caller, int64_t id, const std::string& to);
+  Result<InboxItemView> DismissInboxItem(const Caller& caller, int64_t id, const std::string& note);
+  Result<InboxItemView> ReopenInboxItem(const Caller& caller, int64_t id);
+  // What the runtime's InboxReader needs: every account a policy names, with
+  // its organisation; an organisation's routing (the default one without an
+  // `inbox:` section); and a count of each read (outcome: read, failed,
+  // retry_later; `items` newly stored).
+  std::vector<std::pair<std::string, std::string>> InboxAccounts();
+  policies::InboxRouting InboxRoutingOf(const std::string& organization);
+  void RecordInboxRead(const std::string& platform, const std::string& outcome, int64_t items);
+  // The inbox's aggregates for /metrics at `now`: items by organisation,
+  // department and state, and those overdue. The one place where items that
+  // became overdue since the previous call are found (logged; events hook here).
+  void AddInboxMetrics(Metrics& metrics, Instant now);
 
   // Replaces the policies (a reload). Organisations whose file failed keep their
   // previous policy: pass their errors in `errors_by_org`. Re-plans and audits moves.

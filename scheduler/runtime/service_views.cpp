@@ -179,8 +179,13 @@ Metrics Service::CurrentMetrics() {
   if (auto grants = impl_->store_.ListGrants()) {
     for (const auto& g : *grants) needing_reconnect += g.needs_reconnect.empty() ? 0 : 1;
   }
+  Metrics m;
+  {
+    std::lock_guard lock(impl_->mu_);
+    m = impl_->telemetry_.Snapshot();
+  }
+  AddInboxMetrics(m, impl_->clock_.Now());
   std::lock_guard lock(impl_->mu_);
-  Metrics m = impl_->telemetry_.Snapshot();
   m.accounts_needing_reconnect = needing_reconnect;
   for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
                        PostState::kUnconfirmed}) {

@@ -150,6 +150,46 @@ CREATE TABLE engagement_reads (
 CREATE INDEX engagement_reads_by_organization ON engagement_reads (organization, post_id);
 CREATE INDEX posts_by_published ON posts (state, published_at);
 )sql"},
+    Migration{8, "the inbox: items read from the accounts, and where each account's reads stand", R"sql(
+CREATE TABLE inbox_items (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  remote_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  author TEXT NOT NULL,
+  author_name TEXT NOT NULL,
+  text TEXT NOT NULL,
+  language TEXT NOT NULL,
+  url TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  reply_ref TEXT NOT NULL,
+  post_id INTEGER REFERENCES posts (id),
+  department TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'assigned', 'answered', 'dismissed')),
+  assignee TEXT NOT NULL,
+  reply_post_id INTEGER REFERENCES posts (id),
+  received_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  UNIQUE (organization, account, remote_id)
+);
+CREATE INDEX inbox_items_by_organization ON inbox_items (organization, id);
+CREATE INDEX inbox_items_by_reply ON inbox_items (reply_post_id);
+CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id);
+CREATE TABLE inbox_reads (
+  organization TEXT NOT NULL,
+  account TEXT NOT NULL,
+  cursor TEXT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  claim_until INTEGER NOT NULL,
+  read_at INTEGER,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (organization, account)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

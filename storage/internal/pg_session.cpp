@@ -51,4 +51,15 @@ Result<std::optional<int64_t>> PgWriteSession::UpdatePostRow(const Post& post) {
   return std::optional<int64_t>(r->Int(0, 0));
 }
 
+Result<std::optional<std::vector<std::optional<int64_t>>>> PgWriteSession::RunReturning(const Statement& statement,
+                                                                                        int columns) {
+  using Row = std::vector<std::optional<int64_t>>;
+  auto r = db_.Exec(NumberPlaceholders(statement.sql), Params(statement.values));
+  if (!r) return std::unexpected(r.error());
+  if (r->rows() == 0) return std::optional<Row>();
+  Row values;
+  for (int c = 0; c < columns; ++c) values.push_back(r->OptionalInt(0, c));
+  return std::optional<Row>(std::move(values));
+}
+
 }  // namespace herald::storage::internal

@@ -33,6 +33,8 @@ class PgWriteSession final : public WriteSession {
   Result<RowStamp> InsertPostRow(const Post& post) override;
   Result<std::optional<PostHead>> LockPost(int64_t id, std::string_view organization) override;
   Result<std::optional<int64_t>> UpdatePostRow(const Post& post) override;
+  Result<std::optional<std::vector<std::optional<int64_t>>>> RunReturning(const Statement& statement,
+                                                                          int columns) override;
 
   // Every account whose posts this session inserted or changed, before and
   // after the change.

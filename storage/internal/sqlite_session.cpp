@@ -64,4 +64,23 @@ Result<std::optional<int64_t>> SqliteWriteSession::UpdatePostRow(const Post& pos
   return std::optional<int64_t>(*seq);
 }
 
+Result<std::optional<std::vector<std::optional<int64_t>>>> SqliteWriteSession::RunReturning(
+    const Statement& statement, int columns) {
+  using Row = std::vector<std::optional<int64_t>>;
+  auto query = db_.Prepare(statement.sql);
+  if (!query) return std::unexpected(query.error());
+  auto row = query->BindAll(statement.values).Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Row>();
+  Row values;
+  for (int c = 0; c < columns; ++c) values.push_back(query->OptionalInt(c));
+  // Stepping to the end lets the statement finish before the next one runs.
+  for (;;) {
+    auto more = query->Step();
+    if (!more) return std::unexpected(more.error());
+    if (!*more) break;
+  }
+  return std::optional<Row>(std::move(values));
+}
+
 }  // namespace herald::storage::internal

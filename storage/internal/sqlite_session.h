@@ -24,6 +24,8 @@ class SqliteWriteSession final : public WriteSession {
   Result<RowStamp> InsertPostRow(const Post& post) override;
   Result<std::optional<PostHead>> LockPost(int64_t id, std::string_view organization) override;
   Result<std::optional<int64_t>> UpdatePostRow(const Post& post) override;
+  Result<std::optional<std::vector<std::optional<int64_t>>>> RunReturning(const Statement& statement,
+                                                                          int columns) override;
 
  private:
   Result<int64_t> ChangeSeqOf(int64_t post_id);

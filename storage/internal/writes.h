@@ -48,6 +48,11 @@ class WriteSession {
   // Writes `post` over its stored row (UpdatePostSql) when that is still at
   // post.version: the new change_seq, or nullopt when no row matched.
   virtual Result<std::optional<int64_t>> UpdatePostRow(const Post& post) = 0;
+  // Runs a statement ending in a RETURNING clause of `columns` integer
+  // columns: the first row's values (nullopt for NULL), or nullopt when it
+  // returned no row.
+  virtual Result<std::optional<std::vector<std::optional<int64_t>>>> RunReturning(const Statement& statement,
+                                                                                  int columns) = 0;
 };
 
 // InvalidArgument when the post, or an audit entry or the idempotency record,

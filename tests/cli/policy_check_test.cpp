@@ -79,6 +79,9 @@ TEST_CASE("policy check reports each broken file's errors with their positions",
        {"tests/policies/broken/three_errors.yaml:13:40: frequency.mix[0].max_share: max_share must be greater than 0 and at most 1, got 0",
         "tests/policies/broken/three_errors.yaml:15:12: frequency.default.days[0]: unknown weekday \"funday\"; use mon, tue, wed, thu, fri, sat, sun",
         "tests/policies/broken/three_errors.yaml:16:18: frequency.default.min_spacing: unknown unit \"min\" in duration \"45min\"; use s|m|h|d|w"}},
+      {"tests/policies/broken/inbox_routing.yaml",
+       {"tests/policies/broken/inbox_routing.yaml:14:18: inbox.departments[0].patterns[0]: invalid pattern \"(unclosed\": Mismatched '(' and ')' in regular expression",
+        "tests/policies/broken/inbox_routing.yaml:15:12: inbox.default: unknown department \"sales\"; departments: legal"}},
       {"tests/policies/broken/too_many_per_platform.yaml",
        {"tests/policies/broken/too_many_per_platform.yaml:13:17: accounts.list[1].platform: 2 mastodon accounts exceed accounts.limits.max_per_platform (1)"}},
       {"tests/policies/broken/unknown_account_override.yaml",
@@ -86,7 +89,7 @@ TEST_CASE("policy check reports each broken file's errors with their positions",
       {"tests/policies/broken/unknown_detector.yaml",
        {"tests/policies/broken/unknown_detector.yaml:12:27: content.block_patterns[1]: unknown detector \"passport\"; use email|phone|credit_card|secret"}},
       {"tests/policies/broken/unknown_key.yaml",
-       {"tests/policies/broken/unknown_key.yaml:11:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, accounts, frequency, content, approval"}},
+       {"tests/policies/broken/unknown_key.yaml:11:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, accounts, frequency, content, approval, inbox"}},
       {"tests/policies/broken/unknown_platform.yaml",
        {"tests/policies/broken/unknown_platform.yaml:12:17: accounts.list[1].platform: unknown platform \"myspace\"; known: mastodon, bluesky, x, linkedin, facebook_page, threads, instagram, telegram, discord, slack, webhook, file"}},
       {"tests/policies/broken/unknown_weekday.yaml",
@@ -112,7 +115,7 @@ TEST_CASE("policy check of a directory of broken files reports every file and ex
   auto result = Check({"tests/policies/broken"});
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
-  CHECK(Lines(result.err).size() == 29);
+  CHECK(Lines(result.err).size() == 31);
 }
 
 TEST_CASE("policy check reports an organisation defined twice across files", "[policies][e2e]") {

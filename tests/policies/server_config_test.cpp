@@ -240,3 +240,39 @@ TEST_CASE("Server config reads the engagement schedule and checks it with positi
 
 }  // namespace
 }  // namespace herald::policies
+
+namespace herald::policies {
+namespace {
+
+std::vector<std::string> InboxErrorsOf(const std::string& yaml) {
+  auto config = LoadServerConfig(yaml, "herald.yaml");
+  std::vector<std::string> lines;
+  if (!config) {
+    for (const auto& e : config.error()) lines.push_back(e.ToString());
+  }
+  return lines;
+}
+
+TEST_CASE("Server config reads how inboxes are read and checks it with positions", "[server_config][inbox]") {
+  using namespace std::chrono;
+  auto defaults = LoadServerConfig("listen: 127.0.0.1:8080\n", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK(defaults->inbox.enabled);
+  CHECK(defaults->inbox.read_every == minutes{2});
+  CHECK(defaults->inbox.max_pages == 5);
+
+  auto custom = LoadServerConfig("inbox:\n  read_every: 30s\n  max_pages: 3\n  enabled: false\n", "herald.yaml");
+  REQUIRE(custom);
+  CHECK(custom->inbox.read_every == seconds{30});
+  CHECK(custom->inbox.max_pages == 3);
+  CHECK_FALSE(custom->inbox.enabled);
+
+  CHECK(InboxErrorsOf("inbox:\n  read_every: 500ms\n").size() == 1);
+  CHECK(InboxErrorsOf("inbox:\n  read_every: 2d\n") ==
+        std::vector<std::string>{"herald.yaml:2:15: inbox.read_every: must be from 1s to 1d, got 2d"});
+  CHECK_THAT(InboxErrorsOf("inbox:\n  max_pages: 0\n").at(0), Catch::StartsWith("herald.yaml:2:14: inbox.max_pages:"));
+  CHECK_THAT(InboxErrorsOf("inbox: { every: 1m }\n").at(0), Catch::Contains("unknown key \"every\""));
+}
+
+}  // namespace
+}  // namespace herald::policies

@@ -130,6 +130,15 @@ async function exercise() {
   await call(EDITOR, 'GET', '/v1/engagement')
   await call(EDITOR, 'GET', '/v1/engagement?account=acme-hook&label=news')
   await call(EDITOR, 'GET', '/v1/engagement?from=yesterday')           // 400
+  // The inbox: this organisation's webhook account reads none, so items are
+  // absent; the answers still follow the document.
+  await call(EDITOR, 'GET', '/v1/inbox')
+  await call(EDITOR, 'GET', '/v1/inbox?state=closed')                  // 400
+  await call(EDITOR, 'GET', '/v1/inbox/1')                             // 404
+  await call(EDITOR, 'POST', '/v1/inbox/1/assign', { to: 'eve' })      // 404
+  await call(EDITOR, 'POST', '/v1/inbox/1/assign', {})                 // 400
+  await call(EDITOR, 'POST', '/v1/inbox/1/dismiss', {})                // 404
+  await call(EDITOR, 'POST', '/v1/inbox/1/reopen', {})                 // 404
   await call(MANAGER, 'GET', `/v1/audit?post=${id}`)
   await call(MANAGER, 'GET', '/v1/audit?limit=2')
   await call(MANAGER, 'GET', '/v1/audit?post=999999')                  // 404

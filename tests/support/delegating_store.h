@@ -81,6 +81,33 @@ class DelegatingStore : public storage::Store {
                                    std::string_view why) override {
     return real_->DeferEngagementRead(post_id, point, process, until, why);
   }
+  Result<bool> ClaimInboxRead(const storage::InboxReadClaim& claim) override { return real_->ClaimInboxRead(claim); }
+  Result<std::vector<storage::InboxItem>> SaveInboxPage(const storage::InboxPage& page) override {
+    return real_->SaveInboxPage(page);
+  }
+  Result<void> ReleaseInboxRead(std::string_view org, std::string_view account, std::string_view process,
+                                Instant next_at, std::string_view why) override {
+    return real_->ReleaseInboxRead(org, account, process, next_at, why);
+  }
+  Result<std::optional<storage::InboxReadState>> FindInboxReadState(std::string_view org,
+                                                                   std::string_view account) override {
+    return real_->FindInboxReadState(org, account);
+  }
+  Result<storage::InboxItem> GetInboxItem(std::string_view org, int64_t id) override {
+    return real_->GetInboxItem(org, id);
+  }
+  Result<std::vector<storage::InboxItem>> ListInbox(const storage::InboxQuery& query) override {
+    return real_->ListInbox(query);
+  }
+  Result<storage::InboxItem> UpdateInboxItem(storage::InboxItem item,
+                                             std::vector<storage::AuditEntry> audit) override {
+    return real_->UpdateInboxItem(std::move(item), std::move(audit));
+  }
+  Result<std::optional<storage::InboxItem>> FindInboxItemByReply(std::string_view org,
+                                                                 int64_t reply_post_id) override {
+    return real_->FindInboxItemByReply(org, reply_post_id);
+  }
+  Result<std::vector<storage::InboxCount>> CountInbox(Instant now) override { return real_->CountInbox(now); }
   Result<std::vector<EngagementRead>> ListEngagement(std::string_view org, int64_t post_id) override {
     return real_->ListEngagement(org, post_id);
   }

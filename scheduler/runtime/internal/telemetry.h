@@ -28,6 +28,17 @@ class Telemetry {
   void RecordEngagementRead(const std::string& platform, const std::string& outcome) {
     ++publish_.engagement_reads[{platform, outcome}];
   }
+  void RecordInboxRead(const std::string& platform, const std::string& outcome, int64_t items) {
+    ++publish_.inbox_reads[{platform, outcome}];
+    publish_.inbox_items_read[platform] += items;
+  }
+  // When the inbox's overdue items were last counted (nullopt the first
+  // time); records `now` as the new last time.
+  std::optional<Instant> ExchangeInboxCheck(Instant now) {
+    std::optional<Instant> previous = inbox_checked_;
+    inbox_checked_ = now;
+    return previous;
+  }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 
   void Heartbeat(Instant now) { last_heartbeat_ = now; }
@@ -41,6 +52,7 @@ class Telemetry {
   Metrics publish_;  // histograms and outcome counters
   std::map<std::string, int64_t> decisions_by_rule_;
   std::optional<Instant> last_heartbeat_;
+  std::optional<Instant> inbox_checked_;
 };
 
 }  // namespace herald::runtime::internal

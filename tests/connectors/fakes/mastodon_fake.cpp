@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace herald::testing {
 namespace {
 
@@ -71,15 +73,18 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
     RateLimitHeaders(res);
     if (!Authorized(req, res)) return;
     std::string text;
+    std::string in_reply_to_id;
     std::vector<std::string> media_ids;
     if (req.get_header_value("Content-Type").starts_with("application/json")) {
       json body = json::parse(req.body, nullptr, false);
       if (body.is_object()) {
         text = body.value("status", "");
+        in_reply_to_id = body.value("in_reply_to_id", "");
         if (body.contains("media_ids")) media_ids = body["media_ids"].get<std::vector<std::string>>();
       }
     } else {
       text = req.get_param_value("status");
+      in_reply_to_id = req.get_param_value("in_reply_to_id");
       for (size_t i = 0; i < req.get_param_value_count("media_ids[]"); ++i)
         media_ids.push_back(req.get_param_value("media_ids[]", i));
     }
@@ -104,7 +109,7 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
       if (!known) return Answer(res, 422, {{"error", "Validation failed: Media attachments are invalid"}});
       attachments.push_back({{"id", id}, {"type", "image"}});
     }
-    Status st{std::to_string(109000000000000000LL + statuses_.size() + 1), text, key, media_ids, ""};
+    Status st{std::to_string(109000000000000000LL + statuses_.size() + 1), text, key, media_ids, "", in_reply_to_id};
     st.url = base_url() + "/@herald/" + st.id;
     statuses_.push_back(st);
     if (!key.empty()) by_key_[key] = statuses_.size() - 1;
@@ -124,7 +129,91 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
     for (const auto& [field, n] : counts_[id]) status[field] = n;
     Answer(res, 200, status);
   });
+  s.Get("/api/v1/notifications", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    ++notification_reads_;
+    // A refused read carries only its own limit headers (set once: a second
+    // set_header would add a second value, and the first would be read).
+    if (notification_failures_ > 0) {
+      --notification_failures_;
+      std::string reset = FormatRfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                                        notification_retry_);
+      res.set_header("X-RateLimit-Remaining", "0");
+      res.set_header("X-RateLimit-Reset", reset);
+      res.set_header("X-RateLimit-Limit", "300");
+      return Answer(res, 429, {{"error", "Too many requests"}});
+    }
+    RateLimitHeaders(res);
+    if (!Authorized(req, res)) return;
+    bool mentions = req.get_param_value_count("types[]") == 0;
+    for (size_t i = 0; i < req.get_param_value_count("types[]"); ++i)
+      mentions = mentions || req.get_param_value("types[]", i) == "mention";
+    auto number = [&](const char* name) -> int64_t {
+      if (!req.has_param(name)) return -1;
+      try {
+        return std::stoll(req.get_param_value(name));
+      } catch (...) {
+        return -1;
+      }
+    };
+    int64_t limit = req.has_param("limit") ? std::clamp<int64_t>(number("limit"), 1, 80) : 40;
+    int64_t min_id = number("min_id"), since_id = number("since_id"), max_id = number("max_id");
+    std::vector<const Notification*> matching;
+    for (const auto& n : notifications_) {
+      if (!mentions) break;
+      if (min_id >= 0 && n.id <= min_id) continue;
+      if (since_id >= 0 && n.id <= since_id) continue;
+      if (max_id >= 0 && n.id >= max_id) continue;
+      matching.push_back(&n);
+    }
+    // min_id: the page just after it; otherwise the newest page.
+    if (static_cast<int64_t>(matching.size()) > limit) {
+      if (min_id >= 0) matching.resize(limit);
+      else matching.erase(matching.begin(), matching.end() - limit);
+    }
+    json page = json::array();
+    for (auto it = matching.rbegin(); it != matching.rend(); ++it) {
+      const Notification& n = **it;
+      const Mention& m = n.mention;
+      json account = {{"id", "1"}, {"acct", m.author}, {"display_name", m.display_name}};
+      json status = {{"id", n.status_id}, {"created_at", FormatRfc3339(n.at)}, {"content", m.html},
+                     {"language", m.language.empty() ? json(nullptr) : json(m.language)},
+                     {"in_reply_to_id", m.in_reply_to_id.empty() ? json(nullptr) : json(m.in_reply_to_id)},
+                     {"url", base_url() + "/@" + m.author + "/" + n.status_id}, {"account", account}};
+      page.push_back({{"id", std::to_string(n.id)}, {"type", "mention"}, {"created_at", FormatRfc3339(n.at)},
+                      {"account", account}, {"status", status}});
+    }
+    if (!matching.empty()) {
+      std::string link = "<" + base_url() + "/api/v1/notifications?max_id=" + std::to_string(matching.front()->id) +
+                         ">; rel=\"next\", <" + base_url() + "/api/v1/notifications?min_id=" +
+                         std::to_string(matching.back()->id) + ">; rel=\"prev\"";
+      res.set_header("Link", link);
+    }
+    Answer(res, 200, page);
+  });
   fake_.Start();
+}
+
+std::string MastodonFake::AddMention(const Mention& mention) {
+  std::lock_guard lock(mu_);
+  Notification n;
+  n.id = 300000 + static_cast<int64_t>(notifications_.size()) + 1;
+  n.status_id = std::to_string(111000000000000000LL + static_cast<int64_t>(notifications_.size()) + 1);
+  n.mention = mention;
+  n.at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  notifications_.push_back(std::move(n));
+  return notifications_.back().status_id;
+}
+
+void MastodonFake::FailNotificationReads(int count, std::chrono::seconds retry_in) {
+  std::lock_guard lock(mu_);
+  notification_failures_ = count;
+  notification_retry_ = retry_in;
+}
+
+int MastodonFake::NotificationReads() const {
+  std::lock_guard lock(mu_);
+  return notification_reads_;
 }
 
 void MastodonFake::SetCounts(const std::string& id, int replies, int reblogs, int favourites, std::optional<int> quotes) {

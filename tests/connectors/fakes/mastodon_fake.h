@@ -7,7 +7,10 @@
 // X-RateLimit-* headers on every API answer with the ISO 8601 reset, and
 // GET /api/v1/statuses/:id with the status's replies_count, reblogs_count and
 // favourites_count (quotes_count once set: instances with quote posts), 404
-// {"error":"Record not found"} for a deleted or unknown status.
+// {"error":"Record not found"} for a deleted or unknown status. The inbox:
+// GET /api/v1/notifications (types[], min_id, since_id, max_id, limit up to
+// 80, newest first, with a Link header) over mentions added with AddMention,
+// and 429s on those reads on request; statuses record their in_reply_to_id.
 //
 // Thread-safe: state shared with the server's threads is under a mutex.
 #pragma once
@@ -32,6 +35,15 @@ class MastodonFake {
     std::string idempotency_key;
     std::vector<std::string> media_ids;
     std::string url;
+    std::string in_reply_to_id;
+  };
+  // A status that mentions the account, as its notification shows it.
+  struct Mention {
+    std::string author = "bob@example.social";  // acct
+    std::string display_name = "Bob";
+    std::string html = "<p>hello</p>";
+    std::string in_reply_to_id;
+    std::string language = "en";
   };
   struct Upload {
     std::string id;
@@ -59,6 +71,13 @@ class MastodonFake {
   void Delete(const std::string& id);
   std::vector<Upload> Uploads() const;
 
+  // Adds a mention notification (and its status); returns the status id.
+  std::string AddMention(const Mention& mention);
+  // The next `count` notification reads answer 429 with a reset `retry_in` ahead.
+  void FailNotificationReads(int count, std::chrono::seconds retry_in = std::chrono::seconds{60});
+  // Notification reads answered so far (429s included).
+  int NotificationReads() const;
+
  private:
   void RateLimitHeaders(httplib::Response& res);  // REQUIRES: mu_ held
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
@@ -74,6 +93,16 @@ class MastodonFake {
   std::map<std::string, size_t> by_key_;     // Idempotency-Key -> statuses_ index; guarded by mu_
   std::map<std::string, std::map<std::string, int>> counts_;  // status id -> count fields; guarded by mu_
   std::set<std::string> deleted_;            // guarded by mu_
+  struct Notification {
+    int64_t id = 0;
+    std::string status_id;
+    Mention mention;
+    Instant at;
+  };
+  std::vector<Notification> notifications_;  // ascending ids; guarded by mu_
+  int notification_failures_ = 0;            // guarded by mu_
+  std::chrono::seconds notification_retry_{60};  // guarded by mu_
+  int notification_reads_ = 0;               // guarded by mu_
   FakeServer fake_;                          // last: stopped before the state its handlers use
 };
 

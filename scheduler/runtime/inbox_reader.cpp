@@ -1,0 +1,209 @@
+#include "scheduler/runtime/inbox_reader.h"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "policies/inbox_router.h"
+
+namespace herald::runtime {
+
+using namespace std::chrono;
+using Kind = connectors::InboxReadResult::Kind;
+
+namespace {
+
+// Per-post platforms (comments) are read under the account's latest posts.
+constexpr int kRecentPosts = 20;
+constexpr auto kRecentSpan = days{14};
+
+// When an item becomes overdue: its platform time plus the department's
+// target, counted from its arrival when the platform's time is missing or
+// ahead of ours.
+Instant DueAt(const InboxMessage& m, Instant received, Duration answer_within) {
+  Instant base = m.created_at;
+  if (base == Instant{} || base > received) base = received;
+  return base + answer_within;
+}
+
+}  // namespace
+
+InboxReader::InboxReader(boost::asio::io_context& io, Service& service, storage::Store& store, const Clock& clock,
+                         ConnectorLookup connectors, std::function<int64_t()> publishes_in_flight,
+                         InboxReaderOptions options)
+    : service_(service), store_(store), clock_(clock), connectors_(std::move(connectors)),
+      publishes_in_flight_(std::move(publishes_in_flight)), options_(std::move(options)), timer_(io) {}
+
+InboxReader::~InboxReader() {
+  stopping_ = true;
+  pool_.join();
+}
+
+void InboxReader::Start() {
+  boost::asio::post(timer_.get_executor(), [this] { Arm(); });
+}
+
+void InboxReader::Stop() {
+  stopping_ = true;
+  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+}
+
+void InboxReader::Arm() {
+  if (stopping_) return;
+  // Rounds come more often than each account is read: an account skipped
+  // for a busy moment is read soon after, not a whole interval later.
+  timer_.expires_after(std::clamp(options_.every / 4, milliseconds{250}, milliseconds{30000}));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    if (!round_running_.exchange(true)) {
+      boost::asio::post(pool_, [this] {
+        (void)RunRound();
+        round_running_ = false;
+      });
+    }
+    Arm();
+  });
+}
+
+bool InboxReader::PublishingBusy(Instant now) {
+  if (publishes_in_flight_ && publishes_in_flight_() > 0) return true;
+  auto next = service_.NextDue();
+  return next && *next <= now + options_.publish_margin;
+}
+
+std::optional<Instant> InboxReader::HeldUntil(const std::string& account, Instant now) {
+  std::optional<Instant> held = service_.PausedUntil(account, now);
+  std::lock_guard lock(mu_);
+  auto it = held_until_.find(account);
+  if (it != held_until_.end()) {
+    if (it->second > now) held = std::max(held.value_or(it->second), it->second);
+    else held_until_.erase(it);
+  }
+  return held;
+}
+
+void InboxReader::Release(const std::string& organization, const std::string& account, Instant next_at,
+                          const std::string& why) {
+  if (auto r = store_.ReleaseInboxRead(organization, account, options_.process, next_at, why); !r) {
+    spdlog::warn("inbox: releasing the read of {} failed: {}", account, r.error().ToString());
+  }
+}
+
+int InboxReader::RunRound() {
+  int stored = 0;
+  for (const auto& [organization, account] : service_.InboxAccounts()) {
+    if (stopping_) break;
+    Instant now = clock_.Now();
+    if (PublishingBusy(now)) break;
+    Post as_post;
+    as_post.organization = organization;
+    as_post.account = account;
+    auto [connector, platform] = connectors_(as_post);
+    if (connector == nullptr || !connector->ReadsInbox()) continue;
+    if (HeldUntil(account, now)) continue;
+    auto claimed = store_.ClaimInboxRead({organization, account, options_.process, now + options_.claim, now});
+    if (!claimed) {
+      spdlog::warn("inbox: claiming the read of {} failed: {}", account, claimed.error().ToString());
+      continue;
+    }
+    if (!*claimed) continue;  // read recently, or another process is reading it
+    stored += ReadAccount(organization, account, *connector, platform, now);
+  }
+  return stored;
+}
+
+int InboxReader::ReadAccount(const std::string& organization, const std::string& account,
+                             connectors::Connector& connector, const std::string& platform, Instant started) {
+  // The next read is due an interval after this one started, whoever makes it.
+  const Instant next_round = started + duration_cast<seconds>(options_.every * 9 / 10);
+  auto state = store_.FindInboxReadState(organization, account);
+  if (!state) {
+    Release(organization, account, started, "");
+    return 0;
+  }
+  connectors::InboxReadRequest request;
+  request.organization = organization;
+  request.account = account;
+  request.cursor = *state ? (*state)->cursor : std::string();
+  storage::PostQuery recent{organization, account, PostState::kPublished, started - kRecentSpan};
+  recent.limit = 1000;
+  if (auto posts = store_.ListPosts(recent)) {
+    for (auto it = posts->rbegin(); it != posts->rend() && static_cast<int>(request.recent_posts.size()) < kRecentPosts;
+         ++it) {
+      if (!it->remote_id.empty()) request.recent_posts.push_back(it->remote_id);
+    }
+  }
+  policies::InboxRouter router(service_.InboxRoutingOf(organization));
+  int stored = 0;
+  for (int page = 0; page < options_.max_pages; ++page) {
+    Instant now = clock_.Now();
+    if (stopping_ || (page > 0 && (PublishingBusy(now) || HeldUntil(account, now)))) {
+      Release(organization, account, now, "");  // read again in the next round
+      return stored;
+    }
+    request.now = now;
+    connectors::InboxReadResult result = connector.ReadInbox(request);
+    now = clock_.Now();
+    if (result.kind == Kind::kRetryLater) {
+      Instant until;
+      {
+        std::lock_guard lock(mu_);
+        int failures = ++failures_[account];
+        until = std::max(result.retry_at.value_or(now + options_.backoff.Delay(failures, rng_)), now + seconds{1});
+        held_until_[account] = std::max(held_until_[account], until);
+      }
+      spdlog::info("inbox: {}: read put off to {}: {}", account, FormatRfc3339(until), result.why);
+      service_.RecordInboxRead(platform, "retry_later", 0);
+      Release(organization, account, until, result.why);
+      return stored;
+    }
+    if (result.kind != Kind::kRead) {
+      spdlog::warn("inbox: {}: read failed: {}", account, result.why);
+      service_.RecordInboxRead(platform, "failed", 0);
+      Release(organization, account, next_round, result.why);
+      return stored;
+    }
+    {
+      std::lock_guard lock(mu_);
+      failures_.erase(account);
+      if (result.hold_until) held_until_[account] = std::max(held_until_[account], *result.hold_until);
+    }
+    storage::InboxPage save{organization, account, options_.process, {}, result.cursor};
+    save.items.reserve(result.items.size());
+    for (auto& m : result.items) {
+      if (m.remote_id.empty()) continue;
+      const policies::InboxDepartment& department = router.Route(account, m);
+      storage::InboxItem item;
+      item.organization = organization;
+      item.account = account;
+      item.department = department.name;
+      item.received_at = now;
+      item.due_at = DueAt(m, now, department.answer_within);
+      item.message = std::move(m);
+      save.items.push_back(std::move(item));
+    }
+    auto saved = store_.SaveInboxPage(save);
+    if (!saved) {
+      // The cursor did not move: the same page is read again next time.
+      spdlog::error("inbox: {}: storing {} items failed: {}", account, save.items.size(), saved.error().ToString());
+      Release(organization, account, now, saved.error().message());
+      return stored;
+    }
+    stored += static_cast<int>(saved->size());
+    service_.RecordInboxRead(platform, "read", static_cast<int64_t>(saved->size()));
+    for (const auto& item : *saved) {
+      spdlog::info("inbox: {}: item {} from {} to {}", account, item.id, item.message.author, item.department);
+    }
+    if (!result.more || result.cursor == request.cursor) {
+      Release(organization, account, next_round, "");
+      return stored;
+    }
+    request.cursor = result.cursor;
+  }
+  // Pages still waiting: the next round goes on with them.
+  Release(organization, account, clock_.Now(), "");
+  return stored;
+}
+
+}  // namespace herald::runtime
