@@ -58,9 +58,11 @@ HttpResult GraphClient::Post(std::string_view path, Fields fields) const {
   return http_.Send({"POST", root_ + "/" + std::string(path), {}, FormEncode(fields), "application/x-www-form-urlencoded"});
 }
 
-HttpResult GraphClient::Get(std::string_view path, Fields query) const {
+HttpResult GraphClient::Get(std::string_view path, Fields query, size_t max_body) const {
   query.emplace_back("access_token", token_);
-  return http_.Send({"GET", root_ + "/" + std::string(path) + "?" + FormEncode(query), {}, {}, {}});
+  HttpRequest request{"GET", root_ + "/" + std::string(path) + "?" + FormEncode(query), {}, {}, {}};
+  request.max_body = max_body;
+  return http_.Send(request);
 }
 
 std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const HttpResult& result, Instant now) {

@@ -36,8 +36,9 @@ class GraphClient {
 
   // POST <root>/<path>, form-encoded, with access_token.
   HttpResult Post(std::string_view path, Fields fields) const;
-  // GET <root>/<path>?<query>&access_token=...
-  HttpResult Get(std::string_view path, Fields query) const;
+  // GET <root>/<path>?<query>&access_token=...; with `max_body`, an answer
+  // longer than that is an HttpFailure of kind kTooLarge.
+  HttpResult Get(std::string_view path, Fields query, size_t max_body = 0) const;
   const std::string& platform() const { return platform_; }
 
  private:
