@@ -193,12 +193,7 @@ class BlueskyConnector : public Connector {
     }
     std::string next = answer.value("cursor", json()).is_string() ? answer["cursor"].get<std::string>() : "";
     if (next.size() > 1024) next.clear();  // not a cursor a PDS writes: read no further back
-    internal::WalkStep step = internal::Advance(walk, items, next, /*newest_first=*/true,
-                                                        /*history=*/!request.cursor.empty());
-    out.kind = IKind::kRead;
-    for (auto it = step.fresh.rbegin(); it != step.fresh.rend(); ++it) out.items.push_back(std::move(page[*it]));
-    out.cursor = internal::EncodeWalk(step.next);
-    out.more = step.more;
+    out = internal::TakeNewestFirstPage(walk, std::move(page), items, next, /*history=*/!request.cursor.empty());
     out.http_status = r->status;
     out.hold_until = ReadsHoldAfterSuccess(*r, request.now);
     return out;

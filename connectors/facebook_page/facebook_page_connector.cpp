@@ -99,7 +99,7 @@ class FacebookPageConnector final : public Connector {
   // is unknown: no list tells which comments the Page made.
   PublishResult Reply(const PublishRequest& request) const {
     const std::string& target = *request.reply_to;
-    if (target.empty() || target.size() > 128 || target.find_first_not_of("0123456789_") != std::string::npos)
+    if (!meta::IsGraphId(target))
       return Fail(Kind::kFailed, "facebook_page: the reply reference is not a comment id");
     auto r = client_.Post(target + "/comments", {{"message", request.text}});
     if (auto f = meta::ReadGraphFailure("facebook_page", r, request.now)) return *f;

@@ -83,7 +83,7 @@ class InstagramConnector final : public Connector {
   // unknown: no list tells which replies the account made.
   PublishResult Reply(const PublishRequest& request) const {
     const std::string& target = *request.reply_to;
-    if (target.empty() || target.size() > 128 || target.find_first_not_of("0123456789") != std::string::npos)
+    if (!meta::IsGraphId(target))
       return Refuse("instagram: the reply reference is not a comment id");
     auto r = client_.Post(target + "/replies", {{"message", request.text}});
     if (auto f = meta::ReadGraphFailure("instagram", r, request.now)) return *f;

@@ -95,6 +95,17 @@ WalkStep Advance(const InboxWalk& walk, const std::vector<WalkItem>& page, const
   return step;
 }
 
+InboxReadResult TakeNewestFirstPage(const InboxWalk& walk, std::vector<InboxMessage> page,
+                                    const std::vector<WalkItem>& items, const std::string& next_page, bool history) {
+  WalkStep step = Advance(walk, items, next_page, /*newest_first=*/true, history);
+  InboxReadResult out;
+  out.kind = InboxReadResult::Kind::kRead;
+  for (auto it = step.fresh.rbegin(); it != step.fresh.rend(); ++it) out.items.push_back(std::move(page[*it]));
+  out.cursor = EncodeWalk(step.next);
+  out.more = step.more;
+  return out;
+}
+
 std::string EncodeWalk(const InboxWalk& walk) { return json{{"v", 1}, {"walk", WalkJson(walk)}}.dump(); }
 
 std::optional<InboxWalk> DecodeWalk(std::string_view cursor) {

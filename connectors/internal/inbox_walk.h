@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/connector.h"
 #include "core/time.h"
 
 namespace herald::connectors::internal {
@@ -60,6 +61,13 @@ struct WalkStep {
 // its inbox starts when herald first reads it).
 WalkStep Advance(const InboxWalk& walk, const std::vector<WalkItem>& page, const std::string& next_page,
                  bool newest_first, bool history);
+
+// One page of an account-wide inbox listed newest first (`page[i]` read as
+// `items[i]`), as a kRead result: the new items oldest first, the cursor of
+// the next read, and `more`. `history` as for Advance; the caller adds the
+// answer's status and hold.
+InboxReadResult TakeNewestFirstPage(const InboxWalk& walk, std::vector<InboxMessage> page,
+                                    const std::vector<WalkItem>& items, const std::string& next_page, bool history);
 
 // The cursor of one walk, and of one walk per post (only the posts in `keep`
 // are written: the cursor stays as small as the list of recent posts).

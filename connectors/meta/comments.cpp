@@ -54,8 +54,7 @@ InboxReadResult ReadComments(const GraphClient& client, const CommentEdge& edge,
   std::vector<std::string> posts;
   for (const std::string& id : request.recent_posts) {
     if (posts.size() >= edge.max_posts) break;
-    // Graph ids: digits and underscores (a Page post is <page>_<post>).
-    if (id.empty() || id.size() > 64 || id.find_first_not_of("0123456789_") != std::string::npos) continue;
+    if (!IsGraphId(id)) continue;
     if (std::find(posts.begin(), posts.end(), id) == posts.end()) posts.push_back(id);
   }
   InboxReadResult out;

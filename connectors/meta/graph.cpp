@@ -91,6 +91,10 @@ std::optional<std::string> ReadField(const HttpResponse& response, std::string_v
   return v;
 }
 
+bool IsGraphId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && id.find_first_not_of("0123456789_") == std::string_view::npos;
+}
+
 std::optional<Instant> ParseGraphTime(std::string_view text) {
   std::string t(text);
   // "+0000" -> "+00:00"

@@ -25,7 +25,7 @@ class ThreadsConnector final : public Connector {
     if (request.reply_to) {
       // A reply is a container with reply_to_id, published as any post.
       const std::string& target = *request.reply_to;
-      if (target.empty() || target.size() > 64 || target.find_first_not_of("0123456789") != std::string::npos) {
+      if (!meta::IsGraphId(target)) {
         PublishResult r;
         r.kind = PublishResult::Kind::kFailed;
         r.why = "threads: the reply reference is not a media id";

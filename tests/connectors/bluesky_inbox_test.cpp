@@ -227,15 +227,7 @@ TEST_CASE("Bluesky answers an inbox item with a threaded reply", "[bluesky][inbo
   auto read = connector->ReadInbox(Read());
   REQUIRE(read.items.size() == 1);
 
-  PublishRequest answer;
-  answer.post_id = 32;
-  answer.organization = "acme";
-  answer.account = "acme-sky";
-  answer.platform = "bluesky";
-  answer.text = "Next month!";
-  answer.now = kNow;
-  answer.created_at = kNow;
-  answer.reply_to = read.items[0].reply_ref;
+  PublishRequest answer = testing::InboxAnswer("bluesky", "Next month!", read.items[0].reply_ref, kNow, 32);
   auto published = connector->Publish(answer);
   REQUIRE(published.kind == PublishResult::Kind::kPublished);
   auto records = fake.Records();

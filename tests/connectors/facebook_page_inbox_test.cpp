@@ -207,15 +207,7 @@ TEST_CASE("Facebook Page answers a comment with a comment on it", "[facebook_pag
   auto read = connector->ReadInbox(Read({post}));
   REQUIRE(read.items.size() == 1);
 
-  PublishRequest answer;
-  answer.post_id = 8;
-  answer.organization = "acme";
-  answer.account = "fb";
-  answer.platform = "facebook_page";
-  answer.text = "Next month!";
-  answer.now = kNow;
-  answer.created_at = kNow;
-  answer.reply_to = read.items[0].reply_ref;
+  PublishRequest answer = testing::InboxAnswer("facebook_page", "Next month!", read.items[0].reply_ref, kNow);
   auto published = connector->Publish(answer);
   REQUIRE(published.kind == PublishResult::Kind::kPublished);
   auto all = fake.comments().Comments();

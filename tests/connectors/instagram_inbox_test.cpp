@@ -140,15 +140,8 @@ TEST_CASE("Instagram answers a comment with POST /<comment>/replies", "[instagra
   auto read = connector->ReadInbox(Read({media}));
   REQUIRE(read.items.size() == 1);
 
-  PublishRequest answer;
-  answer.post_id = 5;
-  answer.organization = "acme";
-  answer.account = "ig";
-  answer.platform = "instagram";
-  answer.text = "In our shop!";
-  answer.now = kNow;
-  answer.created_at = kNow;
-  answer.reply_to = read.items[0].reply_ref;  // no image needed for a reply
+  // No image needed for a reply.
+  PublishRequest answer = testing::InboxAnswer("instagram", "In our shop!", read.items[0].reply_ref, kNow);
   auto published = connector->Publish(answer);
   REQUIRE(published.kind == PublishResult::Kind::kPublished);
   auto all = fake.comments().Comments();

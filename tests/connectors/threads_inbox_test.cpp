@@ -131,15 +131,7 @@ TEST_CASE("Threads answers a reply with a reply_to_id container", "[threads][inb
   auto read = connector->ReadInbox(Read({post}));
   REQUIRE(read.items.size() == 1);
 
-  PublishRequest answer;
-  answer.post_id = 4;
-  answer.organization = "acme";
-  answer.account = "threads";
-  answer.platform = "threads";
-  answer.text = "Next month!";
-  answer.now = kNow;
-  answer.created_at = kNow;
-  answer.reply_to = read.items[0].reply_ref;
+  PublishRequest answer = testing::InboxAnswer("threads", "Next month!", read.items[0].reply_ref, kNow);
   auto published = connector->Publish(answer);
   REQUIRE(published.kind == PublishResult::Kind::kPublished);
   auto posts = fake.Posts();

@@ -187,15 +187,7 @@ TEST_CASE("X answers a mention with reply.in_reply_to_tweet_id", "[x][inbox]") {
   auto read = connector->ReadInbox(Read());
   REQUIRE(read.items.size() == 1);
 
-  PublishRequest answer;
-  answer.post_id = 9;
-  answer.organization = "acme";
-  answer.account = "x";
-  answer.platform = "x";
-  answer.text = "@alice hello!";
-  answer.now = kNow;
-  answer.created_at = kNow;
-  answer.reply_to = read.items[0].reply_ref;
+  PublishRequest answer = testing::InboxAnswer("x", "@alice hello!", read.items[0].reply_ref, kNow);
   auto published = connector->Publish(answer);
   REQUIRE(published.kind == PublishResult::Kind::kPublished);
   auto posts = fake.Posts();
