@@ -17,6 +17,8 @@ void Raise(std::optional<InboxMark>& mark, const WalkItem& item) {
   }
 }
 
+bool IsVersion1(const json& j) { return j.is_object() && j.contains("v") && j["v"] == 1; }
+
 json MarkJson(const std::optional<InboxMark>& mark) {
   if (!mark) return nullptr;
   return {{"at", mark->at.time_since_epoch().count()}, {"ids", mark->ids}};
@@ -110,7 +112,7 @@ std::string EncodeWalk(const InboxWalk& walk) { return json{{"v", 1}, {"walk", W
 
 std::optional<InboxWalk> DecodeWalk(std::string_view cursor) {
   json j = json::parse(cursor, nullptr, false);
-  if (!j.is_object() || j.value("v", 0) != 1 || !j.contains("walk")) return std::nullopt;
+  if (!IsVersion1(j) || !j.contains("walk")) return std::nullopt;
   return ReadWalk(j["walk"]);
 }
 
@@ -123,7 +125,7 @@ std::string EncodeWalks(const std::map<std::string, InboxWalk>& walks, const std
 
 std::optional<std::map<std::string, InboxWalk>> DecodeWalks(std::string_view cursor) {
   json j = json::parse(cursor, nullptr, false);
-  if (!j.is_object() || j.value("v", 0) != 1 || !j.contains("posts") || !j["posts"].is_object()) return std::nullopt;
+  if (!IsVersion1(j) || !j.contains("posts") || !j["posts"].is_object()) return std::nullopt;
   std::map<std::string, InboxWalk> walks;
   for (const auto& [id, w] : j["posts"].items()) {
     auto walk = ReadWalk(w);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "connectors/internal/inbox_walk.h"
+#include "connectors/internal/json_counts.h"
 #include "connectors/platform_http.h"
 
 namespace herald::connectors::meta {
@@ -26,7 +27,7 @@ bool AboutAccount(const HttpResponse& r) {
   if (r.status == 401 || r.status == 403) return true;
   json j = json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return false;
-  int64_t code = j["error"].value("code", int64_t{0});
+  int64_t code = internal::JsonCount(j["error"], "code").value_or(0);
   return code == 190 || code == 102 || code == 10 || (code >= 200 && code < 300);
 }
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "connectors/internal/json_counts.h"
 #include "connectors/platform_http.h"
 
 namespace herald::connectors::meta {
@@ -74,8 +75,9 @@ std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const H
   auto j = Body(*result);
   if (!j || !j->contains("error") || !(*j)["error"].is_object()) return r;
   const json& e = (*j)["error"];
-  int64_t code = e.value("code", int64_t{0});
-  if (e.value("is_transient", false) || code == 1 || code == 2) {
+  // Read without trusting the types: a hostile answer must not throw here.
+  int64_t code = internal::JsonCount(e, "code").value_or(0);
+  if (e.value("is_transient", json()) == true || code == 1 || code == 2) {
     r->kind = Kind::kRetryLater;
   } else if (code == 190 && result->status != 401 && result->status != 403) {
     r->why += " (check the account's credentials and permissions)";
@@ -180,10 +182,10 @@ Step<ContainerPublisher::Quota> ContainerPublisher::CheckQuota(Instant now) cons
   if (!j || !j->contains("data") || !(*j)["data"].is_array() || (*j)["data"].empty()) return q;
   const json& d = (*j)["data"][0];
   if (!d.is_object()) return q;
-  q.usage = d.value("quota_usage", int64_t{0});
+  q.usage = internal::JsonCount(d, "quota_usage").value_or(0);
   if (d.contains("config") && d["config"].is_object()) {
-    q.total = d["config"].value("quota_total", int64_t{0});
-    q.window = seconds{d["config"].value("quota_duration", int64_t{86400})};
+    q.total = internal::JsonCount(d["config"], "quota_total").value_or(0);
+    q.window = seconds{internal::JsonCount(d["config"], "quota_duration").value_or(86400)};
   }
   return q;
 }

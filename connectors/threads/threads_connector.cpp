@@ -53,7 +53,7 @@ class ThreadsConnector final : public Connector {
         .max_posts = 10,
         .read = [](const nlohmann::json& item, const std::string& post) {
           std::vector<InboxMessage> out;
-          if (!item.is_object() || item.value("is_reply_owned_by_me", false) == true) return out;
+          if (!item.is_object() || item.value("is_reply_owned_by_me", nlohmann::json()) == true) return out;
           auto at = meta::CommentTime(item, "timestamp");
           std::string id = meta::CommentString(item, "id", 128);
           if (!at || id.empty()) return out;

@@ -194,6 +194,12 @@ TEST_CASE("Facebook Page inbox throttles, refusals and hostile answers", "[faceb
     CHECK(result.items[0].remote_id == "5_3");
     CHECK(result.items[0].text.empty());
   }
+  SECTION("an error whose fields have the wrong types does not throw") {
+    fake.server().FailNext({.status = 400, .body = R"({"error":{"message":"odd","code":"190","is_transient":"yes"}})"});
+    auto result = Make(fake.base_url())->ReadInbox(Read({post}));
+    CHECK(result.kind == IKind::kRead);  // a refusal about this one post: skipped
+    CHECK(result.items.empty());
+  }
   SECTION("a cursor it did not write") {
     CHECK(Make(fake.base_url())->ReadInbox(Read({post}, "[1,2]")).kind == IKind::kFailed);
   }

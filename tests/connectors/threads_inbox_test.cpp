@@ -117,6 +117,15 @@ TEST_CASE("Threads inbox rate limits, refusals and hostile answers", "[threads][
     CHECK(result.kind == IKind::kFailed);
     CHECK(result.why.find("credentials") != std::string::npos);
   }
+  SECTION("a reply whose fields have the wrong types") {
+    fake.server().FailNext({.status = 200,
+                            .body = R"({"data":[{"id":"71","text":"ok","timestamp":"2026-11-23T09:00:00+0000",)"
+                                    R"("is_reply_owned_by_me":"no","username":["x"]}]})"});
+    auto result = connector->ReadInbox(Read({post}));
+    REQUIRE(result.kind == IKind::kRead);
+    REQUIRE(result.items.size() == 1);
+    CHECK(result.items[0].author.empty());
+  }
   SECTION("HTML instead of JSON") {
     fake.server().FailNext({.status = 200, .body = "<!doctype html><p>hi", .content_type = "text/html"});
     CHECK(connector->ReadInbox(Read({post})).kind == IKind::kFailed);
