@@ -179,4 +179,55 @@ HttpRequest EngagementGet(std::string url, const std::string& bearer) {
   return request;
 }
 
+std::optional<InboxReadResult> ReadInboxFailure(std::string_view platform, const HttpResult& result, Instant now) {
+  using Kind = InboxReadResult::Kind;
+  if (!result && result.error().kind == HttpFailure::Kind::kTooLarge) {
+    InboxReadResult out;
+    out.kind = Kind::kFailed;
+    out.why = std::string(platform) + ": the inbox answer is larger than herald reads (" + result.error().message + ")";
+    return out;
+  }
+  auto failure = ReadFailure(platform, result, now);
+  if (!failure) return std::nullopt;
+  return InboxFailure(*failure);
+}
+
+InboxReadResult InboxFailure(const PublishResult& failure) {
+  using Kind = InboxReadResult::Kind;
+  InboxReadResult out;
+  out.why = failure.why;
+  out.http_status = failure.http_status;
+  if (failure.kind == PublishResult::Kind::kRetryLater || failure.kind == PublishResult::Kind::kUnknown) {
+    out.kind = Kind::kRetryLater;
+    out.retry_at = failure.retry_at;
+    if (failure.hold) out.hold_until = failure.hold->until;
+  } else {
+    out.kind = Kind::kFailed;
+  }
+  return out;
+}
+
+HttpRequest InboxGet(std::string url, const std::string& bearer) {
+  HttpRequest request{"GET", std::move(url), {}, {}, {}};
+  if (!bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + bearer);
+  request.max_body = 4 * 1024 * 1024;
+  return request;
+}
+
+std::string InboxText(std::string_view text, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) continue;
+    out += c;
+  }
+  if (out.size() > max_bytes) {
+    size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  return out;
+}
+
 }  // namespace herald::connectors

@@ -68,6 +68,25 @@ std::optional<Instant> ReadsHoldAfterSuccess(const HttpResponse& response, Insta
 // bounded (a hostile platform cannot make herald read without end).
 HttpRequest EngagementGet(std::string url, const std::string& bearer);
 
+// The common reading of an answer to an inbox read (Connector::ReadInbox):
+// nullopt for a 2xx; what a read may repeat (429, throttles, 408, 5xx, any
+// transport failure) -> kRetryLater at the platform's reset or Retry-After,
+// with hold_until on a rate limit; the rest -> kFailed with the platform's
+// message (401/403 naming the credentials).
+std::optional<InboxReadResult> ReadInboxFailure(std::string_view platform, const HttpResult& result, Instant now);
+// The same reading of a PublishResult failure already made (ReadFailure, or a
+// platform's own reading such as Graph's).
+InboxReadResult InboxFailure(const PublishResult& failure);
+
+// A GET of an inbox page with a bearer token (none when empty); the answer's
+// body is bounded (a page of a hundred items is a few hundred KB).
+HttpRequest InboxGet(std::string url, const std::string& bearer);
+
+// Untrusted text from a platform as an inbox item keeps it: at most
+// `max_bytes`, cut at a UTF-8 character boundary, without NUL and other
+// control characters than tab and newline.
+std::string InboxText(std::string_view text, size_t max_bytes = 20000);
+
 // On a 2xx: the hold to attach when the answer says no request remains
 // before a reset (so the same limit is not hit by the next post).
 std::optional<RateLimitHold> HoldAfterSuccess(std::string_view platform, const HttpResponse& response, Instant now);

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "connectors/bluesky/rich_text.h"
+#include "connectors/internal/inbox_walk.h"
 #include "connectors/internal/json_counts.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
@@ -21,6 +22,7 @@ constexpr std::string_view kPlatform = "bluesky";
 constexpr std::string_view kCollection = "app.bsky.feed.post";
 constexpr size_t kMaxImages = 4;  // app.bsky.embed.images
 constexpr size_t kMaxLangs = 3;   // app.bsky.feed.post#langs
+constexpr int kInboxPage = 50;    // listNotifications: default 50, at most 100
 
 struct Session {
   std::string did;
@@ -56,6 +58,11 @@ class BlueskyConnector : public Connector {
     const std::string rkey = BlueskyRecordKey(request.created_at, request.post_id);
 
     json record = {{"$type", kCollection}, {"text", request.text}, {"createdAt", FormatRfc3339(request.now)}};
+    if (request.reply_to) {
+      auto reply = ReadReplyRef(*request.reply_to);
+      if (!reply) return {Kind::kFailed, {}, {}, std::nullopt, "bluesky: " + reply.error(), {}, 0};
+      record["reply"] = *reply;
+    }
     json facets = Facets(request.text);
     if (!facets.empty()) record["facets"] = facets;
     if (!langs_.empty()) record["langs"] = langs_;
@@ -140,7 +147,127 @@ class BlueskyConnector : public Connector {
   }
   bool ReadsEngagement() const override { return true; }
 
+  // app.bsky.notification.listNotifications (reasons reply, mention, quote),
+  // newest first, walked back with its cursor down to the newest
+  // notification already returned (internal/inbox_walk.h). The first read
+  // takes the newest page only. seenAt is neither read nor written: marking
+  // notifications seen would clear the account owner's unread badge.
+  InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    using IKind = InboxReadResult::Kind;
+    InboxReadResult out;
+    internal::InboxWalk walk;
+    if (!request.cursor.empty()) {
+      auto decoded = internal::DecodeWalk(request.cursor);
+      if (!decoded) {
+        out.kind = IKind::kFailed;
+        out.why = "bluesky: the inbox cursor is not one this connector wrote";
+        return out;
+      }
+      walk = *decoded;
+    }
+    auto session = CurrentSession(request.now);
+    if (!session) return InboxFailure(session.error());
+    std::string url = base_ + "/xrpc/app.bsky.notification.listNotifications?limit=" + std::to_string(kInboxPage) +
+                      "&reasons=reply&reasons=mention&reasons=quote";
+    if (walk.walking()) url += "&cursor=" + PercentEncode(walk.page);
+    auto sent = SendAuthed(*session, request.now, [&](const Session& s) { return InboxGet(url, s.access); });
+    if (!sent) return InboxFailure(sent.error());
+    const HttpResult& r = *sent;
+    if (auto failure = ReadInboxFailure(kPlatform, r, request.now)) return *failure;
+    json answer = json::parse(r->body, nullptr, false);
+    if (!answer.is_object() || !answer.contains("notifications") || !answer["notifications"].is_array()) {
+      out.kind = IKind::kFailed;
+      out.why = "bluesky: listNotifications answered without a notifications list (" +
+                std::string(answer.is_discarded() ? "not JSON" : "unexpected JSON") + ")";
+      out.http_status = r->status;
+      return out;
+    }
+    std::vector<InboxMessage> page;
+    std::vector<internal::WalkItem> items;
+    for (const json& n : answer["notifications"]) {
+      auto message = ReadNotification(n, session->did);
+      if (!message) continue;
+      auto indexed = ParseRfc3339(n["indexedAt"].get<std::string>());
+      items.push_back({message->remote_id, *indexed});
+      page.push_back(std::move(*message));
+    }
+    std::string next = answer.value("cursor", json()).is_string() ? answer["cursor"].get<std::string>() : "";
+    if (next.size() > 1024) next.clear();  // not a cursor a PDS writes: read no further back
+    out = internal::TakeNewestFirstPage(walk, std::move(page), items, next, /*history=*/!request.cursor.empty());
+    out.http_status = r->status;
+    out.hold_until = ReadsHoldAfterSuccess(*r, request.now);
+    return out;
+  }
+  bool ReadsInbox() const override { return true; }
+
  private:
+  // A notification as an inbox item, or nullopt for one that is not a
+  // reply, mention or quote, or lacks what the lexicon requires.
+  static std::optional<InboxMessage> ReadNotification(const json& n, const std::string& own_did) {
+    if (!n.is_object()) return std::nullopt;
+    for (const char* field : {"uri", "cid", "reason", "indexedAt"})
+      if (!n.contains(field) || !n[field].is_string()) return std::nullopt;
+    if (!n.contains("author") || !n["author"].is_object() || !n.contains("record") || !n["record"].is_object())
+      return std::nullopt;
+    const std::string reason = n["reason"];
+    InboxMessage m;
+    if (reason == "reply") m.kind = InboxKind::kReply;
+    else if (reason == "mention") m.kind = InboxKind::kMention;
+    else if (reason == "quote") m.kind = InboxKind::kQuote;
+    else return std::nullopt;
+    auto indexed = ParseRfc3339(n["indexedAt"].get<std::string>());
+    if (!indexed) return std::nullopt;
+    const std::string uri = n["uri"], cid = n["cid"];
+    if (!uri.starts_with("at://") || uri.size() > 1024 || cid.size() > 256) return std::nullopt;
+    const json& author = n["author"];
+    const json& record = n["record"];
+    m.remote_id = uri;
+    m.author = InboxText(author.value("handle", json()).is_string() ? author["handle"].get<std::string>() : "", 256);
+    m.author_name = InboxText(author.value("displayName", json()).is_string() ? author["displayName"].get<std::string>() : "", 640);
+    m.text = InboxText(record.value("text", json()).is_string() ? record["text"].get<std::string>() : "");
+    if (record.contains("langs") && record["langs"].is_array() && !record["langs"].empty() && record["langs"][0].is_string())
+      m.language = InboxText(record["langs"][0].get<std::string>(), 32);
+    m.created_at = *indexed;
+    if (record.value("createdAt", json()).is_string()) {
+      if (auto t = ParseRfc3339(record["createdAt"].get<std::string>())) m.created_at = *t;
+    }
+    const std::string rkey = uri.substr(uri.rfind('/') + 1);
+    const std::string did = author.value("did", json()).is_string() ? author["did"].get<std::string>() : "";
+    m.url = "https://bsky.app/profile/" + (m.author.empty() ? did : m.author) + "/post/" + PercentEncode(rkey);
+    const std::string own_prefix = "at://" + own_did + "/";
+    json parent = {{"uri", uri}, {"cid", cid}};
+    json root = parent;
+    if (record.contains("reply") && record["reply"].is_object()) {
+      const json& reply = record["reply"];
+      if (IsStrongRef(reply.value("root", json()))) root = {{"uri", reply["root"]["uri"]}, {"cid", reply["root"]["cid"]}};
+      if (IsStrongRef(reply.value("parent", json()))) {
+        std::string answered = reply["parent"]["uri"];
+        if (answered.starts_with(own_prefix)) m.in_reply_to = answered;
+      }
+    }
+    if (m.kind == InboxKind::kQuote && n.value("reasonSubject", json()).is_string()) {
+      std::string quoted = n["reasonSubject"];
+      if (quoted.starts_with(own_prefix)) m.in_reply_to = quoted;
+    }
+    m.reply_ref = json{{"root", root}, {"parent", parent}}.dump();
+    return m;
+  }
+
+  static bool IsStrongRef(const json& j) {
+    return j.is_object() && j.value("uri", json()).is_string() && j.value("cid", json()).is_string() &&
+           j["uri"].get<std::string>().starts_with("at://");
+  }
+
+  // The record's `reply` (app.bsky.feed.post#replyRef) from an inbox item's
+  // reply_ref; a reason when it is not one this connector wrote.
+  static std::expected<json, std::string> ReadReplyRef(const std::string& ref) {
+    json j = json::parse(ref, nullptr, false);
+    if (!j.is_object() || !IsStrongRef(j.value("root", json())) || !IsStrongRef(j.value("parent", json())))
+      return std::unexpected("the reply reference is not a root and parent {uri, cid} pair");
+    return json{{"root", {{"uri", j["root"]["uri"]}, {"cid", j["root"]["cid"]}}},
+                {"parent", {{"uri", j["parent"]["uri"]}, {"cid", j["parent"]["cid"]}}}};
+  }
+
   static EngagementResult FromSessionFailure(const PublishResult& failure) {
     return {failure.kind == Kind::kFailed ? EngagementResult::Kind::kFailed : EngagementResult::Kind::kRetryLater, {},
             failure.retry_at, failure.why, failure.http_status, std::nullopt};

@@ -1,11 +1,15 @@
 // The Facebook Page connector: POST /<version>/<page_id>/feed with `message`
 // and the Page token; one image is a published photo (POST /<page_id>/photos
 // with url + caption), several are unpublished photos attached to the feed
-// post with attached_media (docs/connectors/facebook_page.md).
+// post with attached_media (docs/connectors/facebook_page.md). The inbox is
+// the comments under the Page's recent posts (GET /<post>/comments,
+// filter=stream, newest first); an answer is a comment on the comment
+// (POST /<comment>/comments).
 //
 // Thread-safe: the connector is immutable after creation.
 #include <nlohmann/json.hpp>
 
+#include "connectors/meta/comments.h"
 #include "connectors/meta/graph.h"
 #include "connectors/platform_http.h"
 #include "connectors/platforms.h"
@@ -21,6 +25,7 @@ class FacebookPageConnector final : public Connector {
       : client_(std::move(client)), page_id_(std::move(page_id)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    if (request.reply_to) return Reply(request);
     if (request.media.size() == 1) {
       // A published photo is a post of its own: {"id": <photo>, "post_id": <page>_<post>}.
       auto r = client_.Post(page_id_ + "/photos", {{"url", request.media[0].url}, {"caption", request.text}});
@@ -42,12 +47,70 @@ class FacebookPageConnector final : public Connector {
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (request.reply_to) return std::nullopt;  // a comment is not among the Page's posts
     auto answer = meta::LookupAnswer(FindRecent(request), "facebook_page");
     if (answer && answer->kind == Kind::kPublished) answer->remote_url = Url(answer->remote_id);
     return answer;
   }
 
+  InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    const std::string page = page_id_;
+    meta::CommentEdge edge{
+        .edge = "comments",
+        .query = {{"filter", "stream"},
+                  {"order", "reverse_chronological"},
+                  {"fields", "id,message,from{id,name},created_time,parent{id},permalink_url"},
+                  {"limit", "50"}},
+        .newest_first = true,
+        .max_posts = 10,
+        .read = [page](const nlohmann::json& item, const std::string& post) {
+          std::vector<InboxMessage> out;
+          if (!item.is_object()) return out;
+          const nlohmann::json from = item.value("from", nlohmann::json::object());
+          if (from.is_object() && meta::CommentString(from, "id") == page) return out;  // the Page's own answers
+          auto at = meta::CommentTime(item, "created_time");
+          std::string id = meta::CommentString(item, "id", 128);
+          if (!at || id.empty()) return out;
+          InboxMessage m;
+          m.remote_id = id;
+          m.kind = InboxKind::kComment;
+          if (from.is_object()) {
+            m.author = meta::CommentString(from, "id", 128);
+            m.author_name = meta::CommentString(from, "name", 640);
+          }
+          m.text = meta::CommentString(item, "message");
+          m.created_at = *at;
+          m.url = meta::CommentString(item, "permalink_url", 2048);
+          if (!m.url.starts_with("https://")) m.url = Url(id);
+          m.in_reply_to = post;
+          // Facebook nests comments one level: an answer to a reply joins its parent's thread.
+          const nlohmann::json parent = item.value("parent", nlohmann::json::object());
+          std::string parent_id = parent.is_object() ? meta::CommentString(parent, "id", 128) : "";
+          m.reply_ref = parent_id.empty() ? id : parent_id;
+          out.push_back(std::move(m));
+          return out;
+        }};
+    return meta::ReadComments(client_, edge, request);
+  }
+  bool ReadsInbox() const override { return true; }
+
  private:
+  // A comment on the comment `reply_to` names. Without an answer the outcome
+  // is unknown: no list tells which comments the Page made.
+  PublishResult Reply(const PublishRequest& request) const {
+    const std::string& target = *request.reply_to;
+    if (!meta::IsGraphId(target))
+      return Fail(Kind::kFailed, "facebook_page: the reply reference is not a comment id");
+    auto r = client_.Post(target + "/comments", {{"message", request.text}});
+    if (auto f = meta::ReadGraphFailure("facebook_page", r, request.now)) return *f;
+    PublishResult out;
+    out.http_status = r->status;
+    out.remote_id = meta::ReadField(*r, "id").value_or("");
+    out.remote_url = out.remote_id.empty() ? "" : Url(out.remote_id);
+    out.hold = HoldAfterSuccess("facebook_page", *r, request.now);
+    return out;
+  }
+
   static PublishResult Fail(Kind kind, std::string why) {
     PublishResult r;
     r.kind = kind;

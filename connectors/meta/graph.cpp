@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "connectors/internal/json_counts.h"
 #include "connectors/platform_http.h"
 
 namespace herald::connectors::meta {
@@ -58,9 +59,11 @@ HttpResult GraphClient::Post(std::string_view path, Fields fields) const {
   return http_.Send({"POST", root_ + "/" + std::string(path), {}, FormEncode(fields), "application/x-www-form-urlencoded"});
 }
 
-HttpResult GraphClient::Get(std::string_view path, Fields query) const {
+HttpResult GraphClient::Get(std::string_view path, Fields query, size_t max_body) const {
   query.emplace_back("access_token", token_);
-  return http_.Send({"GET", root_ + "/" + std::string(path) + "?" + FormEncode(query), {}, {}, {}});
+  HttpRequest request{"GET", root_ + "/" + std::string(path) + "?" + FormEncode(query), {}, {}, {}};
+  request.max_body = max_body;
+  return http_.Send(request);
 }
 
 std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const HttpResult& result, Instant now) {
@@ -72,8 +75,9 @@ std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const H
   auto j = Body(*result);
   if (!j || !j->contains("error") || !(*j)["error"].is_object()) return r;
   const json& e = (*j)["error"];
-  int64_t code = e.value("code", int64_t{0});
-  if (e.value("is_transient", false) || code == 1 || code == 2) {
+  // Read without trusting the types: a hostile answer must not throw here.
+  int64_t code = internal::JsonCount(e, "code").value_or(0);
+  if (e.value("is_transient", json()) == true || code == 1 || code == 2) {
     r->kind = Kind::kRetryLater;
   } else if (code == 190 && result->status != 401 && result->status != 403) {
     r->why += " (check the account's credentials and permissions)";
@@ -87,6 +91,10 @@ std::optional<std::string> ReadField(const HttpResponse& response, std::string_v
   std::string v = StringOf(*j, field);
   if (v.empty()) return std::nullopt;
   return v;
+}
+
+bool IsGraphId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && id.find_first_not_of("0123456789_") == std::string_view::npos;
 }
 
 std::optional<Instant> ParseGraphTime(std::string_view text) {
@@ -174,10 +182,10 @@ Step<ContainerPublisher::Quota> ContainerPublisher::CheckQuota(Instant now) cons
   if (!j || !j->contains("data") || !(*j)["data"].is_array() || (*j)["data"].empty()) return q;
   const json& d = (*j)["data"][0];
   if (!d.is_object()) return q;
-  q.usage = d.value("quota_usage", int64_t{0});
+  q.usage = internal::JsonCount(d, "quota_usage").value_or(0);
   if (d.contains("config") && d["config"].is_object()) {
-    q.total = d["config"].value("quota_total", int64_t{0});
-    q.window = seconds{d["config"].value("quota_duration", int64_t{86400})};
+    q.total = internal::JsonCount(d["config"], "quota_total").value_or(0);
+    q.window = seconds{internal::JsonCount(d["config"], "quota_duration").value_or(86400)};
   }
   return q;
 }

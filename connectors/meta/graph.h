@@ -36,8 +36,9 @@ class GraphClient {
 
   // POST <root>/<path>, form-encoded, with access_token.
   HttpResult Post(std::string_view path, Fields fields) const;
-  // GET <root>/<path>?<query>&access_token=...
-  HttpResult Get(std::string_view path, Fields query) const;
+  // GET <root>/<path>?<query>&access_token=...; with `max_body`, an answer
+  // longer than that is an HttpFailure of kind kTooLarge.
+  HttpResult Get(std::string_view path, Fields query, size_t max_body = 0) const;
   const std::string& platform() const { return platform_; }
 
  private:
@@ -55,6 +56,10 @@ std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const H
 
 // A string field of a JSON object body (Graph ids are strings), else nullopt.
 std::optional<std::string> ReadField(const HttpResponse& response, std::string_view field);
+
+// Whether `id` can be a Graph object id (digits, and underscores as in a
+// Page post's <page>_<post>): what herald puts in a Graph path must be one.
+bool IsGraphId(std::string_view id);
 
 // Parses Graph timestamps: "2026-11-23T10:00:00+0000" (no colon in the offset).
 std::optional<Instant> ParseGraphTime(std::string_view text);

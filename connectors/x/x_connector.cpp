@@ -10,8 +10,10 @@
 // everything else is immutable after creation.
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <mutex>
 
+#include "connectors/internal/inbox_walk.h"
 #include "connectors/internal/json_counts.h"
 #include "connectors/media_fetch.h"
 #include "connectors/platform_http.h"
@@ -24,6 +26,7 @@ using json = nlohmann::json;
 using Kind = PublishResult::Kind;
 constexpr std::string_view kPlatform = "x";
 constexpr int kRecentPosts = 10;
+constexpr int kInboxPage = 100;  // GET /2/users/:id/mentions: max_results 5..100
 constexpr size_t kMaxImages = 4;  // photos per post
 // The image types POST /2/media/upload names for media_type; for any other
 // the field is left out and X reads the type from the bytes.
@@ -37,20 +40,13 @@ PublishResult Outcome(Kind kind, std::string why) {
   return r;
 }
 
-// X returns a post's text HTML-escaped and its links as t.co links: compare
-// with entities decoded and every link reduced to a marker.
-std::string Comparable(std::string_view text) {
+// X returns a post's text with &, < and > escaped.
+std::string Unescaped(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
-    std::string_view rest = text.substr(i);
-    if (rest.starts_with("http://") || rest.starts_with("https://")) {
-      out += "\x01";
-      while (i < text.size() && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') ++i;
-      continue;
-    }
     bool decoded = false;
     for (auto [entity, ch] : {std::pair{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}}) {
-      if (rest.starts_with(entity)) {
+      if (text.substr(i).starts_with(entity)) {
         out += ch;
         i += std::string_view(entity).size();
         decoded = true;
@@ -58,6 +54,23 @@ std::string Comparable(std::string_view text) {
       }
     }
     if (!decoded) out += text[i++];
+  }
+  return out;
+}
+
+// X returns a post's text HTML-escaped and its links as t.co links: compare
+// with entities decoded and every link reduced to a marker.
+std::string Comparable(std::string_view escaped) {
+  const std::string text = Unescaped(escaped);
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    std::string_view rest = std::string_view(text).substr(i);
+    if (rest.starts_with("http://") || rest.starts_with("https://")) {
+      out += "\x01";
+      while (i < text.size() && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') ++i;
+      continue;
+    }
+    out += text[i++];
   }
   return out;
 }
@@ -84,6 +97,12 @@ class XConnector final : public Connector {
       media_ids.push_back(*id);
     }
     if (!media_ids.empty()) post["media"] = {{"media_ids", media_ids}};
+    if (request.reply_to) {
+      if (!IsPostId(*request.reply_to)) {
+        return Outcome(Kind::kFailed, "x: the reply reference is not a post id");
+      }
+      post["reply"] = {{"in_reply_to_tweet_id", *request.reply_to}};
+    }
     auto r = http_.Send({"POST", base_ + "/2/tweets", auth, post.dump(), "application/json"});
     if (auto f = ReadFailure("x", r, request.now)) {
       if (r && r->status == 403 && PlatformMessage(*r).find("duplicate content") != std::string::npos) {
@@ -158,7 +177,135 @@ class XConnector final : public Connector {
   }
   bool ReadsEngagement() const override { return true; }
 
+  // GET /2/users/:id/mentions, newest first, since_id the newest mention
+  // already returned, walked back with pagination_token (internal/inbox_walk.h).
+  // The first read takes the newest page only.
+  InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    using IKind = InboxReadResult::Kind;
+    InboxReadResult out;
+    auto failed = [&](std::string why, int status) {
+      out.kind = IKind::kFailed;
+      out.why = std::move(why);
+      out.http_status = status;
+      return out;
+    };
+    internal::InboxWalk walk;
+    if (!request.cursor.empty()) {
+      auto decoded = internal::DecodeWalk(request.cursor);
+      if (!decoded) return failed("x: the inbox cursor is not one this connector wrote", 0);
+      walk = *decoded;
+    }
+    if (!request.access_token && token_.empty()) {
+      out.kind = IKind::kRetryLater;
+      out.why = "x: account " + request.account + " is not connected and its connector has no token";
+      out.retry_at = request.now + std::chrono::minutes{5};
+      return out;
+    }
+    const std::string bearer = request.access_token.value_or(token_);
+    std::string user;
+    {
+      std::lock_guard lock(mu_);
+      user = user_id_;
+    }
+    if (user.empty()) {
+      auto me = http_.Send(InboxGet(base_ + "/2/users/me", bearer));
+      if (auto failure = ReadInboxFailure(kPlatform, me, request.now)) return *failure;
+      auto j = json::parse(me->body, nullptr, false);
+      if (!j.is_object() || !j.contains("data") || !j["data"].is_object() || !j["data"].value("id", json()).is_string() ||
+          !IsPostId(j["data"]["id"].get<std::string>()))
+        return failed("x: /2/users/me answered without data.id", me->status);
+      std::lock_guard lock(mu_);
+      user = user_id_ = j["data"]["id"].get<std::string>();
+    }
+    std::string url = base_ + "/2/users/" + user + "/mentions?max_results=" + std::to_string(kInboxPage) +
+                      "&tweet.fields=created_at,lang,referenced_tweets,conversation_id,author_id"
+                      "&expansions=author_id&user.fields=username,name";
+    if (walk.seen) {
+      // X ids grow with time: the largest id of the newest second read.
+      std::string since;
+      for (const std::string& id : walk.seen->ids)
+        if (IsPostId(id) && (id.size() > since.size() || (id.size() == since.size() && id > since))) since = id;
+      if (!since.empty()) url += "&since_id=" + since;
+    }
+    if (walk.walking()) url += "&pagination_token=" + PercentEncode(walk.page);
+    auto r = http_.Send(InboxGet(url, bearer));
+    if (auto failure = ReadInboxFailure(kPlatform, r, request.now)) return *failure;
+    json answer = json::parse(r->body, nullptr, false);
+    if (!answer.is_object()) return failed("x: the mentions answer is not a JSON object", r->status);
+    const json data = answer.value("data", json::array());  // absent when there is nothing new
+    if (!data.is_array()) return failed("x: the mentions answer's data is not a list", r->status);
+    std::map<std::string, std::pair<std::string, std::string>> users;  // id -> username, name
+    if (answer.contains("includes") && answer["includes"].is_object() && answer["includes"].value("users", json()).is_array()) {
+      for (const json& u : answer["includes"]["users"]) {
+        if (!u.is_object() || !u.value("id", json()).is_string() || !u.value("username", json()).is_string()) continue;
+        users[u["id"]] = {InboxText(u["username"].get<std::string>(), 64),
+                          InboxText(u.value("name", json()).is_string() ? u["name"].get<std::string>() : "", 200)};
+      }
+    }
+    std::vector<InboxMessage> page;
+    std::vector<internal::WalkItem> items;
+    for (const json& post : data) {
+      auto message = ReadMention(post, users);
+      if (!message) continue;
+      items.push_back({message->remote_id, message->created_at});
+      page.push_back(std::move(*message));
+    }
+    std::string next;
+    if (answer.contains("meta") && answer["meta"].is_object() && answer["meta"].value("next_token", json()).is_string())
+      next = answer["meta"]["next_token"].get<std::string>();
+    if (next.size() > 1024) next.clear();
+    out = internal::TakeNewestFirstPage(walk, std::move(page), items, next, /*history=*/!request.cursor.empty());
+    out.http_status = r->status;
+    out.hold_until = ReadsHoldAfterSuccess(*r, request.now);
+    return out;
+  }
+  bool ReadsInbox() const override { return true; }
+
  private:
+  static bool IsPostId(std::string_view id) {
+    return !id.empty() && id.size() <= 20 && id.find_first_not_of("0123456789") == std::string_view::npos;
+  }
+
+  // A mention as an inbox item: a reply when it answers a post (replied_to),
+  // a quote when it quotes one, else a mention.
+  static std::optional<InboxMessage> ReadMention(const json& post,
+                                                 const std::map<std::string, std::pair<std::string, std::string>>& users) {
+    if (!post.is_object() || !post.value("id", json()).is_string() || !post.value("created_at", json()).is_string())
+      return std::nullopt;
+    InboxMessage m;
+    m.remote_id = post["id"];
+    if (!IsPostId(m.remote_id)) return std::nullopt;
+    auto created = ParseRfc3339(post["created_at"].get<std::string>());
+    if (!created) return std::nullopt;
+    m.created_at = *created;
+    m.kind = InboxKind::kMention;
+    if (post.contains("referenced_tweets") && post["referenced_tweets"].is_array()) {
+      for (const json& ref : post["referenced_tweets"]) {
+        if (!ref.is_object() || !ref.value("type", json()).is_string() || !ref.value("id", json()).is_string()) continue;
+        if (!IsPostId(ref["id"].get<std::string>())) continue;
+        if (ref["type"] == "replied_to") {
+          m.kind = InboxKind::kReply;
+          m.in_reply_to = ref["id"];
+        } else if (ref["type"] == "quoted" && m.kind != InboxKind::kReply) {
+          m.kind = InboxKind::kQuote;
+          m.in_reply_to = ref["id"];
+        }
+      }
+    }
+    m.text = InboxText(post.value("text", json()).is_string() ? Unescaped(post["text"].get<std::string>()) : "");
+    if (post.value("lang", json()).is_string() && post["lang"] != "und") m.language = InboxText(post["lang"].get<std::string>(), 32);
+    if (post.value("author_id", json()).is_string()) {
+      if (auto u = users.find(post["author_id"]); u != users.end()) {
+        m.author = u->second.first;
+        m.author_name = u->second.second;
+      }
+    }
+    m.url = m.author.empty() ? "https://x.com/i/web/status/" + m.remote_id
+                             : "https://x.com/" + PercentEncode(m.author) + "/status/" + m.remote_id;
+    m.reply_ref = m.remote_id;
+    return m;
+  }
+
   // The connected account's OAuth token, else the static one from the policy.
   HttpHeaders Auth(const PublishRequest& request) const {
     return {{"Authorization", "Bearer " + request.access_token.value_or(token_)}};

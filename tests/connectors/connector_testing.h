@@ -27,4 +27,20 @@ inline connectors::ConnectorContext TestContext(std::map<std::string, std::strin
   return c;
 }
 
+// A post answering an inbox item: `reply_to` is the item's reply_ref.
+inline connectors::PublishRequest InboxAnswer(std::string platform, std::string text, std::string reply_to, Instant now,
+                                              int64_t post_id = 90) {
+  connectors::PublishRequest r;
+  r.post_id = post_id;
+  r.organization = "acme";
+  r.account = platform;
+  r.platform = std::move(platform);
+  r.text = std::move(text);
+  r.now = now;
+  r.created_at = now;
+  r.idempotency_key = "acme-" + std::to_string(post_id);
+  r.reply_to = std::move(reply_to);
+  return r;
+}
+
 }  // namespace herald::testing

@@ -1,5 +1,6 @@
 #include "tests/connectors/fakes/bluesky_fake.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace herald::testing {
@@ -88,6 +89,17 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
     if (!record.contains("text") || !record["text"].is_string() || !record.contains("createdAt")) {
       return Answer(res, 400, XrpcError("InvalidRequest", "Invalid app.bsky.feed.post record: Record must have the property \"text\""));
     }
+    if (record.contains("reply")) {
+      const json& reply = record["reply"];
+      auto strong = [](const json& ref) {
+        return ref.is_object() && ref.value("uri", json()).is_string() && ref.value("cid", json()).is_string() &&
+               ref["uri"].get<std::string>().starts_with("at://") && !ref["cid"].get<std::string>().empty();
+      };
+      if (!reply.is_object() || !strong(reply.value("root", json())) || !strong(reply.value("parent", json()))) {
+        return Answer(res, 400, XrpcError("InvalidRequest",
+                                          "Invalid app.bsky.feed.post record: Record/reply must have the properties \"root\" and \"parent\""));
+      }
+    }
     if (CodePoints(record["text"].get<std::string>()) > 300) {
       return Answer(res, 400, XrpcError("InvalidRequest",
                                         "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"));
@@ -155,7 +167,104 @@ BlueskyFake::BlueskyFake(std::string password) : password_(std::move(password)) 
     }
     Answer(res, 200, {{"posts", posts}});
   });
+  s.Get("/xrpc/app.bsky.notification.listNotifications", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    Headers(res);
+    if (!Authorized(req, res)) return;
+    int limit = req.has_param("limit") ? std::atoi(req.get_param_value("limit").c_str()) : 50;
+    if (limit < 1 || limit > 100) return Answer(res, 400, XrpcError("InvalidRequest", "limit must be between 1 and 100"));
+    std::set<std::string> reasons;
+    std::string asked;
+    for (size_t i = 0; i < req.get_param_value_count("reasons"); ++i) {
+      reasons.insert(req.get_param_value("reasons", i));
+      asked += (asked.empty() ? "" : ",") + req.get_param_value("reasons", i);
+    }
+    reasons_asked_.push_back(asked);
+    // Newest first by indexedAt, then by the order added; the cursor is the
+    // position of the last one served (as the AppView's, a sort key).
+    std::vector<size_t> order(notifications_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = order.size() - 1 - i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return notifications_[a]["indexedAt"].get<std::string>() > notifications_[b]["indexedAt"].get<std::string>();
+    });
+    size_t start = 0;
+    if (req.has_param("cursor")) {
+      std::string cursor = req.get_param_value("cursor");
+      auto sep = cursor.find("::");
+      if (sep == std::string::npos) return Answer(res, 400, XrpcError("InvalidRequest", "Malformed cursor"));
+      std::string uri = cursor.substr(sep + 2);
+      start = order.size();
+      for (size_t i = 0; i < order.size(); ++i)
+        if (notifications_[order[i]]["uri"] == uri) start = i + 1;
+    }
+    json list = json::array();
+    std::string last;
+    size_t i = start;
+    for (; i < order.size() && static_cast<int>(list.size()) < limit; ++i) {
+      const json& n = notifications_[order[i]];
+      if (!reasons.empty() && !reasons.count(n["reason"].get<std::string>())) continue;
+      list.push_back(n);
+      last = n["indexedAt"].get<std::string>() + "::" + n["uri"].get<std::string>();
+    }
+    json answer = {{"notifications", list}, {"priority", false}};
+    bool more = false;
+    for (; i < order.size(); ++i)
+      more = more || reasons.empty() || reasons.count(notifications_[order[i]]["reason"].get<std::string>());
+    if (more && !last.empty()) answer["cursor"] = last;
+    Answer(res, 200, answer);
+  });
   fake_.Start();
+}
+
+std::string BlueskyFake::AddNotification(const std::string& reason, const std::string& author, Instant at, json record,
+                                         const std::string& subject) {
+  std::string did = "did:plc:" + author.substr(0, author.find('.')) + "0000000000";
+  std::string uri = "at://" + did + "/app.bsky.feed.post/3l" + std::to_string(100000 + notifications_.size()) + "aaaaa";
+  json n = {{"uri", uri},
+            {"cid", "bafyreinotif" + std::to_string(notifications_.size())},
+            {"author", {{"did", did}, {"handle", author}, {"displayName", "Name of " + author}}},
+            {"reason", reason},
+            {"record", record},
+            {"isRead", false},
+            {"indexedAt", FormatRfc3339(at).substr(0, 19) + ".000Z"},
+            {"labels", json::array()}};
+  if (!subject.empty()) n["reasonSubject"] = subject;
+  notifications_.push_back(n);
+  return uri;
+}
+
+std::string BlueskyFake::AddReply(const std::string& author, const std::string& text, Instant at, const json& parent,
+                                  const json& root) {
+  std::lock_guard lock(mu_);
+  json record = {{"$type", "app.bsky.feed.post"}, {"text", text}, {"createdAt", FormatRfc3339(at)},
+                 {"langs", {"en"}}, {"reply", {{"root", root}, {"parent", parent}}}};
+  return AddNotification("reply", author, at, record, parent.value("uri", ""));
+}
+
+std::string BlueskyFake::AddMention(const std::string& author, const std::string& text, Instant at) {
+  std::lock_guard lock(mu_);
+  json record = {{"$type", "app.bsky.feed.post"}, {"text", text}, {"createdAt", FormatRfc3339(at)}};
+  return AddNotification("mention", author, at, record, "");
+}
+
+std::string BlueskyFake::AddQuote(const std::string& author, const std::string& text, Instant at,
+                                  const std::string& quoted_uri) {
+  std::lock_guard lock(mu_);
+  json record = {{"$type", "app.bsky.feed.post"}, {"text", text}, {"createdAt", FormatRfc3339(at)},
+                 {"embed", {{"$type", "app.bsky.embed.record"}, {"record", {{"uri", quoted_uri}, {"cid", "bafyreiquoted"}}}}}};
+  return AddNotification("quote", author, at, record, quoted_uri);
+}
+
+void BlueskyFake::AddLike(const std::string& author, Instant at, const std::string& liked_uri) {
+  std::lock_guard lock(mu_);
+  json record = {{"$type", "app.bsky.feed.like"}, {"subject", {{"uri", liked_uri}, {"cid", "bafyreiliked"}}},
+                 {"createdAt", FormatRfc3339(at)}};
+  AddNotification("like", author, at, record, liked_uri);
+}
+
+std::vector<std::string> BlueskyFake::notification_reasons() const {
+  std::lock_guard lock(mu_);
+  return reasons_asked_;
 }
 
 void BlueskyFake::SetCounts(const std::string& rkey, int replies, int reposts, int likes, int quotes,

@@ -7,7 +7,12 @@
 // download under /images/, RateLimit-* headers with epoch resets, and
 // app.bsky.feed.getPosts (authenticated; each known post's replyCount,
 // repostCount, likeCount, quoteCount and, once set, bookmarkCount; a deleted
-// or unknown post is left out of `posts`, as the AppView does).
+// or unknown post is left out of `posts`, as the AppView does), and
+// app.bsky.notification.listNotifications (authenticated; newest first by
+// indexedAt, limit 1..100, `reasons` filter, a cursor to older pages) over
+// notifications added with AddReply / AddMention / AddQuote. createRecord
+// checks a record's `reply` ({root, parent} strong refs) as the lexicon
+// requires.
 //
 // Thread-safe: state shared with the server's threads is under a mutex.
 #pragma once
@@ -59,6 +64,17 @@ class BlueskyFake {
                  std::optional<int> bookmarks = {});
   // The record is deleted: getPosts leaves it out.
   void Delete(const std::string& rkey);
+  // Someone else's post answering `parent` (an at:// uri with its cid) in the
+  // thread rooted at `root`, indexed at `at`; a notification with reason
+  // "reply". Returns the reply's uri.
+  std::string AddReply(const std::string& author, const std::string& text, Instant at, const nlohmann::json& parent,
+                       const nlohmann::json& root);
+  std::string AddMention(const std::string& author, const std::string& text, Instant at);
+  std::string AddQuote(const std::string& author, const std::string& text, Instant at, const std::string& quoted_uri);
+  // A notification of another reason (like, follow): never part of the inbox.
+  void AddLike(const std::string& author, Instant at, const std::string& liked_uri);
+  // Notification reads so far, and the `reasons` each asked for.
+  std::vector<std::string> notification_reasons() const;
   int sessions_created() const;
   int refreshes() const;
   int resolutions() const;  // resolveHandle calls
@@ -84,6 +100,10 @@ class BlueskyFake {
   std::map<std::string, nlohmann::json> counts_;  // rkey -> count fields; guarded by mu_
   std::set<std::string> deleted_;         // rkeys; guarded by mu_
   std::vector<std::string> blob_types_;   // guarded by mu_
+  std::vector<nlohmann::json> notifications_;  // guarded by mu_, in the order added
+  std::vector<std::string> reasons_asked_;     // guarded by mu_
+  std::string AddNotification(const std::string& reason, const std::string& author, Instant at, nlohmann::json record,
+                              const std::string& subject);
   FakeServer fake_;                       // last: stopped before the state its handlers use
 };
 

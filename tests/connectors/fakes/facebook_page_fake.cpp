@@ -32,7 +32,34 @@ FacebookPageFake::FacebookPageFake(std::string page_id, std::string token, std::
   server_.server().Post(R"(/(v[0-9.]+)/([^/]+)/feed)", route(&FacebookPageFake::Feed));
   server_.server().Post(R"(/(v[0-9.]+)/([^/]+)/photos)", route(&FacebookPageFake::Photos));
   server_.server().Get(R"(/(v[0-9.]+)/([^/]+)/posts)", route(&FacebookPageFake::List));
+  auto comments = [this](bool post) {
+    return [this, post](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& [k, v] : answer_headers_) res.set_header(k, v);
+      }
+      if (!CheckGraphToken(req, res, token_)) return;
+      std::string id = req.matches[2];
+      if (post) return comments_.Reply(id, req, res);
+      bool known = false;
+      {
+        std::lock_guard lock(mu_);
+        for (const Post& p : posts_) known = known || p.id == id;
+      }
+      if (req.matches[1] != version_ || !known)
+        return WriteGraphError(res, 400, 100, "Unsupported get request. Object with ID '" + id + "' does not exist",
+                               "GraphMethodException");
+      comments_.List(id, req, res);
+    };
+  };
+  server_.server().Get(R"(/(v[0-9.]+)/([0-9_]+)/comments)", comments(false));
+  server_.server().Post(R"(/(v[0-9.]+)/([0-9_]+)/comments)", comments(true));
   server_.Start();
+}
+
+std::string FacebookPageFake::AddPost(const std::string& message) {
+  std::lock_guard lock(mu_);
+  return NewPost(message, {});
 }
 
 std::string FacebookPageFake::NewPost(std::string message, std::vector<std::string> photos) {

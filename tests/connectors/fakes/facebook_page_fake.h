@@ -4,6 +4,8 @@
 // published=false for attaching), posts (recent posts, newest first). Posts get
 // ids "<page_id>_<n>"; a wrong Page token is Graph's 400 code 190; a message
 // over 63206 characters is a 400 code 100. Keeps every post it created.
+// The comments under its posts (GraphComments, Facebook style): GET
+// /<post>/comments and POST /<comment>/comments.
 //
 // Thread-safe: handlers run on the server's threads; accessors may be called
 // from the test thread at any time.
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/connectors/fakes/graph_comments_fake.h"
 #include "tests/connectors/fakes/meta_graph_fake.h"
 
 namespace herald::testing {
@@ -34,6 +37,9 @@ class FacebookPageFake {
   std::vector<Post> Posts() const;
   // Unpublished photos uploaded for attaching, by id.
   std::map<std::string, std::string> UnpublishedPhotos() const;
+  // A post made earlier; returns its id.
+  std::string AddPost(const std::string& message);
+  GraphComments& comments() { return comments_; }
   // A header every answer carries from now on (Meta usage headers).
   void SetAnswerHeader(std::string name, std::string value);
 
@@ -52,6 +58,7 @@ class FacebookPageFake {
   std::map<std::string, std::string> photos_;    // guarded by mu_: unpublished photo id -> url
   std::vector<std::pair<std::string, std::string>> answer_headers_;  // guarded by mu_
   int64_t next_id_ = 122100000000000001;         // guarded by mu_
+  GraphComments comments_{GraphComments::Style::kFacebook, page_id_, "Herald Page"};
 };
 
 }  // namespace herald::testing

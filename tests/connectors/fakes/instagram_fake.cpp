@@ -15,6 +15,10 @@ InstagramFake::InstagramFake(std::string user_id, std::string token, std::string
                              .max_text = 2200,
                              .needs_media = true,
                              .permalink_prefix = "https://www.instagram.com/p/",
-                             .quota_total = 50}) {}
+                             .quota_total = 50,
+                             .comments_style = GraphComments::Style::kInstagram,
+                             .comments_edge = "comments",
+                             .reply_edge = "replies",
+                             .username = "herald"}) {}
 
 }  // namespace herald::testing

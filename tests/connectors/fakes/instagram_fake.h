@@ -2,7 +2,9 @@
 // /<graph_version> (media, media_publish, content_publishing_limit, container
 // status_code, permalink, the account's recent media), on
 // ContainerPlatformFake: captions up to 2200 characters, no container without
-// an image, a 50-post quota, permalinks https://www.instagram.com/p/<code>/.
+// an image, a 50-post quota, permalinks https://www.instagram.com/p/<code>/,
+// and the comments under media (GET /<media>/comments with nested replies;
+// POST /<comment>/replies).
 //
 // Thread-safe: as ContainerPlatformFake.
 #pragma once

@@ -82,7 +82,9 @@ Fault GraphThrottle(const std::string& object_id, int minutes) {
 }
 
 ContainerPlatformFake::ContainerPlatformFake(Config config)
-    : config_(std::move(config)), now_(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {
+    : config_(std::move(config)),
+      now_(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())),
+      comments_(config_.comments_style, config_.user_id, config_.username) {
   auto& s = server_.server();
   s.Post(R"(/(v[0-9.]+)/([^/]+)/([a-z_]+))", [this](const httplib::Request& req, httplib::Response& res) {
     {
@@ -90,6 +92,9 @@ ContainerPlatformFake::ContainerPlatformFake(Config config)
       received_.push_back(Record(req));
     }
     if (!CheckGraphToken(req, res, config_.token)) return;
+    if (req.matches[1] == config_.version && req.matches[2] != config_.user_id && !config_.reply_edge.empty() &&
+        req.matches[3] == config_.reply_edge)
+      return comments_.Reply(req.matches[2], req, res);
     if (req.matches[1] != config_.version || req.matches[2] != config_.user_id)
       return WriteGraphError(res, 400, 100, "Unsupported post request. Object with ID '" + std::string(req.matches[2]) +
                                                 "' does not exist, cannot be loaded due to missing permissions, or does not support this operation",
@@ -104,6 +109,17 @@ ContainerPlatformFake::ContainerPlatformFake(Config config)
       received_.push_back(Record(req));
     }
     if (!CheckGraphToken(req, res, config_.token)) return;
+    if (req.matches[2] != config_.user_id && !config_.comments_edge.empty() && req.matches[3] == config_.comments_edge) {
+      bool known = false;
+      {
+        std::lock_guard lock(mu_);
+        for (const Post& p : posts_) known = known || p.id == req.matches[2];
+      }
+      if (!known)
+        return WriteGraphError(res, 400, 100, "Unsupported get request. Object with ID '" + std::string(req.matches[2]) +
+                                                  "' does not exist", "GraphMethodException");
+      return comments_.List(req.matches[2], req, res);
+    }
     if (req.matches[2] != config_.user_id) return WriteGraphError(res, 400, 100, "Unsupported get request.", "GraphMethodException");
     if (req.matches[3] == config_.limit_edge) {
       std::lock_guard lock(mu_);
@@ -132,6 +148,15 @@ void ContainerPlatformFake::CreateContainer(const httplib::Request& req, httplib
   }
   std::string text = GraphParam(req, config_.text_field);
   if (!text.empty()) c.fields[config_.text_field] = text;
+  if (std::string reply_to = GraphParam(req, "reply_to_id"); !reply_to.empty()) {
+    bool known = comments_.Knows(reply_to);
+    {
+      std::lock_guard lock(mu_);
+      for (const Post& p : posts_) known = known || p.id == reply_to;
+    }
+    if (!known) return WriteGraphError(res, 400, 100, "Param reply_to_id must be a valid media id.");
+    c.fields["reply_to_id"] = reply_to;
+  }
   std::string type = c.fields.count("media_type") ? c.fields["media_type"] : (c.fields.count("image_url") ? "IMAGE" : "");
   if (CodePoints(text) > config_.max_text)
     return WriteGraphError(res, 400, 100, "Param " + config_.text_field + " must be at most " +
@@ -290,7 +315,7 @@ std::vector<RecordedRequest> ContainerPlatformFake::Received() const {
   return received_;
 }
 
-void ContainerPlatformFake::AddPost(const std::string& text, Instant at) {
+std::string ContainerPlatformFake::AddPost(const std::string& text, Instant at) {
   std::lock_guard lock(mu_);
   Post p;
   p.id = std::to_string(next_id_++);
@@ -299,6 +324,7 @@ void ContainerPlatformFake::AddPost(const std::string& text, Instant at) {
   p.timestamp = GraphTime(at);
   p.permalink = config_.permalink_prefix + "C" + p.id.substr(p.id.size() - 6);
   posts_.push_back(p);
+  return p.id;
 }
 
 }  // namespace herald::testing

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "tests/connectors/fakes/graph_comments_fake.h"
 #include "tests/support/fake_server.h"
 
 namespace herald::testing {
@@ -55,6 +56,13 @@ class ContainerPlatformFake {
     bool needs_media = false;        // Instagram: no text-only containers
     std::string permalink_prefix;    // + a short code
     int quota_total = 250;
+    // The conversations under the posts (GraphComments): GET
+    // /<post>/<comments_edge>, POST /<comment>/<reply_edge> (empty: replies
+    // are containers with reply_to_id, which must name a known reply or post).
+    GraphComments::Style comments_style = GraphComments::Style::kThreads;
+    std::string comments_edge;  // "conversation" | "comments"
+    std::string reply_edge;     // "" | "replies"
+    std::string username = "herald";
   };
   struct Container {
     std::string id;
@@ -95,8 +103,9 @@ class ContainerPlatformFake {
   // (FakeServer records after the handler: a stalled publish shows there only
   // once its stall is over).
   std::vector<RecordedRequest> Received() const;
-  // A post made earlier (not through a container).
-  void AddPost(const std::string& text, Instant at);
+  // A post made earlier (not through a container); returns its id.
+  std::string AddPost(const std::string& text, Instant at);
+  GraphComments& comments() { return comments_; }
 
  private:
   void CreateContainer(const httplib::Request& req, httplib::Response& res);
@@ -119,6 +128,7 @@ class ContainerPlatformFake {
   bool stall_acts_ = false;                      // guarded by mu_
   int stalls_ = 0;                               // guarded by mu_
   std::vector<RecordedRequest> received_;        // guarded by mu_
+  GraphComments comments_;
 };
 
 }  // namespace herald::testing

@@ -15,6 +15,10 @@ ThreadsFake::ThreadsFake(std::string user_id, std::string token, std::string use
                              .max_text = 500,
                              .needs_media = false,
                              .permalink_prefix = "https://www.threads.net/@" + username + "/post/",
-                             .quota_total = 250}) {}
+                             .quota_total = 250,
+                             .comments_style = GraphComments::Style::kThreads,
+                             .comments_edge = "conversation",
+                             .reply_edge = "",
+                             .username = username}) {}
 
 }  // namespace herald::testing

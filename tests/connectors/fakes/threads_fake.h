@@ -2,7 +2,8 @@
 // it (threads, threads_publish, threads_publishing_limit, container status,
 // permalink, the user's recent threads), on ContainerPlatformFake: text up
 // to 500 characters, a 250-post quota, permalinks
-// https://www.threads.net/@<username>/post/<code>.
+// https://www.threads.net/@<username>/post/<code>, and the replies under
+// posts (GET /<media>/conversation; a reply is a container with reply_to_id).
 //
 // Thread-safe: as ContainerPlatformFake.
 #pragma once

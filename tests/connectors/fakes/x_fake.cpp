@@ -93,6 +93,17 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
                      "Your Tweet text is too long. For more information on how X determines text length see "
                      "https://github.com/twitter/twitter-text.");
     std::lock_guard lock(mu_);
+    std::string in_reply_to;
+    if (body.contains("reply")) {
+      const json& reply = body["reply"];
+      if (!reply.is_object() || !reply.value("in_reply_to_tweet_id", json()).is_string())
+        return InvalidRequest(res, "The `reply.in_reply_to_tweet_id` field must be a post id.");
+      in_reply_to = reply["in_reply_to_tweet_id"];
+      bool known = false;
+      for (const auto& p : posts_) known = known || p.id == in_reply_to;
+      for (const auto& m : mentions_) known = known || m.id == in_reply_to;
+      if (!known) return InvalidRequest(res, "The post you are replying to does not exist or is not visible to you.");
+    }
     int remaining = day_limit_ - day_used_ - 1;
     auto limits = [&](int left) {
       res.set_header("x-rate-limit-limit", "100");
@@ -117,7 +128,7 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
     limits(remaining);
     std::string bearer = req.get_header_value("Authorization");
     Post p{std::to_string(next_id_++), stored, FormatRfc3339(now_), media_ids,
-           bearer.starts_with("Bearer ") ? bearer.substr(7) : ""};
+           bearer.starts_with("Bearer ") ? bearer.substr(7) : "", in_reply_to};
     posts_.push_back(p);
     res.status = 201;
     res.set_content(json{{"data", {{"id", p.id}, {"text", p.text}, {"edit_history_tweet_ids", {p.id}}}}}.dump(),
@@ -220,6 +231,63 @@ XFake::XFake(std::string token, std::string user_id, std::string username)
     if (!data.empty()) out["data"] = data;
     res.set_content(out.dump(), "application/json");
   });
+  server_.server().Get(R"(/2/users/(\d+)/mentions)", [this, authorized](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    if (req.matches[1] != user_id_) return Problem(res, 404, "Not Found Error", "Could not find user with id: [" + std::string(req.matches[1]) + "].");
+    int max = req.has_param("max_results") ? std::stoi(req.get_param_value("max_results")) : 10;
+    if (max < 5 || max > 100) return InvalidRequest(res, "The `max_results` query parameter value is not between 5 and 100");
+    auto older = [](const std::string& a, const std::string& b) {  // numeric a < b
+      return a.size() != b.size() ? a.size() < b.size() : a < b;
+    };
+    std::string since = req.get_param_value("since_id"), token = req.get_param_value("pagination_token");
+    std::string below;
+    if (!token.empty()) {
+      if (!token.starts_with("pt")) return InvalidRequest(res, "The `pagination_token` query parameter value is not valid");
+      below = token.substr(2);
+    }
+    std::string fields = req.get_param_value("tweet.fields");
+    bool expand = req.get_param_value("expansions").find("author_id") != std::string::npos;
+    std::lock_guard lock(mu_);
+    ++mention_reads_;
+    res.set_header("x-rate-limit-limit", "180");
+    res.set_header("x-rate-limit-remaining", std::to_string(std::max(0, 180 - mention_reads_)));
+    res.set_header("x-rate-limit-reset", std::to_string(Epoch(now_ + std::chrono::minutes{15})));
+    json data = json::array(), users = json::array();
+    std::set<std::string> listed;
+    bool more = false;
+    for (auto it = mentions_.rbegin(); it != mentions_.rend(); ++it) {
+      if (!since.empty() && !older(since, it->id)) continue;
+      if (!below.empty() && !older(it->id, below)) continue;
+      if (static_cast<int>(data.size()) == max) {
+        more = true;
+        break;
+      }
+      json item = {{"id", it->id}, {"text", it->text}, {"edit_history_tweet_ids", {it->id}}};
+      std::string author = "9" + std::to_string(std::hash<std::string>{}(it->username) % 100000000);
+      if (fields.find("created_at") != std::string::npos) item["created_at"] = it->created_at;
+      if (fields.find("author_id") != std::string::npos) item["author_id"] = author;
+      if (fields.find("conversation_id") != std::string::npos) item["conversation_id"] = it->replied_to.empty() ? it->id : it->replied_to;
+      if (fields.find("lang") != std::string::npos) item["lang"] = "en";
+      if (fields.find("referenced_tweets") != std::string::npos) {
+        json refs = json::array();
+        if (!it->replied_to.empty()) refs.push_back({{"type", "replied_to"}, {"id", it->replied_to}});
+        if (!it->quoted.empty()) refs.push_back({{"type", "quoted"}, {"id", it->quoted}});
+        if (!refs.empty()) item["referenced_tweets"] = refs;
+      }
+      if (expand && listed.insert(author).second)
+        users.push_back({{"id", author}, {"username", it->username}, {"name", it->name}});
+      data.push_back(item);
+    }
+    json out = {{"meta", {{"result_count", data.size()}}}};
+    if (!data.empty()) {
+      out["data"] = data;
+      out["meta"]["newest_id"] = data.front()["id"];
+      out["meta"]["oldest_id"] = data.back()["id"];
+      if (more) out["meta"]["next_token"] = "pt" + data.back()["id"].get<std::string>();
+      if (expand) out["includes"] = {{"users", users}};
+    }
+    res.set_content(out.dump(), "application/json");
+  });
   server_.server().Get(R"(/2/tweets/(\d+))", [this, authorized](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     std::string id = req.matches[1];
@@ -306,6 +374,14 @@ void XFake::SetNow(Instant now) {
 void XFake::AddPost(const std::string& text, Instant at) {
   std::lock_guard lock(mu_);
   posts_.push_back({std::to_string(next_id_++), Stored(text), FormatRfc3339(at)});
+}
+
+std::string XFake::AddMention(const std::string& username, const std::string& name, const std::string& text, Instant at,
+                              const std::string& replied_to, const std::string& quoted) {
+  std::lock_guard lock(mu_);
+  std::string id = std::to_string(next_id_++);
+  mentions_.push_back({id, username, name, Stored(text), FormatRfc3339(at), replied_to, quoted});
+  return id;
 }
 
 Instant XFake::FifteenMinuteReset() const {

@@ -18,6 +18,13 @@
 // with public_metrics (retweet, reply, like, quote, bookmark and impression
 // counts) when tweet.fields asks for it; a deleted or unknown post answers 200
 // with only {"errors": [{"type": ".../resource-not-found", ...}]}.
+// GET /2/users/:id/mentions lists the mentions added with AddMention newest
+// first (max_results 5..100, since_id, pagination_token, tweet.fields
+// created_at/lang/referenced_tweets/conversation_id/author_id, expansions=
+// author_id -> includes.users, meta newest_id/oldest_id/next_token, the
+// x-rate-limit-* headers of a 15 min window of 180 reads); POST /2/tweets
+// takes {"reply": {"in_reply_to_tweet_id"}} naming a known post or mention
+// (400 otherwise) and keeps it on the post.
 //
 // Thread-safe: handlers run on the server's threads; accessors may be called
 // from the test thread at any time.
@@ -43,6 +50,7 @@ class XFake {
     std::string created_at;
     std::vector<std::string> media_ids;  // in the order given
     std::string bearer;                  // the token it was made with (empty for AddPost)
+    std::string in_reply_to_tweet_id;    // reply.in_reply_to_tweet_id, empty when not a reply
   };
   struct Upload {
     std::string id;
@@ -77,6 +85,10 @@ class XFake {
   void SetMetrics(const std::string& id, int replies, int retweets, int likes, int quotes, int bookmarks, int impressions);
   // The post is deleted: reads answer resource-not-found.
   void Delete(const std::string& id);
+  // A post by someone else naming the account, created at `at` (ids grow);
+  // `replied_to` / `quoted`: the post it answers / quotes. Returns its id.
+  std::string AddMention(const std::string& username, const std::string& name, const std::string& text, Instant at,
+                         const std::string& replied_to = "", const std::string& quoted = "");
   Instant FifteenMinuteReset() const;
   Instant DayReset() const;
 
@@ -98,6 +110,11 @@ class XFake {
   std::function<bool(const std::string&)> valid_token_;  // guarded by mu_; empty: token_ only
   std::map<std::string, std::map<std::string, int>> metrics_;  // guarded by mu_
   std::set<std::string> deleted_;  // guarded by mu_
+  struct Mention {
+    std::string id, username, name, text, created_at, replied_to, quoted;
+  };
+  std::vector<Mention> mentions_;  // guarded by mu_, oldest first
+  int mention_reads_ = 0;          // guarded by mu_
 };
 
 }  // namespace herald::testing
