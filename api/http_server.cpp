@@ -60,6 +60,9 @@ std::vector<Route> MakeRoutes() {
       r("GET", "/v1/export/audit", "/v1/export/audit", &Endpoints::ExportAudit),
       r("GET", "/v1/posts/{id}/engagement", "/v1/posts/" + id + "/engagement", &Endpoints::PostEngagement),
       r("GET", "/v1/engagement", "/v1/engagement", &Endpoints::EngagementRollup),
+      r("GET", "/v1/events", "/v1/events", &Endpoints::Events),
+      r("GET", "/v1/events/deliveries", "/v1/events/deliveries", &Endpoints::EventDeliveries),
+      r("POST", "/v1/events/deliveries/{id}/retry", "/v1/events/deliveries/" + id + "/retry", &Endpoints::RetryDelivery),
   };
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "policies/internal/connector_reader.h"
+#include "policies/internal/events_reader.h"
 #include "policies/internal/rules_reader.h"
 #include "policies/internal/yaml_reader.h"
 #include "policies/presets.h"
@@ -298,7 +299,7 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
     return;
   }
   MapReader map(top, l.diag,
-                {"version", "organization", "timezone", "accounts", "frequency", "content", "approval"});
+                {"version", "organization", "timezone", "accounts", "frequency", "content", "approval", "events"});
   if (!map.ok()) return;
   if (auto version = map.Required("version")) {
     if (auto n = internal::ReadInt(*version, l.diag)) {
@@ -325,6 +326,7 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
   if (auto frequency = map.Take("frequency")) ReadFrequency(*frequency, l);
   if (auto content = map.Take("content")) l.policy.content = internal::ReadContent(*content, l.diag);
   if (auto approval = map.Take("approval")) l.policy.approval = internal::ReadApproval(*approval, l.diag);
+  if (auto events = map.Take("events")) l.policy.events = internal::ReadEvents(*events, l.diag);
   map.Finish();
   CheckAgainstPresets(l);
   CheckAccountLimits(l);

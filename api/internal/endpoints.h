@@ -94,6 +94,10 @@ class Endpoints {
   ApiResponse OAuthCallback(const Call& call);  // call.caller is empty
   ApiResponse PostEngagement(const Call& call);
   ApiResponse EngagementRollup(const Call& call);
+  // Events (event_endpoints.cpp).
+  ApiResponse Events(const Call& call);
+  ApiResponse EventDeliveries(const Call& call);
+  ApiResponse RetryDelivery(const Call& call);
 
  private:
   ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);

@@ -83,6 +83,10 @@ struct Metrics {
   std::map<std::string, int64_t> decisions_by_rule;  // every rule that deferred or refused a post
   int64_t oldest_overdue_seconds = 0;                // due and not fired
   int64_t accounts_needing_reconnect = 0;            // OAuth grants their platform refused to refresh
+  // Event delivery attempts by outcome: delivered, retry, failed, gone,
+  // refused (docs/events.md); and deliveries pending in every organisation.
+  std::map<std::string, int64_t> event_deliveries_by_outcome;
+  int64_t event_deliveries_pending = 0;
 };
 
 }  // namespace herald::runtime

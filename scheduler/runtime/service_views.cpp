@@ -179,9 +179,11 @@ Metrics Service::CurrentMetrics() {
   if (auto grants = impl_->store_.ListGrants()) {
     for (const auto& g : *grants) needing_reconnect += g.needs_reconnect.empty() ? 0 : 1;
   }
+  auto pending_deliveries = impl_->store_.PendingDeliveries();
   std::lock_guard lock(impl_->mu_);
   Metrics m = impl_->telemetry_.Snapshot();
   m.accounts_needing_reconnect = needing_reconnect;
+  m.event_deliveries_pending = pending_deliveries.value_or(0);
   for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
                        PostState::kUnconfirmed}) {
     m.posts_by_state[std::string(PostStateName(st))] = 0;

@@ -153,7 +153,7 @@ TEST_CASE("LoadPolicy reports unknown keys at the key", "[policies]") {
   SECTION("top level") {
     CHECK(ErrorsOf(kHead + "colour: blue\n") ==
           Lines{"t.yaml:9:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, "
-                "accounts, frequency, content, approval"});
+                "accounts, frequency, content, approval, events"});
   }
   SECTION("inside a cap") {
     CHECK(ErrorsOf(kHead + "frequency:\n  default:\n    caps:\n      - { max: 3, per: day, lable: promo }\n") ==

@@ -28,6 +28,7 @@ class Telemetry {
   void RecordEngagementRead(const std::string& platform, const std::string& outcome) {
     ++publish_.engagement_reads[{platform, outcome}];
   }
+  void RecordEventDelivery(const std::string& outcome) { ++publish_.event_deliveries_by_outcome[outcome]; }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 
   void Heartbeat(Instant now) { last_heartbeat_ = now; }
