@@ -15,27 +15,41 @@ std::string UnixText(Instant t) { return std::to_string(t.time_since_epoch().cou
 
 bool IsCredentialsRefusal(int status) { return status == 401 || status == 403; }
 
+// The organisation, account and platform of an account, when a policy names it.
+std::optional<storage::AccountFacts> FactsOf(const internal::PolicySet& policies, const std::string& account) {
+  auto org = policies.OrganizationOf(account);
+  if (!org) return std::nullopt;
+  const policies::Policy* policy = policies.PolicyOf(*org);
+  const policies::Account* a = policy != nullptr ? policy->FindAccount(account) : nullptr;
+  return storage::AccountFacts{*org, account, a != nullptr ? a->platform : "", "", std::nullopt, "", std::nullopt};
+}
+
+// The accounts a pause holds: its account, or every account on its connector.
+std::vector<storage::AccountFacts> PausedAccounts(const internal::PolicySet& policies, const internal::PauseKey& key) {
+  std::vector<storage::AccountFacts> out;
+  auto add = [&](const std::string& account) {
+    if (auto facts = FactsOf(policies, account)) out.push_back(std::move(*facts));
+  };
+  if (key.kind == internal::PauseKey::Kind::kAccount) {
+    add(key.name);
+  } else {
+    for (const auto& [account, connector] : policies.connectors())
+      if (connector == key.name) add(account);
+  }
+  return out;
+}
+
 }  // namespace
 
 void Service::Impl::RecordPauseEvents(const internal::PauseKey& key, const AccountPause& pause) {
   const bool breaker = pause.rule == "circuit_open";
   const EventType type = breaker ? EventType::kAccountBreakerOpen : EventType::kAccountPaused;
-  std::vector<std::string> accounts;
-  if (key.kind == internal::PauseKey::Kind::kAccount) {
-    accounts.push_back(key.name);
-  } else {
-    for (const auto& [account, connector] : policies_.connectors())
-      if (connector == key.name) accounts.push_back(account);
-  }
   std::vector<storage::Event> events;
   const Instant now = clock_.Now();
-  for (const std::string& account : accounts) {
-    auto org = policies_.OrganizationOf(account);
-    if (!org) continue;
-    const policies::Policy* policy = policies_.PolicyOf(*org);
-    const policies::Account* a = policy != nullptr ? policy->FindAccount(account) : nullptr;
-    storage::AccountFacts facts{*org, account, a != nullptr ? a->platform : "", pause.rule, pause.until, pause.why,
-                                std::nullopt};
+  for (storage::AccountFacts facts : PausedAccounts(policies_, key)) {
+    facts.rule = pause.rule;
+    facts.until = pause.until;
+    facts.why = pause.why;
     events.push_back(storage::AccountEvent(type, facts, now, UnixText(pause.until)));
   }
   if (auto r = store_.RecordEvents(std::move(events)); !r) {
@@ -46,12 +60,11 @@ void Service::Impl::RecordPauseEvents(const internal::PauseKey& key, const Accou
 void Service::Impl::RecordCredentialsBroken(const std::string& account, int http_status, const std::string& why,
                                             const std::string& key) {
   if (!IsCredentialsRefusal(http_status)) return;
-  auto org = policies_.OrganizationOf(account);
-  if (!org) return;
-  const policies::Policy* policy = policies_.PolicyOf(*org);
-  const policies::Account* a = policy != nullptr ? policy->FindAccount(account) : nullptr;
-  storage::AccountFacts facts{*org, account, a != nullptr ? a->platform : "", "", std::nullopt, why, http_status};
-  auto event = storage::AccountEvent(EventType::kAccountCredentialsBroken, facts, clock_.Now(), key);
+  auto facts = FactsOf(policies_, account);
+  if (!facts) return;
+  facts->why = why;
+  facts->http_status = http_status;
+  auto event = storage::AccountEvent(EventType::kAccountCredentialsBroken, *facts, clock_.Now(), key);
   if (auto r = store_.RecordEvents({event}); !r) {
     spdlog::warn("account.credentials_broken of {} not recorded: {}", account, r.error().message());
   }
@@ -82,20 +95,10 @@ Result<void> Service::RecordResumes(Instant now) {
     std::lock_guard lock(s.mu_);
     for (const auto& [key, pause] : s.pauses_.TakeEnded(now)) {
       // A breaker's pause ends in half-open: the account is tried again.
-      std::vector<std::string> accounts;
-      if (key.kind == internal::PauseKey::Kind::kAccount) {
-        accounts.push_back(key.name);
-      } else {
-        for (const auto& [account, connector] : s.policies_.connectors())
-          if (connector == key.name) accounts.push_back(account);
-      }
-      for (const std::string& account : accounts) {
-        auto org = s.policies_.OrganizationOf(account);
-        if (!org) continue;
-        const policies::Policy* policy = s.policies_.PolicyOf(*org);
-        const policies::Account* a = policy != nullptr ? policy->FindAccount(account) : nullptr;
-        storage::AccountFacts facts{*org, account, a != nullptr ? a->platform : "", pause.rule, pause.until,
-                                    "the " + pause.rule + " pause ended", std::nullopt};
+      for (storage::AccountFacts facts : PausedAccounts(s.policies_, key)) {
+        facts.rule = pause.rule;
+        facts.until = pause.until;
+        facts.why = "the " + pause.rule + " pause ended";
         events.push_back(storage::AccountEvent(EventType::kAccountResumed, facts, now, UnixText(pause.until)));
       }
     }

@@ -15,9 +15,11 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/webhook/webhook_connector.h"
 #include "policies/loader.h"
 #include "storage/event_payloads.h"
 #include "tests/support/fake_clock.h"
