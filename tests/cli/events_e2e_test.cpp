@@ -165,7 +165,7 @@ bool AllDelivered(const json& page, size_t n) {
   return true;
 }
 
-TEST_CASE("events e2e: a published post is delivered once, signed; 500 then 200 across a kill -9", "[e2e][events_e2e]") {
+TEST_CASE("events e2e: a published post is delivered once and signed, 500 then 204 across a kill -9", "[e2e][events_e2e]") {
   Receiver receiver;
   herald::testing::MastodonFake mastodon;
   Env env(receiver.url(), mastodon.base_url());

@@ -84,7 +84,7 @@ TEST_CASE("A post write records its event in the same transaction", "[store][eve
   SECTION("another organisation sees none of them") { CHECK(AllEvents(*store, "globex").empty()); }
 }
 
-TEST_CASE("An event id is stored once; an event is routed once", "[store][events]") {
+TEST_CASE("An event id is stored once and an event routed once", "[store][events]") {
   EACH_STORE();
   AccountFacts facts{"acme", "acme-x", "x", "rate_limit", Day(3, 1, 10), "429", std::nullopt};
   Event paused = AccountEvent(EventType::kAccountPaused, facts, Day(3, 1, 9), "1");

@@ -201,7 +201,7 @@ TEST_CASE("A receiver answering 500 twice then 200 gets the event on the third a
   CHECK(sent[2].timestamp > sent[0].timestamp);
 }
 
-TEST_CASE("410 Gone and a removed subscription stop a delivery; a manager retries it", "[events]") {
+TEST_CASE("410 Gone and a removed subscription stop a delivery, and a manager retries it", "[events]") {
   Fixture f("events:\n  - url: https://hooks.example.com/a\n    secret: env:HERALD_TEST_EVENTS_SECRET\n"
             "    types: [post.published]\n");
   f.receiver.Then({EventAnswer::Kind::kGone, 410, "410 Gone"});
@@ -251,7 +251,7 @@ TEST_CASE("The last attempt spent, a delivery fails for good", "[events]") {
   CHECK(f.dispatcher->RunRound() == 0);
 }
 
-TEST_CASE("A 401 from the platform is account.credentials_broken; a pause that ends is account.resumed", "[events]") {
+TEST_CASE("A 401 from the platform is account.credentials_broken, and a pause that ends is account.resumed", "[events]") {
   Fixture f;
   connectors::PublishResult refused;
   refused.kind = connectors::PublishResult::Kind::kFailed;
