@@ -13,6 +13,16 @@ namespace herald::runtime {
 
 using Kind = connectors::EventAnswer::Kind;
 
+namespace {
+
+// A secret file usually ends with a line break; it is not part of the secret.
+std::string TrimmedSecret(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
 std::string EventBody(const storage::Event& event) {
   // The payload is stored as JSON text: it goes out as stored.
   return "{\"type\":\"" + std::string(EventTypeName(event.type)) + "\",\"id\":\"" + event.id +
@@ -121,7 +131,7 @@ void EventDispatcher::Attempt(const storage::ClaimedDelivery& claimed, const std
     out.last_error = "the subscription to " + d.url + " is no longer in the organisation's policy";
   } else if (auto secret = resolve_(sub->secret); !secret) {
     out.last_error = "the subscription's secret cannot be read: " + secret.error().message();
-  } else if (auto key = connectors::WebhookKeyFromSecret(*secret); !key) {
+  } else if (auto key = connectors::WebhookKeyFromSecret(TrimmedSecret(*secret)); !key) {
     out.last_error = "the subscription's secret: " + key.error().message();
   } else {
     const Instant sent = clock_.Now();
