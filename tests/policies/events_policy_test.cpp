@@ -91,8 +91,8 @@ TEST_CASE("A policy's events mistakes are reported at their position", "[policie
                    "  - { url: https://h.example/x, secret: env:S, types: [], colour: red }\n") ==
           Lines{"t.yaml:11:12: events[1].url: the same url as the subscription at line 10; give one subscription all "
                 "its types",
-                "t.yaml:11:60: events[1].types: no event types; name some, or \"*\" for every type",
-                "t.yaml:11:72: events[1].colour: unknown key \"colour\"; expected one of: url, secret, types"});
+                "t.yaml:11:55: events[1].types: no event types; name some, or \"*\" for every type",
+                "t.yaml:11:59: events[1].colour: unknown key \"colour\"; expected one of: url, secret, types"});
   }
 }
 
