@@ -33,6 +33,7 @@
 #include "policies/server_config.h"
 #include "scheduler/runtime/engagement_reader.h"
 #include "scheduler/runtime/inbox_reader.h"
+#include "scheduler/runtime/event_dispatcher.h"
 #include "scheduler/runtime/runtime.h"
 #include "scheduler/runtime/service.h"
 #include "secrets/grant_vault.h"
@@ -443,6 +444,20 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
         [&rt] { return rt->in_flight(); }, inbox_options);
   }
 
+  // Events to the organisations' subscribers (docs/events.md): their own
+  // threads and client, the media allow-list for internal receivers.
+  connectors::HttpClientOptions event_http;
+  event_http.connect_timeout = milliseconds{5000};
+  event_http.read_timeout = milliseconds{10000};
+  const connectors::HttpClient event_client(event_http);
+  const MediaAllowList event_allow = config->media_allow;
+  runtime::EventDispatcherOptions dispatcher_options;
+  dispatcher_options.process = service_options.process;
+  auto dispatcher = std::make_unique<runtime::EventDispatcher>(
+      io, service, **store, clock,
+      [&](const connectors::EventMessage& m) { return connectors::SendEvent(event_client, event_allow, m); },
+      ResolveSecret, dispatcher_options);
+
   api::HttpServerOptions http_options;
   http_options.listen = listen;
   http_options.max_body_bytes = config->max_body_bytes;
@@ -462,6 +477,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   if (oauth) oauth->StartSweep();
   reader->Start();
   if (inbox_reader) inbox_reader->Start();
+  dispatcher->Start();
   Reloader reloader(io, *config, connectors, service, http, signature, tokens_signature, std::move(org_of_file));
   reloader.Watch();
   // The handlers are in place before the port is announced: a SIGTERM sent as
@@ -473,6 +489,8 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   out << "listening on " << config->host << ":" << port << std::endl;
 
   io.run();
+  dispatcher->Stop();
+  dispatcher.reset();  // waits for the deliveries under way (the client's timeouts at most)
   if (oauth) oauth->Stop();
   waker.Attach(nullptr);
   reader.reset();  // its rounds ask the runtime how busy it is

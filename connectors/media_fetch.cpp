@@ -94,6 +94,19 @@ std::expected<IpAddress, Refusal> CheckedAddress(const MediaUrl& url, const Medi
 
 }  // namespace
 
+Result<GuardedTarget> GuardTarget(std::string_view url, const MediaAllowList& allow) {
+  auto parsed = ParseMediaUrl(url);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto address = CheckedAddress(*parsed, allow);
+  if (!address) {
+    Code code = address.error().kind == PublishResult::Kind::kRetryLater ? Code::kUnavailable
+                : address.error().why.starts_with("refused") ? Code::kPermissionDenied
+                                                              : Code::kInvalidArgument;
+    return std::unexpected(Status(code, address.error().why));
+  }
+  return GuardedTarget{OriginOf(*parsed) + parsed->target, address->ToString()};
+}
+
 PublishResult BeforePosting(PublishResult failure) {
   if (failure.kind == PublishResult::Kind::kUnknown) {
     failure.kind = PublishResult::Kind::kRetryLater;

@@ -32,6 +32,17 @@ struct FetchedImage {
 std::expected<FetchedImage, PublishResult> FetchImage(const HttpClient& http, std::string_view platform,
                                                       const Media& media, Instant now);
 
+// A request target guarded as FetchImage guards an image's: `url` is http(s)
+// and its host is, or resolves only to, public addresses (or is in `allow`).
+// `url` is what to send (the origin and target), `connect_to` the checked
+// address to connect to. Unavailable when the name cannot be resolved now;
+// PermissionDenied for an internal address; InvalidArgument for a bad URL.
+struct GuardedTarget {
+  std::string url;
+  std::string connect_to;
+};
+Result<GuardedTarget> GuardTarget(std::string_view url, const MediaAllowList& allow);
+
 // The reading (ReadFailure) of a step that cannot publish anything: an
 // unknown outcome becomes kRetryLater, since repeating the step is harmless.
 PublishResult BeforePosting(PublishResult failure);

@@ -1,5 +1,7 @@
 #include "oauth/grant_keeper.h"
 
+#include "storage/event_payloads.h"
+
 namespace herald::oauth {
 namespace {
 
@@ -60,6 +62,14 @@ Result<GrantKeeper::Fresh> GrantKeeper::RefreshLocked(const std::string& organiz
     auto marked = vault_.Save(organization, account, current.grant, now, current.version, why);
     if (!marked) return std::unexpected(marked.error());
     if (log_) log_(Names(organization, account) + " needs reconnecting: " + why);
+    // Told once per refused grant (its new version), after the mark is durable.
+    storage::AccountFacts facts{organization, account, current.grant.platform, "needs_reconnect", std::nullopt, why,
+                                std::nullopt};
+    if (auto r = vault_.store().RecordEvents({storage::AccountEvent(EventType::kAccountCredentialsBroken, facts, now,
+                                                                    "grant" + std::to_string(*marked))});
+        !r && log_) {
+      log_(Names(organization, account) + ": account.credentials_broken not recorded: " + r.error().message());
+    }
     current.needs_reconnect = why;
     current.version = *marked;
     out.grant = current;

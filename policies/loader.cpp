@@ -11,6 +11,7 @@
 
 #include "policies/internal/connector_reader.h"
 #include "policies/internal/inbox_reader.h"
+#include "policies/internal/events_reader.h"
 #include "policies/internal/rules_reader.h"
 #include "policies/internal/yaml_reader.h"
 #include "policies/presets.h"
@@ -299,7 +300,8 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
     return;
   }
   MapReader map(top, l.diag,
-                {"version", "organization", "timezone", "accounts", "frequency", "content", "approval", "inbox"});
+                {"version", "organization", "timezone", "accounts", "frequency", "content", "approval", "inbox",
+                 "events"});
   if (!map.ok()) return;
   if (auto version = map.Required("version")) {
     if (auto n = internal::ReadInt(*version, l.diag)) {
@@ -327,6 +329,7 @@ void ReadPolicy(const YAML::Node& root, Loading& l) {
   if (auto content = map.Take("content")) l.policy.content = internal::ReadContent(*content, l.diag);
   if (auto approval = map.Take("approval")) l.policy.approval = internal::ReadApproval(*approval, l.diag);
   if (auto inbox = map.Take("inbox")) l.policy.inbox = internal::ReadInbox(*inbox, l.policy.accounts, l.diag);
+  if (auto events = map.Take("events")) l.policy.events = internal::ReadEvents(*events, l.diag);
   map.Finish();
   CheckAgainstPresets(l);
   CheckAccountLimits(l);

@@ -3,6 +3,7 @@
 // policies/resolve.h. Plain value types, safe to share read-only across threads.
 #pragma once
 
+#include <algorithm>
 #include <bitset>
 #include <chrono>
 #include <map>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/event.h"
 #include "core/time.h"
 
 namespace herald::policies {
@@ -92,6 +94,20 @@ struct Account {
   std::optional<std::chrono::year_month_day> opened;
   std::string timezone;  // resolved: the account's own or the organisation's
   ConnectorConfig connector;
+};
+
+// An organisation's subscription to its events (docs/events.md): each event
+// of a type it names is POSTed to `url`, signed with `secret` (a Standard
+// Webhooks "whsec_..." secret, given by reference).
+struct EventSubscription {
+  std::string url;  // http(s); no literal internal address
+  SecretRef secret;
+  std::vector<EventType> types;  // ignored when `all`
+  bool all = false;              // types: ["*"]
+
+  bool Wants(EventType type) const {
+    return all || std::find(types.begin(), types.end(), type) != types.end();
+  }
 };
 
 struct AccountLimits {
@@ -189,6 +205,7 @@ struct Policy {
   ContentRules content;
   Approval approval;
   InboxRouting inbox = DefaultInboxRouting();
+  std::vector<EventSubscription> events;  // docs/events.md
 
   std::string source;  // file the policy was read from
   std::string sha256;  // hex digest of the file's bytes

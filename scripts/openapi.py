@@ -8,6 +8,9 @@ STRN = {"type": ["string", "null"]}
 INT = {"type": "integer"}
 STATES = ["pending_approval", "scheduled", "publishing", "published", "failed", "unconfirmed",
           "rejected", "cancelled", "refused", "missed"]
+EVENT_TYPES = ["post.scheduled", "post.moved", "post.published", "post.failed", "post.unconfirmed", "post.refused",
+               "account.paused", "account.resumed", "account.breaker_open", "account.credentials_broken",
+               "inbox.item_overdue"]
 BREAKER = {"type": "string", "enum": ["closed", "open", "half_open"]}
 
 def obj(props, required=None, extra=False, desc=None):
@@ -151,6 +154,17 @@ schemas = {
   "AuditEntry": obj({"id": {"type": "integer", "minimum": 1}, "at": DT, "actor": STR, "action": STR,
                      "post": {"type": ["integer", "null"]},
                      "detail": {"description": "What changed, as the action records it (JSON)"}}),
+  "Event": obj({"id": {"type": "string", "pattern": "^evt_[A-Za-z0-9_-]+$", "description": "Also the webhook-id of its deliveries"},
+                 "type": {"type": "string", "enum": EVENT_TYPES}, "at": DT,
+                 "data": {"type": "object", "description": "The event's payload, as delivered (docs/events.md)"}}),
+  "EventPage": obj({"items": {"type": "array", "items": R("Event")}, "next_cursor": STRN}),
+  "EventDelivery": obj({"id": {"type": "integer", "minimum": 1}, "event_id": STR,
+                         "type": {"type": "string", "enum": EVENT_TYPES}, "url": {"type": "string", "format": "uri"},
+                         "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                         "attempts": {"type": "integer", "minimum": 0},
+                         "last_status": {"type": ["integer", "null"], "description": "The receiver's last HTTP status; null when it never answered"},
+                         "last_error": STRN, "next_attempt": DTN, "created_at": DT, "updated_at": DT}),
+  "EventDeliveryPage": obj({"items": {"type": "array", "items": R("EventDelivery")}, "next_cursor": STRN}),
   "AuditPage": obj({"items": {"type": "array", "items": R("AuditEntry")}, "next_cursor": STRN}),
   "Health": obj({"status": {"const": "ok"}}),
   "InboxState": {"type": "string", "enum": ["open", "assigned", "answered", "dismissed"]},
@@ -359,6 +373,23 @@ paths = {
        "404": problem_resp("No such account in your organisation")},
       [param("account", "query", STR, "Only this account"), param("label", "query", STR, "Only posts with this label"),
        P_FROM("Published at or after"), P_TO("Published before"), P_INM], tags=["engagement"])},
+  "/v1/events": {"get": op("listEvents", "The events recorded for your organisation",
+      "Any role. In recording order, paged with `next_cursor`. Every organisation's transitions are recorded; "
+      "those its policy subscribes to are also delivered (docs/events.md).",
+      {"200": json_resp("A page of events", R("EventPage"), ETAG), "304": NOT_MODIFIED, **COMMON},
+      [param("type", "query", {"type": "string", "enum": EVENT_TYPES}, "Only events of this type"),
+       param("since", "query", DT, "Only events at or after"), P_LIMIT, P_CURSOR, P_INM], tags=["events"])},
+  "/v1/events/deliveries": {"get": op("listEventDeliveries", "How each event's delivery to each subscription went",
+      "Any role. In ascending id order, paged with `next_cursor`.",
+      {"200": json_resp("A page of deliveries", R("EventDeliveryPage"), ETAG), "304": NOT_MODIFIED, **COMMON},
+      [param("state", "query", {"type": "string", "enum": ["pending", "delivered", "failed"]}, "Only deliveries in this state"),
+       P_LIMIT, P_CURSOR, P_INM], tags=["events"])},
+  "/v1/events/deliveries/{id}/retry": {"post": op("retryEventDelivery", "Send a delivery again",
+      "Manager or admin. Makes the delivery pending again, due now, its attempts starting over. Audited.",
+      {"200": json_resp("The delivery", R("EventDelivery")), **COMMON,
+       "403": problem_resp("Your role may not retry deliveries"),
+       "404": problem_resp("No such delivery in your organisation")},
+      [param("id", "path", {"type": "string"}, "The delivery's id (a positive integer)", True)], tags=["events"])},
   "/v1/inbox": {"get": op("listInbox", "Replies and mentions, by department",
       "Roles and tokens in the departments' `read` lists (docs/inbox.md). Newest first, paged with `next_cursor`; "
       "without `department`, only the departments you may read.",
@@ -423,6 +454,7 @@ doc = {
            {"name": "policy", "description": "The policy in force"},
            {"name": "audit", "description": "Who did what, when"},
            {"name": "engagement", "description": "What the platforms report back about published posts"},
+           {"name": "events", "description": "Events recorded for the organisation and their signed deliveries to its subscriptions"},
            {"name": "inbox", "description": "Replies and mentions read from the accounts, routed to departments"},
            {"name": "export", "description": "Posts and audit entries in bulk, as JSON lines or CSV"},
            {"name": "operations", "description": "Health, metrics and this document"}],

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/internal/engagement_rows.h"
+#include "storage/internal/event_rows.h"
 #include "storage/internal/grants.h"
 #include "storage/internal/inbox_rows.h"
 #include "storage/internal/pg.h"
@@ -387,6 +388,75 @@ Result<std::vector<InboxCount>> PostgresStore::CountInbox(Instant now) {
     return PgSelectAll(db, internal::CountInboxStatement(now),
                      [](const PgRow& row) { return internal::ReadInboxCount(row); });
   });
+}
+
+Result<void> PostgresStore::RecordEvents(std::vector<Event> events) {
+  if (events.empty()) return {};
+  return impl_->Write<void>([&](PgWriteSession& db) { return internal::InsertEvents(db, events); });
+}
+
+Result<std::vector<Event>> PostgresStore::UnroutedEvents(int limit) {
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, internal::UnroutedEventsStatement(limit), [](const PgRow& row) { return internal::ReadEvent(row); });
+  });
+}
+
+Result<bool> PostgresStore::RouteEvent(std::string_view event_id, std::string_view organization,
+                               const std::vector<std::string>& urls, Instant now) {
+  return impl_->Write<bool>([&](PgWriteSession& db) { return internal::RouteEvent(db, event_id, organization, urls, now); });
+}
+
+Result<std::vector<ClaimedDelivery>> PostgresStore::ClaimDeliveries(const DeliveryClaim& claim) {
+  auto claimed = impl_->Write<void>([&](PgWriteSession& db) { return internal::ClaimDeliveries(db, claim); });
+  if (!claimed) return std::unexpected(claimed.error());
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, internal::ClaimedDeliveriesStatement(claim.token),
+                     [](const PgRow& row) { return internal::ReadClaimedDelivery(row); });
+  });
+}
+
+Result<void> PostgresStore::FinishDelivery(const DeliveryOutcome& outcome) {
+  return impl_->Write<void>([&](PgWriteSession& db) { return internal::FinishDelivery(db, outcome); });
+}
+
+Result<std::vector<Event>> PostgresStore::ListEvents(const EventQuery& query) {
+  auto statement = internal::ListEventsStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, *statement, [](const PgRow& row) { return internal::ReadEvent(row); });
+  });
+}
+
+Result<std::vector<EventDelivery>> PostgresStore::ListDeliveries(const DeliveryQuery& query) {
+  auto statement = internal::ListDeliveriesStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->pool->With([&](PgConnection& db) {
+    return PgSelectAll(db, *statement, [](const PgRow& row) { return internal::ReadDelivery(row); });
+  });
+}
+
+Result<EventDelivery> PostgresStore::RetryDelivery(std::string_view organization, int64_t id, Instant now) {
+  auto changed = impl_->Write<bool>([&](PgWriteSession& db) { return internal::RetryDelivery(db, organization, id, now); });
+  if (!changed) return std::unexpected(changed.error());
+  auto missing = [&] {
+    return Status(Code::kNotFound, "delivery " + std::to_string(id) + " not found in organization " + std::string(organization));
+  };
+  if (!*changed) return std::unexpected(missing());
+  auto found = impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::FindDeliveryStatement(organization, id),
+                     [](const PgRow& row) { return internal::ReadDelivery(row); });
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::unexpected(missing());
+  return **found;
+}
+
+Result<int64_t> PostgresStore::PendingDeliveries() {
+  auto count = impl_->pool->With([&](PgConnection& db) {
+    return PgSelectOne(db, internal::PendingDeliveriesStatement(), [](const PgRow& row) -> Result<int64_t> { return row.Int(0); });
+  });
+  if (!count) return std::unexpected(count.error());
+  return count->value_or(0);
 }
 
 Result<int> PostgresStore::SchemaVersion() {

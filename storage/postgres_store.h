@@ -71,6 +71,16 @@ class PostgresStore final : public Store {
   Result<std::optional<InboxItem>> FindInboxItemByReply(std::string_view organization,
                                                         int64_t reply_post_id) override;
   Result<std::vector<InboxCount>> CountInbox(Instant now) override;
+  Result<void> RecordEvents(std::vector<Event> events) override;
+  Result<std::vector<Event>> UnroutedEvents(int limit) override;
+  Result<bool> RouteEvent(std::string_view event_id, std::string_view organization,
+                          const std::vector<std::string>& urls, Instant now) override;
+  Result<std::vector<ClaimedDelivery>> ClaimDeliveries(const DeliveryClaim& claim) override;
+  Result<void> FinishDelivery(const DeliveryOutcome& outcome) override;
+  Result<std::vector<Event>> ListEvents(const EventQuery& query) override;
+  Result<std::vector<EventDelivery>> ListDeliveries(const DeliveryQuery& query) override;
+  Result<EventDelivery> RetryDelivery(std::string_view organization, int64_t id, Instant now) override;
+  Result<int64_t> PendingDeliveries() override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

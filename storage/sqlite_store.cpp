@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "storage/internal/engagement_rows.h"
+#include "storage/internal/event_rows.h"
 #include "storage/internal/grants.h"
 #include "storage/internal/inbox_rows.h"
 #include "storage/internal/group_commit.h"
@@ -365,6 +366,75 @@ Result<std::vector<InboxCount>> SqliteStore::CountInbox(Instant now) {
     return SelectAll(db, internal::CountInboxStatement(now),
                      [](const Query& row) { return internal::ReadInboxCount(row); });
   });
+}
+
+Result<void> SqliteStore::RecordEvents(std::vector<Event> events) {
+  if (events.empty()) return {};
+  return impl_->Write<void>([&](WriteSession& db) { return internal::InsertEvents(db, events); });
+}
+
+Result<std::vector<Event>> SqliteStore::UnroutedEvents(int limit) {
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, internal::UnroutedEventsStatement(limit), [](const Query& row) { return internal::ReadEvent(row); });
+  });
+}
+
+Result<bool> SqliteStore::RouteEvent(std::string_view event_id, std::string_view organization,
+                               const std::vector<std::string>& urls, Instant now) {
+  return impl_->Write<bool>([&](WriteSession& db) { return internal::RouteEvent(db, event_id, organization, urls, now); });
+}
+
+Result<std::vector<ClaimedDelivery>> SqliteStore::ClaimDeliveries(const DeliveryClaim& claim) {
+  auto claimed = impl_->Write<void>([&](WriteSession& db) { return internal::ClaimDeliveries(db, claim); });
+  if (!claimed) return std::unexpected(claimed.error());
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, internal::ClaimedDeliveriesStatement(claim.token),
+                     [](const Query& row) { return internal::ReadClaimedDelivery(row); });
+  });
+}
+
+Result<void> SqliteStore::FinishDelivery(const DeliveryOutcome& outcome) {
+  return impl_->Write<void>([&](WriteSession& db) { return internal::FinishDelivery(db, outcome); });
+}
+
+Result<std::vector<Event>> SqliteStore::ListEvents(const EventQuery& query) {
+  auto statement = internal::ListEventsStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, *statement, [](const Query& row) { return internal::ReadEvent(row); });
+  });
+}
+
+Result<std::vector<EventDelivery>> SqliteStore::ListDeliveries(const DeliveryQuery& query) {
+  auto statement = internal::ListDeliveriesStatement(query);
+  if (!statement) return std::unexpected(statement.error());
+  return impl_->Read([&](Connection& db) {
+    return SelectAll(db, *statement, [](const Query& row) { return internal::ReadDelivery(row); });
+  });
+}
+
+Result<EventDelivery> SqliteStore::RetryDelivery(std::string_view organization, int64_t id, Instant now) {
+  auto changed = impl_->Write<bool>([&](WriteSession& db) { return internal::RetryDelivery(db, organization, id, now); });
+  if (!changed) return std::unexpected(changed.error());
+  auto missing = [&] {
+    return Status(Code::kNotFound, "delivery " + std::to_string(id) + " not found in organization " + std::string(organization));
+  };
+  if (!*changed) return std::unexpected(missing());
+  auto found = impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::FindDeliveryStatement(organization, id),
+                     [](const Query& row) { return internal::ReadDelivery(row); });
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::unexpected(missing());
+  return **found;
+}
+
+Result<int64_t> SqliteStore::PendingDeliveries() {
+  auto count = impl_->Read([&](Connection& db) {
+    return SelectOne(db, internal::PendingDeliveriesStatement(), [](const Query& row) -> Result<int64_t> { return row.Int(0); });
+  });
+  if (!count) return std::unexpected(count.error());
+  return count->value_or(0);
 }
 
 Result<int> SqliteStore::SchemaVersion() {

@@ -19,6 +19,7 @@
 
 #include "core/engagement.h"
 #include "core/inbox.h"
+#include "core/event.h"
 #include "core/post.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -254,6 +255,80 @@ struct InboxCount {
   friend bool operator==(const InboxCount&, const InboxCount&) = default;
 };
 
+// An event (docs/events.md) as the store keeps it: recorded in the same
+// transaction as the change it tells of (post writes), or right after it
+// (pauses, breakers, credentials), idempotent by id either way.
+struct Event {
+  int64_t seq = 0;  // assigned by the store: increasing in recording order
+  std::string id;   // unique; the same transition always has the same id
+  std::string organization;
+  EventType type = EventType::kPostScheduled;
+  Instant at;
+  std::string payload;  // the event's `data`, a JSON object as text
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+struct EventQuery {
+  std::string organization;  // required
+  std::optional<EventType> type;
+  std::optional<Instant> since;  // at >= since
+  int64_t after_seq = 0;         // cursor: seq > after_seq, ascending
+  int limit = 100;               // 1..1000
+};
+
+// One event's delivery to one subscription URL.
+struct EventDelivery {
+  int64_t id = 0;  // assigned by the store
+  std::string event_id;
+  std::string organization;
+  EventType type = EventType::kPostScheduled;
+  std::string url;
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  std::optional<int> last_status;  // the receiver's last HTTP status, if it answered
+  std::string last_error;          // why the last attempt failed, empty after a success
+  Instant next_attempt;            // pending: not tried before
+  Instant created_at;
+  Instant updated_at;
+
+  friend bool operator==(const EventDelivery&, const EventDelivery&) = default;
+};
+
+struct DeliveryQuery {
+  std::string organization;  // required
+  std::optional<DeliveryState> state;
+  int64_t after_id = 0;  // cursor: id > after_id, ascending
+  int limit = 100;       // 1..1000
+};
+
+// A claim on the due deliveries: each is this claim's until `until` (one not
+// finished by then may be claimed again by anyone). `token` names the claim
+// and must be unique per call (process name and a counter).
+struct DeliveryClaim {
+  std::string token;
+  Instant now;
+  Instant until;
+  int limit = 16;
+};
+
+struct ClaimedDelivery {
+  EventDelivery delivery;
+  Event event;
+};
+
+// How an attempt of a claimed delivery ended.
+struct DeliveryOutcome {
+  int64_t id = 0;
+  std::string token;  // the claim's
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  std::optional<int> last_status;
+  std::string last_error;
+  Instant next_attempt;  // pending: when it is tried again
+  Instant at;
+};
+
 struct PolicyVersion {
   std::string organization;
   std::string sha256;
@@ -424,6 +499,34 @@ class Store {
   // Every (organization, department, state) holding items, with how many are
   // overdue at `now`, for the metrics. Aggregates only.
   virtual Result<std::vector<InboxCount>> CountInbox(Instant now) = 0;
+
+  // Events and their deliveries (docs/events.md). Every post write whose
+  // state or planned time changes records its event (post.*) in the same
+  // transaction; the rest come through RecordEvents.
+
+  // Stores the events whose id is not stored yet (others are left as they
+  // are). InvalidArgument when one names no organization or id.
+  virtual Result<void> RecordEvents(std::vector<Event> events) = 0;
+  // Events not routed yet (RouteEvent), oldest first, at most `limit`.
+  virtual Result<std::vector<Event>> UnroutedEvents(int limit) = 0;
+  // Marks the event routed and adds one pending delivery per URL, due at
+  // `now`, in one transaction. False (nothing added) when it was routed
+  // already, by this process or another.
+  virtual Result<bool> RouteEvent(std::string_view event_id, std::string_view organization,
+                                  const std::vector<std::string>& urls, Instant now) = 0;
+  // Claims the pending deliveries due at claim.now that nobody holds, oldest
+  // first, and returns them with their events.
+  virtual Result<std::vector<ClaimedDelivery>> ClaimDeliveries(const DeliveryClaim& claim) = 0;
+  // Stores how a claimed attempt ended and releases the claim.
+  // FailedPrecondition when the claim is no longer held (it ran out).
+  virtual Result<void> FinishDelivery(const DeliveryOutcome& outcome) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const EventQuery& query) = 0;
+  virtual Result<std::vector<EventDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;
+  // Makes a delivery pending again, due at `now` (its attempts start over).
+  // NotFound when there is no such delivery in this organisation.
+  virtual Result<EventDelivery> RetryDelivery(std::string_view organization, int64_t id, Instant now) = 0;
+  // Deliveries pending in every organisation.
+  virtual Result<int64_t> PendingDeliveries() = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

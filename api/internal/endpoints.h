@@ -104,6 +104,10 @@ class Endpoints {
   ApiResponse AssignInboxItem(const Call& call);
   ApiResponse DismissInboxItem(const Call& call);
   ApiResponse ReopenInboxItem(const Call& call);
+  // Events (event_endpoints.cpp).
+  ApiResponse Events(const Call& call);
+  ApiResponse EventDeliveries(const Call& call);
+  ApiResponse RetryDelivery(const Call& call);
 
  private:
   ApiResponse StartExport(const std::string& what, ExportFormat format, ExportProducer next);

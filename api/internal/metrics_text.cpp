@@ -51,6 +51,15 @@ std::string RenderMetrics(const runtime::Metrics& m, const RequestCounts& http) 
   Header(out, "herald_accounts_needing_reconnect", "gauge",
          "Accounts connected by OAuth whose platform refused to refresh their token: they publish nothing until connected again.");
   out += "herald_accounts_needing_reconnect " + std::to_string(m.accounts_needing_reconnect) + "\n";
+  Header(out, "herald_event_deliveries_total", "counter",
+         "Event delivery attempts to subscribers, by outcome (delivered, retry, failed, gone, refused).");
+  for (std::string_view outcome : {"delivered", "retry", "failed", "gone", "refused"}) {
+    auto it = m.event_deliveries_by_outcome.find(std::string(outcome));
+    int64_t n = it == m.event_deliveries_by_outcome.end() ? 0 : it->second;
+    out += "herald_event_deliveries_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) + "\n";
+  }
+  Header(out, "herald_event_deliveries_pending", "gauge", "Event deliveries waiting for their next attempt, in every organisation.");
+  out += "herald_event_deliveries_pending " + std::to_string(m.event_deliveries_pending) + "\n";
 
   auto histogram = [&](std::string_view name, std::string_view help, const runtime::Histogram& h) {
     Header(out, name, "histogram", help);

@@ -153,6 +153,10 @@ void EngagementReader::Read(const storage::EngagementTarget& t, int point, conne
   connectors::EngagementResult result =
       connector.ReadEngagement({t.post_id, t.organization, t.account, t.remote_id, t.remote_url, now});
   now = clock_.Now();
+  if (result.http_status == 401 || result.http_status == 403) {
+    service_.ReportCredentialsRefused(t.account, result.http_status, result.why,
+                                      "read" + std::to_string(t.post_id) + "p" + std::to_string(point));
+  }
   std::string outcome;
   Result<void> stored;
   if (result.kind == Kind::kRetryLater) {

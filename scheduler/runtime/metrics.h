@@ -91,6 +91,10 @@ struct Metrics {
   std::map<std::string, int64_t> inbox_items_read;
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> inbox_items;
   std::map<std::pair<std::string, std::string>, int64_t> inbox_overdue;
+  // Event delivery attempts by outcome: delivered, retry, failed, gone,
+  // refused (docs/events.md); and deliveries pending in every organisation.
+  std::map<std::string, int64_t> event_deliveries_by_outcome;
+  int64_t event_deliveries_pending = 0;
 };
 
 }  // namespace herald::runtime

@@ -341,6 +341,22 @@ class Service {
   // Elsewhere: nothing.
   Result<std::vector<Post>> Maintain();
 
+  // Events (docs/events.md). ------------------------------------------------
+
+  // The subscriptions of the organisation's active policy (none when it has
+  // no policy).
+  std::vector<policies::EventSubscription> Subscriptions(const std::string& organization);
+  // Records account.resumed for every pause that ended by `now` (each once).
+  // The dispatcher calls it every round. Errors: the store's.
+  Result<void> RecordResumes(Instant now);
+  // The caller's organisation's events and deliveries (any role).
+  // InvalidArgument for a limit outside 1..1000.
+  Result<std::vector<storage::Event>> Events(const Caller& caller, storage::EventQuery query);
+  Result<std::vector<storage::EventDelivery>> Deliveries(const Caller& caller, storage::DeliveryQuery query);
+  // Makes a delivery pending again, due now. PermissionDenied below manager;
+  // NotFound for another organisation's delivery.
+  Result<storage::EventDelivery> RetryDelivery(const Caller& caller, int64_t id);
+
   // The runtime's event loop calls this on every tick; /healthz fails when the
   // last one is older than `max_silence`.
   void Heartbeat(Instant now);
@@ -351,6 +367,13 @@ class Service {
   // How many times this post has been handed to a connector in this process
   // (1 on the first publish).
   int Attempt(int64_t id);
+  // A platform answered 401 or 403 to a request made with the account's
+  // credentials (a publish, a read): records account.credentials_broken,
+  // once per `key` (the request that was refused).
+  void ReportCredentialsRefused(const std::string& account, int http_status, const std::string& why,
+                                const std::string& key);
+  // The event dispatcher reports each delivery attempt's outcome (/metrics).
+  void RecordEventDelivery(const std::string& outcome);
   Health CheckHealth(Duration max_silence = std::chrono::seconds{10});
   Metrics CurrentMetrics();
 

@@ -223,6 +223,10 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       }
     }
     if (p.state == PostState::kUnconfirmed) s.StartRechecks(p, now, answers_lookup);
+    if (outcome.attempted) {
+      s.RecordCredentialsBroken(p.account, outcome.http_status, outcome.why,
+                                "post" + std::to_string(p.id) + "v" + std::to_string(p.version));
+    }
     if (p.state != PostState::kScheduled) s.attempts_.erase(id);
     const std::string type = s.policies_.ConnectorOf(p.account);
     bool paused_now = false;  // this outcome paused the account

@@ -179,6 +179,7 @@ Metrics Service::CurrentMetrics() {
   if (auto grants = impl_->store_.ListGrants()) {
     for (const auto& g : *grants) needing_reconnect += g.needs_reconnect.empty() ? 0 : 1;
   }
+  auto pending_deliveries = impl_->store_.PendingDeliveries();
   Metrics m;
   {
     std::lock_guard lock(impl_->mu_);
@@ -187,6 +188,7 @@ Metrics Service::CurrentMetrics() {
   AddInboxMetrics(m, impl_->clock_.Now());
   std::lock_guard lock(impl_->mu_);
   m.accounts_needing_reconnect = needing_reconnect;
+  m.event_deliveries_pending = pending_deliveries.value_or(0);
   for (PostState st : {PostState::kPendingApproval, PostState::kScheduled, PostState::kPublishing,
                        PostState::kUnconfirmed}) {
     m.posts_by_state[std::string(PostStateName(st))] = 0;

@@ -190,6 +190,37 @@ CREATE TABLE inbox_reads (
   PRIMARY KEY (organization, account)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{9, "events and their deliveries to subscribers", R"sql(
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  organization TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  routed INTEGER NOT NULL
+);
+CREATE INDEX events_by_organization ON events (organization, seq);
+CREATE INDEX events_unrouted ON events (routed, seq);
+CREATE TABLE event_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL REFERENCES events (id),
+  organization TEXT NOT NULL,
+  url TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT NOT NULL,
+  next_attempt INTEGER NOT NULL,
+  claim TEXT NOT NULL,
+  claim_until INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (event_id, url)
+);
+CREATE INDEX event_deliveries_due ON event_deliveries (state, next_attempt);
+CREATE INDEX event_deliveries_by_organization ON event_deliveries (organization, id);
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

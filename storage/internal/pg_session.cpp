@@ -32,7 +32,9 @@ Result<RowStamp> PgWriteSession::InsertPostRow(const Post& post) {
 Result<std::optional<PostHead>> PgWriteSession::LockPost(int64_t id, std::string_view organization) {
   static const std::string sql = std::string(kSelectPostHeadSql) + " FOR UPDATE";
   auto head = PgSelectOne(db_, {sql, {id, std::string(organization)}}, [](const PgRow& row) -> Result<PostHead> {
-    return PostHead{row.Text(0), row.Int(1), row.Text(2)};
+    PostHead head{row.Text(0), row.Int(1), row.Text(2), std::nullopt};
+    if (auto t = row.OptionalInt(3)) head.planned_at = FromUnix(*t);
+    return head;
   });
   if (head && *head) touched_.emplace(std::string(organization), (*head)->account);
   return head;

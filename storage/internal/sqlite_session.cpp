@@ -49,7 +49,9 @@ Result<RowStamp> SqliteWriteSession::InsertPostRow(const Post& post) {
 Result<std::optional<PostHead>> SqliteWriteSession::LockPost(int64_t id, std::string_view organization) {
   return SelectOne(db_, {std::string(kSelectPostHeadSql), {id, std::string(organization)}},
                    [](const Query& row) -> Result<PostHead> {
-                     return PostHead{row.Text(0), row.Int(1), row.Text(2)};
+                     PostHead head{row.Text(0), row.Int(1), row.Text(2), std::nullopt};
+                     if (auto t = row.OptionalInt(3)) head.planned_at = FromUnix(*t);
+                     return head;
                    });
 }
 

@@ -33,7 +33,7 @@ std::string UpdatePostSql(std::string_view next_change_seq, std::string_view suf
 // state, version, account of the post (id, organization): what a change is
 // checked against.
 inline constexpr std::string_view kSelectPostHeadSql =
-    "SELECT state, version, account FROM posts WHERE id = ? AND organization = ?";
+    "SELECT state, version, account, planned_at FROM posts WHERE id = ? AND organization = ?";
 
 Statement InsertHistoryStatement(const StateChange& change);
 Statement InsertAuditStatement(const AuditEntry& entry);

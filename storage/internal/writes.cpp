@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "storage/internal/event_rows.h"
 #include "storage/internal/rows.h"
 #include "storage/internal/statements.h"
 
@@ -73,6 +74,9 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
     return std::unexpected(r.error());
   }
   if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
+  if (auto event = PostEvent(std::nullopt, std::nullopt, post)) {
+    if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
+  }
 
   if (idempotency) {
     idempotency->post_id = post.id;
@@ -120,6 +124,10 @@ Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange>
     }
     if (auto r = InsertAuditFor(db, change.audit, post.organization, post.id); !r) {
       return std::unexpected(r.error());
+    }
+    // The event is in the same transaction as the change it tells of.
+    if (auto event = PostEvent(*old_state, (*head)->planned_at, post)) {
+      if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
     }
     stored.push_back(std::move(post));
   }

@@ -28,6 +28,7 @@ struct PostHead {
   std::string state;
   int64_t version = 0;
   std::string account;
+  std::optional<Instant> planned_at;
 };
 
 // The statements of one write transaction, as one database runs them.

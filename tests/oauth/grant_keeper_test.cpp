@@ -138,6 +138,13 @@ TEST_CASE("A refused refresh marks the account needs reconnect, once, until it i
   REQUIRE(swept.has_value());
   CHECK(swept->refreshed == 0);
   CHECK(bench.fake.RefusedRefreshes() == 1);
+  // Told once: account.credentials_broken, with why and no token.
+  auto events = bench.store->ListEvents({"acme", EventType::kAccountCredentialsBroken, std::nullopt, 0, 10});
+  REQUIRE(events.has_value());
+  REQUIRE(events->size() == 1);
+  CHECK_THAT(events->at(0).payload, Catch::Contains("\"rule\":\"needs_reconnect\""));
+  CHECK_THAT(events->at(0).payload, Catch::Contains("acme-x"));
+  for (const auto& token : bench.fake.AllTokens()) CHECK(events->at(0).payload.find(token) == std::string::npos);
 
   bench.fake.SetExpiresIn(7200);
   bench.Connect("acme", "acme-x");

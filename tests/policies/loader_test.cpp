@@ -153,7 +153,7 @@ TEST_CASE("LoadPolicy reports unknown keys at the key", "[policies]") {
   SECTION("top level") {
     CHECK(ErrorsOf(kHead + "colour: blue\n") ==
           Lines{"t.yaml:9:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, "
-                "accounts, frequency, content, approval, inbox"});
+                "accounts, frequency, content, approval, inbox, events"});
   }
   SECTION("inside a cap") {
     CHECK(ErrorsOf(kHead + "frequency:\n  default:\n    caps:\n      - { max: 3, per: day, lable: promo }\n") ==
@@ -371,7 +371,7 @@ TEST_CASE("LoadPolicy reports every error of a file, sorted by position", "[poli
                       "t.yaml:10:34: frequency.mix[0].max_share: max_share must be greater than 0 and at most 1, got 1.5",
                       "t.yaml:12:12: frequency.default.days[0]: unknown weekday \"funday\"; use mon, tue, wed, thu, fri, sat, sun",
                       "t.yaml:13:1: colour: unknown key \"colour\"; expected one of: version, organization, timezone, "
-                      "accounts, frequency, content, approval, inbox",
+                      "accounts, frequency, content, approval, inbox, events",
                   });
 }
 

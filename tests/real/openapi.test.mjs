@@ -142,6 +142,13 @@ async function exercise() {
   await call(MANAGER, 'GET', `/v1/audit?post=${id}`)
   await call(MANAGER, 'GET', '/v1/audit?limit=2')
   await call(MANAGER, 'GET', '/v1/audit?post=999999')                  // 404
+  await call(EDITOR, 'GET', '/v1/events')
+  await call(EDITOR, 'GET', '/v1/events?type=post.refused&limit=1')
+  await call(EDITOR, 'GET', '/v1/events?type=post.deleted')            // 400
+  await call(EDITOR, 'GET', '/v1/events/deliveries?state=pending')
+  await call(EDITOR, 'GET', '/v1/events/deliveries?state=sent')        // 400
+  await call(EDITOR, 'POST', '/v1/events/deliveries/1/retry')          // 403
+  await call(MANAGER, 'POST', '/v1/events/deliveries/999999/retry')    // 404
 }
 
 // Streamed answers are not recorded: the exports are checked line by line here.

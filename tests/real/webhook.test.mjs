@@ -62,8 +62,14 @@ function hook(dir, id, path, secret) {
 
 before(async () => {
   await startReceiver()
-  herald = new Herald((dir) => acmePolicy(hook(dir, 'acme-hook', '/hook', SECRET) +
-    hook(dir, 'acme-flaky', '/flaky', SECRET) + hook(dir, 'acme-stranger', '/stranger', OTHER_SECRET)))
+  herald = new Herald((dir) => {
+    // The organisation's event subscription (docs/events.md), signed with the same secret.
+    fs.writeFileSync(`${dir}/events-secret`, SECRET + '\n')
+    return acmePolicy(hook(dir, 'acme-hook', '/hook', SECRET) +
+      hook(dir, 'acme-flaky', '/flaky', SECRET) + hook(dir, 'acme-stranger', '/stranger', OTHER_SECRET)) +
+      `events:\n  - url: ${base.replace('127.0.0.1', 'localhost')}/events\n    secret: file:${dir}/events-secret\n` +
+      '    types: [post.published]\n'
+  })
   await herald.start()
 })
 
@@ -89,6 +95,28 @@ test('every delivery verifies with the reference library and carries the post', 
     assert.deepEqual(payload.data.media, [{ url: 'https://cdn.example.org/a.png', alt: 'alt ✓' }])
   }
   assert.ok(deliveries.filter((d) => d.path === '/hook').every((d) => d.verified))
+})
+
+test('each post.published event delivery verifies with the reference library too', async () => {
+  const started = Date.now()
+  const published = deliveries.filter((d) => d.path === '/hook').map((d) => JSON.parse(d.body).data.id)
+  assert.ok(published.length > 0)
+  let events = []
+  for (let i = 0; i < 100; i++) {
+    events = deliveries.filter((d) => d.path === '/events')
+    if (events.length >= published.length) break
+    await sleep(100)
+  }
+  for (const id of published) {
+    const mine = events.filter((d) => d.verified && receiver.verify(d.body, d.headers).data.post.id === id)
+    assert.equal(mine.length, 1, `one event delivery for post ${id}`)
+    const event = receiver.verify(mine[0].body, mine[0].headers)
+    assert.equal(event.type, 'post.published')
+    assert.equal(event.id, mine[0].headers['webhook-id'])
+    assert.equal(event.data.post.state, 'published')
+  }
+  assert.ok(events.every((d) => d.verified), events.map((d) => d.error).join('; '))
+  console.log(`event deliveries verified in ${Date.now() - started} ms`)
 })
 
 test('the library rejects a tampered delivery, so the check above could fail', async () => {

@@ -114,6 +114,26 @@ class DelegatingStore : public storage::Store {
   Result<std::vector<EngagementSample>> EngagementSamples(const storage::EngagementQuery& query) override {
     return real_->EngagementSamples(query);
   }
+  Result<void> RecordEvents(std::vector<storage::Event> events) override { return real_->RecordEvents(std::move(events)); }
+  Result<std::vector<storage::Event>> UnroutedEvents(int limit) override { return real_->UnroutedEvents(limit); }
+  Result<bool> RouteEvent(std::string_view event_id, std::string_view org, const std::vector<std::string>& urls,
+                          Instant now) override {
+    return real_->RouteEvent(event_id, org, urls, now);
+  }
+  Result<std::vector<storage::ClaimedDelivery>> ClaimDeliveries(const storage::DeliveryClaim& claim) override {
+    return real_->ClaimDeliveries(claim);
+  }
+  Result<void> FinishDelivery(const storage::DeliveryOutcome& outcome) override { return real_->FinishDelivery(outcome); }
+  Result<std::vector<storage::Event>> ListEvents(const storage::EventQuery& query) override {
+    return real_->ListEvents(query);
+  }
+  Result<std::vector<storage::EventDelivery>> ListDeliveries(const storage::DeliveryQuery& query) override {
+    return real_->ListDeliveries(query);
+  }
+  Result<storage::EventDelivery> RetryDelivery(std::string_view org, int64_t id, Instant now) override {
+    return real_->RetryDelivery(org, id, now);
+  }
+  Result<int64_t> PendingDeliveries() override { return real_->PendingDeliveries(); }
   bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
 
  private:

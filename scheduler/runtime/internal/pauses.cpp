@@ -48,6 +48,18 @@ void Pauses::Load(const std::vector<storage::AccountPause>& stored) {
   }
 }
 
+std::vector<std::pair<PauseKey, AccountPause>> Pauses::TakeEnded(Instant now) {
+  std::vector<std::pair<PauseKey, AccountPause>> out;
+  for (const auto& [key, pause] : pauses_) {
+    if (pause.until > now || pause.until == Instant{}) continue;
+    auto [it, fresh] = ended_.emplace(key, pause.until);
+    if (!fresh && it->second >= pause.until) continue;
+    it->second = pause.until;
+    out.push_back({key, pause});
+  }
+  return out;
+}
+
 std::optional<Instant> Pauses::Admit(const PauseKey& key, Instant now) { return breakers_.Admit(BreakerKey(key), now); }
 
 bool Pauses::RecordFailure(const PauseKey& key, Instant now, const std::string& why) {

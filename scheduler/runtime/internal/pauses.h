@@ -53,6 +53,10 @@ class Pauses {
   // Pauses read from the store (an earlier run, another process); the later one wins.
   void Load(const std::vector<storage::AccountPause>& stored);
 
+  // The pauses that ended at or before `now` and were not taken yet: each
+  // pause (by its end) is returned once, for its account.resumed event.
+  std::vector<std::pair<PauseKey, AccountPause>> TakeEnded(Instant now);
+
   // Circuit breakers. Admit: nullopt to go ahead, else the breaker is open until then.
   std::optional<Instant> Admit(const PauseKey& key, Instant now);
   // Returns true when this failure opened the breaker.
@@ -66,6 +70,7 @@ class Pauses {
 
  private:
   std::map<PauseKey, AccountPause> pauses_;
+  std::map<PauseKey, Instant> ended_;  // the end of each key's pause already taken by TakeEnded
   connectors::CircuitBreakers breakers_;  // by "account:ID" / "connector:TYPE"
 };
 

@@ -98,6 +98,7 @@ bool Service::Impl::SetPause(const internal::PauseKey& key, const AccountPause& 
   }
   // Best effort: the pause holds in this process either way.
   (void)store_.SavePause({org, key.StoreKey(), pause.rule, pause.until, pause.why});
+  RecordPauseEvents(key, pause);
   return true;
 }
 

@@ -88,6 +88,14 @@ class Service::Impl {
   bool SetPause(const internal::PauseKey& key, const AccountPause& pause);
   // The pause in force on the account, as the span the governor places nothing in.
   std::vector<scheduler::BlockedSpan> BlockedOn(const std::string& account) const;
+  // Records the events of a pause just set (account.paused, or
+  // account.breaker_open for an open breaker: for every account on a
+  // connector whose breaker opened). Best effort, as SetPause's store write.
+  void RecordPauseEvents(const internal::PauseKey& key, const AccountPause& pause);
+  // Records account.credentials_broken for a 401 or 403 from the platform
+  // (Service::ReportCredentialsRefused).
+  void RecordCredentialsBroken(const std::string& account, int http_status, const std::string& why,
+                               const std::string& key);
   // The governor's placement, except that nothing is placed inside a pause of
   // the account: the post is placed from its end, with a reason saying why.
   scheduler::Decision ScheduleOn(const scheduler::Governor& g, const std::string& account,

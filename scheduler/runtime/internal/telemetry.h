@@ -39,6 +39,7 @@ class Telemetry {
     inbox_checked_ = now;
     return previous;
   }
+  void RecordEventDelivery(const std::string& outcome) { ++publish_.event_deliveries_by_outcome[outcome]; }
   void RecordRateLimitHit(const std::string& connector) { ++publish_.connectors[connector].rate_limit_hits; }
 
   void Heartbeat(Instant now) { last_heartbeat_ = now; }
