@@ -47,7 +47,7 @@ struct MastodonEnv {
   OAuthDaemon herald;
 };
 
-TEST_CASE("oauth mastodon e2e: the first connect registers herald's app on the instance, once",
+TEST_CASE("oauth mastodon e2e: the first connect registers the herald app on the instance, once",
           "[e2e][oauth_e2e][mastodon]") {
   MastodonEnv env;
   CHECK(env.herald.Account("acme-masto")["connection"]["state"] == "not_connected");
@@ -124,7 +124,7 @@ TEST_CASE("oauth mastodon e2e: connected, published, revoked, needs reconnecting
   env.herald.ExpectAbsent(env.instance.OAuthSecrets());
 }
 
-TEST_CASE("oauth mastodon e2e: herald account connect registers the app, prints the instance's URL and waits",
+TEST_CASE("oauth mastodon e2e: herald account connect registers the app, prints the instance URL and waits",
           "[e2e][oauth_e2e][mastodon]") {
   MastodonEnv env;
   std::string command = std::string(HERALD_BINARY) + " account connect globex-masto --config '" +

@@ -300,7 +300,7 @@ TEST_CASE("LinkedIn transient failures and unknown outcomes", "[linkedin]") {
   }
 }
 
-TEST_CASE("A LinkedIn account connected by OAuth needs no static token and posts with the grant's, images too",
+TEST_CASE("A LinkedIn account connected by OAuth needs no static token and posts with the grant token, images too",
           "[linkedin][oauth]") {
   LinkedinFake fake("AQV-grant-token", kAuthor);
   auto config = Config(fake.base_url());

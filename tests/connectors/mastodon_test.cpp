@@ -218,7 +218,7 @@ TEST_CASE("Mastodon lookup re-sends with the key only while the instance remembe
   CHECK_FALSE(connector->Lookup(recovering).has_value());
 }
 
-TEST_CASE("A Mastodon account connected by OAuth needs no static token and publishes with the grant's",
+TEST_CASE("A Mastodon account connected by OAuth needs no static token and publishes with the grant token",
           "[mastodon][oauth]") {
   MastodonFake fake("the-grant-token");
   auto config = Config(fake.base_url());
@@ -268,7 +268,7 @@ TEST_CASE("Mastodon factory names a missing token or instance", "[mastodon]") {
 
 EngagementRequest Engagement(const std::string& id) { return {7, "acme", "acme-toot", id, "", kNow}; }
 
-TEST_CASE("Mastodon reads a status's engagement back with the account's token", "[mastodon][engagement]") {
+TEST_CASE("Mastodon reads a status's engagement back with the account token", "[mastodon][engagement]") {
   MastodonFake fake;
   auto connector = Make(fake.base_url());
   CHECK(connector->ReadsEngagement());

@@ -72,7 +72,7 @@ TEST_CASE("A connected token the platform refuses on a publish marks the account
   CHECK(inner->tokens.size() == 2);
 }
 
-TEST_CASE("Other refusals, and a static token's 401, pass through unchanged", "[oauth][granted]") {
+TEST_CASE("Other refusals, and a static token 401, pass through unchanged", "[oauth][granted]") {
   OAuthBench bench;
   GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   connectors::PublishResult refused{Kind::kFailed, {}, {}, std::nullopt, "x: HTTP 401 Unauthorized", {}, 401};

@@ -22,7 +22,7 @@ Provider MastodonProvider(const std::string& redirect) {
   return *provider;
 }
 
-TEST_CASE("An instance's origin is scheme, host and port of the account's base_url", "[oauth][instance]") {
+TEST_CASE("An instance origin is scheme, host and port of the account base_url", "[oauth][instance]") {
   CHECK(InstanceOrigin("https://Mastodon.Social/").value() == "https://mastodon.social");
   CHECK(InstanceOrigin("https://example.net:8443/api").value() == "https://example.net:8443");
   CHECK(InstanceOrigin("http://127.0.0.1:9000").value() == "http://127.0.0.1:9000");
@@ -31,7 +31,7 @@ TEST_CASE("An instance's origin is scheme, host and port of the account's base_u
   CHECK(InstanceOrigin("mastodon.social").error().code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("Herald's app is registered on an instance once, and kept sealed", "[oauth][instance]") {
+TEST_CASE("The herald app is registered on an instance once, and kept sealed", "[oauth][instance]") {
   OAuthBench bench;
   herald::testing::MastodonFake instance;
   const std::string origin = instance.base_url();
