@@ -40,12 +40,13 @@ int RunAccountConnect(const AccountConnectOptions& options, std::ostream& out, s
     return kExitInvalid;
   }
   auto policies = LoadPolicyDirectory(config->policies, *config);
-  std::string organization, platform;
+  std::string organization, platform, base_url;
   for (const auto& p : policies.valid) {
     for (const auto& a : p.accounts) {
       if (a.id == options.account) {
         organization = p.organization;
         platform = a.platform;
+        base_url = a.connector.base_url;
       }
     }
   }
@@ -70,6 +71,8 @@ int RunAccountConnect(const AccountConnectOptions& options, std::ostream& out, s
     err << name << oauth.error().message() << "\n";
     return kExitInvalid;
   }
+  // A Mastodon account's instance, where herald's app is registered first.
+  (*oauth)->SetBaseUrlOf([&](const std::string&, const std::string&) -> Result<std::string> { return base_url; });
   const Instant started_at = clock.Now();
   auto started = (*oauth)->flow().Start(organization, options.account, platform, options.caller, started_at);
   if (!started) {

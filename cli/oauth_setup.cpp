@@ -46,14 +46,19 @@ class ConnectEndpoints final : public api::AccountConnect {
 }  // namespace
 
 OAuthSetup::OAuthSetup(oauth::Apps apps, secrets::GrantVault& vault, const Clock& clock)
-    : apps_(std::move(apps)), clock_(clock), flow_(vault, apps_), keeper_(vault, apps_, Log) {}
+    : clock_(clock), endpoints_(std::move(apps)), flow_(vault, endpoints_), keeper_(vault, endpoints_, Log) {}
 
 Result<std::unique_ptr<OAuthSetup>> OAuthSetup::Make(const policies::ServerConfig& config, secrets::GrantVault& vault,
                                                      const Clock& clock) {
   oauth::Apps apps;
+  std::vector<oauth::Provider> per_instance;
   for (const auto& [platform, app] : config.oauth) {
     auto provider = oauth::ProviderFor(platform, app);
     if (!provider) return std::unexpected(provider.error());
+    if (provider->per_instance) {
+      per_instance.push_back(std::move(*provider));
+      continue;
+    }
     std::optional<std::string> secret;
     if (app.client_secret) {
       auto read = ResolveSecret(*app.client_secret);
@@ -67,12 +72,20 @@ Result<std::unique_ptr<OAuthSetup>> OAuthSetup::Make(const policies::ServerConfi
     }
     apps.emplace(platform, oauth::TokenEndpoint(std::move(*provider), std::move(secret), connectors::HttpClient()));
   }
-  return std::unique_ptr<OAuthSetup>(new OAuthSetup(std::move(apps), vault, clock));
+  std::unique_ptr<OAuthSetup> setup(new OAuthSetup(std::move(apps), vault, clock));
+  for (auto& provider : per_instance) {
+    setup->endpoints_.AddInstanceApps(
+        std::make_unique<oauth::InstanceApps>(std::move(provider), vault, connectors::HttpClient()));
+  }
+  return setup;
 }
 
 OAuthSetup::~OAuthSetup() { Stop(); }
 
 std::shared_ptr<api::AccountConnect> OAuthSetup::ConnectEndpoints(runtime::Service& service) {
+  endpoints_.SetBaseUrlOf([&service](const std::string& organization, const std::string& account) {
+    return service.ConnectorBaseUrl(organization, account);
+  });
   return std::make_shared<class ConnectEndpoints>(service, flow_, clock_);
 }
 

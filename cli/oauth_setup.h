@@ -35,8 +35,11 @@ class OAuthSetup {
 
   oauth::GrantKeeper& keeper() { return keeper_; }
   oauth::AuthorizationFlow& flow() { return flow_; }
-  bool Connects(const std::string& platform) const { return apps_.contains(platform); }
-  // The API's connect endpoints over `service`, which must outlive them.
+  bool Connects(const std::string& platform) const { return endpoints_.Connects(platform); }
+  // Where accounts' servers are (Mastodon); ConnectEndpoints sets it from the Service.
+  void SetBaseUrlOf(oauth::Endpoints::BaseUrlOf base_url_of) { endpoints_.SetBaseUrlOf(std::move(base_url_of)); }
+  // The API's connect endpoints over `service`, which must outlive them and
+  // this (it also tells where each account's instance is).
   std::shared_ptr<api::AccountConnect> ConnectEndpoints(runtime::Service& service);
 
   // Starts the sweep thread.
@@ -47,8 +50,8 @@ class OAuthSetup {
   OAuthSetup(oauth::Apps apps, secrets::GrantVault& vault, const Clock& clock);
   void Sweep();
 
-  const oauth::Apps apps_;
   const Clock& clock_;
+  oauth::Endpoints endpoints_;
   oauth::AuthorizationFlow flow_;
   oauth::GrantKeeper keeper_;
   std::mutex mu_;

@@ -25,12 +25,9 @@ std::string Printable(std::string_view text) {
 Result<AuthorizationStart> AuthorizationFlow::Start(const std::string& organization, const std::string& account,
                                                     const std::string& platform, const std::string& caller,
                                                     Instant now) {
-  auto app = apps_.find(platform);
-  if (app == apps_.end()) {
-    return Error(Code::kFailedPrecondition, "account " + account + " is on " + platform +
-                                                ", and the server config has no oauth." + platform +
-                                                " app to connect it with; ask the operator to add one");
-  }
+  // On Mastodon this registers herald's app on the instance first.
+  auto app = endpoints_.For(organization, account, platform, now);
+  if (!app) return std::unexpected(app.error());
   auto state = MakeState();
   if (!state) return std::unexpected(state.error());
   auto verifier = MakeCodeVerifier();
@@ -42,7 +39,7 @@ Result<AuthorizationStart> AuthorizationFlow::Start(const std::string& organizat
   storage::PendingAuthorization pending{hash, organization, account, platform, caller, sealed->key_id,
                                         sealed->blob, now, expires};
   if (auto r = vault_.store().SaveAuthorization(pending); !r) return std::unexpected(r.error());
-  return AuthorizationStart{AuthorizationUrl(app->second.provider(), *state, S256Challenge(*verifier)), expires};
+  return AuthorizationStart{AuthorizationUrl(app->provider(), *state, S256Challenge(*verifier)), expires};
 }
 
 Result<Connected> AuthorizationFlow::Complete(std::string_view code, std::string_view state, std::string_view error,
@@ -71,13 +68,11 @@ Result<Connected> AuthorizationFlow::Complete(std::string_view code, std::string
   if (code.empty() || code.size() > kMaxCode) {
     return Error(Code::kInvalidArgument, "the callback for " + names + " has no valid code; start again");
   }
-  auto app = apps_.find(pending.platform);
-  if (app == apps_.end()) {
-    return Error(Code::kFailedPrecondition, "the server config no longer has an oauth." + pending.platform + " app");
-  }
+  auto app = endpoints_.For(pending.organization, pending.account, pending.platform, now);
+  if (!app) return std::unexpected(app.error());
   auto verifier = vault_.keys().Open({pending.key_id, pending.sealed_verifier}, VerifierContext(pending.state_hash));
   if (!verifier) return std::unexpected(verifier.error());
-  auto grant = app->second.ExchangeCode(std::string(code), *verifier, now);
+  auto grant = app->ExchangeCode(std::string(code), *verifier, now);
   if (!grant) return std::unexpected(grant.error());
   grant->platform = pending.platform;
   // Replaces whatever grant the account had (a reconnect clears needs_reconnect).

@@ -19,14 +19,10 @@
 
 #include "core/status.h"
 #include "core/time.h"
-#include "oauth/token_endpoint.h"
+#include "oauth/endpoints.h"
 #include "secrets/grant_vault.h"
 
 namespace herald::oauth {
-
-// The platforms' token endpoints, by platform, as the server config's
-// `oauth:` section gives them.
-using Apps = std::map<std::string, TokenEndpoint, std::less<>>;
 
 struct AuthorizationStart {
   std::string authorization_url;
@@ -46,12 +42,13 @@ class AuthorizationFlow {
   // How long a started authorization waits for its callback.
   static constexpr Duration kStateLifetime = std::chrono::minutes{10};
 
-  // REQUIRES: `vault` and `apps` outlive the flow.
-  AuthorizationFlow(secrets::GrantVault& vault, const Apps& apps) : vault_(vault), apps_(apps) {}
+  // REQUIRES: `vault` and `endpoints` outlive the flow.
+  AuthorizationFlow(secrets::GrantVault& vault, Endpoints& endpoints) : vault_(vault), endpoints_(endpoints) {}
 
   // REQUIRES: the caller may connect `account` of `organization` (the
   // Service checked its role and organisation). FailedPrecondition when the
-  // server config has no app for `platform`; the Store's codes otherwise.
+  // server config has no app for `platform`; Endpoints::For's codes (an
+  // instance that cannot register herald's app); the Store's codes otherwise.
   Result<AuthorizationStart> Start(const std::string& organization, const std::string& account,
                                    const std::string& platform, const std::string& caller, Instant now);
 
@@ -65,7 +62,7 @@ class AuthorizationFlow {
 
  private:
   secrets::GrantVault& vault_;
-  const Apps& apps_;
+  Endpoints& endpoints_;
 };
 
 }  // namespace herald::oauth

@@ -1,6 +1,7 @@
 #include "oauth/grant_keeper.h"
 
 #include "storage/event_payloads.h"
+#include "core/refresh_window.h"
 
 namespace herald::oauth {
 namespace {
@@ -21,9 +22,7 @@ std::string ReconnectAdvice(std::string_view account) {
 }
 
 bool GrantKeeper::Due(Instant issued_at, Instant expires_at, Instant now) {
-  Duration lifetime = expires_at - issued_at;
-  Duration margin = std::min<Duration>(kMaxMargin, lifetime / 10);
-  return expires_at - now <= margin;
+  return InRefreshWindow(issued_at, expires_at, now);
 }
 
 std::shared_ptr<std::mutex> GrantKeeper::MutexOf(const std::string& organization, const std::string& account) {
@@ -49,12 +48,12 @@ Result<GrantKeeper::Fresh> GrantKeeper::RefreshLocked(const std::string& organiz
       !Due(current.updated_at, *current.grant.expires_at, now)) {
     return out;
   }
-  auto app = apps_.find(current.grant.platform);
-  if (app == apps_.end()) {
-    return Error(Code::kFailedPrecondition, Names(organization, account) + ": its token is due for a refresh but the "
-                                                "server config has no oauth." + current.grant.platform + " app");
+  auto app = endpoints_.For(organization, account, current.grant.platform, now);
+  if (!app) {
+    return Error(app.error().code(), Names(organization, account) + ": its token is due for a refresh, but " +
+                                         app.error().message());
   }
-  auto refreshed = app->second.Refresh(current.grant.refresh_token, now);
+  auto refreshed = app->Refresh(current.grant.refresh_token, now);
   if (refreshed) refreshed->platform = current.grant.platform;
   if (!refreshed) {
     if (refreshed.error().code() != Code::kPermissionDenied) return std::unexpected(refreshed.error());
@@ -126,7 +125,27 @@ Result<std::optional<std::string>> GrantKeeper::AccessToken(const std::string& o
     // Otherwise a failed refresh leaves a token that still works: use it.
   }
   if (!grant->needs_reconnect.empty()) return std::unexpected(NeedsReconnect(account, grant->needs_reconnect));
+  if (grant->grant.refresh_token.empty() && grant->grant.expires_at && *grant->grant.expires_at <= now) {
+    return std::unexpected(NeedsReconnect(account, "its access token expired at " +
+                                                       FormatRfc3339(*grant->grant.expires_at) +
+                                                       " and the platform gave no refresh token"));
+  }
   return std::optional<std::string>(grant->grant.access_token);
+}
+
+Result<void> GrantKeeper::Refused(const std::string& organization, const std::string& account,
+                                  const std::string& access_token, const std::string& why, Instant now) {
+  auto local = MutexOf(organization, account);
+  std::lock_guard in_process(*local);
+  auto across = vault_.store().LockAccount(organization, account);
+  if (!across) return std::unexpected(across.error());
+  auto stored = vault_.Load(organization, account);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored || (*stored)->grant.access_token != access_token || !(*stored)->needs_reconnect.empty()) return {};
+  auto marked = vault_.Save(organization, account, (*stored)->grant, now, (*stored)->version, why);
+  if (!marked) return std::unexpected(marked.error());
+  if (log_) log_(Names(organization, account) + " needs reconnecting: " + why);
+  return {};
 }
 
 Result<SweepCount> GrantKeeper::RefreshDue(Instant now) {

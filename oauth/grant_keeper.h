@@ -1,8 +1,11 @@
 // GrantKeeper: keeps connected accounts' access tokens fresh. A token is
-// refreshed ahead of its expiry, when less than a tenth of its lifetime or ten
-// minutes remain (whichever is less): before a publish that needs it
-// (AccessToken) and by a periodic sweep (RefreshDue), so an idle account stays
-// connected too.
+// refreshed ahead of its expiry, inside its refresh window (core/
+// refresh_window.h: the last tenth of a short-lived token's life, at most ten
+// minutes; the last quarter of a token living a day or more, at most 7 days):
+// before a publish that needs it (AccessToken) and by a periodic sweep
+// (RefreshDue), so an idle account stays connected too. A token that expired
+// without a refresh token (LinkedIn apps without refresh tokens) needs
+// reconnecting.
 //
 // One refresh per account at a time, in this process (a mutex per account)
 // and across processes on a shared store (Store::LockAccount: the PostgreSQL
@@ -40,13 +43,10 @@ struct SweepCount {
 
 class GrantKeeper {
  public:
-  // The longest margin before expiry at which a token is refreshed.
-  static constexpr Duration kMaxMargin = std::chrono::minutes{10};
-
   // `log` receives one line per refresh, refusal or failure (no token in
-  // it). REQUIRES: `vault` and `apps` outlive the keeper.
-  GrantKeeper(secrets::GrantVault& vault, const Apps& apps, std::function<void(std::string_view)> log)
-      : vault_(vault), apps_(apps), log_(std::move(log)) {}
+  // it). REQUIRES: `vault` and `endpoints` outlive the keeper.
+  GrantKeeper(secrets::GrantVault& vault, Endpoints& endpoints, std::function<void(std::string_view)> log)
+      : vault_(vault), endpoints_(endpoints), log_(std::move(log)) {}
 
   // Whether a token that expires at `expires_at`, issued at `issued_at`, is
   // due for a refresh at `now`.
@@ -58,6 +58,13 @@ class GrantKeeper {
   // Unavailable when its token has expired and cannot be refreshed now.
   Result<std::optional<std::string>> AccessToken(const std::string& organization, const std::string& account,
                                                  Instant now);
+
+  // The platform refused `access_token`, the account's token, on a publish
+  // (HTTP 401: revoked by the user or the platform): the grant is marked
+  // "needs reconnect" with `why`, unless it was replaced meanwhile (a
+  // reconnect or a refresh). Errors: the store's.
+  Result<void> Refused(const std::string& organization, const std::string& account, const std::string& access_token,
+                       const std::string& why, Instant now);
 
   // Refreshes every stored grant that is due at `now`. Errors: the store's.
   Result<SweepCount> RefreshDue(Instant now);
@@ -72,7 +79,7 @@ class GrantKeeper {
   std::shared_ptr<std::mutex> MutexOf(const std::string& organization, const std::string& account);
 
   secrets::GrantVault& vault_;
-  const Apps& apps_;
+  Endpoints& endpoints_;
   std::function<void(std::string_view)> log_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<std::mutex>> refreshing_;  // by "org/account"; guarded by mu_

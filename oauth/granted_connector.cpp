@@ -16,7 +16,23 @@ connectors::PublishResult GrantedConnector::Publish(const connectors::PublishReq
   }
   connectors::PublishRequest with = request;
   if (*token) with.access_token = std::move(**token);
-  return inner_->Publish(with);
+  connectors::PublishResult published = inner_->Publish(with);
+  if (!*token || published.kind != connectors::PublishResult::Kind::kFailed || published.http_status != 401) {
+    return published;
+  }
+  // The platform no longer takes the connected token: nothing was posted, and
+  // nothing will be until a manager connects the account again.
+  std::string why = published.why;
+  if (auto marked = keeper_.Refused(request.organization, request.account, *with.access_token, why, request.now);
+      !marked) {
+    why += "; marking the account failed: " + marked.error().message();
+  }
+  auto reconnect = keeper_.AccessToken(request.organization, request.account, request.now);
+  published.kind = connectors::PublishResult::Kind::kRetryLater;
+  published.why = reconnect ? why : reconnect.error().message();
+  published.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
+  published.hold = connectors::RateLimitHold{*published.retry_at, published.why, "needs_reconnect"};
+  return published;
 }
 
 std::optional<connectors::PublishResult> GrantedConnector::Lookup(const connectors::PublishRequest& request) {

@@ -4,7 +4,10 @@
 // request; an account without a grant publishes with its static token as
 // before. An account that needs reconnecting sends nothing: the publish comes
 // back "retry later" with a needs_reconnect hold, so the runtime pauses the
-// account and its due posts wait with that reason instead of failing.
+// account and its due posts wait with that reason instead of failing. A
+// publish the platform refuses with HTTP 401 (the token was revoked; Mastodon
+// tokens never expire, so this is how a revocation shows) marks the account
+// "needs reconnect" the same way.
 //
 // Thread-safe as the wrapped connector and the keeper are.
 #pragma once

@@ -12,6 +12,11 @@
 
 namespace herald::oauth {
 
+// How a confidential client proves itself at the token endpoint (RFC 6749
+// section 2.3.1): HTTP Basic, or client_id and client_secret in the form (the
+// only way some platforms document).
+enum class ClientAuth { kBasic, kForm };
+
 struct Provider {
   std::string platform;
   std::string authorize_url;
@@ -19,14 +24,29 @@ struct Provider {
   std::vector<std::string> scopes;
   std::string client_id;
   std::string redirect_uri;
+  ClientAuth client_auth = ClientAuth::kBasic;
+  // Whether the authorization carries a PKCE challenge and the exchange its
+  // verifier. LinkedIn takes PKCE only from native apps it enabled it for;
+  // a web app there is a confidential client bound by `state` and its secret.
+  bool pkce = true;
+  // Mastodon: the URLs above are paths on the account's instance, and
+  // client_id is the app herald registered there (InstanceApps).
+  bool per_instance = false;
+  std::string client_name;  // per_instance: the registered app's name and website
+  std::string website;
 };
+
+// `provider` on the server at `origin` (scheme://host[:port]) with the app
+// herald registered there. REQUIRES: provider.per_instance.
+Provider OnInstance(Provider provider, std::string_view origin, std::string client_id);
 
 // The platform's defaults with `app`'s overrides. InvalidArgument for a
 // platform herald cannot connect by OAuth (policies::kOAuthPlatforms).
 Result<Provider> ProviderFor(const std::string& platform, const policies::OAuthApp& app);
 
 // The authorization URL the user's browser is sent to: response_type=code,
-// client_id, redirect_uri, scope, state and the S256 code challenge.
+// client_id, redirect_uri, scope, state and (provider.pkce) the S256 code
+// challenge.
 std::string AuthorizationUrl(const Provider& provider, const std::string& state, const std::string& challenge);
 
 }  // namespace herald::oauth

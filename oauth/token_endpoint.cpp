@@ -45,11 +45,10 @@ std::string Quoted(std::string text, const std::vector<std::pair<std::string, st
 
 Result<secrets::Grant> TokenEndpoint::ExchangeCode(const std::string& code, const std::string& verifier,
                                                    Instant now) const {
-  return Post({{"grant_type", "authorization_code"},
-               {"code", code},
-               {"redirect_uri", provider_.redirect_uri},
-               {"code_verifier", verifier}},
-              "the authorization code", now);
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", provider_.redirect_uri}};
+  if (provider_.pkce) fields.push_back({"code_verifier", verifier});
+  return Post(std::move(fields), "the authorization code", now);
 }
 
 Result<secrets::Grant> TokenEndpoint::Refresh(const std::string& refresh_token, Instant now) const {
@@ -62,7 +61,10 @@ Result<secrets::Grant> TokenEndpoint::Post(std::vector<std::pair<std::string, st
                                            const std::string& what, Instant now) const {
   const std::string& platform = provider_.platform;
   connectors::HttpHeaders headers{{"Accept", "application/json"}};
-  if (client_secret_) {
+  if (client_secret_ && provider_.client_auth == ClientAuth::kForm) {
+    fields.push_back({"client_id", provider_.client_id});
+    fields.push_back({"client_secret", *client_secret_});
+  } else if (client_secret_) {
     headers.push_back({"Authorization", "Basic " + Base64(connectors::PercentEncode(provider_.client_id) + ":" +
                                                           connectors::PercentEncode(*client_secret_))});
   } else {

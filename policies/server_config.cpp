@@ -268,14 +268,28 @@ std::optional<std::string> ReadUrl(const Located& at, Diagnostics& diag) {
 }
 
 void ReadOAuthApp(const std::string& platform, const Located& at, Diagnostics& diag, ServerConfig& c) {
-  MapReader map(at, diag, {"client_id", "client_secret", "redirect_uri", "scopes", "authorize_url", "token_url"});
+  const bool per_instance = RegistersPerInstance(platform);
+  std::initializer_list<std::string_view> keys = {"client_id", "client_secret", "redirect_uri", "scopes",
+                                                  "authorize_url", "token_url"};
+  std::initializer_list<std::string_view> instance_keys = {"redirect_uri", "scopes", "client_name", "website"};
+  MapReader map(at, diag, per_instance ? instance_keys : keys);
   if (!map.ok()) return;
   OAuthApp app;
   bool valid = true;
   auto need = [&](std::optional<std::string> value, std::string& field) {
     if (value) field = *value; else valid = false;
   };
-  if (auto v = map.Required("client_id")) {
+  if (per_instance) {
+    if (auto v = map.Take("client_name")) {
+      auto name = internal::ReadString(*v, diag);
+      if (name && (name->empty() || name->size() > 100)) {
+        diag.Error(v->mark, v->path, "expected a name of 1 to 100 characters");
+        name.reset();
+      }
+      need(name, app.client_name);
+    }
+    if (auto v = map.Take("website")) need(ReadUrl(*v, diag), app.website);
+  } else if (auto v = map.Required("client_id")) {
     auto id = internal::ReadString(*v, diag);
     if (id && internal::ParseSecretRef(*id)) {
       diag.Error(v->mark, v->path, "the client id is public: write it inline (only client_secret is a reference)");
@@ -286,15 +300,15 @@ void ReadOAuthApp(const std::string& platform, const Located& at, Diagnostics& d
   } else {
     valid = false;
   }
-  if (auto v = map.Take("client_secret")) {
+  if (auto v = per_instance ? std::nullopt : map.Take("client_secret")) {
     auto text = internal::ReadString(*v, diag);
     auto ref = text ? internal::ParseSecretRef(*text) : std::nullopt;
     if (text && !ref) diag.Error(v->mark, v->path, "inline secret; write env:NAME or file:/path");
     if (ref) app.client_secret = *ref; else valid = false;
   }
   if (auto v = map.Required("redirect_uri")) need(ReadUrl(*v, diag), app.redirect_uri); else valid = false;
-  if (auto v = map.Take("authorize_url")) need(ReadUrl(*v, diag), app.authorize_url);
-  if (auto v = map.Take("token_url")) need(ReadUrl(*v, diag), app.token_url);
+  if (auto v = per_instance ? std::nullopt : map.Take("authorize_url")) need(ReadUrl(*v, diag), app.authorize_url);
+  if (auto v = per_instance ? std::nullopt : map.Take("token_url")) need(ReadUrl(*v, diag), app.token_url);
   if (auto v = map.Take("scopes")) {
     if (auto items = internal::ReadSequence(*v, diag)) {
       for (const Located& item : *items) {
@@ -335,6 +349,8 @@ void ReadOAuth(const Located& at, Diagnostics& diag, ServerConfig& c) {
 }
 
 }  // namespace
+
+bool RegistersPerInstance(std::string_view platform) { return platform == "mastodon"; }
 
 bool IsSafeOAuthUrl(std::string_view url) {
   auto rest_after = [&](std::string_view scheme) -> std::optional<std::string_view> {

@@ -36,10 +36,19 @@ struct OAuthApp {
   std::vector<std::string> scopes;         // empty: the platform's defaults
   std::string authorize_url;               // empty: the platform's
   std::string token_url;                   // empty: the platform's
+  // Mastodon only: herald registers its app on each instance (no client id or
+  // secret here), under this name and with this website.
+  std::string client_name = "herald";
+  std::string website;  // empty: none
 };
 
+// Whether a platform's every server is its own authorization server, on
+// which herald registers an app the first time an account there is connected
+// (Mastodon): its `oauth:` entry has no client id, secret or URLs.
+bool RegistersPerInstance(std::string_view platform);
+
 // The platforms whose accounts herald can connect by OAuth.
-inline constexpr std::string_view kOAuthPlatforms[] = {"x"};
+inline constexpr std::string_view kOAuthPlatforms[] = {"x", "mastodon", "linkedin"};
 
 // Whether `url` is absolute https, or http to a loopback host (a local
 // authorization server, a development setup).

@@ -119,7 +119,7 @@ schemas = {
     "connector": obj({"type": STR, "breaker": BREAKER, "connector_breaker": BREAKER}),
     "paused": {"oneOf": [{"type": "null"}, obj({"rule": STR, "until": DT, "why": STR})]},
     "connection": {"oneOf": [{"type": "null"}, obj({
-        "state": {"type": "string", "enum": ["connected", "needs_reconnect", "not_connected"]},
+        "state": {"type": "string", "enum": ["connected", "expires_soon", "expired", "needs_reconnect", "not_connected"]},
         "expires_at": DTN, "why": STR}, required=["state", "expires_at"])],
         "description": "For an account connected by OAuth (auth: oauth); null for static tokens"},
   }),

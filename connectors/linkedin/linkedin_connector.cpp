@@ -42,9 +42,11 @@ class LinkedinConnector final : public Connector {
         http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    // A connected account (auth: oauth) publishes with its grant's token.
+    const std::string& token = request.access_token ? *request.access_token : token_;
     json images = json::array();
     for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
-      auto urn = UploadImage(request.media[i], request.now);
+      auto urn = UploadImage(request.media[i], token, request.now);
       if (!urn) return urn.error();
       json image = {{"id", *urn}};
       if (!request.media[i].alt.empty()) image["altText"] = request.media[i].alt;
@@ -61,7 +63,7 @@ class LinkedinConnector final : public Connector {
     };
     if (images.size() == 1) body["content"] = {{"media", images[0]}};
     if (images.size() > 1) body["content"] = {{"multiImage", {{"images", images}}}};
-    auto r = http_.Send({"POST", base_ + "/rest/posts", RestHeaders(), body.dump(), "application/json"});
+    auto r = http_.Send({"POST", base_ + "/rest/posts", RestHeaders(token), body.dump(), "application/json"});
     if (auto f = Failure(r, request.now)) return *f;
     PublishResult out;
     out.http_status = r->status;
@@ -80,17 +82,18 @@ class LinkedinConnector final : public Connector {
   bool AnswersLookup() const override { return false; }
 
  private:
-  HttpHeaders RestHeaders() const {
-    return {{"Authorization", "Bearer " + token_}, {"LinkedIn-Version", version_}, {"X-Restli-Protocol-Version", "2.0.0"}};
+  static HttpHeaders RestHeaders(const std::string& token, const std::string& version) {
+    return {{"Authorization", "Bearer " + token}, {"LinkedIn-Version", version}, {"X-Restli-Protocol-Version", "2.0.0"}};
   }
+  HttpHeaders RestHeaders(const std::string& token) const { return RestHeaders(token, version_); }
 
   // The image URN of one image, uploaded and ready to attach. A failure here
   // has posted nothing.
-  std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now) const {
+  std::expected<std::string, PublishResult> UploadImage(const Media& media, const std::string& token, Instant now) const {
     auto image = FetchImage(http_, kPlatform, media, now);
     if (!image) return std::unexpected(image.error());
     json init = {{"initializeUploadRequest", {{"owner", author_}}}};
-    HttpResult r = http_.Send({"POST", base_ + "/rest/images?action=initializeUpload", RestHeaders(), init.dump(),
+    HttpResult r = http_.Send({"POST", base_ + "/rest/images?action=initializeUpload", RestHeaders(token), init.dump(),
                                "application/json"});
     if (auto f = Failure(r, now)) return std::unexpected(BeforePosting(*f));
     json answer = json::parse(r->body, nullptr, false);
@@ -102,24 +105,25 @@ class LinkedinConnector final : public Connector {
     }
     std::string urn = value["image"].get<std::string>();
     // The upload URL is LinkedIn's own (www.linkedin.com/dms-uploads/...), used as given.
-    HttpResult put = http_.Send({"PUT", value["uploadUrl"].get<std::string>(), {{"Authorization", "Bearer " + token_}},
+    HttpResult put = http_.Send({"PUT", value["uploadUrl"].get<std::string>(), {{"Authorization", "Bearer " + token}},
                                  image->bytes, "application/octet-stream"});
     if (auto f = Failure(put, now)) {
       PublishResult failure = BeforePosting(*f);
       failure.why += " (uploading " + media.url + " as " + urn + ")";
       return std::unexpected(failure);
     }
-    if (auto waited = AwaitAvailable(urn, media, now); !waited) return std::unexpected(waited.error());
+    if (auto waited = AwaitAvailable(urn, media, token, now); !waited) return std::unexpected(waited.error());
     return urn;
   }
 
   // Waits until LinkedIn has processed the uploaded image: a post naming an
   // image still PROCESSING is refused.
-  std::expected<void, PublishResult> AwaitAvailable(const std::string& urn, const Media& media, Instant now) const {
+  std::expected<void, PublishResult> AwaitAvailable(const std::string& urn, const Media& media, const std::string& token,
+                                                    Instant now) const {
     std::string status;
     for (int check = 0; check < kReadyChecks; ++check) {
       if (check > 0) std::this_thread::sleep_for(kReadyPause);
-      HttpResult r = http_.Send({"GET", base_ + "/rest/images/" + PercentEncode(urn), RestHeaders(), {}, {}});
+      HttpResult r = http_.Send({"GET", base_ + "/rest/images/" + PercentEncode(urn), RestHeaders(token), {}, {}});
       if (auto f = Failure(r, now)) {
         PublishResult failure = BeforePosting(*f);
         failure.why += " (status of " + urn + ")";
@@ -166,15 +170,20 @@ Result<std::unique_ptr<Connector>> MakeLinkedinConnector(const policies::Connect
                                                          const ConnectorContext& context) {
   auto settings = ConnectorSettings::Read("linkedin", config, context);
   if (!settings) return std::unexpected(settings.error());
-  auto token = settings->Require("token");
-  if (!token) return std::unexpected(token.error());
+  // No token: the account is connected by OAuth (docs/connectors/linkedin.md).
+  std::string token;
+  if (settings->Get("auth") != "oauth") {
+    auto required = settings->Require("token");
+    if (!required) return std::unexpected(required.error());
+    token = *required;
+  }
   auto author = settings->Require("author");
   if (!author) return std::unexpected(author.error());
   if (!author->starts_with("urn:li:person:") && !author->starts_with("urn:li:organization:")) {
     return Error(Code::kInvalidArgument,
                  "connector linkedin: author must be urn:li:person:<id> or urn:li:organization:<id>, got \"" + *author + "\"");
   }
-  return std::make_unique<LinkedinConnector>(settings->BaseUrl("https://api.linkedin.com"), *token, *author,
+  return std::make_unique<LinkedinConnector>(settings->BaseUrl("https://api.linkedin.com"), token, *author,
                                              settings->Get("version").value_or(std::string(kDefaultLinkedinVersion)),
                                              context.http);
 }

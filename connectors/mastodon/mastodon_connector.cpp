@@ -7,7 +7,9 @@
 // GET /api/v1/statuses/:id (replies_count, reblogs_count, favourites_count,
 // and quotes_count where the instance reports quotes). The inbox is read from
 // GET /api/v1/notifications?types[]=mention (mastodon_inbox.h); an answer is
-// a status with in_reply_to_id. Thread-safe: immutable after creation.
+// a status with in_reply_to_id. An account connected by OAuth (`auth: oauth`)
+// has no static token: every request carries the grant's. Thread-safe:
+// immutable after creation.
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -54,16 +56,17 @@ class MastodonConnector : public Connector {
       : base_(std::move(base_url)), token_(std::move(token)), http_(std::move(http)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    const std::string& token = request.access_token ? *request.access_token : token_;
     std::vector<std::pair<std::string, std::string>> form{{"status", request.text}};
     if (request.reply_to && !request.reply_to->empty()) form.emplace_back("in_reply_to_id", *request.reply_to);
     for (size_t i = 0; i < request.media.size() && i < kMaxImages; ++i) {
-      auto id = UploadImage(request.media[i], request.now);
+      auto id = UploadImage(request.media[i], token, request.now);
       if (!id) return id.error();
       form.emplace_back("media_ids[]", *id);
     }
     HttpRequest create{"POST",
                        base_ + "/api/v1/statuses",
-                       {{"Authorization", "Bearer " + token_}, {"Idempotency-Key", request.idempotency_key}},
+                       {{"Authorization", "Bearer " + token}, {"Idempotency-Key", request.idempotency_key}},
                        FormEncode(form),
                        "application/x-www-form-urlencoded"};
     HttpResult result = http_.Send(create);
@@ -102,7 +105,8 @@ class MastodonConnector : public Connector {
     if (request.remote_id.empty()) {
       return {EKind::kFailed, {}, std::nullopt, "mastodon: the post has no status id to read", 0, std::nullopt};
     }
-    HttpResult r = http_.Send(EngagementGet(base_ + "/api/v1/statuses/" + PercentEncode(request.remote_id), token_));
+    HttpResult r = http_.Send(EngagementGet(base_ + "/api/v1/statuses/" + PercentEncode(request.remote_id),
+                                            request.access_token.value_or(token_)));
     if (auto failure = ReadEngagementFailure(kPlatform, r, request.now)) return *failure;
     json status = json::parse(r->body, nullptr, false);
     if (!status.is_object()) {
@@ -143,10 +147,10 @@ class MastodonConnector : public Connector {
   }
 
   // The media attachment id of one image, ready to attach.
-  std::expected<std::string, PublishResult> UploadImage(const Media& media, Instant now) const {
+  std::expected<std::string, PublishResult> UploadImage(const Media& media, const std::string& token, Instant now) const {
     auto image = FetchImage(http_, kPlatform, media, now);
     if (!image) return std::unexpected(image.error());
-    HttpResult uploaded = http_.Send(MediaUpload(base_ + "/api/v2/media", token_, *image, media.alt));
+    HttpResult uploaded = http_.Send(MediaUpload(base_ + "/api/v2/media", token, *image, media.alt));
     if (auto failure = ReadFailure(kPlatform, uploaded, now)) return std::unexpected(BeforePosting(*failure));
     json attachment = json::parse(uploaded->body, nullptr, false);
     if (!attachment.is_object() || !attachment.contains("id")) {
@@ -158,7 +162,7 @@ class MastodonConnector : public Connector {
     for (int i = 0; i < kMediaPolls; ++i) {
       std::this_thread::sleep_for(kMediaPollInterval);
       HttpResult state = http_.Send({"GET", base_ + "/api/v1/media/" + PercentEncode(id),
-                                     {{"Authorization", "Bearer " + token_}}, {}, {}});
+                                     {{"Authorization", "Bearer " + token}}, {}, {}});
       if (state && state->status == 200) return id;
       if (state && state->status == 206) continue;  // still processing
       if (auto failure = ReadFailure(kPlatform, state, now)) return std::unexpected(BeforePosting(*failure));
@@ -181,9 +185,14 @@ Result<std::unique_ptr<Connector>> MakeMastodonConnector(const policies::Connect
   if (config.base_url.empty()) {
     return InvalidArgument("connector mastodon: missing setting base_url (the account's instance, https://mastodon.social)");
   }
-  auto token = settings->Require("token");
-  if (!token) return std::unexpected(token.error());
-  return std::make_unique<MastodonConnector>(settings->BaseUrl(""), *token, context.http);
+  // No token: the account is connected by OAuth (docs/connectors/mastodon.md).
+  std::string token;
+  if (settings->Get("auth") != "oauth") {
+    auto required = settings->Require("token");
+    if (!required) return std::unexpected(required.error());
+    token = *required;
+  }
+  return std::make_unique<MastodonConnector>(settings->BaseUrl(""), token, context.http);
 }
 
 }  // namespace herald::connectors

@@ -24,8 +24,9 @@ std::vector<ConnectorSchema> BuildSchemas() {
       {"mastodon",
        {{"base_url", K::kUrl, "the account's instance, e.g. https://mastodon.social"},
         {"token", K::kSecret, "an access token, as env:NAME or file:/path"},
+        {"auth", K::kEnum, "oauth, to connect the account through herald", {"oauth"}},
         {"max_characters", K::kPositiveInt}},
-       {{"base_url", "token"}}},
+       {{"base_url", "token"}, {"base_url", "auth"}}},
       {"bluesky",
        with_base({{"identifier", K::kString, "the account's handle, DID or e-mail"},
                   {"app_password", K::kSecret, "an app password, as env:NAME or file:/path"},
@@ -39,9 +40,10 @@ std::vector<ConnectorSchema> BuildSchemas() {
        {{"token"}, {"auth"}}},
       {"linkedin",
        with_base({{"token", K::kSecret, "an OAuth 2.0 access token, as env:NAME or file:/path"},
+                  {"auth", K::kEnum, "oauth, to connect the account through herald", {"oauth"}},
                   {"author", K::kString, "urn:li:organization:<id> or urn:li:person:<id>"},
                   {"version", K::kString}}),
-       {{"token", "author"}}},
+       {{"token", "author"}, {"auth", "author"}}},
       {"facebook_page",
        with_base({{"page_id", K::kString, "the Page's id"},
                   {"token", K::kSecret, "a Page access token, as env:NAME or file:/path"},
@@ -126,20 +128,44 @@ std::optional<std::string> MissingKeys(const ConnectorSchema& schema, const std:
   for (const auto& set : schema.required)
     if (std::all_of(set.begin(), set.end(), [&](std::string_view key) { return present.contains(key); }))
       return std::nullopt;
+  auto described = [&](std::string_view key) {
+    std::string_view hint = HintOf(schema, key);
+    return std::string(key) + (!present.contains(key) && !hint.empty() ? " (" + std::string(hint) + ")" : "");
+  };
+  // Keys every way needs (mastodon's base_url) are named once, before the ways.
+  std::vector<std::string_view> common;
+  for (std::string_view key : schema.required.front()) {
+    if (std::all_of(schema.required.begin(), schema.required.end(),
+                    [&](const auto& set) { return std::find(set.begin(), set.end(), key) != set.end(); }))
+      common.push_back(key);
+  }
+  auto is_common = [&](std::string_view key) { return std::find(common.begin(), common.end(), key) != common.end(); };
+  std::vector<std::string> needed;
+  for (std::string_view key : common)
+    if (!present.contains(key)) needed.push_back(described(key));
   std::string options;
+  bool one_way_done = false;
   for (const auto& set : schema.required) {
     std::vector<std::string> parts;
+    bool complete = true;
     for (std::string_view key : set) {
+      if (is_common(key)) continue;
       bool missing = !present.contains(key);
+      complete = complete && !missing;
       // With one way only, keys already written need no mention; with several,
       // they show which way the block started on.
       if (!missing && schema.required.size() == 1) continue;
-      std::string_view hint = HintOf(schema, key);
-      parts.push_back(std::string(key) + (missing && !hint.empty() ? " (" + std::string(hint) + ")" : ""));
+      parts.push_back(described(key));
     }
-    options += (options.empty() ? "" : ", or ") + JoinAnd(parts);
+    one_way_done = one_way_done || (complete && !parts.empty());
+    if (!parts.empty()) options += (options.empty() ? "" : ", or ") + JoinAnd(parts);
   }
-  return "the " + std::string(schema.type) + " connector needs " + options;
+  if (one_way_done) options.clear();
+  std::string text = JoinAnd(needed);
+  if (!options.empty()) {
+    text += text.empty() ? options : (schema.required.size() > 1 ? " and either " : " and ") + options;
+  }
+  return "the " + std::string(schema.type) + " connector needs " + text;
 }
 
 void ReadKey(const ConnectorKey& key, const Located& value, ConnectorConfig& out, Diagnostics& diag) {

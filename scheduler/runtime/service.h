@@ -105,9 +105,13 @@ struct AccountPause {
 // An account connected by OAuth (oauth/), or meant to be (auth: oauth): its
 // grant as the store shows it, without a token.
 struct AccountConnection {
-  std::string state;                  // connected | needs_reconnect | not_connected (auth: oauth, never connected)
+  // connected | expires_soon (inside its refresh window and not refreshed:
+  // no refresh token, or refreshes failing) | expired (nothing is published
+  // until a refresh or a new connect) | needs_reconnect (the platform refused
+  // it) | not_connected (auth: oauth, never connected)
+  std::string state;
   std::optional<Instant> expires_at;  // of the access token
-  std::string why;                    // needs_reconnect: what the platform answered
+  std::string why;                    // needs_reconnect: what the platform answered; expired: when
 };
 
 struct AccountView {
@@ -238,6 +242,10 @@ class Service {
   // The platform of `account`, which the caller may connect by OAuth:
   // PermissionDenied below manager; NotFound for another organisation's account.
   Result<std::string> ConnectableAccount(const Caller& caller, const std::string& account);
+  // The base_url of `account`'s connector settings (empty: the platform's
+  // default), where an OAuth connect finds the account's server (Mastodon).
+  // NotFound when `organization` has no such account.
+  Result<std::string> ConnectorBaseUrl(const std::string& organization, const std::string& account);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
   // The spans in [from, to) in which the account's quiet hours, posting days

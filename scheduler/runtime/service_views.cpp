@@ -3,6 +3,7 @@
 // itself (metrics, heartbeat, health).
 #include <algorithm>
 
+#include "core/refresh_window.h"
 #include "scheduler/internal/describe.h"
 #include "scheduler/runtime/internal/service_impl.h"
 #include "scheduler/runtime/service.h"
@@ -39,6 +40,16 @@ Result<std::string> Service::ConnectableAccount(const Caller& caller, const std:
     if (a.id == account) return a.platform;
   }
   return NotFound("no account " + account);
+}
+
+Result<std::string> Service::ConnectorBaseUrl(const std::string& organization, const std::string& account) {
+  std::lock_guard lock(impl_->mu_);
+  if (const policies::Policy* policy = impl_->policies_.PolicyOf(organization)) {
+    for (const auto& a : policy->accounts) {
+      if (a.id == account) return a.connector.base_url;
+    }
+  }
+  return NotFound("no account " + account + " in organization " + organization);
 }
 
 Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
@@ -92,6 +103,16 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
       if (g.organization != caller.organization || g.account != account.id) continue;
       v.connection = AccountConnection{g.needs_reconnect.empty() ? "connected" : "needs_reconnect", g.expires_at,
                                        g.needs_reconnect};
+      // A token inside its refresh window was not refreshed (none to refresh
+      // it with, or the platform failing): it must be connected again before
+      // it expires, and after that nothing is published.
+      if (g.needs_reconnect.empty() && g.expires_at && *g.expires_at <= now) {
+        v.connection->state = "expired";
+        v.connection->why = "its access token expired at " + FormatRfc3339(*g.expires_at) +
+                            " and was not refreshed; " + "a manager connects it again";
+      } else if (g.needs_reconnect.empty() && g.expires_at && InRefreshWindow(g.updated_at, *g.expires_at, now)) {
+        v.connection->state = "expires_soon";
+      }
     }
     auto auth = account.connector.settings.find("auth");
     if (!v.connection && auth != account.connector.settings.end() && auth->second == "oauth") {
@@ -177,7 +198,11 @@ Health Service::CheckHealth(Duration max_silence) {
 Metrics Service::CurrentMetrics() {
   int64_t needing_reconnect = 0;
   if (auto grants = impl_->store_.ListGrants()) {
-    for (const auto& g : *grants) needing_reconnect += g.needs_reconnect.empty() ? 0 : 1;
+    Instant now = impl_->clock_.Now();
+    for (const auto& g : *grants) {
+      bool expired = g.expires_at && *g.expires_at <= now;
+      needing_reconnect += g.needs_reconnect.empty() && !expired ? 0 : 1;
+    }
   }
   auto pending_deliveries = impl_->store_.PendingDeliveries();
   Metrics m;

@@ -300,6 +300,22 @@ TEST_CASE("LinkedIn transient failures and unknown outcomes", "[linkedin]") {
   }
 }
 
+TEST_CASE("A LinkedIn account connected by OAuth needs no static token and posts with the grant token, images too",
+          "[linkedin][oauth]") {
+  LinkedinFake fake("AQV-grant-token", kAuthor);
+  auto config = Config(fake.base_url());
+  config.secrets.clear();
+  config.settings["auth"] = "oauth";
+  PublishRequest request = Request();
+  request.media = {{fake.image_url("chart.png"), "a chart"}};
+  request.access_token = "AQV-grant-token";
+  auto r = Make(config)->Publish(request);
+  INFO(r.why);
+  CHECK(r.kind == Kind::kPublished);
+  REQUIRE(fake.Posts().size() == 1);
+  CHECK(fake.Posts()[0].images.size() == 1);
+}
+
 TEST_CASE("LinkedIn factory names what is missing or wrong", "[linkedin]") {
   auto config = Config("http://127.0.0.1:1");
   config.settings.erase("author");

@@ -218,6 +218,32 @@ TEST_CASE("Mastodon lookup re-sends with the key only while the instance remembe
   CHECK_FALSE(connector->Lookup(recovering).has_value());
 }
 
+TEST_CASE("A Mastodon account connected by OAuth needs no static token and publishes with the grant token",
+          "[mastodon][oauth]") {
+  MastodonFake fake("the-grant-token");
+  auto config = Config(fake.base_url());
+  config.secrets.clear();
+  config.settings["auth"] = "oauth";
+  auto connector = MakeMastodonConnector(config, Context());
+  REQUIRE(connector.has_value());
+  PublishRequest request = Request({{fake.image_url("chart.png"), "A rising line"}});
+  SECTION("with the grant's token") {
+    request.access_token = "the-grant-token";
+    auto r = (*connector)->Publish(request);
+    INFO(r.why);
+    CHECK(r.kind == Kind::kPublished);
+    CHECK(fake.Statuses().size() == 1);
+  }
+  SECTION("a refused token is a 401 the caller can tell") {
+    request.access_token = "a-revoked-token";
+    auto r = (*connector)->Publish(request);
+    CHECK(r.kind == Kind::kFailed);
+    CHECK(r.http_status == 401);
+    CHECK(r.why.find("a-revoked-token") == std::string::npos);
+    CHECK(fake.Statuses().empty());
+  }
+}
+
 TEST_CASE("Mastodon factory names a missing token or instance", "[mastodon]") {
   SECTION("token") {
     auto config = Config("https://mastodon.example");
@@ -242,7 +268,7 @@ TEST_CASE("Mastodon factory names a missing token or instance", "[mastodon]") {
 
 EngagementRequest Engagement(const std::string& id) { return {7, "acme", "acme-toot", id, "", kNow}; }
 
-TEST_CASE("Mastodon reads a status's engagement back with the account's token", "[mastodon][engagement]") {
+TEST_CASE("Mastodon reads a status's engagement back with the account token", "[mastodon][engagement]") {
   MastodonFake fake;
   auto connector = Make(fake.base_url());
   CHECK(connector->ReadsEngagement());

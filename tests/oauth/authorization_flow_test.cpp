@@ -157,7 +157,9 @@ TEST_CASE("The token endpoint's refusals are typed and quote no secret", "[oauth
   auto started = bench.flow.Start("acme", "acme-x", "x", "alice", bench.t0);
   REQUIRE(started.has_value());
   auto redirect = XOAuthFake::Authorize(started->authorization_url);
-  const TokenEndpoint& endpoint = bench.apps.at("x");
+  auto found = bench.endpoints.For("acme", "acme-x", "x", bench.t0);
+  REQUIRE(found.has_value());
+  const TokenEndpoint& endpoint = *found;
   SECTION("a wrong verifier") {
     std::string wrong = "wrong-verifier-0123456789-0123456789-0123456";
     auto r = endpoint.ExchangeCode(redirect["code"], wrong, bench.t0);

@@ -17,7 +17,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::OAuthBench;
 
-TEST_CASE("A token is due a tenth of its lifetime before expiry, at most ten minutes before", "[oauth][keeper]") {
+TEST_CASE("A token is due a tenth of its lifetime before expiry, at most ten minutes before, or a quarter of a "
+          "day-long one, at most 7 days before",
+          "[oauth][keeper]") {
   Instant issued = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
   SECTION("two hours: ten minutes before") {
     Instant expires = issued + 2h;
@@ -30,6 +32,16 @@ TEST_CASE("A token is due a tenth of its lifetime before expiry, at most ten min
     CHECK(GrantKeeper::Due(issued, expires, issued + 90s));
   }
   SECTION("expired already") { CHECK(GrantKeeper::Due(issued, issued + 1h, issued + 2h)); }
+  SECTION("60 days (LinkedIn, long-lived Meta tokens): 7 days before") {
+    Instant expires = issued + std::chrono::days{60};
+    CHECK_FALSE(GrantKeeper::Due(issued, expires, expires - std::chrono::days{7} - 1s));
+    CHECK(GrantKeeper::Due(issued, expires, expires - std::chrono::days{7}));
+  }
+  SECTION("two days: the last quarter, 12 hours before") {
+    Instant expires = issued + std::chrono::days{2};
+    CHECK_FALSE(GrantKeeper::Due(issued, expires, expires - 12h - 1s));
+    CHECK(GrantKeeper::Due(issued, expires, expires - 12h));
+  }
 }
 
 TEST_CASE("The keeper hands out the stored token, and refreshes it once it is due", "[oauth][keeper]") {
@@ -37,7 +49,7 @@ TEST_CASE("The keeper hands out the stored token, and refreshes it once it is du
   bench.fake.SetExpiresIn(100);
   bench.Connect("acme", "acme-x");
   std::vector<std::string> lines;
-  GrantKeeper keeper(bench.vault, bench.apps, [&](std::string_view l) { lines.emplace_back(l); });
+  GrantKeeper keeper(bench.vault, bench.endpoints, [&](std::string_view l) { lines.emplace_back(l); });
   auto first = bench.vault.Load("acme", "acme-x");
   REQUIRE(first.has_value());
   const std::string first_access = (*first)->grant.access_token;
@@ -71,7 +83,7 @@ TEST_CASE("The keeper hands out the stored token, and refreshes it once it is du
 
 TEST_CASE("An account without a grant has no token from the keeper", "[oauth][keeper]") {
   OAuthBench bench;
-  GrantKeeper keeper(bench.vault, bench.apps, nullptr);
+  GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   auto none = keeper.AccessToken("acme", "acme-static", bench.t0);
   REQUIRE(none.has_value());
   CHECK_FALSE(none->has_value());
@@ -81,7 +93,7 @@ TEST_CASE("Many publishes asking at once for a due token cause one refresh", "[o
   OAuthBench bench;
   bench.fake.SetExpiresIn(100);
   bench.Connect("acme", "acme-x");
-  GrantKeeper keeper(bench.vault, bench.apps, nullptr);
+  GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   std::vector<std::string> got(8);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < got.size(); ++i) {
@@ -102,7 +114,7 @@ TEST_CASE("The sweep refreshes due grants of idle accounts and leaves the others
   bench.Connect("acme", "acme-x");
   bench.fake.SetExpiresIn(7200);
   bench.Connect("globex", "globex-x");
-  GrantKeeper keeper(bench.vault, bench.apps, nullptr);
+  GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   auto swept = keeper.RefreshDue(bench.t0 + 95s);
   REQUIRE(swept.has_value());
   CHECK(swept->refreshed == 1);
@@ -120,7 +132,7 @@ TEST_CASE("A refused refresh marks the account needs reconnect, once, until it i
   OAuthBench bench;
   bench.fake.SetExpiresIn(100);
   bench.Connect("acme", "acme-x");
-  GrantKeeper keeper(bench.vault, bench.apps, nullptr);
+  GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   bench.fake.RevokeAll();
   auto refused = keeper.AccessToken("acme", "acme-x", bench.t0 + 95s);
   REQUIRE_FALSE(refused.has_value());
@@ -160,7 +172,7 @@ TEST_CASE("A refresh that fails for a while keeps handing out the token that sti
   OAuthBench bench;
   bench.fake.SetExpiresIn(100);
   bench.Connect("acme", "acme-x");
-  GrantKeeper keeper(bench.vault, bench.apps, nullptr);
+  GrantKeeper keeper(bench.vault, bench.endpoints, nullptr);
   const std::string before = bench.fake.LastAccessToken();
   bench.fake.server().FailNext({.status = 503, .body = R"({"error":"temporarily_unavailable"})"});
   auto still = keeper.AccessToken("acme", "acme-x", bench.t0 + 95s);

@@ -35,8 +35,8 @@ struct OAuthBench {
   std::unique_ptr<storage::Store> store = OpenSqlite(dir.path());
   secrets::GrantVault vault{*store, TestRing()};
   herald::testing::XOAuthFake fake{kClientId, kClientSecret};
-  Apps apps = MakeApps();
-  AuthorizationFlow flow{vault, apps};
+  Endpoints endpoints{MakeApps()};
+  AuthorizationFlow flow{vault, endpoints};
   Instant t0 = std::chrono::sys_days{std::chrono::year{2026} / 12 / 6} + std::chrono::hours{9};
 
   Apps MakeApps() {

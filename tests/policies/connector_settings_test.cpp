@@ -47,10 +47,13 @@ TEST_CASE("Connector settings: every missing required key is named, at the conne
        "the webhook connector needs secret (the whsec_ signing secret, as env:NAME or file:/path)"},
       {"webhook", "{ secret: env:S }", "the webhook connector needs url (the endpoint's http:// or https:// URL)"},
       {"mastodon", "{}",
-       "the mastodon connector needs base_url (the account's instance, e.g. https://mastodon.social) and token (an "
-       "access token, as env:NAME or file:/path)"},
+       "the mastodon connector needs base_url (the account's instance, e.g. https://mastodon.social) and either "
+       "token (an access token, as env:NAME or file:/path), or auth (oauth, to connect the account through herald)"},
       {"mastodon", "{ base_url: https://mastodon.social }",
-       "the mastodon connector needs token (an access token, as env:NAME or file:/path)"},
+       "the mastodon connector needs token (an access token, as env:NAME or file:/path), or auth (oauth, to connect "
+       "the account through herald)"},
+      {"mastodon", "{ auth: oauth }",
+       "the mastodon connector needs base_url (the account's instance, e.g. https://mastodon.social)"},
       {"mastodon", "{ token: env:T, max_characters: 1000 }",
        "the mastodon connector needs base_url (the account's instance, e.g. https://mastodon.social)"},
       {"bluesky", "{ base_url: https://bsky.social }",
@@ -63,12 +66,15 @@ TEST_CASE("Connector settings: every missing required key is named, at the conne
        "the x connector needs token (an OAuth 2.0 user access token, as env:NAME or file:/path), or auth (oauth, "
        "to connect the account through herald)"},
       {"linkedin", "{}",
-       "the linkedin connector needs token (an OAuth 2.0 access token, as env:NAME or file:/path) and author "
-       "(urn:li:organization:<id> or urn:li:person:<id>)"},
+       "the linkedin connector needs author (urn:li:organization:<id> or urn:li:person:<id>) and either token (an "
+       "OAuth 2.0 access token, as env:NAME or file:/path), or auth (oauth, to connect the account through herald)"},
       {"linkedin", "{ token: env:T }",
        "the linkedin connector needs author (urn:li:organization:<id> or urn:li:person:<id>)"},
+      {"linkedin", "{ auth: oauth }",
+       "the linkedin connector needs author (urn:li:organization:<id> or urn:li:person:<id>)"},
       {"linkedin", "{ author: \"urn:li:person:7\" }",
-       "the linkedin connector needs token (an OAuth 2.0 access token, as env:NAME or file:/path)"},
+       "the linkedin connector needs token (an OAuth 2.0 access token, as env:NAME or file:/path), or auth (oauth, "
+       "to connect the account through herald)"},
       {"facebook_page", "{ graph_version: v21.0 }",
        "the facebook_page connector needs page_id (the Page's id) and token (a Page access token, as env:NAME or "
        "file:/path)"},
@@ -189,7 +195,8 @@ TEST_CASE("Connector settings: an account without a connector block is reported 
   SECTION("a platform account") {
     CHECK(ErrorsOf(OneAccount("mastodon", "")) ==
           Lines{"t.yaml:5:7: accounts.list[0]: the mastodon connector needs base_url (the account's instance, e.g. "
-                "https://mastodon.social) and token (an access token, as env:NAME or file:/path)" + hint});
+                "https://mastodon.social) and either token (an access token, as env:NAME or file:/path), or auth "
+                "(oauth, to connect the account through herald)" + hint});
   }
   SECTION("a webhook account") {
     CHECK(ErrorsOf(OneAccount("webhook", "")) ==

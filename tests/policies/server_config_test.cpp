@@ -174,7 +174,7 @@ TEST_CASE("Server config: oauth errors are reported at their position", "[polici
   const std::string keys = kKeys;
   CHECK(ErrorsOf(keys + "oauth:\n  myspace: { client_id: a, redirect_uri: https://h/cb }\n") ==
         std::vector<std::string>{"herald.yaml:3:3: oauth.myspace: herald cannot connect \"myspace\" accounts by OAuth; "
-                                 "it can for: x"});
+                                 "it can for: x, mastodon, linkedin"});
   CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    client_secret: s3cr3t\n    redirect_uri: https://h/cb\n") ==
         std::vector<std::string>{"herald.yaml:5:20: oauth.x.client_secret: inline secret; write env:NAME or file:/path"});
   CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    redirect_uri: http://herald.example.org/cb\n") ==
@@ -189,6 +189,33 @@ TEST_CASE("Server config: oauth errors are reported at their position", "[polici
   auto no_keys = ErrorsOf("oauth:\n  x: { client_id: a, redirect_uri: https://h/cb }\n");
   REQUIRE(no_keys.size() == 1);
   CHECK(no_keys[0].starts_with("herald.yaml:2:3: oauth: oauth needs token_keys"));
+}
+
+TEST_CASE("Server config: oauth.mastodon has no client, herald registers one per instance",
+          "[policies][config][oauth]") {
+  const std::string keys = kKeys;
+  auto c = LoadServerConfig(keys + "oauth:\n  mastodon:\n    redirect_uri: https://herald.example.org/v1/oauth/callback\n"
+                                   "    client_name: Our herald\n    website: https://herald.example.org\n",
+                            "herald.yaml");
+  REQUIRE(c.has_value());
+  const OAuthApp& app = c->oauth.at("mastodon");
+  CHECK(app.client_id.empty());
+  CHECK_FALSE(app.client_secret.has_value());
+  CHECK(app.client_name == "Our herald");
+  CHECK(app.website == "https://herald.example.org");
+  CHECK(RegistersPerInstance("mastodon"));
+  CHECK_FALSE(RegistersPerInstance("x"));
+  auto defaulted = LoadServerConfig(keys + "oauth:\n  mastodon: { redirect_uri: https://h/cb }\n", "herald.yaml");
+  REQUIRE(defaulted.has_value());
+  CHECK(defaulted->oauth.at("mastodon").client_name == "herald");
+  // A client id or secret has no place: each instance issues its own.
+  auto with_client = ErrorsOf(keys + "oauth:\n  mastodon:\n    client_id: a\n    redirect_uri: https://h/cb\n");
+  REQUIRE(with_client.size() == 1);
+  CHECK(with_client[0].starts_with("herald.yaml:4:5: oauth.mastodon"));
+  CHECK(with_client[0].find("client_id") != std::string::npos);
+  auto no_redirect = ErrorsOf(keys + "oauth:\n  mastodon: { client_name: h }\n");
+  REQUIRE(no_redirect.size() == 1);
+  CHECK(no_redirect[0].find("redirect_uri") != std::string::npos);
 }
 
 TEST_CASE("OAuth URLs are https, or http to a loopback host", "[policies][config][oauth]") {

@@ -37,8 +37,20 @@ std::string LinkedinFake::ImageBytes(const std::string& name) {
   return std::string("\x89PNG\r\n\x1a\n", 8) + "linkedin-image:" + name + std::string(32, '\x03');
 }
 
+void LinkedinFake::AcceptTokens(std::function<bool(const std::string&)> valid) {
+  std::lock_guard lock(token_mu_);
+  valid_token_ = std::move(valid);
+}
+
+bool LinkedinFake::TokenValid(const httplib::Request& req) const {
+  std::string authorization = req.get_header_value("Authorization");
+  if (authorization == "Bearer " + token_) return true;
+  std::lock_guard lock(token_mu_);
+  return valid_token_ && authorization.starts_with("Bearer ") && valid_token_(authorization.substr(7));
+}
+
 bool LinkedinFake::RestHeadersValid(const httplib::Request& req, httplib::Response& res) const {
-  if (req.get_header_value("Authorization") != "Bearer " + token_) {
+  if (!TokenValid(req)) {
     Error(res, 401, 65600, "INVALID_ACCESS_TOKEN", "Invalid access token");
     return false;
   }
@@ -78,8 +90,7 @@ LinkedinFake::LinkedinFake(std::string token, std::string author) : token_(std::
     res.set_content(json{{"value", value}}.dump(), "application/json");
   });
   server_.server().Put(R"(/dms-uploads/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    if (req.get_header_value("Authorization") != "Bearer " + token_)
-      return Error(res, 401, 65600, "INVALID_ACCESS_TOKEN", "Invalid access token");
+    if (!TokenValid(req)) return Error(res, 401, 65600, "INVALID_ACCESS_TOKEN", "Invalid access token");
     std::lock_guard lock(mu_);
     for (auto& image : images_) {
       if (image.upload_token != req.matches[1]) continue;

@@ -24,6 +24,7 @@
 // called from the test thread at any time.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -69,8 +70,11 @@ class LinkedinFake {
   // An image the fake serves: a PNG whose bytes hold its name; missing.png is 404.
   std::string image_url(const std::string& name) const { return base_url() + "/images/" + name; }
   static std::string ImageBytes(const std::string& name);
+  // Also accepts the bearer tokens `valid` calls live (an OAuth fake's), from now on.
+  void AcceptTokens(std::function<bool(const std::string&)> valid);
 
  private:
+  bool TokenValid(const httplib::Request& req) const;
   // The headers every /rest call needs; false (with the answer set) when one is wrong.
   bool RestHeadersValid(const httplib::Request& req, httplib::Response& res) const;
 
@@ -83,6 +87,8 @@ class LinkedinFake {
   int64_t next_id_ = 7300000000000000001;  // guarded by mu_
   int processing_looks_ = 0;               // guarded by mu_
   bool processing_fails_ = false;          // guarded by mu_
+  mutable std::mutex token_mu_;
+  std::function<bool(const std::string&)> valid_token_;  // guarded by token_mu_
 };
 
 }  // namespace herald::testing

@@ -28,6 +28,7 @@ const std::string& MastodonFake::ImageBytes() {
 }
 
 MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
+  ServeOAuth(fake_.server());
   reset_ = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + std::chrono::minutes{5};
   auto& s = fake_.server();
 
@@ -231,8 +232,11 @@ void MastodonFake::Delete(const std::string& id) {
 }
 
 bool MastodonFake::Authorized(const httplib::Request& req, httplib::Response& res) const {
-  if (req.get_header_value("Authorization") == "Bearer " + token_) return true;
-  Answer(res, 401, {{"error", "The access token is invalid"}});
+  std::string bearer = req.get_header_value("Authorization");
+  if (bearer == "Bearer " + token_) return true;
+  std::string refusal = "The access token is invalid";
+  if (bearer.starts_with("Bearer ") && OAuthAccepts(bearer.substr(7), refusal)) return true;
+  Answer(res, 401, {{"error", refusal}});
   return false;
 }
 

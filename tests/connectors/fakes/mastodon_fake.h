@@ -16,6 +16,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <mutex>
@@ -54,6 +55,7 @@ class MastodonFake {
   };
 
   explicit MastodonFake(std::string token = "mastodon-token");
+  ~MastodonFake();
   FakeServer& fake() { return fake_; }
   std::string base_url() const { return fake_.base_url(); }
   // A PNG the fake serves (any name under /images/ except missing.png).
@@ -77,8 +79,33 @@ class MastodonFake {
   void FailNotificationReads(int count, std::chrono::seconds retry_in = std::chrono::seconds{60});
   // Notification reads answered so far (429s included).
   int NotificationReads() const;
+  // OAuth, as an instance serves it (mastodon_fake_oauth.cpp):
+  // POST /api/v1/apps registers an app (client_name, redirect_uris, scopes,
+  // website; 422 without a name or redirect URI) and answers its client_id
+  // and client_secret; GET /oauth/authorize (response_type=code, the app's
+  // client_id and redirect_uri, scopes among the app's, and PKCE S256 as 4.3+
+  // supports) approves at once as the signed-in user would and redirects
+  // (302) with code and state; POST /oauth/token (grant_type=
+  // authorization_code, client_id and client_secret as form fields, the code
+  // once only within 10 minutes, its redirect_uri, the code_verifier) answers
+  // {"access_token","token_type":"Bearer","scope","created_at"}: no expiry,
+  // no refresh token. Refusals as Doorkeeper words them (401 invalid_client,
+  // 400 invalid_grant). Issued tokens are accepted by the API beside the
+  // constructor's; a revoked one answers 401 "The access token was revoked".
+  int AppRegistrations() const;
+  int CodeExchanges() const;
+  // The user revokes every token issued so far (Settings > Authorized apps).
+  void RevokeOAuthTokens();
+  std::string LastOAuthToken() const;
+  // Every access token and client secret issued, for "never in a log" checks.
+  std::vector<std::string> OAuthSecrets() const;
+  // The query of the last authorize request.
+  std::multimap<std::string, std::string> LastAuthorize() const;
 
  private:
+  struct OAuth;
+  void ServeOAuth(httplib::Server& s);
+  bool OAuthAccepts(const std::string& bearer, std::string& refusal) const;
   void RateLimitHeaders(httplib::Response& res);  // REQUIRES: mu_ held
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
 
@@ -103,6 +130,7 @@ class MastodonFake {
   int notification_failures_ = 0;            // guarded by mu_
   std::chrono::seconds notification_retry_{60};  // guarded by mu_
   int notification_reads_ = 0;               // guarded by mu_
+  std::shared_ptr<OAuth> oauth_;             // its own mutex; shared_ptr: OAuth is complete only in its file
   FakeServer fake_;                          // last: stopped before the state its handlers use
 };
 
