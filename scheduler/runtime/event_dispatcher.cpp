@@ -89,6 +89,9 @@ int EventDispatcher::RunRound() {
   const Instant now = clock_.Now();
   Route(now);
   if (auto r = service_.RecordResumes(now); !r) spdlog::warn("events: account.resumed not recorded: {}", r.error().message());
+  if (auto r = service_.RecordInboxOverdue(now); !r) {
+    spdlog::warn("events: inbox.item_overdue not recorded: {}", r.error().message());
+  }
   const std::string token = claim_prefix_ + "-" + std::to_string(++rounds_);
   auto claimed = store_.ClaimDeliveries(
       {token, now, now + options_.claim, std::max(1, options_.concurrency) * 4});

@@ -287,8 +287,8 @@ class Service {
   policies::InboxRouting InboxRoutingOf(const std::string& organization);
   void RecordInboxRead(const std::string& platform, const std::string& outcome, int64_t items);
   // The inbox's aggregates for /metrics at `now`: items by organisation,
-  // department and state, and those overdue. The one place where items that
-  // became overdue since the previous call are found (logged; events hook here).
+  // department and state, and those overdue (RecordInboxOverdue tells each
+  // item that becomes overdue as an event).
   void AddInboxMetrics(Metrics& metrics, Instant now);
 
   // Replaces the policies (a reload). Organisations whose file failed keep their
@@ -357,6 +357,10 @@ class Service {
   // Records account.resumed for every pause that ended by `now` (each once).
   // The dispatcher calls it every round. Errors: the store's.
   Result<void> RecordResumes(Instant now);
+  // Records inbox.item_overdue for each item whose answer target passed since
+  // the previous call (every overdue item after a start); an item's event has
+  // one id, so several daemons, or a repeat, record it once.
+  Result<void> RecordInboxOverdue(Instant now);
   // The caller's organisation's events and deliveries (any role).
   // InvalidArgument for a limit outside 1..1000.
   Result<std::vector<storage::Event>> Events(const Caller& caller, storage::EventQuery query);

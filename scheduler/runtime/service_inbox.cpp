@@ -10,6 +10,7 @@
 
 #include "scheduler/runtime/internal/service_impl.h"
 #include "scheduler/runtime/service.h"
+#include "storage/event_payloads.h"
 
 namespace herald::runtime {
 
@@ -189,10 +190,17 @@ void Service::AddInboxMetrics(Metrics& m, Instant now) {
     spdlog::warn("inbox: counting items for /metrics failed: {}", counts.error().ToString());
     return;
   }
-  std::set<std::string> organizations;
   for (const auto& c : *counts) {
     m.inbox_items[{c.organization, c.department, std::string(InboxStateName(c.state))}] += c.items;
     m.inbox_overdue[{c.organization, c.department}] += c.overdue;
+  }
+}
+
+Result<void> Service::RecordInboxOverdue(Instant now) {
+  auto counts = impl_->store_.CountInbox(now);
+  if (!counts) return std::unexpected(counts.error());
+  std::set<std::string> organizations;
+  for (const auto& c : *counts) {
     if (c.overdue > 0) organizations.insert(c.organization);
   }
   std::optional<Instant> previous;
@@ -200,20 +208,30 @@ void Service::AddInboxMetrics(Metrics& m, Instant now) {
     std::lock_guard lock(impl_->mu_);
     previous = impl_->telemetry_.ExchangeInboxCheck(now);
   }
-  // Items whose answer target passed since the previous count: where an
-  // item first becomes overdue.
+  // Items whose answer target passed since the previous call: where an item
+  // first becomes overdue. A page at a time, newest first.
   for (const auto& org : organizations) {
     storage::InboxQuery late{org};
     late.overdue_at = now;
     if (previous) late.due_after = *previous;
     late.limit = 1000;
-    auto items = impl_->store_.ListInbox(late);
-    if (!items) continue;
-    for (const auto& item : *items) {
-      spdlog::info("inbox: item {} of {} ({}) is overdue since {}", item.id, org, item.department,
-                   FormatRfc3339(item.due_at));
+    for (int page = 0; page < 100; ++page) {
+      auto items = impl_->store_.ListInbox(late);
+      if (!items) return std::unexpected(items.error());
+      for (const auto& item : *items) {
+        spdlog::info("inbox: item {} of {} ({}) is overdue since {}", item.id, org, item.department,
+                     FormatRfc3339(item.due_at));
+        if (auto r = storage::EmitInboxItemOverdue(impl_->store_, item.organization, item.account, item.message,
+                                                   item.due_at, now);
+            !r) {
+          return r;
+        }
+      }
+      if (static_cast<int>(items->size()) < late.limit) break;
+      late.before_id = items->back().id;
     }
   }
+  return {};
 }
 
 }  // namespace herald::runtime

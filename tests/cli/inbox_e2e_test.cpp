@@ -173,6 +173,14 @@ TEST_CASE("inbox e2e: items read, routed, listed, overdue in /metrics, and handl
              Catch::Contains("herald_inbox_items{organization=\"acme\",department=\"legal\",state=\"open\"} 1\n"));
   CHECK_THAT(metrics->body, Catch::Contains("herald_inbox_items_read_total{platform=\"mastodon\"} 3\n"));
   CHECK_THAT(metrics->body, Catch::Contains("herald_inbox_reads_total{platform=\"mastodon\",outcome=\"retry_later\"} 1\n"));
+  // The item that became overdue is told once as an event, by the events
+  // dispatcher's round (docs/events.md), however many rounds pass.
+  json told = env.WaitFor("/v1/events?type=inbox.item_overdue", [](const json& p) { return !p["items"].empty(); });
+  std::this_thread::sleep_for(2500ms);
+  told = env.GetJson("/v1/events?type=inbox.item_overdue", env.admin);
+  REQUIRE(told["items"].size() == 1);
+  CHECK(told["items"][0]["data"]["item"]["remote_id"] == refund);
+  CHECK(told["items"][0]["data"]["due_at"] == overdue["items"][0]["due_at"]);
   CHECK(metrics->body.find(refund) == std::string::npos);  // aggregates only
 
   // Roles: a viewer never sees legal's items; an editor may not answer legal.
