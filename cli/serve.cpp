@@ -453,6 +453,7 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   const MediaAllowList event_allow = config->media_allow;
   runtime::EventDispatcherOptions dispatcher_options;
   dispatcher_options.process = service_options.process;
+  dispatcher_options.keep = config->events.keep;
   auto dispatcher = std::make_unique<runtime::EventDispatcher>(
       io, service, **store, clock,
       [&](const connectors::EventMessage& m) { return connectors::SendEvent(event_client, event_allow, m); },

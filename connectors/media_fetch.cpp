@@ -85,8 +85,8 @@ std::expected<IpAddress, Refusal> CheckedAddress(const MediaUrl& url, const Medi
       std::string via = ip.ToString() == url.host ? "" : url.host + " resolves to " + ip.ToString() + ", ";
       return std::unexpected(Refusal{PublishResult::Kind::kFailed,
                                      "refused: " + via + "a " + why +
-                                         " address; an operator can allow an internal image host with media_allow in "
-                                         "the server config"});
+                                         " address; an operator can allow an internal host (an image host or an event "
+                                         "receiver) with media_allow in the server config"});
     }
   }
   return addresses.front();

@@ -197,6 +197,21 @@ void ReadInbox(const Located& at, Diagnostics& diag, ServerConfig& c) {
   map.Finish();
 }
 
+void ReadEvents(const Located& at, Diagnostics& diag, ServerConfig& c) {
+  MapReader map(at, diag, {"keep"});
+  if (!map.ok()) return;
+  if (auto v = map.Take("keep")) {
+    if (auto d = internal::ReadDuration(*v, diag)) {
+      if (*d < std::chrono::days{1} || *d > std::chrono::days{3650}) {
+        diag.Error(v->mark, v->path, "must be from 1d to 3650d, got " + FormatDuration(*d));
+      } else {
+        c.events.keep = *d;
+      }
+    }
+  }
+  map.Finish();
+}
+
 void ReadLimits(const Located& at, Diagnostics& diag, ServerConfig& c) {
   MapReader map(at, diag, {"horizon", "max_text", "max_body", "request_timeout", "max_connections"});
   if (!map.ok()) return;
@@ -386,7 +401,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
     MapReader map(Located{root, "", root.Mark()}, diag,
                   {"listen", "storage", "policies", "tokens", "outbox", "max_accounts", "log", "shutdown_grace",
                    "policy_poll", "lease", "limits", "media_allow", "recheck", "engagement", "token_keys", "oauth",
-                   "inbox"});
+                   "inbox", "events"});
     if (map.ok()) {
       if (auto v = map.Take("listen")) ReadListen(*v, diag, c);
       if (auto v = map.Take("storage")) ReadStorage(*v, diag, c);
@@ -414,6 +429,7 @@ std::expected<ServerConfig, Errors> LoadServerConfig(std::string_view yaml_text,
       if (auto v = map.Take("recheck")) ReadRecheck(*v, diag, c);
       if (auto v = map.Take("engagement")) ReadEngagement(*v, diag, c);
       if (auto v = map.Take("inbox")) ReadInbox(*v, diag, c);
+      if (auto v = map.Take("events")) ReadEvents(*v, diag, c);
       if (auto v = map.Take("token_keys")) ReadTokenKeys(*v, diag, c);
       if (auto v = map.Take("oauth")) ReadOAuth(*v, diag, c);
       map.Finish();

@@ -69,6 +69,13 @@ struct InboxConfig {
   int max_pages = 5;                              // pages per account per round, 1..100
 };
 
+// `events:` how long the event history is kept (docs/events.md).
+struct EventsConfig {
+  // Delivered and failed deliveries, and events with nothing left to deliver,
+  // are forgotten this long after; from 1d to 3650d.
+  Duration keep = std::chrono::days{30};
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port
@@ -101,6 +108,7 @@ struct ServerConfig {
   std::optional<std::vector<Duration>> recheck;
   EngagementConfig engagement;
   InboxConfig inbox;
+  EventsConfig events;
   std::optional<TokenKeysConfig> token_keys;  // none: no account can be connected by OAuth
   std::map<std::string, OAuthApp> oauth;      // by platform; requires token_keys
 };

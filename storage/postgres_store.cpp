@@ -459,6 +459,10 @@ Result<int64_t> PostgresStore::PendingDeliveries() {
   return count->value_or(0);
 }
 
+Result<int64_t> PostgresStore::PruneEvents(Instant before) {
+  return impl_->Write<int64_t>([&](PgWriteSession& db) { return internal::PruneEvents(db, before); });
+}
+
 Result<int> PostgresStore::SchemaVersion() {
   return impl_->pool->With([&](PgConnection& db) { return internal::PgSchemaVersion(db); });
 }

@@ -81,6 +81,7 @@ class PostgresStore final : public Store {
   Result<std::vector<EventDelivery>> ListDeliveries(const DeliveryQuery& query) override;
   Result<EventDelivery> RetryDelivery(std::string_view organization, int64_t id, Instant now) override;
   Result<int64_t> PendingDeliveries() override;
+  Result<int64_t> PruneEvents(Instant before) override;
 
   Result<std::unique_ptr<AccountLock>> LockAccount(std::string_view organization,
                                                    std::string_view account) override;

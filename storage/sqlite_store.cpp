@@ -437,6 +437,10 @@ Result<int64_t> SqliteStore::PendingDeliveries() {
   return count->value_or(0);
 }
 
+Result<int64_t> SqliteStore::PruneEvents(Instant before) {
+  return impl_->Write<int64_t>([&](WriteSession& db) { return internal::PruneEvents(db, before); });
+}
+
 Result<int> SqliteStore::SchemaVersion() {
   return impl_->Read([&](Connection& db) { return internal::SchemaVersion(db); });
 }

@@ -77,6 +77,7 @@ class SqliteStore final : public Store {
   Result<std::vector<EventDelivery>> ListDeliveries(const DeliveryQuery& query) override;
   Result<EventDelivery> RetryDelivery(std::string_view organization, int64_t id, Instant now) override;
   Result<int64_t> PendingDeliveries() override;
+  Result<int64_t> PruneEvents(Instant before) override;
 
   // One process per file: the lock is a token (callers serialise threads
   // themselves), and there is nobody else to watch.

@@ -527,6 +527,12 @@ class Store {
   virtual Result<EventDelivery> RetryDelivery(std::string_view organization, int64_t id, Instant now) = 0;
   // Deliveries pending in every organisation.
   virtual Result<int64_t> PendingDeliveries() = 0;
+  // Forgets what is finished and older than `before`, in every organisation:
+  // delivered and failed deliveries last changed before it, then routed
+  // events recorded before it that have no delivery left. Pending deliveries
+  // and their events, and events not routed yet, stay. Returns how many rows
+  // went.
+  virtual Result<int64_t> PruneEvents(Instant before) = 0;
 
   // Whether other processes may write the same database (PostgreSQL): callers
   // then lock and sync accounts around every change. SQLite: false.

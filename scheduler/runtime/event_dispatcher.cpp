@@ -85,11 +85,24 @@ void EventDispatcher::Route(Instant now) {
   }
 }
 
+void EventDispatcher::Prune(Instant now) {
+  if (pruned_at_ && now - *pruned_at_ < options_.prune_every) return;
+  pruned_at_ = now;
+  auto removed = store_.PruneEvents(now - options_.keep);
+  if (!removed) {
+    spdlog::warn("events: cannot forget old events: {}", removed.error().message());
+  } else if (*removed > 0) {
+    spdlog::info("events: forgot {} finished deliveries and events older than {}", *removed,
+                 FormatDuration(options_.keep));
+  }
+}
+
 int EventDispatcher::RunRound() {
   const Instant now = clock_.Now();
   Route(now);
+  Prune(now);
   if (auto r = service_.RecordResumes(now); !r) spdlog::warn("events: account.resumed not recorded: {}", r.error().message());
-  if (auto r = service_.RecordInboxOverdue(now); !r) {
+  if (auto r = service_.RecordInboxOverdue(now, options_.keep); !r) {
     spdlog::warn("events: inbox.item_overdue not recorded: {}", r.error().message());
   }
   const std::string token = claim_prefix_ + "-" + std::to_string(++rounds_);

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -45,6 +46,11 @@ struct EventDispatcherOptions {
   Duration claim{std::chrono::minutes{2}};    // how long a claimed delivery stays this process's
   int route_batch = 500;                      // events routed per round
   std::string process = "herald";             // as named in claims
+  // Finished deliveries and events are forgotten this long after
+  // (Store::PruneEvents), checked every `prune_every`; inbox items overdue
+  // for longer are not told again after a restart.
+  Duration keep{std::chrono::days{30}};
+  Duration prune_every{std::chrono::hours{1}};
 };
 
 // Sends one signed event (connectors::SendEvent with the daemon's client and
@@ -71,6 +77,7 @@ class EventDispatcher {
  private:
   void Arm();
   void Route(Instant now);
+  void Prune(Instant now);
   void Attempt(const storage::ClaimedDelivery& claimed, const std::string& token);
   Duration Jittered(Duration base);
 
@@ -89,6 +96,7 @@ class EventDispatcher {
 
   std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};  // guarded by mu_
+  std::optional<Instant> pruned_at_;              // rounds only (one at a time)
 };
 
 // The JSON body of an event as it is sent: {"type", "timestamp", "data"}.

@@ -358,9 +358,10 @@ class Service {
   // The dispatcher calls it every round. Errors: the store's.
   Result<void> RecordResumes(Instant now);
   // Records inbox.item_overdue for each item whose answer target passed since
-  // the previous call (every overdue item after a start); an item's event has
-  // one id, so several daemons, or a repeat, record it once.
-  Result<void> RecordInboxOverdue(Instant now);
+  // the previous call (after a start: every item whose target passed within
+  // `look_back`, as older events may have been forgotten); an item's event
+  // has one id, so several daemons, or a repeat, record it once.
+  Result<void> RecordInboxOverdue(Instant now, Duration look_back);
   // The caller's organisation's events and deliveries (any role).
   // InvalidArgument for a limit outside 1..1000.
   Result<std::vector<storage::Event>> Events(const Caller& caller, storage::EventQuery query);

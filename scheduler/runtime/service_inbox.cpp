@@ -196,7 +196,7 @@ void Service::AddInboxMetrics(Metrics& m, Instant now) {
   }
 }
 
-Result<void> Service::RecordInboxOverdue(Instant now) {
+Result<void> Service::RecordInboxOverdue(Instant now, Duration look_back) {
   auto counts = impl_->store_.CountInbox(now);
   if (!counts) return std::unexpected(counts.error());
   std::set<std::string> organizations;
@@ -213,7 +213,7 @@ Result<void> Service::RecordInboxOverdue(Instant now) {
   for (const auto& org : organizations) {
     storage::InboxQuery late{org};
     late.overdue_at = now;
-    if (previous) late.due_after = *previous;
+    late.due_after = previous ? *previous : now - look_back;
     late.limit = 1000;
     for (int page = 0; page < 100; ++page) {
       auto items = impl_->store_.ListInbox(late);

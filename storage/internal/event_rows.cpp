@@ -167,4 +167,15 @@ Result<bool> RetryDelivery(WriteSession& db, std::string_view organization, int6
   return *changed == 1;
 }
 
+Result<int64_t> PruneEvents(WriteSession& db, Instant before) {
+  auto deliveries = db.RunCounting(
+      {"DELETE FROM event_deliveries WHERE state <> 'pending' AND updated_at < ?", {ToUnix(before)}});
+  if (!deliveries) return std::unexpected(deliveries.error());
+  auto events = db.RunCounting({"DELETE FROM events WHERE routed = 1 AND at < ? AND NOT EXISTS"
+                                " (SELECT 1 FROM event_deliveries d WHERE d.event_id = events.id)",
+                                {ToUnix(before)}});
+  if (!events) return std::unexpected(events.error());
+  return *deliveries + *events;
+}
+
 }  // namespace herald::storage::internal

@@ -50,6 +50,8 @@ Result<void> ClaimDeliveries(WriteSession& db, const DeliveryClaim& claim);
 Result<void> FinishDelivery(WriteSession& db, const DeliveryOutcome& outcome);
 // True when a row changed (the delivery exists in the organisation).
 Result<bool> RetryDelivery(WriteSession& db, std::string_view organization, int64_t id, Instant now);
+// Rows removed.
+Result<int64_t> PruneEvents(WriteSession& db, Instant before);
 
 template <class Row>
 Result<Event> ReadEvent(const Row& row, int first = 0) {

@@ -301,5 +301,18 @@ TEST_CASE("Server config reads how inboxes are read and checks it with positions
   CHECK_THAT(InboxErrorsOf("inbox: { every: 1m }\n").at(0), Catch::Contains("unknown key \"every\""));
 }
 
+TEST_CASE("Server config reads how long events are kept and checks it with positions", "[server_config][events]") {
+  using namespace std::chrono;
+  auto defaults = LoadServerConfig("listen: 127.0.0.1:8080\n", "herald.yaml");
+  REQUIRE(defaults);
+  CHECK(defaults->events.keep == days{30});
+  auto custom = LoadServerConfig("events:\n  keep: 90d\n", "herald.yaml");
+  REQUIRE(custom);
+  CHECK(custom->events.keep == days{90});
+  CHECK(InboxErrorsOf("events:\n  keep: 12h\n") ==
+        std::vector<std::string>{"herald.yaml:2:9: events.keep: must be from 1d to 3650d, got 12h"});
+  CHECK_THAT(InboxErrorsOf("events: { ttl: 3d }\n").at(0), Catch::Contains("unknown key \"ttl\""));
+}
+
 }  // namespace
 }  // namespace herald::policies

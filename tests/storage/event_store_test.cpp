@@ -182,5 +182,49 @@ TEST_CASE("Events are listed by type, time and cursor", "[store][events]") {
   CHECK_FALSE(store->ListEvents({"acme", std::nullopt, std::nullopt, 0, 0}));
 }
 
+TEST_CASE("Pruning forgets finished deliveries and their events, and keeps what is under way", "[store][events]") {
+  EACH_STORE();
+  const Instant old = Day(3, 1, 9);
+  auto account = [](const char* n) { return AccountFacts{"acme", n, "x", "rate_limit", {}, "", {}}; };
+  Event delivered = AccountEvent(EventType::kAccountPaused, account("a"), old, "1");
+  Event failed = AccountEvent(EventType::kAccountPaused, account("b"), old, "2");
+  Event pending = AccountEvent(EventType::kAccountPaused, account("c"), old, "3");
+  Event unrouted = AccountEvent(EventType::kAccountPaused, account("d"), old, "4");
+  Event no_subscriber = AccountEvent(EventType::kAccountPaused, account("e"), old, "5");
+  Event recent = AccountEvent(EventType::kAccountPaused, account("f"), Day(3, 20, 9), "6");
+  REQUIRE(store->RecordEvents({delivered, failed, pending, unrouted, no_subscriber, recent}));
+  for (const Event* e : {&delivered, &failed, &pending}) {
+    REQUIRE(store->RouteEvent(e->id, "acme", {"https://a.example/h"}, old));
+  }
+  REQUIRE(store->RouteEvent(no_subscriber.id, "acme", {}, old));
+  REQUIRE(store->RouteEvent(recent.id, "acme", {"https://a.example/h"}, Day(3, 20, 9)));
+  auto claimed = store->ClaimDeliveries({"daemon-a-1", old, old + minutes{2}, 10});
+  REQUIRE(claimed);
+  REQUIRE(claimed->size() == 3);
+  for (const auto& c : *claimed) {
+    DeliveryState state = c.event.id == delivered.id ? DeliveryState::kDelivered
+                          : c.event.id == failed.id  ? DeliveryState::kFailed
+                                                     : DeliveryState::kPending;
+    REQUIRE(store->FinishDelivery({c.delivery.id, "daemon-a-1", state, 1, 500, "", old + seconds{5}, old}));
+  }
+
+  auto removed = store->PruneEvents(Day(3, 10));
+  REQUIRE(removed);
+  CHECK(*removed == 5);  // two deliveries, and the delivered, failed and unsubscribed events
+  std::vector<std::string> left;
+  for (const Event& e : AllEvents(*store, "acme")) left.push_back(e.id);
+  CHECK(left == std::vector<std::string>{pending.id, unrouted.id, recent.id});
+  auto deliveries = store->ListDeliveries({"acme", std::nullopt, 0, 100});
+  REQUIRE(deliveries);
+  REQUIRE(deliveries->size() == 2);
+  CHECK(deliveries->at(0).event_id == pending.id);
+  CHECK(deliveries->at(0).state == DeliveryState::kPending);
+  CHECK(deliveries->at(1).event_id == recent.id);
+  CHECK(*store->PruneEvents(Day(3, 10)) == 0);
+  // A pruned id may be recorded again: it is new to the store.
+  REQUIRE(store->RecordEvents({delivered}));
+  CHECK(AllEvents(*store, "acme").size() == 4);
+}
+
 }  // namespace
 }  // namespace herald::storage

@@ -134,6 +134,7 @@ class DelegatingStore : public storage::Store {
     return real_->RetryDelivery(org, id, now);
   }
   Result<int64_t> PendingDeliveries() override { return real_->PendingDeliveries(); }
+  Result<int64_t> PruneEvents(Instant before) override { return real_->PruneEvents(before); }
   bool SharedByProcesses() const override { return real_->SharedByProcesses(); }
 
  private:
