@@ -33,9 +33,9 @@ EngagementReader::EngagementReader(boost::asio::io_context& io, Service& service
                                    std::function<int64_t()> publishes_in_flight, EngagementReaderOptions options)
     : service_(service), store_(store), clock_(clock), connectors_(std::move(connectors)),
       publishes_in_flight_(std::move(publishes_in_flight)), options_(std::move(options)),
-      every_(RoundEvery(options_, service.engagement_schedule())), timer_(io),
       // One thread more than reads at once: a round waits on one for its reads.
-      pool_(static_cast<size_t>(std::max(1, options_.concurrency) + 1)) {}
+      pool_(static_cast<size_t>(std::max(1, options_.concurrency) + 1)), holds_(service, options_.backoff),
+      rounds_(io, pool_, RoundEvery(options_, service.engagement_schedule()), [this] { (void)RunRound(); }) {}
 
 EngagementReader::~EngagementReader() {
   stopping_ = true;
@@ -44,48 +44,16 @@ EngagementReader::~EngagementReader() {
 
 void EngagementReader::Start() {
   if (service_.engagement_schedule().ages.empty()) return;
-  boost::asio::post(timer_.get_executor(), [this] { Arm(); });
+  rounds_.Start();
 }
 
 void EngagementReader::Stop() {
   stopping_ = true;
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-}
-
-void EngagementReader::Arm() {
-  if (stopping_) return;
-  timer_.expires_after(every_);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    // One round at a time, off the event loop; a slow round skips ticks.
-    if (!round_running_.exchange(true)) {
-      boost::asio::post(pool_, [this] {
-        (void)RunRound();
-        round_running_ = false;
-      });
-    }
-    Arm();
-  });
+  rounds_.Stop();
 }
 
 bool EngagementReader::PublishingBusy(Instant now) {
-  if (publishes_in_flight_ && publishes_in_flight_() > 0) return true;
-  auto next = service_.NextDue();
-  return next && *next <= now + options_.publish_margin;
-}
-
-std::optional<Instant> EngagementReader::HeldUntil(const std::string& account, Instant now) {
-  std::optional<Instant> held = service_.PausedUntil(account, now);
-  std::lock_guard lock(mu_);
-  auto it = held_until_.find(account);
-  if (it != held_until_.end()) {
-    if (it->second > now) {
-      held = std::max(held.value_or(it->second), it->second);
-    } else {
-      held_until_.erase(it);
-    }
-  }
-  return held;
+  return internal::PublishingBusy(service_, publishes_in_flight_, options_.publish_margin, now);
 }
 
 int EngagementReader::RunRound() {
@@ -115,7 +83,7 @@ int EngagementReader::RunRound() {
     as_post.account = t.account;
     auto [connector, platform] = connectors_(as_post);
     if (connector == nullptr || !connector->ReadsEngagement()) continue;
-    if (HeldUntil(t.account, now)) continue;
+    if (holds_.HeldUntil(t.account, now)) continue;
     auto claimed = store_.ClaimEngagementRead({t.organization, t.post_id, next->point, options_.process,
                                                now + options_.claim, now});
     if (!claimed) {
@@ -142,7 +110,7 @@ int EngagementReader::RunRound() {
 void EngagementReader::Read(const storage::EngagementTarget& t, int point, connectors::Connector& connector,
                             const std::string& platform) {
   Instant now = clock_.Now();
-  if (stopping_ || HeldUntil(t.account, now)) {
+  if (stopping_ || holds_.HeldUntil(t.account, now)) {
     // Stopping, or the account got paused since the claim: the point goes
     // back, for whoever looks next.
     if (auto r = store_.DeferEngagementRead(t.post_id, point, options_.process, now, "not read yet"); !r) {
@@ -161,13 +129,9 @@ void EngagementReader::Read(const storage::EngagementTarget& t, int point, conne
   Result<void> stored;
   if (result.kind == Kind::kRetryLater) {
     outcome = "retry_later";
-    Instant until;
-    {
-      std::lock_guard lock(mu_);
-      int failures = ++failures_[t.account];
-      until = result.retry_at.value_or(now + options_.backoff.Delay(failures, rng_));
-      if (result.http_status != 0) held_until_[t.account] = std::max(held_until_[t.account], until);
-    }
+    // A transport failure puts off this read only; an answer from the
+    // platform (429, 5xx) holds the account.
+    const Instant until = holds_.PutOff(t.account, result.retry_at, now, result.http_status != 0);
     stored = store_.DeferEngagementRead(t.post_id, point, options_.process, until, result.why);
     spdlog::info("engagement: post {} on {}: read {} deferred to {}: {}", t.post_id, t.account, point,
                  FormatRfc3339(until), result.why);
@@ -176,11 +140,7 @@ void EngagementReader::Read(const storage::EngagementTarget& t, int point, conne
     if (result.kind == Kind::kGone) read.outcome = EngagementOutcome::kGone;
     if (result.kind == Kind::kFailed || result.kind == Kind::kNotSupported) read.outcome = EngagementOutcome::kFailed;
     outcome = std::string(EngagementOutcomeName(read.outcome));
-    {
-      std::lock_guard lock(mu_);
-      failures_.erase(t.account);
-      if (result.hold_until) held_until_[t.account] = std::max(held_until_[t.account], *result.hold_until);
-    }
+    holds_.Succeeded(t.account, result.hold_until);
     stored = store_.FinishEngagementRead(read, options_.process);
     if (read.outcome == EngagementOutcome::kRead) {
       spdlog::info("engagement: post {} on {}: read {}: {} interactions", t.post_id, t.account, point,

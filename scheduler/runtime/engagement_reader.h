@@ -19,18 +19,16 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <random>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "connectors/backoff.h"
 #include "core/clock.h"
 #include "scheduler/runtime/connector_for.h"
+#include "scheduler/runtime/internal/periodic_round.h"
+#include "scheduler/runtime/internal/read_holds.h"
 #include "scheduler/runtime/service.h"
 #include "storage/store.h"
 
@@ -69,12 +67,9 @@ class EngagementReader {
   int RunRound();
 
  private:
-  void Arm();
   // Performs one claimed read and stores its outcome.
   void Read(const storage::EngagementTarget& target, int point, connectors::Connector& connector,
             const std::string& platform);
-  // The time before which nothing is read on the account, if any.
-  std::optional<Instant> HeldUntil(const std::string& account, Instant now);
   bool PublishingBusy(Instant now);
 
   Service& service_;
@@ -83,16 +78,10 @@ class EngagementReader {
   const ConnectorLookup connectors_;
   const std::function<int64_t()> publishes_in_flight_;
   const EngagementReaderOptions options_;
-  const std::chrono::milliseconds every_;
-  boost::asio::steady_timer timer_;  // event loop only
   boost::asio::thread_pool pool_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> round_running_{false};
-
-  std::mutex mu_;
-  std::map<std::string, Instant> held_until_;  // guarded by mu_; account -> no read before
-  std::map<std::string, int> failures_;        // guarded by mu_; account -> transient failures in a row
-  std::mt19937_64 rng_{std::random_device{}()};  // guarded by mu_
+  internal::ReadHolds holds_;
+  internal::PeriodicRound rounds_;
 };
 
 }  // namespace herald::runtime

@@ -34,38 +34,21 @@ EventDispatcher::EventDispatcher(boost::asio::io_context& io, Service& service, 
                                  EventDispatcherOptions options)
     : service_(service), store_(store), clock_(clock), send_(std::move(send)), resolve_(std::move(resolve)),
       options_(std::move(options)),
-      claim_prefix_(options_.process + "-" + std::to_string(std::random_device{}())), timer_(io),
+      claim_prefix_(options_.process + "-" + std::to_string(std::random_device{}())),
       // One thread more than deliveries at once: a round waits on one for its deliveries.
-      pool_(static_cast<size_t>(std::max(1, options_.concurrency) + 1)) {}
+      pool_(static_cast<size_t>(std::max(1, options_.concurrency) + 1)),
+      timer_(io, pool_, options_.every, [this] { (void)RunRound(); }) {}
 
 EventDispatcher::~EventDispatcher() {
   stopping_ = true;
   pool_.join();
 }
 
-void EventDispatcher::Start() {
-  boost::asio::post(timer_.get_executor(), [this] { Arm(); });
-}
+void EventDispatcher::Start() { timer_.Start(); }
 
 void EventDispatcher::Stop() {
   stopping_ = true;
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-}
-
-void EventDispatcher::Arm() {
-  if (stopping_) return;
-  timer_.expires_after(options_.every);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    // One round at a time, off the event loop; a slow round skips ticks.
-    if (!round_running_.exchange(true)) {
-      boost::asio::post(pool_, [this] {
-        (void)RunRound();
-        round_running_ = false;
-      });
-    }
-    Arm();
-  });
+  timer_.Stop();
 }
 
 void EventDispatcher::Route(Instant now) {

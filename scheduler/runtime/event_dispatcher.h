@@ -29,12 +29,12 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "connectors/event_delivery.h"
 #include "core/clock.h"
 #include "policies/policy.h"
+#include "scheduler/runtime/internal/periodic_round.h"
 #include "scheduler/runtime/service.h"
 #include "storage/store.h"
 
@@ -75,7 +75,6 @@ class EventDispatcher {
   int RunRound();
 
  private:
-  void Arm();
   void Route(Instant now);
   void Prune(Instant now);
   void Attempt(const storage::ClaimedDelivery& claimed, const std::string& token);
@@ -88,15 +87,14 @@ class EventDispatcher {
   const SecretResolver resolve_;
   const EventDispatcherOptions options_;
   const std::string claim_prefix_;  // the process and a random number: claim tokens are unique
-  boost::asio::steady_timer timer_;  // event loop only
   boost::asio::thread_pool pool_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> round_running_{false};
   std::atomic<int64_t> rounds_{0};
 
   std::mutex mu_;
   std::mt19937_64 rng_{std::random_device{}()};  // guarded by mu_
   std::optional<Instant> pruned_at_;              // rounds only (one at a time)
+  internal::PeriodicRound timer_;
 };
 
 // The JSON body of an event as it is sent: {"type", "timestamp", "data"}.

@@ -33,54 +33,27 @@ InboxReader::InboxReader(boost::asio::io_context& io, Service& service, storage:
                          ConnectorLookup connectors, std::function<int64_t()> publishes_in_flight,
                          InboxReaderOptions options)
     : service_(service), store_(store), clock_(clock), connectors_(std::move(connectors)),
-      publishes_in_flight_(std::move(publishes_in_flight)), options_(std::move(options)), timer_(io) {}
+      publishes_in_flight_(std::move(publishes_in_flight)), options_(std::move(options)),
+      holds_(service, options_.backoff),
+      // Rounds come more often than each account is read: an account skipped
+      // for a busy moment is read soon after, not a whole interval later.
+      rounds_(io, pool_, std::clamp(options_.every / 4, milliseconds{250}, milliseconds{30000}),
+              [this] { (void)RunRound(); }) {}
 
 InboxReader::~InboxReader() {
   stopping_ = true;
   pool_.join();
 }
 
-void InboxReader::Start() {
-  boost::asio::post(timer_.get_executor(), [this] { Arm(); });
-}
+void InboxReader::Start() { rounds_.Start(); }
 
 void InboxReader::Stop() {
   stopping_ = true;
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-}
-
-void InboxReader::Arm() {
-  if (stopping_) return;
-  // Rounds come more often than each account is read: an account skipped
-  // for a busy moment is read soon after, not a whole interval later.
-  timer_.expires_after(std::clamp(options_.every / 4, milliseconds{250}, milliseconds{30000}));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    if (!round_running_.exchange(true)) {
-      boost::asio::post(pool_, [this] {
-        (void)RunRound();
-        round_running_ = false;
-      });
-    }
-    Arm();
-  });
+  rounds_.Stop();
 }
 
 bool InboxReader::PublishingBusy(Instant now) {
-  if (publishes_in_flight_ && publishes_in_flight_() > 0) return true;
-  auto next = service_.NextDue();
-  return next && *next <= now + options_.publish_margin;
-}
-
-std::optional<Instant> InboxReader::HeldUntil(const std::string& account, Instant now) {
-  std::optional<Instant> held = service_.PausedUntil(account, now);
-  std::lock_guard lock(mu_);
-  auto it = held_until_.find(account);
-  if (it != held_until_.end()) {
-    if (it->second > now) held = std::max(held.value_or(it->second), it->second);
-    else held_until_.erase(it);
-  }
-  return held;
+  return internal::PublishingBusy(service_, publishes_in_flight_, options_.publish_margin, now);
 }
 
 void InboxReader::Release(const std::string& organization, const std::string& account, Instant next_at,
@@ -101,7 +74,7 @@ int InboxReader::RunRound() {
     as_post.account = account;
     auto [connector, platform] = connectors_(as_post);
     if (connector == nullptr || !connector->ReadsInbox()) continue;
-    if (HeldUntil(account, now)) continue;
+    if (holds_.HeldUntil(account, now)) continue;
     auto claimed = store_.ClaimInboxRead({organization, account, options_.process, now + options_.claim, now});
     if (!claimed) {
       spdlog::warn("inbox: claiming the read of {} failed: {}", account, claimed.error().ToString());
@@ -138,7 +111,7 @@ int InboxReader::ReadAccount(const std::string& organization, const std::string&
   int stored = 0;
   for (int page = 0; page < options_.max_pages; ++page) {
     Instant now = clock_.Now();
-    if (stopping_ || (page > 0 && (PublishingBusy(now) || HeldUntil(account, now)))) {
+    if (stopping_ || (page > 0 && (PublishingBusy(now) || holds_.HeldUntil(account, now)))) {
       Release(organization, account, now, "");  // read again in the next round
       return stored;
     }
@@ -146,13 +119,7 @@ int InboxReader::ReadAccount(const std::string& organization, const std::string&
     connectors::InboxReadResult result = connector.ReadInbox(request);
     now = clock_.Now();
     if (result.kind == Kind::kRetryLater) {
-      Instant until;
-      {
-        std::lock_guard lock(mu_);
-        int failures = ++failures_[account];
-        until = std::max(result.retry_at.value_or(now + options_.backoff.Delay(failures, rng_)), now + seconds{1});
-        held_until_[account] = std::max(held_until_[account], until);
-      }
+      const Instant until = holds_.PutOff(account, result.retry_at, now, true);
       spdlog::info("inbox: {}: read put off to {}: {}", account, FormatRfc3339(until), result.why);
       service_.RecordInboxRead(platform, "retry_later", 0);
       Release(organization, account, until, result.why);
@@ -164,11 +131,7 @@ int InboxReader::ReadAccount(const std::string& organization, const std::string&
       Release(organization, account, next_round, result.why);
       return stored;
     }
-    {
-      std::lock_guard lock(mu_);
-      failures_.erase(account);
-      if (result.hold_until) held_until_[account] = std::max(held_until_[account], *result.hold_until);
-    }
+    holds_.Succeeded(account, result.hold_until);
     storage::InboxPage save{organization, account, options_.process, {}, result.cursor};
     save.items.reserve(result.items.size());
     for (auto& m : result.items) {

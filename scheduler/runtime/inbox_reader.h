@@ -20,18 +20,16 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <random>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "connectors/backoff.h"
 #include "core/clock.h"
 #include "scheduler/runtime/connector_for.h"
+#include "scheduler/runtime/internal/periodic_round.h"
+#include "scheduler/runtime/internal/read_holds.h"
 #include "scheduler/runtime/service.h"
 #include "storage/store.h"
 
@@ -65,11 +63,9 @@ class InboxReader {
   int RunRound();
 
  private:
-  void Arm();
   // Reads one claimed account, page by page; returns the new items stored.
   int ReadAccount(const std::string& organization, const std::string& account, connectors::Connector& connector,
                   const std::string& platform, Instant started);
-  std::optional<Instant> HeldUntil(const std::string& account, Instant now);
   bool PublishingBusy(Instant now);
   void Release(const std::string& organization, const std::string& account, Instant next_at, const std::string& why);
 
@@ -79,15 +75,10 @@ class InboxReader {
   const ConnectorLookup connectors_;
   const std::function<int64_t()> publishes_in_flight_;
   const InboxReaderOptions options_;
-  boost::asio::steady_timer timer_;  // event loop only
   boost::asio::thread_pool pool_{1};
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> round_running_{false};
-
-  std::mutex mu_;
-  std::map<std::string, Instant> held_until_;  // guarded by mu_; account -> no read before
-  std::map<std::string, int> failures_;        // guarded by mu_; account -> transient failures in a row
-  std::mt19937_64 rng_{std::random_device{}()};  // guarded by mu_
+  internal::ReadHolds holds_;
+  internal::PeriodicRound rounds_;
 };
 
 }  // namespace herald::runtime
