@@ -21,18 +21,6 @@ using testing::StoreFactories;
 using testing::StoreFactory;
 using testing::TempDir;
 
-std::unique_ptr<Store> Open(const StoreFactory& factory, const TempDir& dir) {
-  auto store = factory.open(dir.path());
-  if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
-  return std::move(*store);
-}
-
-#define EACH_STORE()                                                                                  \
-  const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
-  INFO("store: " << factory.name);                                                                    \
-  TempDir dir;                                                                                        \
-  auto store = Open(factory, dir)
-
 const Instant kPublished = Day(3, 2, 9);
 
 Post Published(Store& store, std::string org, std::string account, std::vector<std::string> labels = {}) {
@@ -213,7 +201,7 @@ TEST_CASE("Engagement reads survive reopening the store", "[store][engagement]")
   REQUIRE(store->ClaimEngagementRead(Claim(post, 0, "d", kPublished + hours{1})).value());
   REQUIRE(store->FinishEngagementRead(Read(post, 0, kPublished + hours{1}, 4), "d"));
   store.reset();
-  store = Open(factory, dir);
+  store = testing::OpenIn(factory, dir);
   auto targets = store->EngagementTargets(kPublished - days{1}, 5, 100);
   REQUIRE(targets);
   REQUIRE(targets->size() == 1);

@@ -22,18 +22,6 @@ using testing::StoreFactories;
 using testing::StoreFactory;
 using testing::TempDir;
 
-std::unique_ptr<Store> Open(const StoreFactory& factory, const TempDir& dir) {
-  auto store = factory.open(dir.path());
-  if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
-  return std::move(*store);
-}
-
-#define EACH_STORE()                                                                                  \
-  const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
-  INFO("store: " << factory.name);                                                                    \
-  TempDir dir;                                                                                        \
-  auto store = Open(factory, dir)
-
 std::vector<Event> AllEvents(Store& store, const std::string& org) {
   auto events = store.ListEvents({org, std::nullopt, std::nullopt, 0, 1000});
   REQUIRE(events);

@@ -20,21 +20,9 @@ using testing::StoreFactories;
 using testing::StoreFactory;
 using testing::TempDir;
 
-std::unique_ptr<Store> Open(const StoreFactory& factory, const TempDir& dir) {
-  auto store = factory.open(dir.path());
-  if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
-  return std::move(*store);
-}
-
 SealedGrant Grant(std::string organization, std::string account, std::string sealed) {
   return {std::move(organization), std::move(account), "k1", std::move(sealed), Day(3, 1, 10), Day(3, 1, 8), 0};
 }
-
-#define EACH_STORE()                                                                                  \
-  const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
-  INFO("store: " << factory.name);                                                                    \
-  TempDir dir;                                                                                        \
-  auto store = Open(factory, dir)
 
 TEST_CASE("Store keeps a sealed grant per account and replaces it only at its version", "[store][grants]") {
   EACH_STORE();
@@ -78,7 +66,7 @@ TEST_CASE("Store keeps a sealed grant per account and replaces it only at its ve
   }
   SECTION("it survives a reopen") {
     store.reset();
-    store = Open(factory, dir);
+    store = testing::OpenIn(factory, dir);
     auto reread = store->FindGrant("acme", "x-main");
     REQUIRE(reread.has_value());
     REQUIRE(reread->has_value());

@@ -23,18 +23,6 @@ using testing::StoreFactories;
 using testing::StoreFactory;
 using testing::TempDir;
 
-std::unique_ptr<Store> Open(const StoreFactory& factory, const TempDir& dir) {
-  auto store = factory.open(dir.path());
-  if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
-  return std::move(*store);
-}
-
-#define EACH_STORE()                                                                                  \
-  const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
-  INFO("store: " << factory.name);                                                                    \
-  TempDir dir;                                                                                        \
-  auto store = Open(factory, dir)
-
 const Instant kNow = Day(3, 2, 9);
 
 Post Published(Store& store, std::string org, std::string account, std::string remote_id) {
@@ -290,7 +278,7 @@ TEST_CASE("Inbox items and cursors survive reopening the store", "[store][inbox]
   REQUIRE(store->SaveInboxPage(Page("d", {Item("acme", "acme-toot", "9001")}, "cursor-after-9001")));
   REQUIRE(store->ReleaseInboxRead("acme", "acme-toot", "d", kNow, ""));
   store.reset();
-  store = Open(factory, dir);
+  store = testing::OpenIn(factory, dir);
   CHECK(store->FindInboxReadState("acme", "acme-toot").value()->cursor == "cursor-after-9001");
   CHECK(store->ListInbox({"acme"}).value().size() == 1);
   REQUIRE(store->ClaimInboxRead(Claim("acme", "acme-toot", "e")).value());

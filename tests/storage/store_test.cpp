@@ -41,7 +41,7 @@ class OpenedStore {
   std::unique_ptr<Store> store_;
 };
 
-#define EACH_STORE()                                                                        \
+#define EACH_REOPENABLE_STORE()                                                                        \
   const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
   INFO("store: " << factory.name);                                                          \
   OpenedStore store(factory)
@@ -93,7 +93,7 @@ Post FullPost() {
 }
 
 TEST_CASE("Store round-trips every field of a post", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post full = FullPost();
   Post created = Create(*store, full);
   CHECK(created.id > 0);
@@ -122,7 +122,7 @@ TEST_CASE("Store round-trips every field of a post", "[store]") {
 }
 
 TEST_CASE("Store assigns increasing ids across organisations", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   std::vector<int64_t> ids;
   for (int i = 0; i < 6; ++i) {
     ids.push_back(Create(*store, NewPost(i % 2 ? "acme" : "globex", "a", "p" + std::to_string(i))).id);
@@ -132,7 +132,7 @@ TEST_CASE("Store assigns increasing ids across organisations", "[store]") {
 }
 
 TEST_CASE("Store keeps organisations apart", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post acme = Create(*store, NewPost("acme", "acme-x", "secret plans"), {Audit("alice", "create")});
 
   auto other = store->GetPost("globex", acme.id);
@@ -165,7 +165,7 @@ TEST_CASE("Store keeps organisations apart", "[store]") {
 }
 
 TEST_CASE("Store refuses an update based on a stale version", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = Create(*store, NewPost("acme", "acme-x", "v1"));
   Post edit = post;
   edit.text = "v2";
@@ -191,7 +191,7 @@ TEST_CASE("Store refuses an update based on a stale version", "[store]") {
 }
 
 TEST_CASE("Store applies an update batch all or nothing", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post a = Create(*store, NewPost("acme", "acme-x", "a"));
   Post b = Create(*store, NewPost("acme", "acme-x", "b"));
   Post a_edit = a;
@@ -216,7 +216,7 @@ TEST_CASE("Store applies an update batch all or nothing", "[store]") {
 }
 
 TEST_CASE("Only one of concurrent updates of the same version wins", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = Create(*store, NewPost("acme", "acme-x", "v1"));
   constexpr int kWriters = 8;
   std::vector<Result<std::vector<Post>>> results(kWriters);
@@ -245,7 +245,7 @@ TEST_CASE("Only one of concurrent updates of the same version wins", "[store]") 
 }
 
 TEST_CASE("Store records each state change in the post's history", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = NewPost("acme", "acme-x", "hello");
   post.created_at = At("2026-03-01T08:00:00Z");
   post = Create(*store, post, {Audit("alice", "create")});
@@ -278,7 +278,7 @@ TEST_CASE("Store records each state change in the post's history", "[store]") {
 }
 
 TEST_CASE("Store refuses a taken idempotency key and keeps the first answer", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   IdempotencyRecord record{"acme", "key-1", "aa11", 0, FirstAnswer::kCreated, At("2026-03-01T08:00:00Z")};
   auto first = store->CreatePost(NewPost("acme", "acme-x", "first"), {}, record);
   REQUIRE(first.has_value());
@@ -321,7 +321,7 @@ TEST_CASE("Store refuses a taken idempotency key and keeps the first answer", "[
 }
 
 TEST_CASE("Store pages through posts with a cursor", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   std::vector<int64_t> all;
   for (int i = 0; i < 23; ++i) {
     all.push_back(Create(*store, NewPost("acme", "acme-x", std::to_string(i))).id);
@@ -346,7 +346,7 @@ TEST_CASE("Store pages through posts with a cursor", "[store]") {
 }
 
 TEST_CASE("Store filters posts by account, state and time", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   auto make = [&](std::string account, PostState state, std::optional<std::string> planned,
                   std::string requested) {
     Post post = NewPost("acme", std::move(account), "x");
@@ -375,7 +375,7 @@ TEST_CASE("Store filters posts by account, state and time", "[store]") {
 }
 
 TEST_CASE("Store lists audit entries by post and time with a cursor", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post a = Create(*store, NewPost("acme", "x", "a"), {Audit("alice", "create", At("2026-03-01T08:00:00Z"))});
   Post b = Create(*store, NewPost("acme", "x", "b"), {Audit("alice", "create", At("2026-03-01T09:00:00Z"))});
   AuditEntry decision = Audit("herald", "decision", At("2026-03-01T10:00:00Z"));
@@ -415,7 +415,7 @@ TEST_CASE("Store lists audit entries by post and time with a cursor", "[store]")
 }
 
 TEST_CASE("Store loads active posts and final ones still inside the window", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   const Instant since = At("2026-03-01T00:00:00Z");
   auto make = [&](PostState state, std::optional<std::string> planned, std::optional<std::string> published) {
     Post post = NewPost("acme", "x", std::string(PostStateName(state)));
@@ -445,7 +445,7 @@ TEST_CASE("Store loads active posts and final ones still inside the window", "[s
 }
 
 TEST_CASE("Store keeps everything it acknowledged across a reopen", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = Create(*store, FullPost(), {Audit("alice", "create")});
   Post edit = post;
   edit.state = PostState::kFailed;
@@ -482,7 +482,7 @@ TEST_CASE("Store keeps everything it acknowledged across a reopen", "[store]") {
 }
 
 TEST_CASE("Store gives distinct ids to many concurrent writers", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   constexpr int kThreads = 8;
   constexpr int kPerThread = 200;
   std::vector<std::vector<Post>> created(kThreads);
@@ -512,7 +512,7 @@ TEST_CASE("Store gives distinct ids to many concurrent writers", "[store]") {
 }
 
 TEST_CASE("Store answers a ping", "[store]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   CHECK(store->Ping().has_value());
 }
 
@@ -530,7 +530,7 @@ std::vector<int64_t> Seqs(const std::vector<Post>& posts) {
 }
 
 TEST_CASE("Store stamps every write of a post with a larger change number", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post a = Create(*store, NewPost("acme", "x", "a"));
   Post b = Create(*store, NewPost("globex", "y", "b"));
   CHECK(a.change_seq > 0);
@@ -560,7 +560,7 @@ TEST_CASE("Store stamps every write of a post with a larger change number", "[st
 }
 
 TEST_CASE("Store lists the changes of one account since a change number", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post x1 = Create(*store, NewPost("acme", "x", "x1"));
   Post y1 = Create(*store, NewPost("acme", "y", "y1"));
   Post x2 = Create(*store, NewPost("acme", "x", "x2"));
@@ -594,7 +594,7 @@ TEST_CASE("Store lists the changes of one account since a change number", "[stor
 }
 
 TEST_CASE("Store keeps an unconfirmed post's next re-check and count across updates", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = NewPost("acme", "x", "maybe");
   post.state = PostState::kUnconfirmed;
   post.unconfirmed_since = At("2026-03-02T10:00:00Z");
@@ -616,7 +616,7 @@ TEST_CASE("Store keeps an unconfirmed post's next re-check and count across upda
 }
 
 TEST_CASE("Store keeps who claimed a post", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   Post post = NewPost("acme", "x", "claimed");
   post.state = PostState::kScheduled;
   post = Create(*store, post);
@@ -635,7 +635,7 @@ TEST_CASE("Store keeps who claimed a post", "[store][coordination]") {
 }
 
 TEST_CASE("Store finds publishing claims whose process lost its lease", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   const Instant now = At("2026-03-02T09:00:00Z");
   auto make = [&](PostState state, std::string claimed_by) {
     Post post = NewPost("acme", "x", claimed_by);
@@ -678,7 +678,7 @@ TEST_CASE("Store finds publishing claims whose process lost its lease", "[store]
 }
 
 TEST_CASE("Store account locks can be taken, released and taken again", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   {
     auto x = store->LockAccount("acme", "x");
     REQUIRE(x.has_value());
@@ -694,7 +694,7 @@ TEST_CASE("Store account locks can be taken, released and taken again", "[store]
 }
 
 TEST_CASE("Store does not report its own changes to its watcher", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   std::atomic<int> calls{0};
   store->WatchChanges([&](std::string, std::string) { calls.fetch_add(1); });
   Post post = Create(*store, NewPost("acme", "x", "mine"));
@@ -710,7 +710,7 @@ namespace herald::storage {
 namespace {
 
 TEST_CASE("Store keeps account pauses, the longer one winning, and forgets ended ones", "[store][coordination]") {
-  EACH_STORE();
+  EACH_REOPENABLE_STORE();
   const Instant now = At("2026-03-02T09:00:00Z");
   REQUIRE(store->SavePause({"acme", "acme-toot", "rate_limit", now + std::chrono::minutes(10), "429 until reset"}));
   REQUIRE(store->SavePause({"acme", "acme-sky", "circuit_open", now + std::chrono::minutes(1), "breaker"}));

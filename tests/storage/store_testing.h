@@ -1,6 +1,7 @@
 // Helpers shared by the Store tests: a temporary folder removed afterwards,
 // the list of Store implementations the contract suite runs against, and
-// builders for posts and audit entries.
+// builders for posts and audit entries, and EACH_STORE() to run a test case on
+// every store.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -114,6 +115,13 @@ inline const std::vector<StoreFactory>& StoreFactories() {
   return factories;
 }
 
+// A fresh store of `factory` in `dir`; the test fails when it cannot open.
+inline std::unique_ptr<Store> OpenIn(const StoreFactory& factory, const TempDir& dir) {
+  auto store = factory.open(dir.path());
+  if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
+  return std::move(*store);
+}
+
 inline Instant At(std::string_view rfc3339) {
   auto t = ParseRfc3339(rfc3339);
   REQUIRE(t.has_value());
@@ -149,3 +157,12 @@ inline AuditEntry Audit(std::string actor, std::string action, Instant at = Day(
 }
 
 }  // namespace herald::storage::testing
+
+// Runs the rest of the test case once per store, each on a fresh one:
+// `factory`, `dir` and `store` (a std::unique_ptr<Store>) name it.
+#define EACH_STORE()                                                                                    \
+  const ::herald::storage::testing::StoreFactory& factory = ::herald::storage::testing::StoreFactories()[ \
+      GENERATE(range(size_t{0}, ::herald::storage::testing::StoreFactories().size()))];                   \
+  INFO("store: " << factory.name);                                                                      \
+  ::herald::storage::testing::TempDir dir;                                                              \
+  auto store = ::herald::storage::testing::OpenIn(factory, dir)
