@@ -1,39 +1,28 @@
 // `herald serve`: the composition root of the daemon. Reads the config, opens the
-// store, loads the policies, builds the connectors, the Service, the Runtime and
-// the HTTP server, and runs the io_context until stopped. The roles around them:
-// ConnectorSet (connectors by account), RuntimeWaker (the plan changed: wake the
-// runtime), Reloader (policies and tokens, polled and on SIGHUP), SignalHandler
-// (SIGTERM/SIGINT: graceful stop). The only place that knows the real clock.
+// store, loads the policies, builds the connectors, the Service, the Runtime,
+// the readers, the event dispatcher and the HTTP server, and runs the
+// io_context until stopped. The roles around them are in cli/daemon_roles.h,
+// the process's own setup (clock, logging) in cli/daemon_setup.h.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
-#include <random>
-#include <sys/resource.h>
-#include <unistd.h>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <ostream>
 #include <sstream>
 
 #include "api/http_server.h"
 #include "cli/commands.h"
+#include "cli/daemon_roles.h"
+#include "cli/daemon_setup.h"
 #include "cli/oauth_setup.h"
-#include "oauth/granted_connector.h"
 #include "cli/policy_files.h"
 #include "cli/secret_source.h"
 #include "connectors/connector.h"
 #include "policies/server_config.h"
 #include "scheduler/runtime/engagement_reader.h"
-#include "scheduler/runtime/inbox_reader.h"
 #include "scheduler/runtime/event_dispatcher.h"
+#include "scheduler/runtime/inbox_reader.h"
 #include "scheduler/runtime/runtime.h"
 #include "scheduler/runtime/service.h"
 #include "secrets/grant_vault.h"
@@ -44,101 +33,6 @@ namespace {
 
 using namespace std::chrono;
 
-class SystemClock : public Clock {
- public:
-  Instant Now() const override { return floor<seconds>(system_clock::now()); }
-  system_clock::time_point NowPrecise() const override { return system_clock::now(); }
-};
-
-// Log messages as JSON strings (escaped), for `log: { format: json }`.
-class JsonMessageFlag : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      switch (c) {
-        case '"': dest.append(std::string_view("\\\"")); break;
-        case '\\': dest.append(std::string_view("\\\\")); break;
-        case '\n': dest.append(std::string_view("\\n")); break;
-        case '\t': dest.append(std::string_view("\\t")); break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            dest.append(std::string_view(buf));
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonMessageFlag>(); }
-};
-
-void SetUpLogging(const policies::ServerConfig& config) {
-  auto logger = spdlog::stderr_logger_mt("herald");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  if (config.log_format == "json") {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
-    spdlog::set_formatter(std::move(formatter));
-  } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  }
-  spdlog::flush_on(spdlog::level::info);
-}
-
-// Connectors by account, rebuilt on reload. Old connectors stay alive (publishes
-// in flight may hold them) until the daemon exits.
-class ConnectorSet {
- public:
-  // `oauth`, when set, wraps the connectors of the platforms it connects so
-  // that a connected account publishes with its grant's token.
-  ConnectorSet(connectors::ConnectorRegistry registry, connectors::ConnectorContext context, OAuthSetup* oauth)
-      : registry_(std::move(registry)), context_(std::move(context)), oauth_(oauth) {}
-
-  void Rebuild(const std::vector<policies::Policy>& policies) {
-    std::map<std::string, std::shared_ptr<connectors::Connector>> fresh;
-    std::map<std::string, std::string> platforms;
-    for (const auto& p : policies) {
-      for (const auto& a : p.accounts) {
-        auto c = registry_.Create(a.connector, context_);
-        if (!c) {
-          spdlog::error("account {}: {}", a.id, c.error().ToString());
-          continue;
-        }
-        std::shared_ptr<connectors::Connector> made(std::move(*c));
-        if (oauth_ != nullptr && oauth_->Connects(a.platform)) {
-          made = std::make_shared<oauth::GrantedConnector>(std::move(made), oauth_->keeper());
-        }
-        fresh[a.id] = std::move(made);
-        platforms[a.id] = a.platform;
-      }
-    }
-    std::lock_guard lock(mu_);
-    for (auto& [id, c] : by_account_) retired_.push_back(c);
-    by_account_ = std::move(fresh);
-    platforms_ = std::move(platforms);
-  }
-
-  runtime::ConnectorFor Find(const std::string& account) {
-    std::lock_guard lock(mu_);
-    auto it = by_account_.find(account);
-    if (it == by_account_.end()) return {};
-    return {it->second.get(), platforms_[account]};
-  }
-
- private:
-  connectors::ConnectorRegistry registry_;
-  connectors::ConnectorContext context_;
-  OAuthSetup* const oauth_;  // null: no account is connected by OAuth
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<connectors::Connector>> by_account_;
-  std::map<std::string, std::string> platforms_;
-  std::vector<std::shared_ptr<connectors::Connector>> retired_;
-};
-
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -147,159 +41,7 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// This process as named in its claims: host, pid and a random part (a pid is
-// reused after a restart; the claims of the dead process must not look ours).
-std::string ProcessName() {
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%08x", rd());
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
-}
-
-// Lifts the soft limit on open files to the hard one: each API connection is a
-// descriptor, and a soft limit of 1024 (a common default) is below what
-// limits.max_connections allows.
-void RaiseOpenFileLimit() {
-  rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
-  }
-}
-
 std::string SqlitePath(const std::string& url) { return url.starts_with("sqlite:") ? url.substr(7) : std::string(); }
-
-// Wakes the runtime when the plan changed. The Service calls it from other
-// threads (HTTP handlers, publishes, the PostgreSQL listener) from Start()
-// until the store is gone; it reaches the runtime only while one is attached.
-// Thread-safe.
-class RuntimeWaker {
- public:
-  void Attach(runtime::Runtime* runtime) {
-    std::lock_guard lock(mu_);
-    runtime_ = runtime;
-  }
-  void Wake() {
-    std::lock_guard lock(mu_);
-    if (runtime_ != nullptr) runtime_->Wake();
-  }
-
- private:
-  std::mutex mu_;
-  runtime::Runtime* runtime_ = nullptr;  // guarded by mu_
-};
-
-// Reloads the policies and the tokens: on request (SIGHUP) and whenever their
-// files change, polled every `policy_poll`. A broken policy file keeps its
-// organisation's policy (its errors show in /v1/policy); a broken tokens file
-// keeps the tokens that were active. Runs on the io_context's thread.
-class Reloader {
- public:
-  // The signatures are those taken before the first load, so no change can
-  // slip between the load and the first poll.
-  Reloader(boost::asio::io_context& io, const policies::ServerConfig& config, ConnectorSet& connectors,
-           runtime::Service& service, api::HttpServer& http, std::string policy_signature,
-           std::string tokens_signature, std::map<std::string, std::string> org_of_file)
-      : config_(config), connectors_(connectors), service_(service), http_(http), poll_(io),
-        policy_signature_(std::move(policy_signature)), tokens_signature_(std::move(tokens_signature)),
-        org_of_file_(std::move(org_of_file)) {}
-
-  void ReloadPolicies() {
-    policy_signature_ = DirectorySignature(config_.policies);
-    auto next = LoadPolicyDirectory(config_.policies, config_);
-    std::map<std::string, std::vector<std::string>> errors_by_org;
-    for (const auto& [file, errors] : next.errors) {
-      for (const auto& e : errors) spdlog::error("policy reload: {}", e);
-      auto org = org_of_file_.find(file);
-      if (org != org_of_file_.end()) errors_by_org[org->second] = errors;
-    }
-    for (const auto& p : next.valid) org_of_file_[p.source] = p.organization;
-    connectors_.Rebuild(next.valid);
-    if (auto r = service_.ReplacePolicies(next.valid, errors_by_org); !r) {
-      spdlog::error("policy reload failed: {}", r.error().ToString());
-    } else {
-      spdlog::info("policies reloaded: {} valid, {} files with errors", next.valid.size(), next.errors.size());
-    }
-  }
-
-  // The tokens file (`herald token add` rewrites it).
-  void ReloadTokens() {
-    tokens_signature_ = FileSignature(config_.tokens);
-    auto next = api::TokenSet::Load(config_.tokens);
-    if (!next) {
-      spdlog::error("tokens reload: {}; the previous tokens stay active", next.error().ToString());
-      return;
-    }
-    spdlog::info("tokens reloaded: {} tokens", next->records().size());
-    http_.ReplaceTokens(std::move(*next));
-  }
-
-  // Starts polling the files.
-  void Watch() {
-    poll_.expires_after(config_.policy_poll);
-    poll_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (DirectorySignature(config_.policies) != policy_signature_) ReloadPolicies();
-      if (FileSignature(config_.tokens) != tokens_signature_) ReloadTokens();
-      Watch();
-    });
-  }
-
-  void Stop() { poll_.cancel(); }
-
- private:
-  const policies::ServerConfig& config_;
-  ConnectorSet& connectors_;
-  runtime::Service& service_;
-  api::HttpServer& http_;
-  boost::asio::steady_timer poll_;
-  std::string policy_signature_;
-  std::string tokens_signature_;
-  std::map<std::string, std::string> org_of_file_;  // policy file -> organisation, for its reload errors
-};
-
-// SIGHUP reloads; SIGTERM and SIGINT stop: no new requests, no more polling,
-// and the runtime drains its publishes for up to `grace` before the
-// io_context stops. Runs on the io_context's thread.
-class SignalHandler {
- public:
-  SignalHandler(boost::asio::io_context& io, Reloader& reloader, api::HttpServer& http, runtime::Runtime& runtime,
-                runtime::EngagementReader& reader, runtime::InboxReader* inbox, Duration grace)
-      : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), reloader_(reloader), http_(http), runtime_(runtime),
-        reader_(reader), inbox_(inbox), grace_(grace) {}
-
-  void Listen() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: reloading policies and tokens");
-        reloader_.ReloadPolicies();
-        reloader_.ReloadTokens();
-        Listen();
-        return;
-      }
-      spdlog::info("{}: stopping (waiting up to {} for publishes in flight)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   FormatDuration(grace_));
-      http_.Stop();
-      reloader_.Stop();
-      reader_.Stop();
-      if (inbox_ != nullptr) inbox_->Stop();
-      runtime_.Stop(duration_cast<milliseconds>(grace_), [this] { io_.stop(); });
-    });
-  }
-
- private:
-  boost::asio::io_context& io_;
-  boost::asio::signal_set signals_;
-  Reloader& reloader_;
-  api::HttpServer& http_;
-  runtime::Runtime& runtime_;
-  runtime::EngagementReader& reader_;
-  runtime::InboxReader* inbox_;  // null when inboxes are not read
-  const Duration grace_;
-};
 
 }  // namespace
 
