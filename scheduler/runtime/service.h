@@ -61,7 +61,6 @@ struct ReplyTarget {
 };
 
 struct CreatePostRequest {
-  std::optional<ReplyTarget> reply;
   std::string account;
   std::string text;
   std::optional<Instant> at;  // absent: as soon as allowed
@@ -70,6 +69,7 @@ struct CreatePostRequest {
   std::vector<Media> media;
   std::optional<std::string> idempotency_key;
   std::string request_hash;  // SHA-256 hex of the canonical body, with a key
+  std::optional<ReplyTarget> reply;  // set for a reply only (Service::ReplyToInboxItem)
 };
 
 // What became of a create. A refused post is stored too (state refused, with

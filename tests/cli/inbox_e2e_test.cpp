@@ -379,10 +379,10 @@ TEST_CASE("inbox e2e: another organisation, no token and bad input on every inbo
   CHECK(env.Post(item + "/dismiss", env.admin, R"({"colour":"red"})")->status == 400);
   auto no_text = env.Post(item + "/reply", env.admin, "{}");
   CHECK(no_text->status == 400);
-  CHECK_THAT(no_text->body, Catch::Contains(""pointer":"/text""));
+  CHECK_THAT(no_text->body, Catch::Contains("\"pointer\":\"/text\""));
   auto private_media = env.Post(item + "/reply", env.admin, R"({"text":"x","media":[{"url":"http://127.0.0.1/a.png"}]})");
   CHECK(private_media->status == 400);
-  CHECK_THAT(private_media->body, Catch::Contains(""pointer":"/media/0/url""));
+  CHECK_THAT(private_media->body, Catch::Contains("\"pointer\":\"/media/0/url\""));
   CHECK(env.Post("/v1/inbox/999999/reply", env.admin, R"({"text":"x"})")->status == 404);
   CHECK(env.Get("/v1/inbox/abc", env.admin)->status == 404);
   CHECK(env.Get("/v1/inbox/999999", env.admin)->status == 404);

@@ -80,8 +80,12 @@ struct Fixture {
   // Publishes whatever is due now with `outcome`.
   std::vector<Post> PublishDue(connectors::PublishResult outcome) {
     std::vector<Post> out;
-    for (const Post& p : service->ClaimDue(clock.Now()).value()) {
-      out.push_back(service->Settle(p.id, outcome).value());
+    auto due = service->ClaimDue(clock.Now());
+    if (!due) FAIL("claim: " << due.error().ToString());
+    for (const Post& p : *due) {
+      auto settled = service->Settle(p.id, outcome);
+      if (!settled) FAIL("settle of post " << p.id << ": " << settled.error().ToString());
+      out.push_back(*settled);
     }
     return out;
   }
