@@ -124,7 +124,7 @@ TEST_CASE("Store refuses a reply to a dismissed item or to another account's ite
   CHECK_FALSE(store->GetInboxItem("acme", item.id).value().reply_post_id);
 }
 
-TEST_CASE("A published reply makes its item answered; a failed one leaves it as it was", "[store][inbox][reply]") {
+TEST_CASE("A published reply makes its item answered, and a failed one leaves it as it was", "[store][inbox][reply]") {
   EACH_STORE();
   InboxItem item = SavedItem(*store, "acme-toot", "9001");
   InboxItem assigned = item;

@@ -182,7 +182,7 @@ TEST_CASE("Service: a reply the content rules refuse is not kept", "[service][re
   CHECK_FALSE(view.item.reply_post_id);
 }
 
-TEST_CASE("Service: a department with approval holds the reply; a rejection leaves the item as it was",
+TEST_CASE("Service: a department with approval holds the reply, and a rejection leaves the item as it was",
           "[service][reply]") {
   Fixture f;
   int64_t item = f.Item("9001", "legal");
