@@ -65,6 +65,7 @@ std::vector<Route> MakeRoutes() {
       r("POST", "/v1/inbox/{id}/assign", "/v1/inbox/" + id + "/assign", &Endpoints::AssignInboxItem),
       r("POST", "/v1/inbox/{id}/dismiss", "/v1/inbox/" + id + "/dismiss", &Endpoints::DismissInboxItem),
       r("POST", "/v1/inbox/{id}/reopen", "/v1/inbox/" + id + "/reopen", &Endpoints::ReopenInboxItem),
+      r("POST", "/v1/inbox/{id}/reply", "/v1/inbox/" + id + "/reply", &Endpoints::ReplyToInboxItem),
       r("GET", "/v1/events", "/v1/events", &Endpoints::Events),
       r("GET", "/v1/events/deliveries", "/v1/events/deliveries", &Endpoints::EventDeliveries),
       r("POST", "/v1/events/deliveries/{id}/retry", "/v1/events/deliveries/" + id + "/retry", &Endpoints::RetryDelivery),

@@ -33,6 +33,8 @@ std::optional<PostState> ParsePostState(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view PostKindName(PostKind k) { return k == PostKind::kReply ? "reply" : "post"; }
+
 bool HoldsCapacity(PostState s) {
   return s == PostState::kScheduled || s == PostState::kPublishing || s == PostState::kPublished ||
          s == PostState::kUnconfirmed;

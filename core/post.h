@@ -38,6 +38,13 @@ bool IsFinal(PostState s);
 
 enum class PostPriority { kNormal, kUrgent };
 
+// What a post is to the governor: an ordinary post, or a reply to an inbox
+// item (docs/inbox.md, "Answering"). A reply passes the content rules like
+// a post but counts only against the platform's preset limits, not the
+// policy's caps, spacing, mix, quiet hours or ramp-up.
+enum class PostKind { kPost, kReply };
+std::string_view PostKindName(PostKind k);  // "post", "reply"
+
 struct Media {
   std::string url;
   std::string alt;
@@ -61,6 +68,13 @@ struct Post {
   std::vector<std::string> labels;
   PostPriority priority = PostPriority::kNormal;
   std::vector<Media> media;
+
+  // A reply: the inbox item it answers (same organisation and account), and
+  // the item's reply_ref, handed to the connector as PublishRequest::reply_to.
+  // Both empty for an ordinary post.
+  std::optional<int64_t> answers_item;
+  std::string reply_to;
+  PostKind kind() const { return answers_item ? PostKind::kReply : PostKind::kPost; }
 
   Instant requested_at;                // `at`, or the creation time when absent
   std::optional<Instant> planned_at;   // scheduled / the time it would get (pending)

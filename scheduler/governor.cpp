@@ -31,7 +31,8 @@ class Governor::Search {
  public:
   Search(const Governor& g, const Timeline& tl, const PostRequest& post, std::span<const BlockedSpan> blocked = {})
       : g_(g), rules_(g.rules_), tl_(tl), post_(post), blocked_spans_(blocked),
-        bits_(g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent) {
+        bits_(post.kind == PostKind::kReply ? 0 : g.LabelBits(post.labels)), urgent_(post.priority == Priority::kUrgent),
+        reply_(post.kind == PostKind::kReply) {
     hints_.fill(kNoHint);
     anchors_.fill(kNoHint);
     periods_seen_.fill(LocalDays::min());
@@ -46,7 +47,9 @@ class Governor::Search {
     // the rules speak from there (as if the post had been asked for then).
     if (CheckBlockedSpans(t)) return next_;
     CheckBlackouts(t);
-    if (!urgent_) {
+    // Urgent posts and replies answer only to blackouts and the presets.
+    const bool policy_rules = !urgent_ && !reply_;
+    if (policy_rules) {
       CheckQuietHours(t);
       CheckDays(t);
       CheckSpacing(t);
@@ -55,7 +58,7 @@ class Governor::Search {
     }
     for (size_t k = 0; k < rules_.caps.size(); ++k) {
       const Cap& cap = rules_.caps[k];
-      if (urgent_ && !cap.preset) continue;
+      if (!policy_rules && !cap.preset) continue;
       CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? kPreset : kCaps,
                k < kCachedCaps ? static_cast<int>(k) : -1);
     }
@@ -90,6 +93,9 @@ class Governor::Search {
   };
 
   static constexpr Instant kNoPost = Instant::min();
+  // The list number (see Find) of Timeline::posts(): the policy's own rules
+  // do not count replies; the presets (list 0 and the labels') do.
+  static constexpr int kPostsList = Timeline::kMaxLabels + 1;
   static constexpr size_t kNoHint = std::numeric_limits<size_t>::max();
 
   int CapBit(const Cap& cap) const { return cap.label.empty() ? -1 : g_.BitOf(cap.label); }
@@ -212,7 +218,8 @@ class Governor::Search {
   // small steps, so this is a few comparisons, not log n. Each question keeps
   // its own hint, so answers far apart in one list do not pull it back and forth.
   // A hint of kNoHint (no previous answer) starts from where the requested time
-  // lies in v (`list`: 0 all posts, b + 1 label bit b), found once per list:
+  // lies in v (`list`: 0 all posts, b + 1 label bit b, kPostsList all but
+  // replies), found once per list:
   // every question is asked about a time near it.
   template <bool kUpper>
   size_t Find(std::span<const Instant> v, int list, size_t& hint, Instant x) {
@@ -291,8 +298,8 @@ class Governor::Search {
   void CheckSpacing(Instant t) {
     const Duration s = rules_.min_spacing;
     if (s <= Duration::zero()) return;
-    auto v = tl_.times();
-    size_t hi = Find<false>(v, 0, hints_[kSpacingHint], t + s);  // posts < t + s
+    auto v = tl_.posts();
+    size_t hi = Find<false>(v, kPostsList, hints_[kSpacingHint], t + s);  // posts < t + s
     if (hi == 0 || v[hi - 1] <= t - s) return;
     Instant nearest = v[hi - 1];
     Block(nearest + s, kSpacing, &rules_.min_spacing, (nearest > t ? 1 : 0) | (nearest.time_since_epoch().count() << 1),
@@ -303,7 +310,9 @@ class Governor::Search {
   // `slot` (< kCachedCaps, -1 none) names the cap's own hints and counts.
   void CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Kind kind, int slot = -1) {
     if (!Carries(bit)) return;
-    auto v = tl_.times(bit);
+    const bool policy_cap = kind != kPreset && bit < 0;
+    auto v = policy_cap ? tl_.posts() : tl_.times(bit);
+    const int list = policy_cap ? kPostsList : bit + 1;
     size_t a = 0, b = v.size();
     if (lo != Instant::min()) {
       a = std::lower_bound(v.begin(), v.end(), lo) - v.begin();
@@ -314,8 +323,8 @@ class Governor::Search {
       const Duration w = cap.window;
       size_t scratch[2] = {kNoHint, kNoHint};
       size_t* hint = slot < 0 ? scratch : &hints_[kCapHints + 2 * slot];
-      size_t first = std::max(a, Find<true>(v, bit + 1, hint[0], t - w));   // posts > t - w
-      size_t last = std::min(b, Find<false>(v, bit + 1, hint[1], t + w));   // posts < t + w
+      size_t first = std::max(a, Find<true>(v, list, hint[0], t - w));   // posts > t - w
+      size_t last = std::min(b, Find<false>(v, list, hint[1], t + w));   // posts < t + w
       if (last < first || last - first < n) return;
       // A window of length w holds t and n existing posts iff some n consecutive
       // posts together with t span less than w. The latest such group start gives
@@ -349,7 +358,7 @@ class Governor::Search {
     } else {
       size_t scratch[2] = {kNoHint, kNoHint};
       size_t* hint = slot < 0 ? scratch : &hints_[kCapHints + 2 * slot];
-      count = Find<false>(v, bit + 1, hint[1], pe) - Find<false>(v, bit + 1, hint[0], ps);
+      count = Find<false>(v, list, hint[1], pe) - Find<false>(v, list, hint[0], ps);
       if (slot >= 0) {
         periods_seen_[slot] = start;
         period_counts_[slot] = count;
@@ -370,7 +379,7 @@ class Governor::Search {
   }
 
   void CheckMix(Instant t) {
-    auto all = tl_.times();
+    auto all = tl_.posts();
     for (size_t k = 0; k < rules_.mix.size(); ++k) {
       const auto& m = rules_.mix[k];
       int bit = g_.BitOf(m.label);
@@ -387,7 +396,8 @@ class Governor::Search {
       Instant bound = kNever;
       Instant related = kNoPost;
       // At the new post: posts in (t - over, t], itself included.
-      const size_t all_to = Find<true>(all, 0, hint[0], t), all_from = Find<true>(all, 0, hint[1], t - over);
+      const size_t all_to = Find<true>(all, kPostsList, hint[0], t),
+                   all_from = Find<true>(all, kPostsList, hint[1], t - over);
       const size_t lab_to = Find<true>(lab, bit + 1, hint[2], t), lab_from = Find<true>(lab, bit + 1, hint[3], t - over);
       bool violated = exceeds(lab_to - lab_from + 1, all_to - all_from + 1);
       // At later labelled posts q in [t, t + over) whose window now holds t too.
@@ -395,8 +405,7 @@ class Governor::Search {
       size_t q_all_to = all_to, q_all_from = all_from, q_lab_from = lab_from;
       for (size_t i = Find<false>(lab, bit + 1, hint[4], t); i < lab.size() && lab[i] < t + over; ++i) {
         Instant q = lab[i];
-        size_t q_all_at = Gallop<false>(all, q_all_to, q);
-        if (IsUrgentAt(q_all_at, q, bit)) continue;
+        if (IsUrgentAt(q, bit)) continue;
         q_all_to = Gallop<true>(all, q_all_to, q);
         q_all_from = Gallop<true>(all, q_all_from, q - over);
         q_lab_from = Gallop<true>(lab, q_lab_from, q - over);
@@ -418,11 +427,10 @@ class Governor::Search {
     }
   }
 
-  // Whether the first post with label `bit` at `at` is urgent; `i` is the first
-  // index of the timeline's posts at or after `at`.
-  bool IsUrgentAt(size_t i, Instant at, int bit) const {
+  // Whether the first post with label `bit` at `at` is urgent.
+  bool IsUrgentAt(Instant at, int bit) const {
     auto v = tl_.times();
-    for (; i < v.size() && v[i] == at; ++i) {
+    for (size_t i = std::lower_bound(v.begin(), v.end(), at) - v.begin(); i < v.size() && v[i] == at; ++i) {
       const auto& e = tl_.entry(i);
       if ((e.label_bits >> bit) & 1u) return e.urgent;
     }
@@ -436,6 +444,7 @@ class Governor::Search {
   const std::span<const BlockedSpan> blocked_spans_;
   const uint32_t bits_;
   const bool urgent_;
+  const bool reply_;
 
   Zone::OffsetSpan span_{};
   bool span_valid_ = false;
@@ -447,7 +456,7 @@ class Governor::Search {
   static constexpr size_t kCachedCaps = 16, kCachedMixes = 4, kMixHintsEach = 5;
   static constexpr size_t kSpacingHint = 0, kCapHints = 1, kMixHints = kCapHints + 2 * kCachedCaps;
   std::array<size_t, kMixHints + kMixHintsEach * kCachedMixes> hints_;
-  std::array<size_t, Timeline::kMaxLabels + 1> anchors_;  // see AnchorOf
+  std::array<size_t, kPostsList + 1> anchors_;  // see AnchorOf
   // Per cached calendar cap: the start of the period last counted, and its count.
   std::array<LocalDays, kCachedCaps> periods_seen_;
   std::array<size_t, kCachedCaps> period_counts_{};
@@ -485,8 +494,14 @@ uint32_t Governor::LabelBits(const std::vector<std::string>& labels) const {
 }
 
 TimelineEntry Governor::EntryFor(const PostRequest& post, Instant at) const {
-  return TimelineEntry{post.id, at, LabelBits(post.labels), post.priority == Priority::kUrgent, post.holder,
-                       rules_.content.duplicate_window ? TextHash(post.text) : 0};
+  const bool reply = post.kind == PostKind::kReply;
+  return TimelineEntry{post.id,
+                       at,
+                       reply ? 0u : LabelBits(post.labels),
+                       post.priority == Priority::kUrgent,
+                       post.holder,
+                       rules_.content.duplicate_window && !reply ? TextHash(post.text) : 0,
+                       reply};
 }
 
 std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostRequest& post) const {
@@ -497,7 +512,7 @@ std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostR
   if (rules_.needs_media && post.media_count == 0) {
     out.push_back({"content.media", rules_.platform + " posts need an image; add media", {}});
   }
-  if (rules_.content.duplicate_window && out.empty()) {
+  if (rules_.content.duplicate_window && out.empty() && post.kind != PostKind::kReply) {
     const Duration w = *rules_.content.duplicate_window;
     for (Instant at : timeline.with_text(TextHash(post.text))) {
       if (at > post.requested_at - w && at < post.requested_at + w) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/post.h"
 #include "core/time.h"
 #include "policies/content.h"
 #include "policies/resolve.h"
@@ -36,6 +37,12 @@ struct PostRequest {
   std::vector<std::string> labels;
   Priority priority = Priority::kNormal;
   int media_count = 0;
+  // A reply to an inbox item passes the content rules (but for duplicates:
+  // answering two people alike is no repeat) and the blackouts and the
+  // platform's preset limits, and nothing else of the policy: no caps,
+  // spacing, quiet hours, days, ramp-up or mix; nor does it count against
+  // them for the posts around it.
+  PostKind kind = PostKind::kPost;
 };
 
 // One rule that delayed or refused a post. `rule` is the rule's name as policy

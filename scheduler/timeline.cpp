@@ -22,6 +22,7 @@ void Timeline::Insert(TimelineEntry entry) {
     InsertSorted(label_times_[std::countr_zero(bits)], entry.at);
   }
   if (entry.text_hash != 0) texts_[entry.text_hash].push_back(entry.at);
+  if (!entry.reply) InsertSorted(post_times_, entry.at);
   entries_.insert(entries_.begin() + pos, std::move(entry));
 }
 
@@ -43,6 +44,7 @@ bool Timeline::RemoveAt(size_t index) {
   auto it = entries_.begin() + static_cast<ptrdiff_t>(index);
   const Instant at = it->at;
   for (uint32_t bits = it->label_bits; bits != 0; bits &= bits - 1) EraseOne(label_times_[std::countr_zero(bits)], at);
+  if (!it->reply) EraseOne(post_times_, at);
   if (it->text_hash != 0) {
     auto found = texts_.find(it->text_hash);
     if (found != texts_.end()) {
@@ -87,8 +89,8 @@ std::span<const Instant> Timeline::with_text(uint64_t hash) const {
   return it->second;
 }
 
-size_t Timeline::Count(Instant from, Instant to, int bit) const {
-  auto v = times(bit);
+size_t Timeline::Count(Instant from, Instant to, int bit, bool with_replies) const {
+  auto v = bit < 0 && !with_replies ? posts() : times(bit);
   if (to <= from) return 0;
   return std::lower_bound(v.begin(), v.end(), to) - std::lower_bound(v.begin(), v.end(), from);
 }

@@ -29,6 +29,9 @@ struct TimelineEntry {
   bool urgent = false;
   Holder holder = Holder::kPost;
   uint64_t text_hash = 0;  // for the duplicate rule; 0 = no text
+  // A reply to an inbox item: counted by the platform's preset limits only
+  // (Timeline::posts() leaves it out). Carries no label bits.
+  bool reply = false;
 };
 
 class Timeline {
@@ -52,6 +55,9 @@ class Timeline {
   const TimelineEntry& entry(size_t i) const { return entries_[i]; }
   // Instants of the posts carrying label bit `bit`, sorted.
   std::span<const Instant> times(int bit) const;
+  // Instants of the entries that are not replies, sorted: what the policy's
+  // own rules (caps, spacing, mix, ramp-up) count.
+  std::span<const Instant> posts() const { return post_times_; }
   // The entry at exactly `at` carrying label bit `bit` (-1: any); nullptr when
   // there is none.
   const TimelineEntry* EntryAt(Instant at, int bit = -1) const;
@@ -60,12 +66,14 @@ class Timeline {
   std::span<const Instant> with_text(uint64_t hash) const;
 
   // Number of posts in [from, to) overall, or with label bit `bit` (-1: all).
-  size_t Count(Instant from, Instant to, int bit = -1) const;
+  // Without replies when `with_replies` is false.
+  size_t Count(Instant from, Instant to, int bit = -1, bool with_replies = true) const;
 
  private:
   std::vector<Instant> times_;
   std::vector<TimelineEntry> entries_;
   std::vector<Instant> label_times_[kMaxLabels];
+  std::vector<Instant> post_times_;  // entries that are not replies
   std::unordered_map<uint64_t, std::vector<Instant>> texts_;
 
   bool RemoveAt(size_t index);

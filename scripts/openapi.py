@@ -77,6 +77,9 @@ schemas = {
                 "description": "Set while the platform has not confirmed whether an unconfirmed post exists"},
     "created_at": DT, "updated_at": DT,
     "version": {"type": "integer", "minimum": 1},
+    "kind": {"type": "string", "enum": ["post", "reply"],
+             "description": "reply: it answers an inbox item (POST /v1/inbox/{id}/reply)"},
+    "answers_item": {"type": ["integer", "null"], "description": "The inbox item a reply answers; null for a post"},
   }),
   "PostPage": obj({"items": {"type": "array", "items": R("Post")}, "next_cursor": STRN}),
   "CreatePost": obj({
@@ -178,12 +181,19 @@ schemas = {
     "in_reply_to": {"type": "string", "description": "The remote id of the post it answers; empty for a mention"},
     "post_id": {"type": ["integer", "null"], "description": "The organisation's post it answers, when herald published it"},
     "department": STR, "state": R("InboxState"), "assignee": STRN,
-    "reply_post_id": {"type": ["integer", "null"], "description": "The post that answered it"},
+    "reply_post_id": {"type": ["integer", "null"], "description": "The latest reply to it (POST /v1/inbox/{id}/reply)"},
+    "reply": {"oneOf": [{"type": "null"},
+                        obj({"post_id": {"type": "integer", "minimum": 1}, "state": R("PostState"),
+                             "failure": {"type": ["string", "null"],
+                                         "description": "Why it ended unpublished (failed, refused, rejected, cancelled, missed)"}})],
+              "description": "The latest reply's state; null before the first"},
     "received_at": DT, "due_at": {"type": "string", "format": "date-time", "description": "Overdue after this while open or assigned"},
     "overdue": {"type": "boolean"}, "may_answer": {"type": "boolean", "description": "Whether your token may change it"},
     "updated_at": DT,
   }),
   "InboxPage": obj({"items": {"type": "array", "items": R("InboxItem")}, "next_cursor": STRN}),
+  "InboxReply": obj({"text": {"type": "string", "description": "The reply, checked by the content rules like a post"},
+                      "media": {"type": "array", "items": R("Media")}}, required=["text"]),
   "InboxAssign": obj({"to": {"type": "string", "minLength": 1, "maxLength": 64, "description": "Who answers it"}}),
 }
 
@@ -412,6 +422,25 @@ paths = {
       "Open or assigned -> dismissed. Optional body: a note kept in the audit.", jbody("Note", False))},
   "/v1/inbox/{id}/reopen": {"post": inbox_change("reopen", "Reopen a dismissed item",
       "Dismissed -> open, without an assignee. Empty body or {}.", None)},
+  "/v1/inbox/{id}/reply": {"post": op("replyToInboxItem", "Answer an item in its thread",
+      "Roles and tokens in the department's `answer` list; the item open, assigned or answered (a follow-up). "
+      "The reply is a post of kind reply on the item's account, threaded under the item by the connector: it passes "
+      "the content rules (422 with the rule and a pointer into the body, and nothing is kept), waits for approval when "
+      "the department's `approval` is required, and counts against the platform's limits but not the policy's caps. "
+      "The item becomes answered when the reply is published (docs/inbox.md). An Idempotency-Key makes a retry "
+      "answer 200 with the first reply.",
+      {"201": json_resp("The reply, scheduled or pending_approval", R("Post"), {"Location": {"schema": STR}}),
+       "200": json_resp("Replayed: the reply this Idempotency-Key created first", R("Post"),
+                        {"Idempotent-Replayed": {"schema": {"const": "true"}}}),
+       **COMMON,
+       "403": problem_resp("You may not answer this department"),
+       "404": problem_resp("No such item in your organisation"),
+       "409": problem_resp("The item is dismissed, or the Idempotency-Key was used with another body"),
+       "415": problem_resp("The body is not JSON"),
+       "422": problem_resp("Refused by the content rules (`violations`, `errors`); nothing was kept")},
+      [P_ITEM, param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
+                     "Makes the reply safe to retry")],
+      jbody("InboxReply"), tags=["inbox"])},
   "/v1/me": {"get": op("me", "Who this token is", "Any role.", {"200": json_resp("The caller", R("Me")), **COMMON},
                         tags=["accounts"])},
   "/v1/policy": {"get": op("policy", "The organisation's policy as loaded",

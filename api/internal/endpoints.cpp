@@ -79,6 +79,19 @@ ApiResponse PostResponse(const Result<Post>& post) {
 
 }  // namespace
 
+std::expected<void, ApiResponse> IdempotencyKeyOf(const Call& call, const json& hashed,
+                                                  runtime::CreatePostRequest& request) {
+  if (!call.request.has_header("Idempotency-Key")) return {};
+  std::string key = call.request.get_header_value("Idempotency-Key");
+  if (!ValidIdempotencyKey(key, kMaxIdempotencyKey)) {
+    return std::unexpected(ProblemResponse(MakeProblem(
+        400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID")));
+  }
+  request.idempotency_key = key;
+  request.request_hash = CanonicalHash(hashed);
+  return {};
+}
+
 ApiResponse BodyProblem(int status, std::string slug, BodyErrors errors) {
   std::string detail = errors.size() == 1 ? errors.front().detail
                                           : std::to_string(errors.size()) + " problems in the request body; see errors";
@@ -147,15 +160,7 @@ ApiResponse Endpoints::CreatePost(const Call& call) {
   if (!body) return body.error();
   auto request = ParseCreatePost(*body);
   if (!request) return BodyProblem(400, "invalid-body", std::move(request.error()));
-  if (call.request.has_header("Idempotency-Key")) {
-    std::string key = call.request.get_header_value("Idempotency-Key");
-    if (!ValidIdempotencyKey(key, kMaxIdempotencyKey)) {
-      return ProblemResponse(MakeProblem(400, "invalid-idempotency-key",
-                                         "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID"));
-    }
-    request->idempotency_key = key;
-    request->request_hash = CanonicalHash(*body);
-  }
+  if (auto key = IdempotencyKeyOf(call, *body, *request); !key) return key.error();
   auto created = service_.CreatePost(call.caller, *request);
   if (!created) {
     const Status& s = created.error();

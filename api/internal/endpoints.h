@@ -104,6 +104,7 @@ class Endpoints {
   ApiResponse AssignInboxItem(const Call& call);
   ApiResponse DismissInboxItem(const Call& call);
   ApiResponse ReopenInboxItem(const Call& call);
+  ApiResponse ReplyToInboxItem(const Call& call);
   // Events (event_endpoints.cpp).
   ApiResponse Events(const Call& call);
   ApiResponse EventDeliveries(const Call& call);
@@ -124,6 +125,12 @@ class Endpoints {
 // request's If-None-Match names it: a client polling for changes pays for the
 // query, not for the transfer and the re-render.
 ApiResponse Conditional(const Call& call, ApiResponse answer);
+
+// Takes the request's Idempotency-Key (400 when it is not 1-255 visible ASCII
+// characters) into `request`, with the hash of `hashed` that tells a replay
+// from another request under the same key. Nothing without the header.
+std::expected<void, ApiResponse> IdempotencyKeyOf(const Call& call, const nlohmann::json& hashed,
+                                                  runtime::CreatePostRequest& request);
 
 // "application/json" or any "+json" type, parameters ignored.
 bool IsJsonContentType(std::string_view header);

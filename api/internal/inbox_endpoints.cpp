@@ -1,5 +1,5 @@
 // The inbox's endpoints (docs/api.md): GET /v1/inbox and /v1/inbox/{id},
-// POST /v1/inbox/{id}/assign, /dismiss and /reopen. They parse, call the
+// POST /v1/inbox/{id}/assign, /dismiss, /reopen and /reply. They parse, call the
 // Service (which checks the department's access and audits) and shape the
 // answer; another organisation's item is 404 like one that does not exist.
 #include <algorithm>
@@ -42,6 +42,11 @@ json ItemToJson(const runtime::InboxItemView& view) {
           {"state", InboxStateName(i.state)},
           {"assignee", i.assignee.empty() ? json(nullptr) : json(i.assignee)},
           {"reply_post_id", OptionalId(i.reply_post_id)},
+          {"reply", i.reply_post_id && view.reply_state
+                        ? json{{"post_id", *i.reply_post_id},
+                               {"state", PostStateName(*view.reply_state)},
+                               {"failure", view.reply_failure.empty() ? json(nullptr) : json(view.reply_failure)}}
+                        : json(nullptr)},
           {"received_at", FormatRfc3339(i.received_at)},
           {"due_at", FormatRfc3339(i.due_at)},
           {"overdue", view.overdue},
@@ -67,6 +72,30 @@ Parsed<json> ReadFields(const json& body, std::initializer_list<std::string_view
   }
   if (!errors.empty()) return std::unexpected(std::move(errors));
   return body;
+}
+
+// Where in the reply's body a refusing rule points: the text, or the media.
+std::string PointerOf(const StoredReason& reason) {
+  if (reason.rule == "content.media") return "/media";
+  if (reason.rule.starts_with("content.")) return "/text";
+  return "";
+}
+
+// 422: the rules refuse the reply, which was not kept.
+ApiResponse RefusedReply(int64_t item, const Post& reply) {
+  BodyErrors errors;
+  json violations = json::array();
+  for (const auto& r : reply.reasons) {
+    violations.push_back({{"rule", r.rule}, {"detail", r.detail}});
+    errors.push_back({PointerOf(r), r.rule + ": " + r.detail});
+  }
+  Problem p = MakeProblem(422, "refused",
+                          "the policy refuses this reply: " + DecisionSummary(reply) +
+                              ". Nothing was kept; change the text and send it again");
+  p.instance = "/v1/inbox/" + std::to_string(item) + "/reply";
+  p.extensions["violations"] = violations;
+  p.errors = std::move(errors);
+  return ProblemResponse(p);
 }
 
 }  // namespace
@@ -147,6 +176,40 @@ ApiResponse Endpoints::ReopenInboxItem(const Call& call) {
   if (!fields) return BodyProblem(400, "invalid-body", std::move(fields.error()));
   if (!id) return NoItem(call.params.at(0));
   return ItemResponse(service_.ReopenInboxItem(call.caller, *id));
+}
+
+}  // namespace herald::api::internal
+
+namespace herald::api::internal {
+
+ApiResponse Endpoints::ReplyToInboxItem(const Call& call) {
+  auto id = ParsePositive(call.params.at(0));
+  auto body = JsonBody(call.request, false);
+  if (!body) return body.error();
+  auto request = ParseReply(*body);
+  if (!request) return BodyProblem(400, "invalid-body", std::move(request.error()));
+  if (!id) return NoItem(call.params.at(0));
+  // The same key with another item is another request: the item is hashed too.
+  if (auto key = IdempotencyKeyOf(call, nlohmann::json{{"inbox_item", *id}, {"body", *body}}, *request); !key) {
+    return key.error();
+  }
+  auto created = service_.ReplyToInboxItem(call.caller, *id, *request);
+  if (!created) {
+    const Status& s = created.error();
+    if (s.code() == Code::kAlreadyExists && request->idempotency_key) {
+      return ProblemResponse(MakeProblem(409, "idempotency-conflict", s.message()));
+    }
+    return StatusResponse(s);
+  }
+  if (created->outcome == runtime::CreateOutcome::kRefused && created->post.id == 0) {
+    return RefusedReply(*id, created->post);
+  }
+  const Post& post = created->post;
+  bool replay = created->outcome == runtime::CreateOutcome::kReplayed;
+  ApiResponse r = JsonResponse(replay ? 200 : 201, PostToJson(post));
+  r.headers.emplace_back("Location", "/v1/posts/" + std::to_string(post.id));
+  if (replay) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
 }
 
 }  // namespace herald::api::internal

@@ -148,6 +148,8 @@ json PostToJson(const Post& p) {
       {"created_at", FormatRfc3339(p.created_at)},
       {"updated_at", FormatRfc3339(p.updated_at)},
       {"version", p.version},
+      {"kind", std::string(PostKindName(p.kind()))},
+      {"answers_item", p.answers_item ? json(*p.answers_item) : json(nullptr)},
   };
 }
 
@@ -237,6 +239,40 @@ Parsed<json> ParseJsonBody(std::string_view body) {
   }
 }
 
+// The `media` field of a post or a reply: [{url, alt}], public URLs only.
+static void ReadMedia(BodyReader& r, const json& v, std::vector<Media>& out) {
+  if (!v.is_array()) {
+    r.Fail("/media", "expected an array of {url, alt}, got " + std::string(TypeName(v)));
+    return;
+  }
+  if (v.size() > kMaxMedia) {
+    r.Fail("/media", "at most " + std::to_string(kMaxMedia) + " images per post, got " + std::to_string(v.size()));
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string at = "/media/" + std::to_string(i);
+    const json& m = v[i];
+    if (!m.is_object()) {
+      r.Fail(at, "expected an object {url, alt}, got " + std::string(TypeName(m)));
+      continue;
+    }
+    Media media;
+    for (const auto& [key, value] : m.items()) {
+      if (key == "url") {
+        if (auto s = r.String(value, at + "/url")) {
+          if (!IsPublicUrl(*s)) r.Fail(at + "/url", "expected a public http(s) image URL");
+          media.url = *s;
+        }
+      } else if (key == "alt") {
+        if (auto s = r.String(value, at + "/alt")) media.alt = *s;
+      } else {
+        r.Fail(at + "/" + key, "unknown field \"" + key + "\"; the fields are url, alt");
+      }
+    }
+    if (!m.contains("url")) r.Fail(at + "/url", "missing \"url\"");
+    out.push_back(std::move(media));
+  }
+}
+
 Parsed<runtime::CreatePostRequest> ParseCreatePost(const json& body) {
   BodyReader r(body);
   r.OnlyFields({"account", "text", "at", "labels", "priority", "media"});
@@ -262,38 +298,7 @@ Parsed<runtime::CreatePostRequest> ParseCreatePost(const json& body) {
       else if (*s != "normal") r.Fail("/priority", "priority is \"normal\" or \"urgent\", not \"" + *s + "\"");
     }
   }
-  if (const json* v = r.Field("media")) {
-    if (!v->is_array()) {
-      r.Fail("/media", "expected an array of {url, alt}, got " + std::string(TypeName(*v)));
-    } else {
-      if (v->size() > kMaxMedia) {
-        r.Fail("/media", "at most " + std::to_string(kMaxMedia) + " images per post, got " + std::to_string(v->size()));
-      }
-      for (size_t i = 0; i < v->size(); ++i) {
-        std::string at = "/media/" + std::to_string(i);
-        const json& m = (*v)[i];
-        if (!m.is_object()) {
-          r.Fail(at, "expected an object {url, alt}, got " + std::string(TypeName(m)));
-          continue;
-        }
-        Media media;
-        for (const auto& [key, value] : m.items()) {
-          if (key == "url") {
-            if (auto s = r.String(value, at + "/url")) {
-              if (!IsPublicUrl(*s)) r.Fail(at + "/url", "expected a public http(s) image URL");
-              media.url = *s;
-            }
-          } else if (key == "alt") {
-            if (auto s = r.String(value, at + "/alt")) media.alt = *s;
-          } else {
-            r.Fail(at + "/" + key, "unknown field \"" + key + "\"; the fields are url, alt");
-          }
-        }
-        if (!m.contains("url")) r.Fail(at + "/url", "missing \"url\"");
-        req.media.push_back(std::move(media));
-      }
-    }
-  }
+  if (const json* v = r.Field("media")) ReadMedia(r, *v, req.media);
   if (!r.ok()) return std::unexpected(std::move(r.errors()));
   return req;
 }
@@ -306,6 +311,20 @@ Parsed<runtime::EditPostRequest> ParseEditPost(const json& body) {
   if (const json* v = r.Field("at")) req.at = r.Time(*v, "/at");
   if (const json* v = r.Field("labels")) req.labels = r.Labels(*v, "/labels");
   if (r.ok() && !req.text && !req.at && !req.labels) r.Fail("", "nothing to change: send text, at or labels");
+  if (!r.ok()) return std::unexpected(std::move(r.errors()));
+  return req;
+}
+
+Parsed<runtime::CreatePostRequest> ParseReply(const json& body) {
+  BodyReader r(body);
+  r.OnlyFields({"text", "media"});
+  runtime::CreatePostRequest req;
+  if (const json* v = r.Field("text")) {
+    if (auto s = r.String(*v, "/text")) req.text = *s;
+  } else if (body.is_object()) {
+    r.Fail("/text", "missing \"text\": the reply's text");
+  }
+  if (const json* v = r.Field("media")) ReadMedia(r, *v, req.media);
   if (!r.ok()) return std::unexpected(std::move(r.errors()));
   return req;
 }

@@ -40,6 +40,9 @@ Parsed<runtime::CreatePostRequest> ParseCreatePost(const nlohmann::json& body);
 // {text?, at?, labels?}; at least one of them.
 Parsed<runtime::EditPostRequest> ParseEditPost(const nlohmann::json& body);
 // {note?} for approve, reject and cancel.
+// POST /v1/inbox/{id}/reply: {text, media?}; the account and the item are
+// the Service's to fill in.
+Parsed<runtime::CreatePostRequest> ParseReply(const nlohmann::json& body);
 Parsed<std::string> ParseNote(const nlohmann::json& body);
 
 // [{rule, detail, posts}]: a decision's reasons (scheduler::Reason) or a

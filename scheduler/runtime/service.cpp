@@ -47,7 +47,8 @@ Service::Service(storage::Store& store, const Clock& clock, std::vector<policies
 
 Status Service::CheckCreate(const Caller& caller, const CreatePostRequest& request) const {
   const auto& s = *impl_;
-  if (caller.role == Role::kViewer) {
+  // A reply's right is its department's `answer` list, checked before.
+  if (caller.role == Role::kViewer && !request.reply) {
     return Status(Code::kPermissionDenied, "viewers cannot create posts; ask for an editor token");
   }
   if (request.priority == PostPriority::kUrgent && !IsManager(caller.role)) {
@@ -103,6 +104,10 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
     post.labels = request.labels;
     post.priority = request.priority;
     post.media = request.media;
+    if (request.reply) {
+      post.answers_item = request.reply->item;
+      post.reply_to = request.reply->reply_ref;
+    }
     post.requested_at = std::max(request.at.value_or(now), now);
     post.created_at = post.updated_at = now;
 
@@ -119,7 +124,8 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
         post.state = PostState::kRefused;
       } else {
         post.planned_at = d.planned_at;
-        post.state = policy.approval.required ? PostState::kPendingApproval : PostState::kScheduled;
+        const bool approval = request.reply ? request.reply->approval : policy.approval.required;
+        post.state = approval ? PostState::kPendingApproval : PostState::kScheduled;
         if (post.state == PostState::kScheduled) {
           // Hold the slot while the store writes, so concurrent creates cannot take it.
           reservation = std::to_string(++s.reservation_seq_);
@@ -131,9 +137,12 @@ Result<CreatePostResult> Service::CreatePost(const Caller& caller, const CreateP
     }
     s.telemetry_.CountDecision(post.reasons);
   }
+  // A refused reply is answered with its reasons and not kept.
+  if (request.reply && post.state == PostState::kRefused) return CreatePostResult{post, CreateOutcome::kRefused};
 
-  std::vector<AuditEntry> audit{s.Audit(caller.organization, caller.name, "create", post,
-                                        {{"account", post.account}, {"text", post.text}})};
+  json create_detail = {{"account", post.account}, {"text", post.text}};
+  if (post.answers_item) create_detail["answers_item"] = *post.answers_item;
+  std::vector<AuditEntry> audit{s.Audit(caller.organization, caller.name, "create", post, std::move(create_detail))};
   if (post.priority == PostPriority::kUrgent) {
     audit.push_back(s.Audit(caller.organization, caller.name, "urgent_bypass", post,
                             {{"bypassed", "caps, min_spacing, quiet_hours, days, ramp_up, mix"}}));

@@ -52,6 +52,14 @@ struct Caller {
   Role role = Role::kViewer;
 };
 
+// What makes a create a reply to an inbox item (Service::ReplyToInboxItem
+// fills it in; the API never takes it from a body).
+struct ReplyTarget {
+  int64_t item = 0;        // the inbox item answered
+  std::string reply_ref;   // its InboxMessage::reply_ref
+  bool approval = true;    // its department's `approval`: the reply waits for an approver
+};
+
 struct CreatePostRequest {
   std::string account;
   std::string text;
@@ -61,11 +69,13 @@ struct CreatePostRequest {
   std::vector<Media> media;
   std::optional<std::string> idempotency_key;
   std::string request_hash;  // SHA-256 hex of the canonical body, with a key
+  std::optional<ReplyTarget> reply;  // set for a reply only (Service::ReplyToInboxItem)
 };
 
 // What became of a create. A refused post is stored too (state refused, with
-// the rules' reasons); a replay answers an Idempotency-Key seen before with
-// the post that key created, and changes nothing.
+// the rules' reasons), but a refused reply is not (its post has id 0); a
+// replay answers an Idempotency-Key seen before with the post that key
+// created, and changes nothing.
 enum class CreateOutcome { kCreated, kRefused, kReplayed };
 
 struct CreatePostResult {
@@ -182,6 +192,10 @@ struct InboxItemView {
   storage::InboxItem item;
   bool overdue = false;
   bool may_answer = false;  // the caller's role or token may answer its department
+  // The latest reply (item.reply_post_id): its state and, when it ended
+  // without being published, why.
+  std::optional<PostState> reply_state;
+  std::string reply_failure;
 };
 
 struct ServiceOptions {
@@ -279,6 +293,15 @@ class Service {
   Result<InboxItemView> AssignInboxItem(const Caller& caller, int64_t id, const std::string& to);
   Result<InboxItemView> DismissInboxItem(const Caller& caller, int64_t id, const std::string& note);
   Result<InboxItemView> ReopenInboxItem(const Caller& caller, int64_t id);
+  // Answers the item (service_reply.cpp; docs/inbox.md, "Answering"): a
+  // post of kind reply on the item's account, created as CreatePost creates
+  // one (`request`'s text, media and Idempotency-Key; its account is the
+  // item's) with the department's approval. NotFound for another
+  // organisation's item; PermissionDenied without the right to answer the
+  // department; FailedPrecondition for a dismissed item (or one the platform
+  // gave no way to answer); a reply the content rules refuse is not stored
+  // (CreateOutcome::kRefused, with the reasons).
+  Result<CreatePostResult> ReplyToInboxItem(const Caller& caller, int64_t id, CreatePostRequest request);
   // What the runtime's InboxReader needs: every account a policy names, with
   // its organisation; an organisation's routing (the default one without an
   // `inbox:` section); and a count of each read (outcome: read, failed,

@@ -39,6 +39,19 @@ policies::InboxDepartment AccessOf(const policies::InboxRouting& routing, const 
   return gone;
 }
 
+// The view's account of the item's latest reply, from the store (best
+// effort: an item is shown without it when the post cannot be read).
+void AddReply(storage::Store& store, InboxItemView& view) {
+  if (!view.item.reply_post_id) return;
+  auto post = store.GetPost(view.item.organization, *view.item.reply_post_id);
+  if (!post) return;
+  view.reply_state = post->state;
+  if (IsFinal(post->state) && post->state != PostState::kPublished) view.reply_failure = post->failure;
+  if (post->state == PostState::kRefused && view.reply_failure.empty() && !post->reasons.empty()) {
+    view.reply_failure = post->reasons.front().rule + ": " + post->reasons.front().detail;
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Service::InboxAccounts() {
@@ -100,6 +113,7 @@ Result<std::vector<InboxItemView>> Service::Inbox(const Caller& caller, const In
     bool overdue = Overdue(item, now);
     bool may_answer = d.answer.Allows(role, caller.name);
     out.push_back({std::move(item), overdue, may_answer});
+    AddReply(s.store_, out.back());
   }
   return out;
 }
@@ -111,7 +125,9 @@ Result<InboxItemView> Service::GetInboxItem(const Caller& caller, int64_t id) {
   const std::string role(RoleName(caller.role));
   if (!d.read.Allows(role, caller.name)) return std::unexpected(Forbidden("read", item->department));
   bool overdue = Overdue(*item, impl_->clock_.Now());
-  return InboxItemView{std::move(*item), overdue, d.answer.Allows(role, caller.name)};
+  InboxItemView view{std::move(*item), overdue, d.answer.Allows(role, caller.name)};
+  AddReply(impl_->store_, view);
+  return view;
 }
 
 namespace {
@@ -135,7 +151,9 @@ Result<InboxItemView> ChangeItem(Service& service, storage::Store& store, const 
   if (!stored) return std::unexpected(stored.error());
   spdlog::info("inbox: item {} {} by {}: {} -> {}", id, action, caller.name, InboxStateName(from),
                InboxStateName(stored->state));
-  return InboxItemView{std::move(*stored), Overdue(*stored, now), true};
+  InboxItemView changed{std::move(*stored), Overdue(*stored, now), true};
+  AddReply(store, changed);
+  return changed;
 }
 
 Status NotFrom(const storage::InboxItem& item, const char* what) {
@@ -182,6 +200,42 @@ Result<InboxItemView> Service::ReopenInboxItem(const Caller& caller, int64_t id)
                       item.assignee.clear();
                       return Status();
                     });
+}
+
+Result<CreatePostResult> Service::ReplyToInboxItem(const Caller& caller, int64_t id, CreatePostRequest request) {
+  auto view = GetInboxItem(caller, id);
+  if (!view) return std::unexpected(view.error());
+  const storage::InboxItem& item = view->item;
+  if (!view->may_answer) return std::unexpected(Forbidden("answer", item.department));
+  // A replayed Idempotency-Key answers with the reply it created, whatever
+  // became of the item since; CreatePost tells a replay from a conflict.
+  bool replay = false;
+  if (request.idempotency_key) {
+    auto found = impl_->store_.FindIdempotency(caller.organization, *request.idempotency_key);
+    if (!found) return std::unexpected(found.error());
+    replay = found->has_value();
+  }
+  if (!replay && item.state == InboxState::kDismissed) {
+    return Error(Code::kFailedPrecondition, "inbox item " + std::to_string(id) +
+                                                " is dismissed: reopen it (POST /v1/inbox/" + std::to_string(id) +
+                                                "/reopen) before answering it");
+  }
+  if (!replay && item.message.reply_ref.empty()) {
+    return Error(Code::kFailedPrecondition, "inbox item " + std::to_string(id) +
+                                                " cannot be answered in a thread: the platform gave no reference to answer");
+  }
+  policies::InboxDepartment d = AccessOf(InboxRoutingOf(caller.organization), item.department);
+  request.reply = ReplyTarget{item.id, item.message.reply_ref, d.approval_required};
+  request.account = item.account;
+  request.at.reset();
+  request.labels.clear();
+  request.priority = PostPriority::kNormal;
+  auto created = CreatePost(caller, request);
+  if (created && created->outcome == CreateOutcome::kCreated) {
+    spdlog::info("inbox: item {} answered by {} with post {} ({})", id, caller.name, created->post.id,
+                 PostStateName(created->post.state));
+  }
+  return created;
 }
 
 void Service::AddInboxMetrics(Metrics& m, Instant now) {

@@ -88,7 +88,7 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
           from = rules.zone.ToInstant(start);
           to = rules.zone.ToInstant(end);
         }
-        v.usage.push_back({scheduler::internal::DescribeCap(cap), static_cast<int>(tl.Count(from, to, bit)), cap.max});
+        v.usage.push_back({scheduler::internal::DescribeCap(cap), static_cast<int>(tl.Count(from, to, bit, cap.preset)), cap.max});
       }
     }
     for (const auto& [id, p] : s.book_.posts()) {

@@ -34,6 +34,8 @@ std::optional<Event> PostEvent(std::optional<PostState> from, std::optional<Inst
                {"planned_at", Time(p.planned_at)},
                {"labels", p.labels},
                {"reasons", reasons}};
+  // A reply (docs/inbox.md) is an ordinary post that also names its item.
+  if (p.answers_item) post["answers_item"] = *p.answers_item;
   if (p.state == PostState::kPublished) {
     post["published_at"] = Time(p.published_at);
     post["remote_id"] = p.remote_id;

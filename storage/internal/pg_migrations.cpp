@@ -220,6 +220,11 @@ CREATE TABLE event_deliveries (
 CREATE INDEX event_deliveries_due ON event_deliveries (state, next_attempt);
 CREATE INDEX event_deliveries_by_organization ON event_deliveries (organization, id);
 )sql"},
+    Migration{9, "replies: a post that answers an inbox item, and what the connector threads it under", R"sql(
+ALTER TABLE posts ADD COLUMN answers_item BIGINT REFERENCES inbox_items (id);
+ALTER TABLE posts ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
+CREATE INDEX posts_by_answers_item ON posts (answers_item) WHERE answers_item IS NOT NULL;
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

@@ -87,6 +87,12 @@ SqlValues PostFieldValues(const Post& post) {
   values.push_back(time(post.unconfirmed_since));
   values.push_back(time(post.recheck_at));
   values.emplace_back(int64_t{post.rechecks});
+  if (post.answers_item) {
+    values.emplace_back(*post.answers_item);
+  } else {
+    values.push_back(std::monostate());
+  }
+  values.emplace_back(post.reply_to);
   return values;
 }
 

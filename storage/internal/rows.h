@@ -23,13 +23,13 @@ namespace herald::storage::internal {
 inline constexpr std::string_view kPostFieldColumns =
     "organization, account, author, text, labels, priority, media, requested_at, planned_at, "
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
-    "updated_at, claimed_by, unconfirmed_since, recheck_at, rechecks";
-inline constexpr int kPostFieldCount = 22;
+    "updated_at, claimed_by, unconfirmed_since, recheck_at, rechecks, answers_item, reply_to";
+inline constexpr int kPostFieldCount = 24;
 // What ReadPost expects to have been selected.
 inline constexpr std::string_view kPostColumns =
     "id, organization, account, author, text, labels, priority, media, requested_at, planned_at, "
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
-    "updated_at, version, change_seq, claimed_by, unconfirmed_since, recheck_at, rechecks";
+    "updated_at, version, change_seq, claimed_by, unconfirmed_since, recheck_at, rechecks, answers_item, reply_to";
 
 inline constexpr std::string_view kAuditColumns =
     "id, organization, at, actor, action, post_id, detail";
@@ -85,6 +85,8 @@ Result<Post> ReadPost(const Row& row) {
   if (auto t = row.OptionalInt(22)) post.unconfirmed_since = FromUnix(*t);
   if (auto t = row.OptionalInt(23)) post.recheck_at = FromUnix(*t);
   post.rechecks = static_cast<int>(row.Int(24));
+  post.answers_item = row.OptionalInt(25);
+  post.reply_to = row.Text(26);
   if (Status s = ReadJsonColumns(row.Text(5), row.Text(7), row.Text(11), post); !s.ok()) {
     return std::unexpected(std::move(s));
   }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "storage/internal/event_rows.h"
+#include "storage/internal/reply_rows.h"
 #include "storage/internal/rows.h"
 #include "storage/internal/statements.h"
 
@@ -74,6 +75,7 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
     return std::unexpected(r.error());
   }
   if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
+  if (auto r = LinkReply(db, post, ActorOf(audit, post.author)); !r) return std::unexpected(r.error());
   if (auto event = PostEvent(std::nullopt, std::nullopt, post)) {
     if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
   }
@@ -125,6 +127,7 @@ Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange>
     if (auto r = InsertAuditFor(db, change.audit, post.organization, post.id); !r) {
       return std::unexpected(r.error());
     }
+    if (auto r = SettleReply(db, post, *old_state, ActorOf(change.audit, "")); !r) return std::unexpected(r.error());
     // The event is in the same transaction as the change it tells of.
     if (auto event = PostEvent(*old_state, (*head)->planned_at, post)) {
       if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());

@@ -2,10 +2,12 @@
 // second, routes each to its department by the policy's `inbox:` rules,
 // stores it once, lists it through the API by department and state, shows
 // it overdue after a short answer_within (and counts it in /metrics), and
-// lets the right tokens assign, dismiss and reopen it (audited); a 429 on
-// reads is waited out; other organisations, missing tokens and bad input
-// get 404, 401 and 400. A long run with mentions arriving continuously
-// stores each exactly once in bounded memory.
+// lets the right tokens assign, dismiss and reopen it (audited) and answer
+// it (a threaded reply the fake receives once, through the content rules,
+// the department's approval and past a full daily cap); a 429 on reads is
+// waited out; other organisations, missing tokens and bad input get 404,
+// 401 and 400. A long run with mentions arriving continuously stores each
+// exactly once in bounded memory.
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
@@ -52,6 +54,9 @@ accounts:
 frequency:
   default:
     min_spacing: 0s
+    caps: [ { max: 1, per: day } ]
+content:
+  banned_terms: [RivalCorp]
 approval: { required: false }
 inbox:
   departments:
@@ -70,6 +75,7 @@ inbox:
     admin = AddToken(dir, "acme", "admin", "ada");
     viewer = AddToken(dir, "acme", "viewer", "vic");
     editor = AddToken(dir, "acme", "editor", "eve");
+    manager = AddToken(dir, "acme", "manager", "mona");
     other_org = AddToken(dir, "globex", "admin", "gus");
     WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: sqlite:" + (dir / "h.db") + "\npolicies: " +
                                        (dir / "policies") + "\ntokens: " + (dir / "tokens.json") + "\noutbox: " +
@@ -83,8 +89,11 @@ inbox:
   httplib::Headers Auth(const std::string& bearer) const { return {{"Authorization", "Bearer " + bearer}}; }
 
   httplib::Result Get(const std::string& path, const std::string& bearer) { return http->Get(path, Auth(bearer)); }
-  httplib::Result Post(const std::string& path, const std::string& bearer, const std::string& body = "{}") {
-    return http->Post(path, Auth(bearer), body, "application/json");
+  httplib::Result Post(const std::string& path, const std::string& bearer, const std::string& body = "{}",
+                       const std::string& idempotency_key = "") {
+    httplib::Headers headers = Auth(bearer);
+    if (!idempotency_key.empty()) headers.emplace("Idempotency-Key", idempotency_key);
+    return http->Post(path, headers, body, "application/json");
   }
 
   json GetJson(const std::string& path, const std::string& bearer) {
@@ -120,7 +129,7 @@ inbox:
   }
 
   TempDir dir;
-  std::string admin, viewer, editor, other_org;
+  std::string admin, viewer, editor, manager, other_org;
   std::unique_ptr<Daemon> daemon;
   std::unique_ptr<httplib::Client> http;
 };
@@ -221,6 +230,116 @@ TEST_CASE("inbox e2e: items read, routed, listed, overdue in /metrics, and handl
   CHECK(env.GetJson("/v1/inbox", env.admin)["items"].size() == 3);
 }
 
+// The statuses the fake received as replies to `status_id`.
+std::vector<MastodonFake::Status> RepliesTo(const MastodonFake& mastodon, const std::string& status_id) {
+  std::vector<MastodonFake::Status> out;
+  for (const auto& st : mastodon.Statuses())
+    if (st.in_reply_to_id == status_id) out.push_back(st);
+  return out;
+}
+
+TEST_CASE("inbox e2e: answering: read, routed, answered once in the thread, through rules, roles and approval",
+          "[e2e][inbox_e2e]") {
+  MastodonFake mastodon;
+  std::string refund = mastodon.AddMention({"carol@other.social", "Carol", "<p>Where is my refund?</p>", "", "en"});
+  std::string gdpr = mastodon.AddMention({"dan", "Dan", "<p>A GDPR request</p>", "", "en"});
+  std::string hello = mastodon.AddMention({"erin", "Erin", "<p>Hello there</p>", "", ""});
+  Env env(mastodon.base_url());
+  json support = env.ItemFrom(refund);
+  REQUIRE(support["department"] == "support");
+  const std::string support_path = "/v1/inbox/" + std::to_string(support["id"].get<int64_t>());
+  const std::string legal_path = "/v1/inbox/" + std::to_string(env.ItemFrom(gdpr)["id"].get<int64_t>());
+  const std::string general_path = "/v1/inbox/" + std::to_string(env.ItemFrom(hello)["id"].get<int64_t>());
+
+  // Today's one post (the policy's cap) goes out first.
+  auto post = env.Post("/v1/posts", env.editor, R"({"account":"acme-toot","text":"Our launch"})");
+  REQUIRE(post);
+  REQUIRE(post->status == 201);
+  const std::string post_path = "/v1/posts/" + std::to_string(json::parse(post->body)["id"].get<int64_t>());
+  env.WaitFor(post_path, [](const json& p) { return p["state"] == "published"; });
+  auto capped = env.Post("/v1/posts", env.editor, R"({"account":"acme-toot","text":"Another one"})");
+  REQUIRE(capped->status == 201);
+  CHECK(json::parse(capped->body)["decision"]["reasons"][0]["rule"] == "caps");
+  const size_t statuses_before = mastodon.Statuses().size();
+
+  // A banned term: 422 naming the rule and where, nothing kept or sent.
+  auto banned = env.Post(support_path + "/reply", env.editor, R"({"text":"Ask RivalCorp instead"})");
+  REQUIRE(banned);
+  INFO(banned->body);
+  CHECK(banned->status == 422);
+  CHECK_THAT(banned->body, Catch::Contains("content.banned_term"));
+  CHECK_THAT(banned->body, Catch::Contains("\"pointer\":\"/text\""));
+  CHECK(env.GetJson("/v1/posts", env.admin)["items"].size() == 2);
+
+  // Who may answer: another organisation does not see the item; a viewer may not answer support.
+  CHECK(env.Post(support_path + "/reply", env.other_org, R"({"text":"hi"})")->status == 404);
+  auto viewer = env.Post(support_path + "/reply", env.viewer, R"({"text":"hi"})");
+  CHECK(viewer->status == 403);
+  CHECK_THAT(viewer->body, Catch::Contains("support"));
+  CHECK(env.http->Post(support_path + "/reply", R"({"text":"hi"})", "application/json")->status == 401);
+  CHECK(env.Post(support_path + "/reply", env.editor, R"({"text":"hi","at":"2026-01-01T00:00:00Z"})")->status == 400);
+
+  // Answered past the full daily cap, once, in the thread, however often the request is sent.
+  auto reply = env.Post(support_path + "/reply", env.editor, R"({"text":"Your refund left today, Carol"})", "reply-1");
+  REQUIRE(reply);
+  INFO(reply->body);
+  REQUIRE(reply->status == 201);
+  json r = json::parse(reply->body);
+  CHECK(r["kind"] == "reply");
+  CHECK(r["answers_item"] == support["id"]);
+  CHECK(r["state"] == "scheduled");
+  auto replay = env.Post(support_path + "/reply", env.editor, R"({"text":"Your refund left today, Carol"})", "reply-1");
+  REQUIRE(replay->status == 200);
+  CHECK(replay->get_header_value("Idempotent-Replayed") == "true");
+  CHECK(json::parse(replay->body)["id"] == r["id"]);
+  CHECK(env.Post(support_path + "/reply", env.editor, R"({"text":"Something else"})", "reply-1")->status == 409);
+  json answered = env.WaitFor(support_path, [](const json& i) { return i["state"] == "answered"; });
+  CHECK(answered["reply_post_id"] == r["id"]);
+  CHECK(answered["reply"]["state"] == "published");
+  auto sent = RepliesTo(mastodon, refund);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].text == "Your refund left today, Carol");
+  CHECK(mastodon.Statuses().size() == statuses_before + 1);
+  json published = env.GetJson("/v1/posts/" + std::to_string(r["id"].get<int64_t>()), env.admin);
+  CHECK(published["state"] == "published");
+  CHECK(published["remote_id"] == sent[0].id);
+  // The capped post did not move for it.
+  CHECK(env.GetJson("/v1/posts/" + std::to_string(json::parse(capped->body)["id"].get<int64_t>()), env.admin)
+            ["planned_at"] == json::parse(capped->body)["planned_at"]);
+
+  // legal needs approval, and only admins answer it.
+  CHECK(env.Post(legal_path + "/reply", env.editor, R"({"text":"Noted"})")->status == 403);
+  auto held = env.Post(legal_path + "/reply", env.admin, R"({"text":"Our counsel will answer by mail"})");
+  REQUIRE(held->status == 201);
+  json h = json::parse(held->body);
+  CHECK(h["state"] == "pending_approval");
+  std::this_thread::sleep_for(1500ms);
+  CHECK(RepliesTo(mastodon, gdpr).empty());
+  CHECK(env.GetJson(legal_path, env.admin)["state"] == "open");
+  auto approved = env.Post("/v1/posts/" + std::to_string(h["id"].get<int64_t>()) + "/approve", env.manager);
+  REQUIRE(approved->status == 200);
+  env.WaitFor(legal_path, [](const json& i) { return i["state"] == "answered"; });
+  CHECK(RepliesTo(mastodon, gdpr).size() == 1);
+
+  // A dismissed item is not answered.
+  REQUIRE(env.Post(general_path + "/dismiss", env.editor)->status == 200);
+  CHECK(env.Post(general_path + "/reply", env.editor, R"({"text":"hi"})")->status == 409);
+
+  auto metrics = env.Get("/metrics", env.admin);
+  REQUIRE(metrics);
+  CHECK_THAT(metrics->body,
+             Catch::Contains("herald_inbox_items{organization=\"acme\",department=\"support\",state=\"answered\"} 1\n"));
+  json audit = env.GetJson("/v1/audit", env.admin);
+  std::multiset<std::string> actions;
+  for (const auto& e : audit["items"]) actions.insert(e["action"].get<std::string>());
+  CHECK(actions.count("inbox_reply") == 2);
+  CHECK(actions.count("inbox_answered") == 2);
+  json events = env.GetJson("/v1/events?type=post.published", env.admin);
+  int replies = 0;
+  for (const auto& e : events["items"]) replies += e["data"]["post"].contains("answers_item") ? 1 : 0;
+  CHECK(replies == 2);
+}
+
 TEST_CASE("inbox e2e: another organisation, no token and bad input on every inbox endpoint", "[e2e][inbox_e2e]") {
   MastodonFake mastodon;
   std::string id = mastodon.AddMention({});
@@ -230,9 +349,12 @@ TEST_CASE("inbox e2e: another organisation, no token and bad input on every inbo
   CHECK(env.GetJson("/v1/inbox", env.other_org)["items"].empty());
   CHECK(env.Get(item, env.other_org)->status == 404);
   CHECK(env.Get("/v1/inbox?account=acme-toot", env.other_org)->status == 404);
-  for (const char* action : {"/assign", "/dismiss", "/reopen"}) {
+  for (const char* action : {"/assign", "/dismiss", "/reopen", "/reply"}) {
     INFO(action);
-    auto theirs = env.Post(item + action, env.other_org, std::string(action) == "/assign" ? R"({"to":"gus"})" : "{}");
+    std::string body = std::string(action) == "/assign" ? R"({"to":"gus"})"
+                       : std::string(action) == "/reply"  ? R"({"text":"hi"})"
+                                                          : "{}";
+    auto theirs = env.Post(item + action, env.other_org, body);
     REQUIRE(theirs);
     CHECK(theirs->status == 404);
     auto anonymous = env.http->Post(item + action, "{}", "application/json");
@@ -255,6 +377,13 @@ TEST_CASE("inbox e2e: another organisation, no token and bad input on every inbo
   CHECK(wrong_type->status == 400);
   CHECK_THAT(wrong_type->body, Catch::Contains("\"pointer\":\"/to\""));
   CHECK(env.Post(item + "/dismiss", env.admin, R"({"colour":"red"})")->status == 400);
+  auto no_text = env.Post(item + "/reply", env.admin, "{}");
+  CHECK(no_text->status == 400);
+  CHECK_THAT(no_text->body, Catch::Contains("\"pointer\":\"/text\""));
+  auto private_media = env.Post(item + "/reply", env.admin, R"({"text":"x","media":[{"url":"http://127.0.0.1/a.png"}]})");
+  CHECK(private_media->status == 400);
+  CHECK_THAT(private_media->body, Catch::Contains("\"pointer\":\"/media/0/url\""));
+  CHECK(env.Post("/v1/inbox/999999/reply", env.admin, R"({"text":"x"})")->status == 404);
   CHECK(env.Get("/v1/inbox/abc", env.admin)->status == 404);
   CHECK(env.Get("/v1/inbox/999999", env.admin)->status == 404);
 }

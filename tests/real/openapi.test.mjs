@@ -131,7 +131,8 @@ async function exercise() {
   await call(EDITOR, 'GET', '/v1/engagement?account=acme-hook&label=news')
   await call(EDITOR, 'GET', '/v1/engagement?from=yesterday')           // 400
   // The inbox: this organisation's webhook account reads none, so items are
-  // absent; the answers still follow the document.
+  // absent; the answers still follow the document. (Replies to real items,
+  // 201, 200, 403, 409 and 422, are recorded by the inbox end-to-end tests.)
   await call(EDITOR, 'GET', '/v1/inbox')
   await call(EDITOR, 'GET', '/v1/inbox?state=closed')                  // 400
   await call(EDITOR, 'GET', '/v1/inbox/1')                             // 404
@@ -139,6 +140,10 @@ async function exercise() {
   await call(EDITOR, 'POST', '/v1/inbox/1/assign', {})                 // 400
   await call(EDITOR, 'POST', '/v1/inbox/1/dismiss', {})                // 404
   await call(EDITOR, 'POST', '/v1/inbox/1/reopen', {})                 // 404
+  await call(EDITOR, 'POST', '/v1/inbox/1/reply', { text: 'Thanks' })  // 404
+  await call(OTHER_ORG, 'POST', '/v1/inbox/1/reply', { text: 'Hi' })   // 404
+  await call(EDITOR, 'POST', '/v1/inbox/1/reply', { text: 7 })         // 400
+  await raw('POST', '/v1/inbox/1/reply', { Authorization: `Bearer ${EDITOR}`, 'Content-Type': 'text/plain' }, 'hi')  // 415
   await call(MANAGER, 'GET', `/v1/audit?post=${id}`)
   await call(MANAGER, 'GET', '/v1/audit?limit=2')
   await call(MANAGER, 'GET', '/v1/audit?post=999999')                  // 404

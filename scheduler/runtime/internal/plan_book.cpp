@@ -17,6 +17,7 @@ scheduler::PostRequest RequestOf(const Post& p, Instant requested) {
   r.labels = p.labels;
   r.priority = p.priority == PostPriority::kUrgent ? scheduler::Priority::kUrgent : scheduler::Priority::kNormal;
   r.media_count = static_cast<int>(p.media.size());
+  r.kind = p.kind();
   return r;
 }
 

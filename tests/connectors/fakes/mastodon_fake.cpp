@@ -126,6 +126,7 @@ MastodonFake::MastodonFake(std::string token) : token_(std::move(token)) {
     for (const auto& st : statuses_) found = st.id == id ? &st : found;
     if (found == nullptr || deleted_.count(id)) return Answer(res, 404, {{"error", "Record not found"}});
     json status = {{"id", found->id}, {"url", found->url}, {"content", "<p>" + found->text + "</p>"},
+                   {"in_reply_to_id", found->in_reply_to_id.empty() ? json(nullptr) : json(found->in_reply_to_id)},
                    {"replies_count", 0}, {"reblogs_count", 0}, {"favourites_count", 0}, {"bookmarked", false}};
     for (const auto& [field, n] : counts_[id]) status[field] = n;
     Answer(res, 200, status);
