@@ -40,13 +40,14 @@ int RunAccountConnect(const AccountConnectOptions& options, std::ostream& out, s
     return kExitInvalid;
   }
   auto policies = LoadPolicyDirectory(config->policies, *config);
-  std::string organization, platform, base_url;
+  std::string organization, platform;
+  policies::ConnectorConfig connector;
   for (const auto& p : policies.valid) {
     for (const auto& a : p.accounts) {
       if (a.id == options.account) {
         organization = p.organization;
         platform = a.platform;
-        base_url = a.connector.base_url;
+        connector = a.connector;
       }
     }
   }
@@ -72,7 +73,8 @@ int RunAccountConnect(const AccountConnectOptions& options, std::ostream& out, s
     return kExitInvalid;
   }
   // A Mastodon account's instance, where herald's app is registered first.
-  (*oauth)->SetBaseUrlOf([&](const std::string&, const std::string&) -> Result<std::string> { return base_url; });
+  (*oauth)->SetConnectorOf(
+      [&](const std::string&, const std::string&) -> Result<policies::ConnectorConfig> { return connector; });
   const Instant started_at = clock.Now();
   auto started = (*oauth)->flow().Start(organization, options.account, platform, options.caller, started_at);
   if (!started) {

@@ -83,8 +83,8 @@ Result<std::unique_ptr<OAuthSetup>> OAuthSetup::Make(const policies::ServerConfi
 OAuthSetup::~OAuthSetup() { Stop(); }
 
 std::shared_ptr<api::AccountConnect> OAuthSetup::ConnectEndpoints(runtime::Service& service) {
-  endpoints_.SetBaseUrlOf([&service](const std::string& organization, const std::string& account) {
-    return service.ConnectorBaseUrl(organization, account);
+  endpoints_.SetConnectorOf([&service](const std::string& organization, const std::string& account) {
+    return service.ConnectorOf(organization, account);
   });
   return std::make_shared<class ConnectEndpoints>(service, flow_, clock_);
 }

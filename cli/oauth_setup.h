@@ -37,7 +37,7 @@ class OAuthSetup {
   oauth::AuthorizationFlow& flow() { return flow_; }
   bool Connects(const std::string& platform) const { return endpoints_.Connects(platform); }
   // Where accounts' servers are (Mastodon); ConnectEndpoints sets it from the Service.
-  void SetBaseUrlOf(oauth::Endpoints::BaseUrlOf base_url_of) { endpoints_.SetBaseUrlOf(std::move(base_url_of)); }
+  void SetConnectorOf(oauth::Endpoints::ConnectorOf connector_of) { endpoints_.SetConnectorOf(std::move(connector_of)); }
   // The API's connect endpoints over `service`, which must outlive them and
   // this (it also tells where each account's instance is).
   std::shared_ptr<api::AccountConnect> ConnectEndpoints(runtime::Service& service);

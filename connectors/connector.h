@@ -71,6 +71,10 @@ struct PublishResult {
   // answer said no request remains before a reset (with kPublished).
   std::optional<RateLimitHold> hold;
   int http_status = 0;  // of the answer that decided, 0 when there was none
+  // The platform said the access token is not (or no longer) valid: HTTP 401,
+  // or Graph's error code 190 (which Meta answers with HTTP 400). A connected
+  // account (oauth/) then needs reconnecting.
+  bool token_refused = false;
   // false: herald never handed the post to the platform (it was stopping);
   // not an attempt, and says nothing about the platform's health.
   bool attempted = true;

@@ -72,7 +72,14 @@ Result<Connected> AuthorizationFlow::Complete(std::string_view code, std::string
   if (!app) return std::unexpected(app.error());
   auto verifier = vault_.keys().Open({pending.key_id, pending.sealed_verifier}, VerifierContext(pending.state_hash));
   if (!verifier) return std::unexpected(verifier.error());
-  auto grant = app->ExchangeCode(std::string(code), *verifier, now);
+  // Meta picks the account's Page (or user) by its settings.
+  AccountSettings settings;
+  if (app->provider().flow != Flow::kOAuth2) {
+    auto read = endpoints_.SettingsOf(pending.organization, pending.account);
+    if (!read) return std::unexpected(read.error());
+    settings = std::move(*read);
+  }
+  auto grant = app->ExchangeCode(std::string(code), *verifier, settings, now);
   if (!grant) return std::unexpected(grant.error());
   grant->platform = pending.platform;
   // Replaces whatever grant the account had (a reconnect clears needs_reconnect).
@@ -87,7 +94,7 @@ Result<Connected> AuthorizationFlow::Complete(std::string_view code, std::string
   Connected connected{pending.organization, pending.account, pending.platform, pending.caller, grant->scope};
   nlohmann::json detail = {{"account", pending.account}, {"platform", pending.platform}, {"scope", grant->scope}};
   if (grant->expires_at) detail["expires_at"] = FormatRfc3339(*grant->expires_at);
-  detail["refreshable"] = !grant->refresh_token.empty();
+  detail["refreshable"] = Refreshable(*grant);
   if (auto r = vault_.store().AppendAudit(
           {{0, pending.organization, now, pending.caller, "account_connected", std::nullopt, detail.dump()}});
       !r) {

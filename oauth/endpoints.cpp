@@ -7,9 +7,25 @@ void Endpoints::AddInstanceApps(std::unique_ptr<InstanceApps> instances) {
   instances_[platform] = std::move(instances);
 }
 
-void Endpoints::SetBaseUrlOf(BaseUrlOf base_url_of) {
+void Endpoints::SetConnectorOf(ConnectorOf connector_of) {
   std::lock_guard lock(mu_);
-  base_url_of_ = std::move(base_url_of);
+  connector_of_ = std::move(connector_of);
+}
+
+Result<policies::ConnectorConfig> Endpoints::Connector(const std::string& organization, const std::string& account) {
+  ConnectorOf connector_of;
+  {
+    std::lock_guard lock(mu_);
+    connector_of = connector_of_;
+  }
+  if (!connector_of) return Error(Code::kUnavailable, "the daemon is still starting; try again");
+  return connector_of(organization, account);
+}
+
+Result<AccountSettings> Endpoints::SettingsOf(const std::string& organization, const std::string& account) {
+  auto connector = Connector(organization, account);
+  if (!connector) return std::unexpected(connector.error());
+  return connector->settings;
 }
 
 bool Endpoints::Connects(std::string_view platform) const {
@@ -25,15 +41,9 @@ Result<TokenEndpoint> Endpoints::For(const std::string& organization, const std:
                                                 ", and the server config has no oauth." + platform +
                                                 " app to connect it with; ask the operator to add one");
   }
-  BaseUrlOf base_url_of;
-  {
-    std::lock_guard lock(mu_);
-    base_url_of = base_url_of_;
-  }
-  if (!base_url_of) return Error(Code::kUnavailable, "the daemon is still starting; try again");
-  auto base_url = base_url_of(organization, account);
-  if (!base_url) return std::unexpected(base_url.error());
-  auto origin = InstanceOrigin(*base_url);
+  auto connector = Connector(organization, account);
+  if (!connector) return std::unexpected(connector.error());
+  auto origin = InstanceOrigin(connector->base_url);
   if (!origin) return std::unexpected(origin.error());
   return instances->second->EndpointOn(*origin, now);
 }

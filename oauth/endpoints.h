@@ -4,7 +4,7 @@
 // is herald's app on the account's instance (InstanceApps), registered there
 // on first use, the instance read from the account's connector settings.
 //
-// Thread-safe once SetBaseUrlOf has been called (before any For).
+// Thread-safe once SetConnectorOf has been called (before any For).
 #pragma once
 
 #include <functional>
@@ -27,14 +27,15 @@ using Apps = std::map<std::string, TokenEndpoint, std::less<>>;
 
 class Endpoints {
  public:
-  // An account's connector base_url. NotFound for an account no policy has.
-  using BaseUrlOf = std::function<Result<std::string>(const std::string& organization, const std::string& account)>;
+  // An account's connector settings. NotFound for an account no policy has.
+  using ConnectorOf =
+      std::function<Result<policies::ConnectorConfig>(const std::string& organization, const std::string& account)>;
 
   explicit Endpoints(Apps apps) : apps_(std::move(apps)) {}
 
   // Connects `instances.provider().platform` accounts through `instances`.
   void AddInstanceApps(std::unique_ptr<InstanceApps> instances);
-  void SetBaseUrlOf(BaseUrlOf base_url_of);
+  void SetConnectorOf(ConnectorOf connector_of);
 
   bool Connects(std::string_view platform) const;
 
@@ -45,11 +46,17 @@ class Endpoints {
   Result<TokenEndpoint> For(const std::string& organization, const std::string& account, const std::string& platform,
                             Instant now);
 
+  // The account's non-secret connector settings (which Page a Meta connect
+  // picks). Unavailable before SetConnectorOf; NotFound for an unknown account.
+  Result<AccountSettings> SettingsOf(const std::string& organization, const std::string& account);
+
  private:
+  Result<policies::ConnectorConfig> Connector(const std::string& organization, const std::string& account);
+
   const Apps apps_;
   std::map<std::string, std::unique_ptr<InstanceApps>, std::less<>> instances_;  // set before use
   std::mutex mu_;
-  BaseUrlOf base_url_of_;  // guarded by mu_
+  ConnectorOf connector_of_;  // guarded by mu_
 };
 
 }  // namespace herald::oauth

@@ -44,7 +44,7 @@ Result<GrantKeeper::Fresh> GrantKeeper::RefreshLocked(const std::string& organiz
   Fresh out{*stored, false};
   if (!*stored) return out;
   secrets::StoredGrant current = **stored;
-  if (!current.needs_reconnect.empty() || current.grant.refresh_token.empty() || !current.grant.expires_at ||
+  if (!current.needs_reconnect.empty() || !Refreshable(current.grant) || !current.grant.expires_at ||
       !Due(current.updated_at, *current.grant.expires_at, now)) {
     return out;
   }
@@ -53,7 +53,7 @@ Result<GrantKeeper::Fresh> GrantKeeper::RefreshLocked(const std::string& organiz
     return Error(app.error().code(), Names(organization, account) + ": its token is due for a refresh, but " +
                                          app.error().message());
   }
-  auto refreshed = app->Refresh(current.grant.refresh_token, now);
+  auto refreshed = app->Renew(current.grant, now);
   if (refreshed) refreshed->platform = current.grant.platform;
   if (!refreshed) {
     if (refreshed.error().code() != Code::kPermissionDenied) return std::unexpected(refreshed.error());
@@ -91,7 +91,8 @@ Result<GrantKeeper::Fresh> GrantKeeper::RefreshLocked(const std::string& organiz
     }
     auto again = vault_.Load(organization, account);
     if (!again) return std::unexpected(again.error());
-    if (!*again || (*again)->grant.refresh_token != current.grant.refresh_token) {
+    if (!*again || (*again)->grant.refresh_token != current.grant.refresh_token ||
+        (*again)->grant.access_token != current.grant.access_token) {
       // Replaced by a connect or by another refresh meanwhile: that one wins.
       out.grant = *again;
       return out;
@@ -112,7 +113,7 @@ Result<std::optional<std::string>> GrantKeeper::AccessToken(const std::string& o
   if (!*stored) return std::optional<std::string>();
   const secrets::StoredGrant* grant = &**stored;
   Fresh fresh;
-  if (grant->needs_reconnect.empty() && grant->grant.expires_at && !grant->grant.refresh_token.empty() &&
+  if (grant->needs_reconnect.empty() && grant->grant.expires_at && Refreshable(grant->grant) &&
       Due(grant->updated_at, *grant->grant.expires_at, now)) {
     auto refreshed = RefreshLocked(organization, account, now);
     if (refreshed && refreshed->grant) {
@@ -125,7 +126,7 @@ Result<std::optional<std::string>> GrantKeeper::AccessToken(const std::string& o
     // Otherwise a failed refresh leaves a token that still works: use it.
   }
   if (!grant->needs_reconnect.empty()) return std::unexpected(NeedsReconnect(account, grant->needs_reconnect));
-  if (grant->grant.refresh_token.empty() && grant->grant.expires_at && *grant->grant.expires_at <= now) {
+  if (!Refreshable(grant->grant) && grant->grant.expires_at && *grant->grant.expires_at <= now) {
     return std::unexpected(NeedsReconnect(account, "its access token expired at " +
                                                        FormatRfc3339(*grant->grant.expires_at) +
                                                        " and the platform gave no refresh token"));

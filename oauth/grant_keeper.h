@@ -5,7 +5,7 @@
 // before a publish that needs it (AccessToken) and by a periodic sweep
 // (RefreshDue), so an idle account stays connected too. A token that expired
 // without a refresh token (LinkedIn apps without refresh tokens) needs
-// reconnecting.
+// reconnecting; a Threads token is renewed with itself (TokenEndpoint::Renew).
 //
 // One refresh per account at a time, in this process (a mutex per account)
 // and across processes on a shared store (Store::LockAccount: the PostgreSQL

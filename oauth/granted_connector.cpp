@@ -17,7 +17,8 @@ connectors::PublishResult GrantedConnector::Publish(const connectors::PublishReq
   connectors::PublishRequest with = request;
   if (*token) with.access_token = std::move(**token);
   connectors::PublishResult published = inner_->Publish(with);
-  if (!*token || published.kind != connectors::PublishResult::Kind::kFailed || published.http_status != 401) {
+  if (!*token || published.kind != connectors::PublishResult::Kind::kFailed ||
+      (published.http_status != 401 && !published.token_refused)) {
     return published;
   }
   // The platform no longer takes the connected token: nothing was posted, and

@@ -5,8 +5,9 @@
 // before. An account that needs reconnecting sends nothing: the publish comes
 // back "retry later" with a needs_reconnect hold, so the runtime pauses the
 // account and its due posts wait with that reason instead of failing. A
-// publish the platform refuses with HTTP 401 (the token was revoked; Mastodon
-// tokens never expire, so this is how a revocation shows) marks the account
+// publish the platform refuses with HTTP 401 or Graph's code 190 (the token
+// was revoked; Mastodon and Page tokens never expire, so this is how a
+// revocation shows) marks the account
 // "needs reconnect" the same way.
 //
 // Thread-safe as the wrapped connector and the keeper are.

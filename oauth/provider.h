@@ -17,6 +17,13 @@ namespace herald::oauth {
 // only way some platforms document).
 enum class ClientAuth { kBasic, kForm };
 
+// How the code becomes the token herald publishes with.
+enum class Flow {
+  kOAuth2,         // RFC 6749: the token endpoint's answer is the grant
+  kFacebookLogin,  // code -> user token -> long-lived user token -> the Page's token (oauth/internal/graph_tokens.h)
+  kThreads,        // code -> short-lived token -> 60-day token, refreshed with itself
+};
+
 struct Provider {
   std::string platform;
   std::string authorize_url;
@@ -34,7 +41,13 @@ struct Provider {
   bool per_instance = false;
   std::string client_name;  // per_instance: the registered app's name and website
   std::string website;
+  Flow flow = Flow::kOAuth2;
+  std::string scope_separator = " ";  // Meta's dialogs document commas
 };
+
+// Whether a platform refreshes its access token with the token itself (no
+// refresh token: Threads' th_refresh_token).
+bool RefreshesWithAccessToken(std::string_view platform);
 
 // `provider` on the server at `origin` (scheme://host[:port]) with the app
 // herald registered there. REQUIRES: provider.per_instance.
@@ -46,7 +59,7 @@ Result<Provider> ProviderFor(const std::string& platform, const policies::OAuthA
 
 // The authorization URL the user's browser is sent to: response_type=code,
 // client_id, redirect_uri, scope, state and (provider.pkce) the S256 code
-// challenge.
+// challenge. Scopes are joined with provider.scope_separator.
 std::string AuthorizationUrl(const Provider& provider, const std::string& state, const std::string& challenge);
 
 }  // namespace herald::oauth

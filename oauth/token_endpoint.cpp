@@ -4,13 +4,15 @@
 
 #include <openssl/evp.h>
 
+#include "oauth/internal/graph_tokens.h"
+#include "oauth/internal/redact.h"
+
 namespace herald::oauth {
 namespace {
 
 using nlohmann::json;
 
 constexpr size_t kMaxAnswer = 64 * 1024;
-constexpr size_t kMaxQuoted = 200;
 
 std::string Base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -20,35 +22,43 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-// `text` cut to a length a log line can hold, with every value this request
-// sent blanked out (a platform may echo what it refused).
-std::string Quoted(std::string text, const std::vector<std::pair<std::string, std::string>>& sent,
-                   const std::optional<std::string>& secret) {
-  auto blank = [&](const std::string& value) {
-    if (value.size() < 4) return;
-    for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at)) {
-      text.replace(at, value.size(), "[redacted]");
-    }
-  };
-  for (const auto& [name, value] : sent) {
-    if (name != "grant_type" && name != "redirect_uri" && name != "client_id") blank(value);
-  }
-  if (secret) blank(*secret);
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  if (text.size() > kMaxQuoted) text = text.substr(0, kMaxQuoted) + "...";
-  return text;
+std::string Quoted(const std::string& text, const internal::SentFields& sent, const std::optional<std::string>& secret) {
+  return internal::Quoted(text, sent, secret ? std::vector<std::string>{*secret} : std::vector<std::string>{});
 }
 
 }  // namespace
 
+bool Refreshable(const secrets::Grant& grant) {
+  return !grant.refresh_token.empty() || (RefreshesWithAccessToken(grant.platform) && grant.expires_at);
+}
+
 Result<secrets::Grant> TokenEndpoint::ExchangeCode(const std::string& code, const std::string& verifier,
-                                                   Instant now) const {
+                                                   const AccountSettings& account, Instant now) const {
+  if (provider_.flow != Flow::kOAuth2) {
+    if (!client_secret_) {
+      return Error(Code::kFailedPrecondition, "oauth." + provider_.platform + " has no client_secret");
+    }
+    internal::GraphApp app{provider_, *client_secret_, http_};
+    if (provider_.flow == Flow::kThreads) return internal::ThreadsGrant(app, code, account, now);
+    return internal::FacebookLoginGrant(app, code, account, now);
+  }
   std::vector<std::pair<std::string, std::string>> fields{
       {"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", provider_.redirect_uri}};
   if (provider_.pkce) fields.push_back({"code_verifier", verifier});
   return Post(std::move(fields), "the authorization code", now);
+}
+
+Result<secrets::Grant> TokenEndpoint::Renew(const secrets::Grant& grant, Instant now) const {
+  if (provider_.flow == Flow::kThreads) {
+    if (!client_secret_) {
+      return Error(Code::kFailedPrecondition, "oauth." + provider_.platform + " has no client_secret");
+    }
+    return internal::RefreshThreads({provider_, *client_secret_, http_}, grant.access_token, now);
+  }
+  if (grant.refresh_token.empty()) {
+    return Error(Code::kFailedPrecondition, provider_.platform + " gave this account no refresh token");
+  }
+  return Refresh(grant.refresh_token, now);
 }
 
 Result<secrets::Grant> TokenEndpoint::Refresh(const std::string& refresh_token, Instant now) const {

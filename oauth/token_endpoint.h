@@ -8,6 +8,7 @@
 // request sent blanked out. Thread-safe: immutable after construction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,14 @@
 #include "secrets/grant_vault.h"
 
 namespace herald::oauth {
+
+// The non-secret connector settings of the account being connected, as its
+// policy gives them (Meta: which Page, which Instagram or Threads user).
+using AccountSettings = std::map<std::string, std::string>;
+
+// Whether herald can renew `grant` before it expires: it has a refresh token,
+// or its platform refreshes a token with itself (Threads).
+bool Refreshable(const secrets::Grant& grant);
 
 class TokenEndpoint {
  public:
@@ -30,12 +39,24 @@ class TokenEndpoint {
   // authorization: connect again); FailedPrecondition when it refuses the
   // client (invalid_client, unauthorized_client: check the oauth config);
   // Unavailable when it cannot be reached or fails (retry later).
-  Result<secrets::Grant> ExchangeCode(const std::string& code, const std::string& verifier, Instant now) const;
+  // Meta (Provider::flow): the exchange continues to the token herald
+  // publishes with (internal/graph_tokens.h), picked by `account`'s settings;
+  // InvalidArgument when they name no Page or user the login gave.
+  Result<secrets::Grant> ExchangeCode(const std::string& code, const std::string& verifier,
+                                      const AccountSettings& account, Instant now) const;
+  Result<secrets::Grant> ExchangeCode(const std::string& code, const std::string& verifier, Instant now) const {
+    return ExchangeCode(code, verifier, {}, now);
+  }
 
   // New tokens for `refresh_token`; the answer's refresh token replaces it
   // (X rotates it on every refresh), or it is kept when none comes back.
   // Failure codes as ExchangeCode.
   Result<secrets::Grant> Refresh(const std::string& refresh_token, Instant now) const;
+
+  // `grant` renewed the platform's way: with its refresh token, or (Threads)
+  // with the access token itself. FailedPrecondition when it cannot be
+  // (REQUIRES Refreshable(grant) to avoid that); codes otherwise as Refresh.
+  Result<secrets::Grant> Renew(const secrets::Grant& grant, Instant now) const;
 
   const Provider& provider() const { return provider_; }
 

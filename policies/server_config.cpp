@@ -315,7 +315,11 @@ void ReadOAuthApp(const std::string& platform, const Located& at, Diagnostics& d
   } else {
     valid = false;
   }
-  if (auto v = per_instance ? std::nullopt : map.Take("client_secret")) {
+  // Meta's token endpoints take no public client: the secret is required there.
+  std::optional<Located> secret_value;
+  if (!per_instance) secret_value = ExchangesOnGraph(platform) ? map.Required("client_secret") : map.Take("client_secret");
+  if (ExchangesOnGraph(platform) && !secret_value) valid = false;
+  if (auto v = secret_value) {
     auto text = internal::ReadString(*v, diag);
     auto ref = text ? internal::ParseSecretRef(*text) : std::nullopt;
     if (text && !ref) diag.Error(v->mark, v->path, "inline secret; write env:NAME or file:/path");
@@ -323,7 +327,14 @@ void ReadOAuthApp(const std::string& platform, const Located& at, Diagnostics& d
   }
   if (auto v = map.Required("redirect_uri")) need(ReadUrl(*v, diag), app.redirect_uri); else valid = false;
   if (auto v = per_instance ? std::nullopt : map.Take("authorize_url")) need(ReadUrl(*v, diag), app.authorize_url);
-  if (auto v = per_instance ? std::nullopt : map.Take("token_url")) need(ReadUrl(*v, diag), app.token_url);
+  if (auto v = per_instance ? std::nullopt : map.Take("token_url")) {
+    need(ReadUrl(*v, diag), app.token_url);
+    if (ExchangesOnGraph(platform) && !app.token_url.empty() && !app.token_url.ends_with(kGraphTokenPath)) {
+      diag.Error(v->mark, v->path, "a Graph token_url ends with " + std::string(kGraphTokenPath) + ", got " +
+                                       internal::Quote(app.token_url));
+      valid = false;
+    }
+  }
   if (auto v = map.Take("scopes")) {
     if (auto items = internal::ReadSequence(*v, diag)) {
       for (const Located& item : *items) {
@@ -366,6 +377,10 @@ void ReadOAuth(const Located& at, Diagnostics& diag, ServerConfig& c) {
 }  // namespace
 
 bool RegistersPerInstance(std::string_view platform) { return platform == "mastodon"; }
+
+bool ExchangesOnGraph(std::string_view platform) {
+  return platform == "facebook_page" || platform == "instagram" || platform == "threads";
+}
 
 bool IsSafeOAuthUrl(std::string_view url) {
   auto rest_after = [&](std::string_view scheme) -> std::optional<std::string_view> {

@@ -47,8 +47,19 @@ struct OAuthApp {
 // (Mastodon): its `oauth:` entry has no client id, secret or URLs.
 bool RegistersPerInstance(std::string_view platform);
 
+// Whether a platform's tokens come from Meta's Graph token endpoints
+// (Facebook Page, Instagram, Threads): the app is confidential (a
+// client_secret is required), and `token_url`, when given, is the Graph
+// root's /oauth/access_token, from which the exchanges for long-lived tokens
+// and the Page list are found.
+bool ExchangesOnGraph(std::string_view platform);
+
+// What a Graph `token_url` ends with.
+inline constexpr std::string_view kGraphTokenPath = "/oauth/access_token";
+
 // The platforms whose accounts herald can connect by OAuth.
-inline constexpr std::string_view kOAuthPlatforms[] = {"x", "mastodon", "linkedin"};
+inline constexpr std::string_view kOAuthPlatforms[] = {"x", "mastodon", "linkedin", "facebook_page", "instagram",
+                                                       "threads"};
 
 // Whether `url` is absolute https, or http to a loopback host (a local
 // authorization server, a development setup).

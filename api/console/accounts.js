@@ -1,8 +1,47 @@
-// Accounts: caps with usage, the next free slots, pauses, breakers and
-// connector errors.
+// Accounts: caps with usage, the next free slots, pauses, breakers,
+// connector errors, and how each account is connected (a manager connects an
+// OAuth account, or connects it again, from here).
 import { api } from './api.js';
-import { el, formatTime, problemText } from './dom.js';
-import { session } from './app.js';
+import { el, formatTime, problemText, toast } from './dom.js';
+import { isManager, session } from './app.js';
+
+const CONNECTION_TEXT = {
+  connected: 'Connected',
+  not_connected: 'Not connected yet',
+  needs_reconnect: 'Needs reconnecting',
+  expires_soon: 'Expires soon',
+  expired: 'Expired',
+};
+
+// POST /v1/accounts/{id}/connect, then off to the platform's authorization
+// page; the platform sends the browser back to herald's callback, which links
+// back here.
+async function connect(account, button) {
+  button.disabled = true;
+  try {
+    const started = await api(`/v1/accounts/${encodeURIComponent(account.id)}/connect`, { method: 'POST' });
+    window.location.assign(started.authorization_url);
+  } catch (err) {
+    button.disabled = false;
+    toast(problemText(err), true);
+  }
+}
+
+function connection(account) {
+  const c = account.connection;
+  if (!c) return el('p', { class: 'muted connection', dataset: { state: 'static' } }, 'Credentials from the policy (not connected by OAuth)');
+  const healthy = c.state === 'connected';
+  const text = `${CONNECTION_TEXT[c.state] || c.state}` + (c.expires_at ? ` · token expires ${formatTime(c.expires_at)}` : '');
+  const parts = [el('span', { class: healthy ? 'ok' : 'error' }, text)];
+  if (c.why) parts.push(el('span', { class: 'muted' }, ` (${c.why})`));
+  if (isManager()) {
+    const label = c.state === 'not_connected' ? 'Connect' : 'Reconnect';
+    const button = el('button', { type: 'button', class: healthy ? '' : 'primary' }, label);
+    button.addEventListener('click', () => connect(account, button));
+    parts.push(' ', button);
+  }
+  return el('p', { class: 'connection', dataset: { state: c.state } }, parts);
+}
 
 function usage(u) {
   return el('div', { class: 'cap' }, el('span', {}, `${u.rule}: ${u.used} of ${u.max}`),
@@ -30,6 +69,7 @@ export async function accountsView(root) {
         el('h4', {}, 'Next free slots'), await slots(a),
         el('h4', {}, 'Connector'),
         el('p', {}, `${a.connector.type} · account breaker ${a.connector.breaker} · connector breaker ${a.connector.connector_breaker}`),
+        connection(a),
         a.paused ? el('p', { class: 'error' }, `Paused until ${formatTime(a.paused.until)} (${a.paused.rule}): ${a.paused.why}`)
           : el('p', { class: 'ok' }, 'Not paused'),
         el('p', { class: failed ? 'error' : 'muted' }, `${failed} failed or unconfirmed publishes`),

@@ -37,7 +37,8 @@ bool WantsHtml(const httplib::Request& request) {
   return request.get_header_value("Accept").find("text/html") != std::string::npos;
 }
 
-// A browser gets a small page, a script the JSON.
+// A browser gets a small page (with a way back to the console's accounts,
+// where the connect started), a script the JSON.
 ApiResponse Page(const httplib::Request& request, int status, const std::string& title, const std::string& text,
                  json body) {
   if (!WantsHtml(request)) {
@@ -49,7 +50,8 @@ ApiResponse Page(const httplib::Request& request, int status, const std::string&
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
   r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + EscapeHtml(title) +
-           "</title></head><body><h1>" + EscapeHtml(title) + "</h1><p>" + EscapeHtml(text) + "</p></body></html>\n";
+           "</title></head><body><h1>" + EscapeHtml(title) + "</h1><p>" + EscapeHtml(text) +
+           "</p><p><a href=\"/#accounts\">Back to the console</a></p></body></html>\n";
   r.headers.emplace_back("Content-Security-Policy", "default-src 'none'");
   return r;
 }

@@ -4,7 +4,9 @@
 // post with attached_media (docs/connectors/facebook_page.md). The inbox is
 // the comments under the Page's recent posts (GET /<post>/comments,
 // filter=stream, newest first); an answer is a comment on the comment
-// (POST /<comment>/comments).
+// (POST /<comment>/comments). An account connected by OAuth (`auth: oauth`)
+// publishes with the Page token herald picked when it was connected; without a
+// `page_id` its Page is the token's own ("me": a Page token stands for its Page).
 //
 // Thread-safe: the connector is immutable after creation.
 #include <nlohmann/json.hpp>
@@ -25,6 +27,7 @@ class FacebookPageConnector final : public Connector {
       : client_(std::move(client)), page_id_(std::move(page_id)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Publish(meta::WithoutToken(request));
     if (request.reply_to) return Reply(request);
     if (request.media.size() == 1) {
       // A published photo is a post of its own: {"id": <photo>, "post_id": <page>_<post>}.
@@ -47,6 +50,7 @@ class FacebookPageConnector final : public Connector {
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Lookup(meta::WithoutToken(request));
     if (request.reply_to) return std::nullopt;  // a comment is not among the Page's posts
     auto answer = meta::LookupAnswer(FindRecent(request), "facebook_page");
     if (answer && answer->kind == Kind::kPublished) answer->remote_url = Url(answer->remote_id);
@@ -54,6 +58,7 @@ class FacebookPageConnector final : public Connector {
   }
 
   InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).ReadInbox(meta::WithoutToken(request));
     const std::string page = page_id_;
     meta::CommentEdge edge{
         .edge = "comments",
@@ -95,6 +100,11 @@ class FacebookPageConnector final : public Connector {
   bool ReadsInbox() const override { return true; }
 
  private:
+  // This connector acting with a connected account's Page token.
+  FacebookPageConnector Connected(std::string token) const {
+    return FacebookPageConnector(client_.WithToken(std::move(token)), page_id_);
+  }
+
   // A comment on the comment `reply_to` names. Without an answer the outcome
   // is unknown: no list tells which comments the Page made.
   PublishResult Reply(const PublishRequest& request) const {
@@ -155,9 +165,10 @@ Result<std::unique_ptr<Connector>> MakeFacebookPageConnector(const policies::Con
                                                              const ConnectorContext& context) {
   auto settings = ConnectorSettings::Read("facebook_page", config, context);
   if (!settings) return std::unexpected(settings.error());
-  auto page_id = settings->Require("page_id");
+  const bool connected = settings->Get("auth") == "oauth";
+  auto page_id = connected ? Result<std::string>(settings->Get("page_id").value_or("me")) : settings->Require("page_id");
   if (!page_id) return std::unexpected(page_id.error());
-  auto token = settings->Require("token");
+  auto token = connected ? Result<std::string>("") : settings->Require("token");
   if (!token) return std::unexpected(token.error());
   std::string root = settings->BaseUrl("https://graph.facebook.com") + "/" + settings->Get("graph_version").value_or("v21.0");
   return std::make_unique<FacebookPageConnector>(meta::GraphClient("facebook_page", std::move(root), *token, context.http),

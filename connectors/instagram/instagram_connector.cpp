@@ -22,6 +22,7 @@ class InstagramConnector final : public Connector {
       : publisher_(std::move(publisher)), client_(std::move(client)), user_id_(std::move(user_id)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Publish(meta::WithoutToken(request));
     if (request.reply_to) return Reply(request);
     if (request.media.empty())
       return Refuse("instagram: a post needs at least one image (Instagram has no text-only posts)");
@@ -31,6 +32,7 @@ class InstagramConnector final : public Connector {
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Lookup(meta::WithoutToken(request));
     if (request.reply_to) return std::nullopt;  // a reply is not among the account's media
     if (request.media.empty()) return Refuse("instagram: a post without an image was never sent");
     return publisher_.Lookup(request);
@@ -39,6 +41,7 @@ class InstagramConnector final : public Connector {
   // GET /<media>/comments with each comment's first page of replies. The
   // edge's order is not documented, so every page of a post is read.
   InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).ReadInbox(meta::WithoutToken(request));
     const std::string own = user_id_;
     meta::CommentEdge edge{
         .edge = "comments",
@@ -79,6 +82,11 @@ class InstagramConnector final : public Connector {
   bool ReadsInbox() const override { return true; }
 
  private:
+  // This connector acting with a connected account's token.
+  InstagramConnector Connected(std::string token) const {
+    return InstagramConnector(publisher_.WithToken(token), client_.WithToken(token), user_id_);
+  }
+
   // POST /<comment>/replies with `message`. Without an answer the outcome is
   // unknown: no list tells which replies the account made.
   PublishResult Reply(const PublishRequest& request) const {
@@ -108,7 +116,8 @@ Result<std::unique_ptr<Connector>> MakeInstagramConnectorWithTiming(const polici
   if (!settings) return std::unexpected(settings.error());
   auto user_id = settings->Require("user_id");
   if (!user_id) return std::unexpected(user_id.error());
-  auto token = settings->Require("token");
+  // A connected account (auth: oauth) publishes with its grant's token.
+  auto token = settings->Get("auth") == "oauth" ? Result<std::string>("") : settings->Require("token");
   if (!token) return std::unexpected(token.error());
   std::string root = settings->BaseUrl("https://graph.facebook.com") + "/" + settings->Get("graph_version").value_or("v21.0");
   meta::GraphClient client("instagram", std::move(root), *token, context.http);

@@ -54,6 +54,12 @@ RateLimitHold FullWindowHold(const std::string& platform, int64_t used, int64_t 
 GraphClient::GraphClient(std::string platform, std::string root, std::string token, HttpClientOptions http)
     : platform_(std::move(platform)), root_(std::move(root)), token_(std::move(token)), http_(std::move(http)) {}
 
+GraphClient GraphClient::WithToken(std::string token) const {
+  GraphClient copy = *this;
+  copy.token_ = std::move(token);
+  return copy;
+}
+
 HttpResult GraphClient::Post(std::string_view path, Fields fields) const {
   fields.emplace_back("access_token", token_);
   return http_.Send({"POST", root_ + "/" + std::string(path), {}, FormEncode(fields), "application/x-www-form-urlencoded"});
@@ -79,8 +85,9 @@ std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const H
   int64_t code = internal::JsonCount(e, "code").value_or(0);
   if (e.value("is_transient", json()) == true || code == 1 || code == 2) {
     r->kind = Kind::kRetryLater;
-  } else if (code == 190 && result->status != 401 && result->status != 403) {
-    r->why += " (check the account's credentials and permissions)";
+  } else if (code == 190) {
+    r->token_refused = true;
+    if (result->status != 401 && result->status != 403) r->why += " (check the account's credentials and permissions)";
   }
   return r;
 }
@@ -172,6 +179,10 @@ ContainerPost BuildContainers(const PublishRequest& request, const std::string& 
 ContainerPublisher::ContainerPublisher(GraphClient client, std::string user_id, ContainerEdges edges,
                                        ContainerTiming timing)
     : client_(std::move(client)), user_id_(std::move(user_id)), edges_(std::move(edges)), timing_(timing) {}
+
+ContainerPublisher ContainerPublisher::WithToken(std::string token) const {
+  return ContainerPublisher(client_.WithToken(std::move(token)), user_id_, edges_, timing_);
+}
 
 Step<ContainerPublisher::Quota> ContainerPublisher::CheckQuota(Instant now) const {
   auto r = client_.Get(user_id_ + "/" + edges_.limit, {{"fields", "quota_usage,config"}});

@@ -40,6 +40,8 @@ class GraphClient {
   // longer than that is an HttpFailure of kind kTooLarge.
   HttpResult Get(std::string_view path, Fields query, size_t max_body = 0) const;
   const std::string& platform() const { return platform_; }
+  // This client with `token` in place of its own (a connected account's, oauth/).
+  GraphClient WithToken(std::string token) const;
 
  private:
   std::string platform_;
@@ -48,10 +50,19 @@ class GraphClient {
   HttpClient http_;
 };
 
+// `request` without its access token: what a connector copy that already
+// carries the connected account's token (GraphClient::WithToken) is given.
+template <class Request>
+Request WithoutToken(Request request) {
+  request.access_token.reset();
+  return request;
+}
+
 // ReadFailure for a non-2xx answer (a 2xx is nullopt even with a usage
 // header at 100 %), plus what is Graph's own: an error with `is_transient: true`
 // or code 1/2 (service trouble) is kRetryLater; code 190 (token invalid or
-// expired) names the credentials even when the HTTP status is 400.
+// expired) names the credentials even when the HTTP status is 400, and sets
+// token_refused.
 std::optional<PublishResult> ReadGraphFailure(std::string_view platform, const HttpResult& result, Instant now);
 
 // A string field of a JSON object body (Graph ids are strings), else nullopt.
@@ -127,6 +138,8 @@ class ContainerPublisher {
   PublishResult Publish(const ContainerPost& post, const PublishRequest& request) const;
   // Crash recovery: the recent posts' text.
   std::optional<PublishResult> Lookup(const PublishRequest& request) const;
+  // This publisher with `token` in place of its client's own.
+  ContainerPublisher WithToken(std::string token) const;
 
  private:
   struct Quota {

@@ -15,6 +15,7 @@ class ThreadsConnector final : public Connector {
       : publisher_(std::move(publisher)), client_(std::move(client)) {}
 
   PublishResult Publish(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Publish(meta::WithoutToken(request));
     if (request.media.size() > kMaxCarouselItems) {
       PublishResult r;
       r.kind = PublishResult::Kind::kFailed;
@@ -37,6 +38,7 @@ class ThreadsConnector final : public Connector {
   }
 
   std::optional<PublishResult> Lookup(const PublishRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).Lookup(meta::WithoutToken(request));
     if (request.reply_to) return std::nullopt;  // replies are not in the user's threads list
     return publisher_.Lookup(request);
   }
@@ -44,6 +46,7 @@ class ThreadsConnector final : public Connector {
   // GET /<media>/conversation: every reply under the post, nested ones too,
   // newest first (reverse=true); the account's own replies are left out.
   InboxReadResult ReadInbox(const InboxReadRequest& request) override {
+    if (request.access_token) return Connected(*request.access_token).ReadInbox(meta::WithoutToken(request));
     meta::CommentEdge edge{
         .edge = "conversation",
         .query = {{"fields", "id,text,username,timestamp,permalink,replied_to,is_reply_owned_by_me"},
@@ -75,6 +78,11 @@ class ThreadsConnector final : public Connector {
   bool ReadsInbox() const override { return true; }
 
  private:
+  // This connector acting with a connected account's token.
+  ThreadsConnector Connected(std::string token) const {
+    return ThreadsConnector(publisher_.WithToken(token), client_.WithToken(token));
+  }
+
   const meta::ContainerPublisher publisher_;
   const meta::GraphClient client_;
 };
@@ -88,7 +96,8 @@ Result<std::unique_ptr<Connector>> MakeThreadsConnectorWithTiming(const policies
   if (!settings) return std::unexpected(settings.error());
   auto user_id = settings->Require("user_id");
   if (!user_id) return std::unexpected(user_id.error());
-  auto token = settings->Require("token");
+  // A connected account (auth: oauth) publishes with its grant's token.
+  auto token = settings->Get("auth") == "oauth" ? Result<std::string>("") : settings->Require("token");
   if (!token) return std::unexpected(token.error());
   meta::GraphClient client("threads", settings->BaseUrl("https://graph.threads.net") + "/v1.0", *token, context.http);
   meta::ContainerEdges edges{

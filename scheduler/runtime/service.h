@@ -256,10 +256,10 @@ class Service {
   // The platform of `account`, which the caller may connect by OAuth:
   // PermissionDenied below manager; NotFound for another organisation's account.
   Result<std::string> ConnectableAccount(const Caller& caller, const std::string& account);
-  // The base_url of `account`'s connector settings (empty: the platform's
-  // default), where an OAuth connect finds the account's server (Mastodon).
-  // NotFound when `organization` has no such account.
-  Result<std::string> ConnectorBaseUrl(const std::string& organization, const std::string& account);
+  // `account`'s connector settings, where an OAuth connect finds the
+  // account's server (Mastodon's base_url) or its Page (Meta's page_id,
+  // user_id). NotFound when `organization` has no such account.
+  Result<policies::ConnectorConfig> ConnectorOf(const std::string& organization, const std::string& account);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
   // The spans in [from, to) in which the account's quiet hours, posting days

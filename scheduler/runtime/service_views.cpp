@@ -42,11 +42,11 @@ Result<std::string> Service::ConnectableAccount(const Caller& caller, const std:
   return NotFound("no account " + account);
 }
 
-Result<std::string> Service::ConnectorBaseUrl(const std::string& organization, const std::string& account) {
+Result<policies::ConnectorConfig> Service::ConnectorOf(const std::string& organization, const std::string& account) {
   std::lock_guard lock(impl_->mu_);
   if (const policies::Policy* policy = impl_->policies_.PolicyOf(organization)) {
     for (const auto& a : policy->accounts) {
-      if (a.id == account) return a.connector.base_url;
+      if (a.id == account) return a.connector;
     }
   }
   return NotFound("no account " + account + " in organization " + organization);

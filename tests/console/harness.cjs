@@ -13,12 +13,14 @@ const BUILD_DIR = process.env.HERALD_BUILD_DIR || path.join(SOURCE_DIR, 'build')
 const HERALD = process.env.HERALD_BINARY || path.join(BUILD_DIR, 'cli/herald');
 const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 
-// `policies`: a directory of policy files (default: examples/policies).
-async function startHerald({ policies = path.join(SOURCE_DIR, 'examples/policies') } = {}) {
+// `policies`: a directory of policy files (default: examples/policies);
+// `port`: where to listen (default: any free one); `extra`: more lines of the
+// server config.
+async function startHerald({ policies = path.join(SOURCE_DIR, 'examples/policies'), port = 0, extra = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-console-'));
   const config = path.join(dir, 'herald.yaml');
   fs.writeFileSync(config, [
-    'listen: 127.0.0.1:0',
+    `listen: 127.0.0.1:${port}`,
     `storage: sqlite:${path.join(dir, 'herald.db')}`,
     `policies: ${policies}`,
     `tokens: ${path.join(SOURCE_DIR, 'examples/tokens.json')}`,
@@ -26,6 +28,7 @@ async function startHerald({ policies = path.join(SOURCE_DIR, 'examples/policies
     'max_accounts: { acme: 10, globex: 10 }',
     'log: { level: info, format: text }',
     'shutdown_grace: 2s',
+    ...extra,
     '',
   ].join('\n'));
   const child = spawn(HERALD, ['serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,4 +90,17 @@ async function call(base, token, method, pathname, body) {
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
 
-module.exports = { startHerald, launchBrowser, call, SOURCE_DIR, BUILD_DIR };
+// A loopback port free now (for a config that must name its own address).
+function freePort() {
+  const net = require('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+module.exports = { startHerald, launchBrowser, call, freePort, SOURCE_DIR, BUILD_DIR };

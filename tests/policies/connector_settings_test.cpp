@@ -77,22 +77,27 @@ TEST_CASE("Connector settings: every missing required key is named, at the conne
        "to connect the account through herald)"},
       {"facebook_page", "{ graph_version: v21.0 }",
        "the facebook_page connector needs page_id (the Page's id) and token (a Page access token, as env:NAME or "
-       "file:/path)"},
-      {"facebook_page", "{ token: env:T }", "the facebook_page connector needs page_id (the Page's id)"},
+       "file:/path), or auth (oauth, to connect the account through herald)"},
+      {"facebook_page", "{ token: env:T }",
+       "the facebook_page connector needs page_id (the Page's id) and token, or auth (oauth, to connect the "
+       "account through herald)"},
       {"facebook_page", "{ page_id: \"104871234567890\" }",
-       "the facebook_page connector needs token (a Page access token, as env:NAME or file:/path)"},
+       "the facebook_page connector needs page_id and token (a Page access token, as env:NAME or file:/path), or "
+       "auth (oauth, to connect the account through herald)"},
       {"threads", "{}",
-       "the threads connector needs user_id (the Threads user id) and token (a Threads user access token, as "
-       "env:NAME or file:/path)"},
+       "the threads connector needs user_id (the Threads user id) and either token (a Threads user access token, "
+       "as env:NAME or file:/path), or auth (oauth, to connect the account through herald)"},
       {"threads", "{ token: env:T }", "the threads connector needs user_id (the Threads user id)"},
       {"threads", "{ user_id: \"25025320\" }",
-       "the threads connector needs token (a Threads user access token, as env:NAME or file:/path)"},
+       "the threads connector needs token (a Threads user access token, as env:NAME or file:/path), or auth "
+       "(oauth, to connect the account through herald)"},
       {"instagram", "{}",
-       "the instagram connector needs user_id (the Instagram professional account's id) and token (an access "
-       "token, as env:NAME or file:/path)"},
+       "the instagram connector needs user_id (the Instagram professional account's id) and either token (an "
+       "access token, as env:NAME or file:/path), or auth (oauth, to connect the account through herald)"},
       {"instagram", "{ token: env:T }", "the instagram connector needs user_id (the Instagram professional account's id)"},
       {"instagram", "{ user_id: \"17841405822304914\" }",
-       "the instagram connector needs token (an access token, as env:NAME or file:/path)"},
+       "the instagram connector needs token (an access token, as env:NAME or file:/path), or auth (oauth, to "
+       "connect the account through herald)"},
       {"telegram", "{}",
        "the telegram connector needs bot_token (the bot's token from @BotFather, as env:NAME or file:/path) and "
        "chat_id (\"@channelusername\" or a numeric chat id)"},
@@ -126,8 +131,12 @@ TEST_CASE("Connector settings: a block with every required key loads as the plat
       {"x", "{ token: env:T }"},
       {"linkedin", "{ token: env:T, author: \"urn:li:organization:5515715\" }"},
       {"facebook_page", "{ page_id: \"104871234567890\", token: env:T }"},
+      {"facebook_page", "{ auth: oauth }"},
+      {"facebook_page", "{ auth: oauth, page_id: \"104871234567890\" }"},
       {"threads", "{ user_id: \"25025320\", token: env:T }"},
+      {"threads", "{ user_id: \"25025320\", auth: oauth }"},
       {"instagram", "{ user_id: \"17841405822304914\", token: env:T }"},
+      {"instagram", "{ user_id: \"17841405822304914\", auth: oauth }"},
       {"telegram", "{ bot_token: env:B, chat_id: \"@acme_news\" }"},
       {"discord", "{ webhook_url: env:W }"},
       {"slack", "{ token: env:T, channel: C0123456789 }"},

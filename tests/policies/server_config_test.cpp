@@ -174,7 +174,7 @@ TEST_CASE("Server config: oauth errors are reported at their position", "[polici
   const std::string keys = kKeys;
   CHECK(ErrorsOf(keys + "oauth:\n  myspace: { client_id: a, redirect_uri: https://h/cb }\n") ==
         std::vector<std::string>{"herald.yaml:3:3: oauth.myspace: herald cannot connect \"myspace\" accounts by OAuth; "
-                                 "it can for: x, mastodon, linkedin"});
+                                 "it can for: x, mastodon, linkedin, facebook_page, instagram, threads"});
   CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    client_secret: s3cr3t\n    redirect_uri: https://h/cb\n") ==
         std::vector<std::string>{"herald.yaml:5:20: oauth.x.client_secret: inline secret; write env:NAME or file:/path"});
   CHECK(ErrorsOf(keys + "oauth:\n  x:\n    client_id: a\n    redirect_uri: http://herald.example.org/cb\n") ==
@@ -216,6 +216,38 @@ TEST_CASE("Server config: oauth.mastodon has no client, herald registers one per
   auto no_redirect = ErrorsOf(keys + "oauth:\n  mastodon: { client_name: h }\n");
   REQUIRE(no_redirect.size() == 1);
   CHECK(no_redirect[0].find("redirect_uri") != std::string::npos);
+}
+
+TEST_CASE("Server config: Meta's apps need their secret, one Facebook app may serve Pages and Instagram, and a "
+          "Graph token_url ends with /oauth/access_token",
+          "[policies][config][oauth]") {
+  const std::string keys = kKeys;
+  auto c = LoadServerConfig(keys + "oauth:\n"
+                                   "  facebook_page: &facebook\n"
+                                   "    client_id: \"881200334455\"\n"
+                                   "    client_secret: env:FB_SECRET\n"
+                                   "    redirect_uri: https://herald.example.org/v1/oauth/callback\n"
+                                   "  instagram: *facebook\n"
+                                   "  threads:\n"
+                                   "    client_id: \"990602627938098\"\n"
+                                   "    client_secret: file:/etc/herald/threads-secret\n"
+                                   "    redirect_uri: https://herald.example.org/v1/oauth/callback\n"
+                                   "    token_url: http://127.0.0.1:8099/oauth/access_token\n",
+                            "herald.yaml");
+  REQUIRE(c.has_value());
+  CHECK(c->oauth.at("instagram").client_id == "881200334455");
+  CHECK(c->oauth.at("instagram").client_secret->target == "FB_SECRET");
+  CHECK(c->oauth.at("threads").token_url == "http://127.0.0.1:8099/oauth/access_token");
+  CHECK(ExchangesOnGraph("threads"));
+  CHECK_FALSE(ExchangesOnGraph("linkedin"));
+  auto no_secret = ErrorsOf(keys + "oauth:\n  threads: { client_id: \"9\", redirect_uri: https://h/cb }\n");
+  REQUIRE(no_secret.size() == 1);
+  CHECK(no_secret[0].starts_with("herald.yaml:3:12: oauth.threads: "));
+  CHECK(no_secret[0].find("client_secret") != std::string::npos);
+  CHECK(ErrorsOf(keys + "oauth:\n  facebook_page:\n    client_id: \"9\"\n    client_secret: env:S\n"
+                        "    redirect_uri: https://h/cb\n    token_url: https://graph.example.org/v21.0/token\n") ==
+        std::vector<std::string>{"herald.yaml:7:16: oauth.facebook_page.token_url: a Graph token_url ends with "
+                                 "/oauth/access_token, got \"https://graph.example.org/v21.0/token\""});
 }
 
 TEST_CASE("OAuth URLs are https, or http to a loopback host", "[policies][config][oauth]") {

@@ -22,8 +22,9 @@ FacebookPageFake::FacebookPageFake(std::string page_id, std::string token, std::
         std::lock_guard lock(mu_);
         for (const auto& [k, v] : answer_headers_) res.set_header(k, v);
       }
-      if (!CheckGraphToken(req, res, token_)) return;
-      if (req.matches[1] != version_ || req.matches[2] != page_id_)
+      if (!tokens_.Check(req, res)) return;
+      // "me" is the Page itself when the token is the Page's.
+      if (req.matches[1] != version_ || (req.matches[2] != page_id_ && req.matches[2] != "me"))
         return WriteGraphError(res, 400, 100, "Unsupported request. Object with ID '" + std::string(req.matches[2]) +
                                                   "' does not exist", "GraphMethodException");
       (this->*handler)(req, res);
@@ -38,7 +39,7 @@ FacebookPageFake::FacebookPageFake(std::string page_id, std::string token, std::
         std::lock_guard lock(mu_);
         for (const auto& [k, v] : answer_headers_) res.set_header(k, v);
       }
-      if (!CheckGraphToken(req, res, token_)) return;
+      if (!tokens_.Check(req, res)) return;
       std::string id = req.matches[2];
       if (post) return comments_.Reply(id, req, res);
       bool known = false;

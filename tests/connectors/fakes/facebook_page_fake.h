@@ -42,6 +42,8 @@ class FacebookPageFake {
   GraphComments& comments() { return comments_; }
   // A header every answer carries from now on (Meta usage headers).
   void SetAnswerHeader(std::string name, std::string value);
+  // From now on every token `accepts` says yes to, instead of the Page token.
+  void AcceptTokens(std::function<bool(const std::string&)> accepts) { tokens_.AcceptTokens(std::move(accepts)); }
 
  private:
   void Feed(const httplib::Request& req, httplib::Response& res);
@@ -51,6 +53,7 @@ class FacebookPageFake {
 
   const std::string page_id_;
   const std::string token_;
+  GraphTokenCheck tokens_{token_};
   const std::string version_;
   FakeServer server_;
   mutable std::mutex mu_;

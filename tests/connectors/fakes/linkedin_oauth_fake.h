@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/connectors/fakes/fake_grants.h"
 #include "tests/support/fake_server.h"
 
 namespace herald::testing {
@@ -36,44 +37,29 @@ class LinkedinOAuthFake {
 
   void SetExpiresIn(int seconds);       // of access tokens issued from now on
   void SetRefreshTokens(bool issued);   // whether the app is approved for refresh tokens
-  void DenyNext();
+  void DenyNext() { grants_.DenyNext(); }
   void RevokeAll();                     // the member revokes the app: every token stops working
 
-  bool ValidAccess(const std::string& token) const;
-  std::vector<std::string> AllTokens() const;  // every access and refresh token issued
+  bool ValidAccess(const std::string& token) const { return grants_.ValidAccess(token); }
+  std::vector<std::string> AllTokens() const { return grants_.AllTokens(); }  // every access and refresh token issued
   int Refreshes() const;
   int RefusedRefreshes() const;
   int CodeExchanges() const;
-  std::string LastAccessToken() const;
-  std::multimap<std::string, std::string> LastAuthorize() const;
+  std::string LastAccessToken() const { return grants_.LastAccessToken(); }
+  std::multimap<std::string, std::string> LastAuthorize() const { return grants_.LastAuthorize(); }
 
  private:
-  struct Code {
-    std::string redirect_uri;
-    std::string scope;
-    std::chrono::steady_clock::time_point issued;
-    bool used = false;
-  };
-  struct Access {
-    std::chrono::steady_clock::time_point expires;
-    bool revoked = false;
-  };
   // The answer for new tokens. REQUIRES: mu_ held.
   std::string IssueLocked(const std::string& scope, const std::string& refresh_token);
 
   const std::string client_id_;
   const std::string client_secret_;
+  FakeGrants grants_;
   FakeServer server_;
   mutable std::mutex mu_;
-  std::map<std::string, Code> codes_;                 // guarded by mu_
-  std::map<std::string, Access> access_;              // guarded by mu_
   std::map<std::string, std::string> refresh_;        // live refresh token -> scope; guarded by mu_
-  std::vector<std::string> all_tokens_;               // guarded by mu_
-  std::multimap<std::string, std::string> last_authorize_;  // guarded by mu_
-  std::string last_access_;                           // guarded by mu_
   int expires_in_ = 5184000;                          // guarded by mu_
   bool refresh_tokens_ = false;                       // guarded by mu_
-  bool deny_next_ = false;                            // guarded by mu_
   int refreshes_ = 0, refused_refreshes_ = 0, exchanges_ = 0;  // guarded by mu_
   int64_t serial_ = 0;                                // guarded by mu_
 };

@@ -2,13 +2,13 @@
 // endpoint, as docs.joinmastodon.org (methods/apps, methods/oauth) describes
 // them and Doorkeeper answers them.
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include <chrono>
 #include <set>
 #include <sstream>
 
 #include "oauth/pkce.h"
+#include "tests/connectors/fakes/fake_grants.h"
 #include "tests/connectors/fakes/mastodon_fake.h"
 
 namespace herald::testing {
@@ -16,18 +16,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::steady_clock;
-
-std::string Random(const std::string& prefix) {
-  unsigned char bytes[18];
-  RAND_bytes(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = prefix;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 std::set<std::string> Words(const std::string& text) {
   std::set<std::string> out;
@@ -100,7 +88,7 @@ void MastodonFake::ServeOAuth(httplib::Server& s) {
     }
     std::set<std::string> scopes = Words(p("scopes").empty() ? "read" : p("scopes"));
     std::lock_guard lock(o.mu);
-    std::string id = Random("cid-"), secret = Random("csecret-");
+    std::string id = RandomToken("cid-"), secret = RandomToken("csecret-");
     o.apps[id] = {secret, p("redirect_uris"), scopes};
     o.secrets.push_back(secret);
     ++o.registrations;
@@ -126,7 +114,7 @@ void MastodonFake::ServeOAuth(httplib::Server& s) {
       return res.set_content("<h1>An error has occurred</h1><p>The requested scope is invalid, unknown, or malformed, "
                              "or the client is unknown.</p>", "text/html");
     }
-    std::string code = Random("mcode-");
+    std::string code = RandomToken("mcode-");
     o.codes[code] = {p("client_id"), p("redirect_uri"), p("code_challenge"), p("scope"), steady_clock::now(), false};
     res.status = 302;
     res.set_header("Location", p("redirect_uri") + "?code=" + code + "&state=" +
@@ -153,7 +141,7 @@ void MastodonFake::ServeOAuth(httplib::Server& s) {
       return Answer(res, 400, kInvalidGrant);
     }
     ++o.exchanges;
-    std::string token = Random("mtok-");
+    std::string token = RandomToken("mtok-");
     o.tokens[token] = false;
     o.secrets.push_back(token);
     o.last_token = token;

@@ -49,6 +49,26 @@ bool CheckGraphToken(const httplib::Request& req, httplib::Response& res, const 
   return false;
 }
 
+void GraphTokenCheck::AcceptTokens(std::function<bool(const std::string&)> accepts) {
+  std::lock_guard lock(mu_);
+  accepts_ = std::move(accepts);
+}
+
+bool GraphTokenCheck::Check(const httplib::Request& req, httplib::Response& res) const {
+  std::function<bool(const std::string&)> accepts;
+  {
+    std::lock_guard lock(mu_);
+    accepts = accepts_;
+  }
+  if (!accepts) return CheckGraphToken(req, res, token_);
+  std::string given = GraphParam(req, "access_token");
+  std::string auth = req.get_header_value("Authorization");
+  if (given.empty() && auth.starts_with("Bearer ")) given = auth.substr(7);
+  if (accepts(given)) return true;
+  WriteGraphError(res, 400, 190, "Error validating access token: The user has not authorized application.");
+  return false;
+}
+
 void WriteGraphError(httplib::Response& res, int status, int code, const std::string& message, const std::string& type) {
   res.status = status;
   res.set_content(json{{"error", {{"message", message}, {"type", type}, {"code", code}, {"fbtrace_id", "AbCdEfGh123"}}}}.dump(),
@@ -91,7 +111,7 @@ ContainerPlatformFake::ContainerPlatformFake(Config config)
       std::lock_guard lock(mu_);
       received_.push_back(Record(req));
     }
-    if (!CheckGraphToken(req, res, config_.token)) return;
+    if (!tokens_.Check(req, res)) return;
     if (req.matches[1] == config_.version && req.matches[2] != config_.user_id && !config_.reply_edge.empty() &&
         req.matches[3] == config_.reply_edge)
       return comments_.Reply(req.matches[2], req, res);
@@ -108,7 +128,7 @@ ContainerPlatformFake::ContainerPlatformFake(Config config)
       std::lock_guard lock(mu_);
       received_.push_back(Record(req));
     }
-    if (!CheckGraphToken(req, res, config_.token)) return;
+    if (!tokens_.Check(req, res)) return;
     if (req.matches[2] != config_.user_id && !config_.comments_edge.empty() && req.matches[3] == config_.comments_edge) {
       bool known = false;
       {
@@ -134,7 +154,7 @@ ContainerPlatformFake::ContainerPlatformFake(Config config)
       std::lock_guard lock(mu_);
       received_.push_back(Record(req));
     }
-    if (!CheckGraphToken(req, res, config_.token)) return;
+    if (!tokens_.Check(req, res)) return;
     GetObject(req.matches[2], req, res);
   });
   server_.Start();

@@ -13,6 +13,7 @@
 // called from the test thread at any time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,21 @@ namespace herald::testing {
 std::string GraphParam(const httplib::Request& req, const std::string& name);
 // false (and the answer written) when the request does not carry `token`.
 bool CheckGraphToken(const httplib::Request& req, httplib::Response& res, const std::string& token);
+
+// The tokens a Graph fake takes: its one static token, or (AcceptTokens)
+// those a fake authorization server issued and still honours.
+class GraphTokenCheck {
+ public:
+  explicit GraphTokenCheck(std::string token) : token_(std::move(token)) {}
+  void AcceptTokens(std::function<bool(const std::string&)> accepts);
+  // false (and Graph's code 190 written) when the request carries no token taken.
+  bool Check(const httplib::Request& req, httplib::Response& res) const;
+
+ private:
+  const std::string token_;
+  mutable std::mutex mu_;
+  std::function<bool(const std::string&)> accepts_;  // guarded by mu_
+};
 void WriteGraphError(httplib::Response& res, int status, int code, const std::string& message,
                      const std::string& type = "OAuthException");
 // The request as a handler sees it, form fields parsed.
@@ -106,6 +122,8 @@ class ContainerPlatformFake {
   // A post made earlier (not through a container); returns its id.
   std::string AddPost(const std::string& text, Instant at);
   GraphComments& comments() { return comments_; }
+  // From now on every token `accepts` says yes to, instead of config.token.
+  void AcceptTokens(std::function<bool(const std::string&)> accepts) { tokens_.AcceptTokens(std::move(accepts)); }
 
  private:
   void CreateContainer(const httplib::Request& req, httplib::Response& res);
@@ -115,6 +133,7 @@ class ContainerPlatformFake {
   void List(const httplib::Request& req, httplib::Response& res);
 
   const Config config_;
+  GraphTokenCheck tokens_{config_.token};
   FakeServer server_;
   mutable std::mutex mu_;
   std::map<std::string, Container> containers_;  // guarded by mu_

@@ -1,7 +1,6 @@
 #include "tests/connectors/fakes/x_oauth_fake.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include "oauth/pkce.h"
 
@@ -9,19 +8,6 @@ namespace herald::testing {
 namespace {
 
 using json = nlohmann::json;
-using std::chrono::steady_clock;
-
-std::string Random(const std::string& prefix) {
-  unsigned char bytes[18];
-  RAND_bytes(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = prefix;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 void OAuthError(httplib::Response& res, int status, const std::string& error, const std::string& description) {
   res.status = status;
@@ -51,26 +37,10 @@ std::string Base64(const std::string& in) {
 
 XOAuthFake::XOAuthFake(std::string client_id, std::string client_secret)
     : client_id_(std::move(client_id)), client_secret_(std::move(client_secret)) {
-  server_.server().Get("/i/oauth2/authorize", [this](const httplib::Request& req, httplib::Response& res) {
-    auto p = [&](const char* name) { return req.has_param(name) ? req.get_param_value(name) : std::string(); };
-    std::lock_guard lock(mu_);
-    last_authorize_ = {req.params.begin(), req.params.end()};
-    if (p("response_type") != "code" || p("client_id") != client_id_ || p("redirect_uri").empty() ||
-        p("state").empty() || p("code_challenge").empty() || p("code_challenge_method") != "S256") {
-      res.status = 400;
-      return res.set_content("Something went wrong: invalid authorization request", "text/plain");
-    }
-    std::string target = p("redirect_uri") + (p("redirect_uri").find('?') == std::string::npos ? "?" : "&");
-    if (deny_next_) {
-      deny_next_ = false;
-      target += "error=access_denied&state=" + httplib::detail::encode_query_param(p("state"));
-    } else {
-      std::string code = Random("code-");
-      codes_[code] = {p("code_challenge"), p("redirect_uri"), p("scope"), steady_clock::now(), false};
-      target += "state=" + httplib::detail::encode_query_param(p("state")) + "&code=" + code;
-    }
-    res.status = 302;
-    res.set_header("Location", target);
+  FakeGrants::AuthorizeRules rules{client_id_, true, "error=access_denied", "code-",
+                                   "Something went wrong: invalid authorization request"};
+  server_.server().Get("/i/oauth2/authorize", [this, rules](const httplib::Request& req, httplib::Response& res) {
+    grants_.Authorize(req, res, rules);
   });
 
   server_.server().Post("/2/oauth2/token", [this](const httplib::Request& req, httplib::Response& res) {
@@ -79,22 +49,21 @@ XOAuthFake::XOAuthFake(std::string client_id, std::string client_secret)
     }
     auto p = [&](const char* name) { return req.has_param(name) ? req.get_param_value(name) : std::string(); };
     std::string body;
-    std::lock_guard lock(mu_);
     if (p("grant_type") == "authorization_code") {
-      auto it = codes_.find(p("code"));
-      if (it == codes_.end() || it->second.used || steady_clock::now() - it->second.issued > std::chrono::seconds{30}) {
-        return OAuthError(res, 400, "invalid_request", "Value passed for the authorization code was invalid.");
-      }
-      it->second.used = true;  // a code is spent by its first exchange, right or wrong
-      if (it->second.redirect_uri != p("redirect_uri")) {
+      // A code is spent by its first exchange, right or wrong.
+      auto code = grants_.Spend(p("code"), std::chrono::seconds{30});
+      if (!code) return OAuthError(res, 400, "invalid_request", "Value passed for the authorization code was invalid.");
+      if (code->redirect_uri != p("redirect_uri")) {
         return OAuthError(res, 400, "invalid_request", "Value passed for the redirect uri did not match.");
       }
-      if (oauth::S256Challenge(p("code_verifier")) != it->second.challenge) {
+      if (oauth::S256Challenge(p("code_verifier")) != code->challenge) {
         return OAuthError(res, 400, "invalid_request", "Value passed for the code verifier did not match.");
       }
+      std::lock_guard lock(mu_);
       ++exchanges_;
-      IssueLocked(it->second.scope, body);
+      IssueLocked(code->scope, body);
     } else if (p("grant_type") == "refresh_token") {
+      std::lock_guard lock(mu_);
       auto it = refresh_.find(p("refresh_token"));
       if (it == refresh_.end()) {
         ++refused_refreshes_;
@@ -114,14 +83,12 @@ XOAuthFake::XOAuthFake(std::string client_id, std::string client_secret)
 }
 
 void XOAuthFake::IssueLocked(const std::string& scope, std::string& body) {
-  std::string access = Random("xacc-" + std::to_string(++serial_) + "-");
-  access_[access] = {steady_clock::now() + std::chrono::seconds{expires_in_}, false};
-  all_tokens_.push_back(access);
+  std::string access = grants_.IssueAccess("xacc-" + std::to_string(++serial_) + "-", expires_in_);
   json answer = {{"token_type", "bearer"}, {"expires_in", expires_in_}, {"access_token", access}, {"scope", scope}};
   if (scope.find("offline.access") != std::string::npos) {
-    std::string refresh = Random("xref-" + std::to_string(serial_) + "-");
+    std::string refresh = RandomToken("xref-" + std::to_string(serial_) + "-");
     refresh_[refresh] = scope;
-    all_tokens_.push_back(refresh);
+    grants_.Remember(refresh);
     answer["refresh_token"] = refresh;
   }
   body = answer.dump();
@@ -151,26 +118,10 @@ void XOAuthFake::SetExpiresIn(int seconds) {
   expires_in_ = seconds;
 }
 
-void XOAuthFake::DenyNext() {
-  std::lock_guard lock(mu_);
-  deny_next_ = true;
-}
-
 void XOAuthFake::RevokeAll() {
   std::lock_guard lock(mu_);
   refresh_.clear();
-  for (auto& [token, a] : access_) a.revoked = true;
-}
-
-bool XOAuthFake::ValidAccess(const std::string& token) const {
-  std::lock_guard lock(mu_);
-  auto it = access_.find(token);
-  return it != access_.end() && !it->second.revoked && steady_clock::now() < it->second.expires;
-}
-
-std::vector<std::string> XOAuthFake::AllTokens() const {
-  std::lock_guard lock(mu_);
-  return all_tokens_;
+  grants_.RevokeAll();
 }
 
 int XOAuthFake::Refreshes() const {
@@ -186,19 +137,6 @@ int XOAuthFake::RefusedRefreshes() const {
 int XOAuthFake::CodeExchanges() const {
   std::lock_guard lock(mu_);
   return exchanges_;
-}
-
-std::string XOAuthFake::LastAccessToken() const {
-  std::lock_guard lock(mu_);
-  for (auto it = all_tokens_.rbegin(); it != all_tokens_.rend(); ++it) {
-    if (it->starts_with("xacc-")) return *it;
-  }
-  return {};
-}
-
-std::multimap<std::string, std::string> XOAuthFake::LastAuthorize() const {
-  std::lock_guard lock(mu_);
-  return last_authorize_;
 }
 
 }  // namespace herald::testing

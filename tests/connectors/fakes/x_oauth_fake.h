@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/connectors/fakes/fake_grants.h"
 #include "tests/support/fake_server.h"
 
 namespace herald::testing {
@@ -45,47 +46,32 @@ class XOAuthFake {
   // Lifetime of the access tokens issued from now on (X: 7200 s).
   void SetExpiresIn(int seconds);
   // The next authorization is refused by the user (error=access_denied).
-  void DenyNext();
+  void DenyNext() { grants_.DenyNext(); }
   // The user revokes the app: every token issued so far stops working.
   void RevokeAll();
 
   // Whether `token` is a live access token (issued, not expired, not revoked).
-  bool ValidAccess(const std::string& token) const;
+  bool ValidAccess(const std::string& token) const { return grants_.ValidAccess(token); }
   // Every access and refresh token ever issued, for "never in a log" checks.
-  std::vector<std::string> AllTokens() const;
+  std::vector<std::string> AllTokens() const { return grants_.AllTokens(); }
   int Refreshes() const;             // refresh_token grants answered with tokens
   int RefusedRefreshes() const;      // refresh_token grants refused
   int CodeExchanges() const;         // authorization_code grants answered with tokens
-  std::string LastAccessToken() const;
+  std::string LastAccessToken() const { return grants_.LastAccessToken(); }
   // The query of the last authorize request (to check scope, challenge, ...).
-  std::multimap<std::string, std::string> LastAuthorize() const;
+  std::multimap<std::string, std::string> LastAuthorize() const { return grants_.LastAuthorize(); }
 
  private:
-  struct Code {
-    std::string challenge;
-    std::string redirect_uri;
-    std::string scope;
-    std::chrono::steady_clock::time_point issued;
-    bool used = false;
-  };
-  struct Access {
-    std::chrono::steady_clock::time_point expires;
-    bool revoked = false;
-  };
-  // Issues tokens into `res`. REQUIRES: mu_ held.
+  // Issues tokens into `body`. REQUIRES: mu_ held.
   void IssueLocked(const std::string& scope, std::string& body);
 
   const std::string client_id_;
   const std::string client_secret_;
+  FakeGrants grants_;
   FakeServer server_;
   mutable std::mutex mu_;
-  std::map<std::string, Code> codes_;            // guarded by mu_
-  std::map<std::string, Access> access_;         // guarded by mu_
   std::map<std::string, std::string> refresh_;   // live refresh token -> scope; guarded by mu_
-  std::vector<std::string> all_tokens_;          // guarded by mu_
-  std::multimap<std::string, std::string> last_authorize_;  // guarded by mu_
   int expires_in_ = 7200;                        // guarded by mu_
-  bool deny_next_ = false;                       // guarded by mu_
   int refreshes_ = 0, refused_refreshes_ = 0, exchanges_ = 0;  // guarded by mu_
   int64_t serial_ = 0;                           // guarded by mu_
 };
