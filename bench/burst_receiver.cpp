@@ -40,8 +40,8 @@ int64_t ParseUtc(const std::string& text) {
   int y, mo, d, h, mi, s;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6) return -1;
   using namespace std::chrono;
-  auto day = sys_days{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
-  return duration_cast<seconds>(day.time_since_epoch()).count() + h * 3600 + mi * 60 + s;
+  auto date = sys_days{year{y} / month{static_cast<unsigned>(mo)} / std::chrono::day{static_cast<unsigned>(d)}};
+  return duration_cast<seconds>(date.time_since_epoch()).count() + h * 3600 + mi * 60 + s;
 }
 
 double Percentile(std::vector<double> v, double p) {
