@@ -11,6 +11,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -97,6 +101,20 @@ int main(int argc, char** argv) {
   if (port <= 0) {
     std::cerr << "herald-burst-receiver: cannot listen on 127.0.0.1\n";
     return 1;
+  }
+  // cpp-httplib listens with a backlog of 5, built into Debian's library: a
+  // burst of new connections would be refused. Its socket is found by its port
+  // and given a deep backlog (listen again on Linux only changes the backlog).
+  for (int fd = 3; fd < 1024; ++fd) {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    int listening = 0;
+    socklen_t optlen = sizeof listening;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sin_family == AF_INET &&
+        ntohs(addr.sin_port) == port && getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == 0 &&
+        listening) {
+      ::listen(fd, 4096);
+    }
   }
   if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
   std::thread listener([&] { server.listen_after_bind(); });
