@@ -400,6 +400,32 @@ class Store {
   virtual Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
                                                         int64_t after_seq) = 0;
 
+  // Many accounts at once, for a burst of due posts: each lock is the one
+  // LockAccount takes, so holders of either exclude each other.
+  struct AccountCursor {
+    std::string organization;
+    std::string account;
+    int64_t after_seq = 0;  // AccountChangesSince's
+  };
+  class AccountLocks {
+   public:
+    virtual ~AccountLocks() = default;
+    // The accounts locked (by index into the request), in request order.
+    virtual const std::vector<size_t>& held() const = 0;
+  };
+  // Locks those of `accounts` (organization, account) that no one holds now,
+  // all at once, and never waits for the others: they are left out of
+  // held(). Released together when the returned object is destroyed.
+  // Unavailable when the server cannot be reached. The default takes the
+  // locks one by one with LockAccount, waiting for each (right where locks
+  // are no-ops, as on SQLite).
+  virtual Result<std::unique_ptr<AccountLocks>> TryLockAccounts(
+      const std::vector<std::pair<std::string, std::string>>& accounts);
+  // AccountChangesSince for every cursor, in one read where the store can:
+  // each account's posts in change_seq order. The default asks account by
+  // account.
+  virtual Result<std::vector<Post>> ChangesSince(const std::vector<AccountCursor>& cursors);
+
   // Calls `on_change(organization, account)` from a store thread soon after
   // another process commits a change to one of that account's posts
   // (PostgreSQL: LISTEN/NOTIFY). Changes made through this Store object are not

@@ -13,7 +13,9 @@ Runtime::Runtime(boost::asio::io_context& io, Service& service, const Clock& clo
                  RuntimeOptions options)
     : io_(io), service_(service), clock_(clock), connectors_(std::move(connectors)), options_(options),
       timer_(io), drain_timer_(io), pool_(static_cast<size_t>(std::max(1, options.publish_threads))),
-      recheck_(service, clock, connectors_) {}
+      recheck_(service, clock, connectors_) {
+  lead_ = options_.lead;
+}
 
 Runtime::~Runtime() {
   stopping_ = true;
@@ -42,8 +44,10 @@ void Runtime::Wake() {
 void Runtime::Arm() {
   auto now = clock_.NowPrecise();
   auto wait = duration_cast<nanoseconds>(options_.heartbeat);
+  lead_ = options_.lead;
   if (auto next = service_.NextDue()) {
-    auto until = system_clock::time_point(*next) - options_.lead - now;
+    if (system_clock::time_point(*next) - now < options_.max_lead) lead_ = LeadFor(*next);
+    auto until = system_clock::time_point(*next) - lead_ - now;
     wait = std::clamp(duration_cast<nanoseconds>(until), nanoseconds{0}, wait);
   }
   // Backing off after a failed claim: no earlier than the next try, but still
@@ -54,6 +58,14 @@ void Runtime::Arm() {
   wait = std::min(wait, std::max(nanoseconds{0}, duration_cast<nanoseconds>(tick_by_ - steady_clock::now())));
   timer_.expires_after(wait);
   timer_.async_wait([this](const boost::system::error_code& ec) { OnTimer(ec); });
+}
+
+nanoseconds Runtime::LeadFor(Instant next) {
+  const nanoseconds most = duration_cast<nanoseconds>(options_.max_lead);
+  const nanoseconds per_post = std::max(nanoseconds{1}, 2 * claim_cost_);
+  // Counting stops where the lead would reach its bound anyway.
+  size_t due = service_.CountDue(next, static_cast<size_t>(most / per_post) + 1);
+  return std::clamp(per_post * static_cast<int64_t>(due), duration_cast<nanoseconds>(options_.lead), most);
 }
 
 void Runtime::OnTimer(const boost::system::error_code& ec) {
@@ -112,7 +124,9 @@ void Runtime::MaybeRecheck() {
 void Runtime::Fire() {
   if (steady_clock::now() < claim_not_before_) return;
   auto now = clock_.NowPrecise();
-  auto claimed = service_.ClaimDue(floor<seconds>(now + options_.lead));
+  const Instant horizon = floor<seconds>(now + lead_);
+  const auto started = steady_clock::now();
+  auto claimed = service_.ClaimDue(horizon);
   if (!claimed) {
     // Due posts stay due; try again after 100 ms doubling to 5 s.
     auto delay = std::min(milliseconds{5000}, milliseconds{100 << std::min(claim_failures_, 6)});
@@ -123,6 +137,16 @@ void Runtime::Fire() {
     return;
   }
   claim_failures_ = 0;
+  // A claim of many posts tells what the next burst will cost.
+  if (claimed->size() >= 100) {
+    claim_cost_ = (claim_cost_ + (steady_clock::now() - started) / static_cast<int64_t>(claimed->size())) / 2;
+  }
+  // Posts left due by the claim: another process holds their account (a
+  // shared store) or their write is in flight. Looked at again shortly, not
+  // at once, so a held account does not turn the loop into a spin.
+  if (auto next = service_.NextDue(); next && *next <= horizon) {
+    claim_not_before_ = steady_clock::now() + milliseconds{20};
+  }
   // Posts claimed ahead of time wait on the event loop for their second.
   std::map<Instant, std::vector<Post>> ahead;
   for (Post& p : *claimed) {

@@ -34,6 +34,11 @@ struct RuntimeOptions {
   // time and handed to the connector at that time, so the claim's fsync does
   // not make them late.
   std::chrono::milliseconds lead{150};
+  // When many posts fall due together (the top of the hour), claiming them
+  // all takes longer than `lead`: they are then claimed earlier, twice as far
+  // ahead as the claims so far took per post says it will take, but never
+  // more than this. A post claimed ahead cannot be edited or cancelled any more.
+  std::chrono::milliseconds max_lead{5000};
   int publish_threads = 64;  // publishes wait on I/O (fsync, the network), not on the CPU
   // How often Service::Maintain runs (lease renewal, catch-up, orphans on a
   // shared store); well under ServiceOptions::lease.
@@ -69,6 +74,9 @@ class Runtime {
   // `answers_lookup`: whether the post's connector can be asked later.
   void SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, bool answers_lookup,
                      int failures);
+  // How far ahead of `next` (the earliest due post) to claim: `lead`, or
+  // more when many posts are due by then (RuntimeOptions::max_lead).
+  std::chrono::nanoseconds LeadFor(Instant next);
   void WaitForDrain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
   void MaybeMaintain();
   // Claims the due re-checks on a worker thread and runs each on another.
@@ -97,6 +105,10 @@ class Runtime {
   // would push the tick, the heartbeat and lease renewal back for ever.
   std::chrono::steady_clock::time_point tick_by_{};
   int claim_failures_ = 0;  // in a row; event loop only
+  // Event loop only: what claiming took per post lately (a guess until a
+  // claim of many posts measured it), and the lead the last Arm chose.
+  std::chrono::nanoseconds claim_cost_{std::chrono::microseconds{200}};
+  std::chrono::nanoseconds lead_{};
 };
 
 }  // namespace herald::runtime

@@ -327,6 +327,9 @@ class Service {
   Result<std::vector<Post>> ClaimDue(Instant now);
   // The earliest planned time of a scheduled post, if any.
   std::optional<Instant> NextDue();
+  // How many scheduled posts are planned at or before `until`, counting no
+  // further than `cap`.
+  size_t CountDue(Instant until, size_t cap);
   // Settles a publish: published (remote id/url), failed, unconfirmed, or
   // back to scheduled: at `retry_at`, or after a backoff for a transient
   // failure (failed once the backoff's attempts are spent). A `hold` pauses the

@@ -2,7 +2,9 @@
 // `publishing` before any connector sees them), settles what the connectors
 // answered, and reports posts left in flight.
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <unordered_set>
 
 #include "scheduler/runtime/internal/service_impl.h"
 #include "scheduler/runtime/service.h"
@@ -20,7 +22,7 @@ using scheduler::Decision;
 using scheduler::Governor;
 using storage::PostChange;
 
-Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::string* only) {
+Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::unordered_set<std::string>* only) {
   auto& s = *this;
   std::vector<PostChange> changes;
   std::vector<Post> originals;
@@ -31,7 +33,7 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::stri
     for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
       if (only == nullptr) {
         due.push_back(*it);
-      } else if (const Post* p = s.book_.Find(it->second); p != nullptr && p->account == *only) {
+      } else if (const Post* p = s.book_.Find(it->second); p != nullptr && only->contains(p->account)) {
         due.push_back(*it);
       }
     }
@@ -102,21 +104,49 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::stri
 Result<std::vector<Post>> Service::ClaimDue(Instant now) {
   auto& s = *impl_;
   if (!s.shared_) return s.ClaimDueIn(now, nullptr);
-  // Shared store: one account at a time, locked and synced, so another process
-  // cannot claim the same post or fill the same window meanwhile.
-  std::set<std::pair<std::string, std::string>> accounts;
+  // Shared store: accounts locked and synced, so another process cannot claim
+  // the same post or fill the same window meanwhile. Many at once (the top of
+  // the hour): each group of accounts is locked in one statement, synced in
+  // one read and claimed in one transaction. An account another process holds
+  // is left for the next tick: that process is claiming or changing it. Each
+  // process starts at its own group, so several share a burst.
+  std::vector<std::pair<std::string, std::string>> accounts;
   {
     std::lock_guard lock(s.mu_);
+    std::set<std::pair<std::string, std::string>> due;
     for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
-      if (const Post* p = s.book_.Find(it->second)) accounts.insert({p->organization, p->account});
+      if (const Post* p = s.book_.Find(it->second)) due.insert({p->organization, p->account});
     }
+    accounts.assign(due.begin(), due.end());
   }
+  constexpr size_t kGroup = 500;
+  const size_t groups = (accounts.size() + kGroup - 1) / kGroup;
+  const size_t first = groups == 0 ? 0 : std::hash<std::string>{}(s.options_.process) % groups;
   std::vector<Post> out;
-  for (const auto& [org, account] : accounts) {
-    auto account_lock = s.LockAccount(org, account);
-    if (!account_lock) return std::unexpected(account_lock.error());
-    auto claimed = s.ClaimDueIn(now, &account);
-    if (!claimed) return claimed;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t from = (first + g) % groups * kGroup;
+    std::vector<std::pair<std::string, std::string>> group(
+        accounts.begin() + static_cast<ptrdiff_t>(from),
+        accounts.begin() + static_cast<ptrdiff_t>(std::min(from + kGroup, accounts.size())));
+    auto claimed = [&]() -> Result<std::vector<Post>> {
+      auto locks = s.store_.TryLockAccounts(group);
+      if (!locks) return std::unexpected(locks.error());
+      std::vector<std::pair<std::string, std::string>> held;
+      std::unordered_set<std::string> names;
+      for (size_t i : (*locks)->held()) {
+        held.push_back(group[i]);
+        names.insert(group[i].second);
+      }
+      if (held.empty()) return std::vector<Post>();
+      if (auto r = s.SyncAccounts(held); !r) return std::unexpected(r.error());
+      return s.ClaimDueIn(now, &names);
+    }();
+    // Posts claimed by the earlier groups are durably this process's: they
+    // go to the runtime even when a later group fails (it stays due).
+    if (!claimed) {
+      if (out.empty()) return claimed;
+      break;
+    }
     for (Post& p : *claimed) out.push_back(std::move(p));
   }
   return out;
@@ -130,6 +160,13 @@ std::optional<Instant> Service::NextDue() {
     if (!impl_->book_.Writing(id)) return at;
   }
   return std::nullopt;
+}
+
+size_t Service::CountDue(Instant until, size_t cap) {
+  std::lock_guard lock(impl_->mu_);
+  size_t n = 0;
+  for (auto it = impl_->book_.due().begin(); it != impl_->book_.due().end() && it->first <= until && n < cap; ++it) ++n;
+  return n;
 }
 
 Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup) {

@@ -29,6 +29,21 @@ Result<void> Service::Impl::SyncAccount(const std::string& org, const std::strin
   return {};
 }
 
+Result<void> Service::Impl::SyncAccounts(const std::vector<std::pair<std::string, std::string>>& accounts) {
+  std::vector<storage::Store::AccountCursor> cursors;
+  cursors.reserve(accounts.size());
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [org, account] : accounts) cursors.push_back({org, account, cursors_[account]});
+  }
+  auto changed = store_.ChangesSince(cursors);
+  if (!changed) return std::unexpected(changed.error());
+  if (changed->empty()) return {};
+  std::lock_guard lock(mu_);
+  for (const Post& p : *changed) Adopt(p);
+  return {};
+}
+
 void Service::Impl::Adopt(const Post& p) {
   int64_t& cursor = cursors_[p.account];
   cursor = std::max(cursor, p.change_seq);
@@ -121,9 +136,14 @@ Result<std::vector<Post>> Service::Maintain() {
     for (const auto& [account, org] : s.policies_.accounts()) accounts.push_back({org, account});
   }
   if (auto r = s.LoadPauses(); !r) return std::unexpected(r.error());
-  // Notifications can be lost (a listener reconnecting): catch up regularly.
-  for (const auto& [org, account] : accounts) {
-    if (auto r = s.SyncAccount(org, account); !r) return std::unexpected(r.error());
+  // Notifications can be lost (a listener reconnecting): catch up regularly,
+  // many accounts per read.
+  constexpr size_t kGroup = 1000;
+  for (size_t from = 0; from < accounts.size(); from += kGroup) {
+    std::vector<std::pair<std::string, std::string>> group(
+        accounts.begin() + static_cast<ptrdiff_t>(from),
+        accounts.begin() + static_cast<ptrdiff_t>(std::min(from + kGroup, accounts.size())));
+    if (auto r = s.SyncAccounts(group); !r) return std::unexpected(r.error());
   }
   auto orphans = s.store_.OrphanedClaims(now);
   if (!orphans) return std::unexpected(orphans.error());

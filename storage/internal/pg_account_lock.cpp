@@ -24,4 +24,47 @@ PgAccountLock::~PgAccountLock() {
   pool_->Release(std::move(conn_), released, /*limited=*/false);
 }
 
+std::string PgTextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('"');
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+Result<std::unique_ptr<Store::AccountLocks>> PgAccountLocks::TryAcquire(
+    std::shared_ptr<PgPool> pool, const std::vector<std::pair<std::string, std::string>>& accounts) {
+  std::vector<std::string> keys;
+  keys.reserve(accounts.size());
+  for (const auto& [organization, account] : accounts) keys.push_back(organization + "/" + account);
+  auto conn = pool->Acquire(/*limited=*/false);
+  if (!conn) return std::unexpected(conn.error());
+  // Session locks count per key: a key given twice (or two keys of one hash)
+  // is taken once; unlock_all releases whatever this connection holds.
+  auto r = (*conn)->Exec(
+      "SELECT k.i FROM unnest($1::text[]) WITH ORDINALITY AS k(key, i)"
+      " WHERE pg_try_advisory_lock(hashtextextended(k.key, 0)) ORDER BY k.i",
+      {P(PgTextArray(keys))});
+  if (!r) {
+    pool->Release(std::move(*conn), false, /*limited=*/false);
+    return std::unexpected(r.error());
+  }
+  std::vector<size_t> held;
+  held.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) held.push_back(static_cast<size_t>(r->Int(row, 0) - 1));
+  return std::unique_ptr<Store::AccountLocks>(new PgAccountLocks(std::move(pool), std::move(*conn), std::move(held)));
+}
+
+PgAccountLocks::~PgAccountLocks() {
+  auto r = conn_->Exec("SELECT pg_advisory_unlock_all()");
+  pool_->Release(std::move(conn_), r.has_value(), /*limited=*/false);
+}
+
 }  // namespace herald::storage::internal

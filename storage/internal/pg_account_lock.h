@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "storage/internal/pg.h"
@@ -33,5 +35,28 @@ class PgAccountLock final : public Store::AccountLock {
   std::unique_ptr<PgConnection> conn_;
   std::string key_;
 };
+
+// Store::AccountLocks on PostgreSQL: the same advisory locks as PgAccountLock,
+// taken with pg_try_advisory_lock in one statement on a connection of their
+// own, and released together (pg_advisory_unlock_all) when destroyed.
+class PgAccountLocks final : public Store::AccountLocks {
+ public:
+  // Unavailable when the server cannot be reached.
+  static Result<std::unique_ptr<Store::AccountLocks>> TryAcquire(
+      std::shared_ptr<PgPool> pool, const std::vector<std::pair<std::string, std::string>>& accounts);
+  ~PgAccountLocks() override;
+  const std::vector<size_t>& held() const override { return held_; }
+
+ private:
+  PgAccountLocks(std::shared_ptr<PgPool> pool, std::unique_ptr<PgConnection> conn, std::vector<size_t> held)
+      : pool_(std::move(pool)), conn_(std::move(conn)), held_(std::move(held)) {}
+
+  std::shared_ptr<PgPool> pool_;
+  std::unique_ptr<PgConnection> conn_;
+  std::vector<size_t> held_;
+};
+
+// A PostgreSQL text[] literal ({"a","b\"c"}) holding `items`.
+std::string PgTextArray(const std::vector<std::string>& items);
 
 }  // namespace herald::storage::internal

@@ -118,6 +118,42 @@ TEST_CASE("PostgreSQL account lock excludes another process until released", "[s
   REQUIRE(again.has_value());
 }
 
+TEST_CASE("PostgreSQL locks many accounts at once, leaving out those another process holds", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto a = OpenPostgres(url);
+  auto b = OpenPostgres(url);
+
+  auto single = a->LockAccount("acme", "y");
+  REQUIRE(single.has_value());
+  const std::vector<std::pair<std::string, std::string>> wanted{
+      {"acme", "x"}, {"acme", "y"}, {"globex", "y"}, {"acme", "z\"q"}};
+  auto many = b->TryLockAccounts(wanted);
+  REQUIRE(many.has_value());
+  // Every account but the one A holds, without waiting for it.
+  CHECK((*many)->held() == std::vector<size_t>{0, 2, 3});
+
+  // What B holds, A can take neither one by one nor in a group.
+  auto none = a->TryLockAccounts({{"acme", "x"}, {"acme", "z\"q"}});
+  REQUIRE(none.has_value());
+  CHECK((*none)->held().empty());
+  std::promise<void> acquired;
+  std::future<void> acquired_future = acquired.get_future();
+  std::thread waiter([&] {
+    auto lock = a->LockAccount("globex", "y");
+    acquired.set_value();
+  });
+  bool acquired_early = acquired_future.wait_for(300ms) == std::future_status::ready;
+  many->reset();  // B releases them all together
+  bool acquired_after = acquired_future.wait_for(10s) == std::future_status::ready;
+  waiter.join();
+  CHECK_FALSE(acquired_early);
+  CHECK(acquired_after);
+  auto again = a->TryLockAccounts({{"acme", "x"}, {"acme", "z\"q"}});
+  REQUIRE(again.has_value());
+  CHECK((*again)->held() == std::vector<size_t>{0, 1});
+}
+
 TEST_CASE("PostgreSQL account lock dies with its process", "[store][postgresql]") {
   TempDir dir;
   const std::string url = DatabaseUrl(dir);

@@ -593,6 +593,33 @@ TEST_CASE("Store lists the changes of one account since a change number", "[stor
   CHECK(unknown->empty());
 }
 
+TEST_CASE("Store lists the changes of many accounts since their own change numbers in one call", "[store][coordination]") {
+  EACH_STORE();
+  Post x1 = Create(*store, NewPost("acme", "x", "x1"));
+  Post y1 = Create(*store, NewPost("acme", "y", "y1"));
+  Post x2 = Create(*store, NewPost("acme", "x", "x2"));
+  Post other_org = Create(*store, NewPost("globex", "x", "same account name, other organisation"));
+  Post y1b = Update(*store, y1);
+
+  auto changed = store->ChangesSince({{"acme", "x", x1.change_seq}, {"acme", "y", 0}, {"globex", "x", 0},
+                                      {"acme", "nobody", 0}});
+  REQUIRE(changed.has_value());
+  std::vector<int64_t> ids = Ids(*changed);
+  std::sort(ids.begin(), ids.end());
+  std::vector<int64_t> expected{x2.id, y1.id, other_org.id};
+  std::sort(expected.begin(), expected.end());
+  CHECK(ids == expected);  // x1 is at or before its cursor
+  for (const Post& p : *changed) {
+    if (p.id == y1.id) CHECK(p == y1b);
+  }
+  auto none = store->ChangesSince({{"acme", "x", x2.change_seq}, {"acme", "y", y1b.change_seq}});
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+  auto empty = store->ChangesSince({});
+  REQUIRE(empty.has_value());
+  CHECK(empty->empty());
+}
+
 TEST_CASE("Store keeps an unconfirmed post's next re-check and count across updates", "[store][coordination]") {
   EACH_REOPENABLE_STORE();
   Post post = NewPost("acme", "x", "maybe");

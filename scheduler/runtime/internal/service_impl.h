@@ -24,6 +24,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -67,6 +68,9 @@ class Service::Impl {
   // Brings one account's posts up to what the store holds (changes other
   // processes made). REQUIRES: mu_ not held.
   Result<void> SyncAccount(const std::string& org, const std::string& account);
+  // SyncAccount for many accounts (organization, account) in one read.
+  // REQUIRES: mu_ not held.
+  Result<void> SyncAccounts(const std::vector<std::pair<std::string, std::string>>& accounts);
   // Takes a stored post as the truth unless this copy is as new. REQUIRES: mu_.
   void Adopt(const Post& p);
   // On a shared store: this account, locked across processes and up to date.
@@ -142,9 +146,9 @@ class Service::Impl {
   // Workflow and publishing steps that take the locks themselves.
   Result<Post> CloseOut(const Caller& caller, int64_t id, PostState to, const std::string& note,
                         std::initializer_list<PostState> from, const char* action);
-  // Claims the due posts (of one account when `only` is set). REQUIRES: on a
-  // shared store, that account locked and synced; mu_ not held.
-  Result<std::vector<Post>> ClaimDueIn(Instant now, const std::string* only);
+  // Claims the due posts (of those accounts only when `only` is set).
+  // REQUIRES: on a shared store, those accounts locked and synced; mu_ not held.
+  Result<std::vector<Post>> ClaimDueIn(Instant now, const std::unordered_set<std::string>* only);
 
   // Constant after construction.
   storage::Store& store_;  // thread-safe on its own
