@@ -72,7 +72,7 @@ TEST_CASE("config check reports every error of a broken config with its position
                           f + ":7:15: recheck[1]: must be longer than the check before it (5m): each age counts from "
                               "when the post became unconfirmed\n" +
                           f + ":8:1: polcies: unknown key \"polcies\"; expected one of: listen, storage, policies, tokens, "
-                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow, recheck, engagement, token_keys, oauth, inbox\n");
+                              "outbox, max_accounts, log, shutdown_grace, policy_poll, lease, limits, media_allow, recheck, engagement, token_keys, oauth, inbox, events\n");
 }
 
 TEST_CASE("config check tells a file it cannot read from an invalid one", "[config][e2e]") {
