@@ -8,7 +8,10 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "tests/connectors/fakes/x_oauth_fake.h"
 #include "tests/support/daemon.h"
 #include "tests/support/process.h"
 
@@ -91,6 +95,39 @@ class OAuthDaemon {
     query.erase("redirect_to");
     httplib::Params params(query.begin(), query.end());
     return Keep(http->Get("/v1/oauth/callback", params, httplib::Headers{}));
+  }
+
+  // `herald account connect ACCOUNT` on this daemon's config, as someone
+  // without the console runs it: the authorization URL it prints (the line
+  // starting with `url_prefix`) is answered by the fake's authorize page, the
+  // callback comes back to the daemon, and the command must end with 0 once
+  // the account is connected. Returns what it printed (kept, to be searched
+  // for secrets).
+  std::string ConnectWithCli(const std::string& account, const std::string& url_prefix) {
+    std::string command = std::string(HERALD_BINARY) + " account connect " + account + " --config '" +
+                          (dir / "herald.yaml") + "' 2>'" + (dir / "connect.err") + "'";
+    FILE* cli = popen(command.c_str(), "r");
+    REQUIRE(cli != nullptr);
+    std::string printed, url;
+    char line[4096];
+    while (url.empty() && fgets(line, sizeof line, cli) != nullptr) {
+      printed += line;
+      std::string text = line;
+      if (text.starts_with(url_prefix)) url = text.substr(0, text.find('\n'));
+    }
+    INFO(printed << ReadFileOr(dir / "connect.err"));
+    if (url.empty()) pclose(cli);
+    REQUIRE_FALSE(url.empty());
+    auto done = Callback(XOAuthFake::Authorize(url));
+    INFO(done->body);
+    CHECK(done->status == 200);
+    while (fgets(line, sizeof line, cli) != nullptr) printed += line;
+    int status = pclose(cli);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_THAT(printed, Catch::Contains("account " + account + " connected"));
+    answers.push_back(printed);
+    return printed;
   }
 
   nlohmann::json Account(const std::string& id, const std::string& who = "mona") {

@@ -144,4 +144,16 @@ TEST_CASE("oauth linkedin e2e: without a refresh token the account shows expires
   env.ExpectNoSecretAnywhere();
 }
 
+TEST_CASE("oauth linkedin e2e: herald account connect prints LinkedIn's URL, waits for the callback, and the "
+          "account publishes",
+          "[e2e][oauth_e2e][linkedin]") {
+  LinkedinEnv env(/*refresh_tokens=*/true, /*expires_in=*/3600);
+  env.herald->ConnectWithCli("acme-li", env.auth.authorize_url() + "?");
+  CHECK(env.State() == "connected");
+  int64_t post = env.herald->CreateAndApprove("acme-li", "Connected from the command line");
+  REQUIRE(OAuthDaemon::WaitFor([&] { return env.herald->Post(post)["state"] == "published"; }, 20s));
+  CHECK(env.herald->daemon->Terminate() == 0);
+  env.ExpectNoSecretAnywhere();
+}
+
 }  // namespace

@@ -127,30 +127,9 @@ TEST_CASE("oauth mastodon e2e: connected, published, revoked, needs reconnecting
 TEST_CASE("oauth mastodon e2e: herald account connect registers the app, prints the instance URL and waits",
           "[e2e][oauth_e2e][mastodon]") {
   MastodonEnv env;
-  std::string command = std::string(HERALD_BINARY) + " account connect globex-masto --config '" +
-                        (env.herald.dir / "herald.yaml") + "' 2>'" + (env.herald.dir / "connect.err") + "'";
-  FILE* cli = popen(command.c_str(), "r");
-  REQUIRE(cli != nullptr);
-  std::string printed, url;
-  char line[4096];
-  while (url.empty() && fgets(line, sizeof line, cli) != nullptr) {
-    printed += line;
-    std::string text = line;
-    if (text.starts_with(env.instance.base_url() + "/oauth/authorize?")) url = text.substr(0, text.find('\n'));
-  }
-  INFO(printed << herald::testing::ReadFileOr(env.herald.dir / "connect.err"));
-  REQUIRE_FALSE(url.empty());
+  env.herald.ConnectWithCli("globex-masto", env.instance.base_url() + "/oauth/authorize?");
   CHECK(env.instance.AppRegistrations() == 1);
-  auto done = env.herald.Callback(XOAuthFake::Authorize(url));
-  INFO(done->body);
-  REQUIRE(done->status == 200);
-  while (fgets(line, sizeof line, cli) != nullptr) printed += line;
-  int status = pclose(cli);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(printed, Catch::Contains("account globex-masto connected"));
   CHECK(env.herald.Account("globex-masto", "gina")["connection"]["state"] == "connected");
-  env.herald.answers.push_back(printed);
   env.herald.ExpectAbsent(env.instance.OAuthSecrets());
 }
 

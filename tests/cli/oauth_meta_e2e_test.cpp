@@ -258,4 +258,38 @@ TEST_CASE("oauth threads e2e: exchanged for a long-lived token, refreshed with i
   herald.ExpectAbsent(secrets);
 }
 
+TEST_CASE("oauth meta e2e: herald account connect connects a Page, an Instagram account and a Threads account, "
+          "and the Page publishes",
+          "[e2e][oauth_e2e][facebook_page][instagram][threads]") {
+  MetaOAuthFake facebook(MetaOAuthFake::Server::kFacebook, kFacebookAppId, kFacebookSecret);
+  facebook.SetPages({{"2220002", "Acme Cafe", kInstagramUser}});
+  MetaOAuthFake threads(MetaOAuthFake::Server::kThreads, kThreadsAppId, kThreadsSecret);
+  threads.SetUserId("7001");
+  FacebookPageFake page("2220002", "the-static-token-is-not-used");
+  page.AcceptTokens([&](const std::string& token) { return facebook.ValidFor(token, "2220002"); });
+  std::string oauth = "        auth: oauth\n";
+  OAuthDaemon herald(
+      {{"acme.yaml",
+        Policy("acme", {{"acme-fb", "facebook_page", "        base_url: " + page.base_url() + "\n" + oauth},
+                        {"acme-ig", "instagram", oauth + "        user_id: \"" + kInstagramUser + "\"\n"},
+                        {"acme-th", "threads", oauth + "        user_id: \"7001\"\n"}})}},
+      "oauth:\n" + FacebookSection(facebook) + ThreadsSection(threads));
+  for (const auto& [account, auth] : {std::pair<std::string, MetaOAuthFake*>{"acme-fb", &facebook},
+                                      {"acme-ig", &facebook}, {"acme-th", &threads}}) {
+    INFO(account);
+    herald.ConnectWithCli(account, auth->authorize_url() + "?");
+    CHECK(State(herald, account) == "connected");
+  }
+  int64_t post = herald.CreateAndApprove("acme-fb", "Connected from the command line");
+  REQUIRE(OAuthDaemon::WaitFor([&] { return herald.Post(post)["state"] == "published"; }, 20s));
+  CHECK(page.Posts().size() == 1);
+  CHECK(herald.daemon->Terminate() == 0);
+  auto secrets = facebook.AllTokens();
+  for (const auto& t : threads.AllTokens()) secrets.push_back(t);
+  REQUIRE(secrets.size() >= 4);
+  secrets.push_back(kFacebookSecret);
+  secrets.push_back(kThreadsSecret);
+  herald.ExpectAbsent(secrets);
+}
+
 }  // namespace
