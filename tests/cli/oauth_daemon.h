@@ -41,9 +41,13 @@ inline std::string OAuthPolicy(const std::string& organization, const std::strin
 class OAuthDaemon {
  public:
   // `policies`: file name -> text. `oauth`: the server config's oauth section,
-  // from "oauth:" on.
-  OAuthDaemon(const std::map<std::string, std::string>& policies, const std::string& oauth) {
+  // from "oauth:" on; "$DIR" in it stands for the daemon's folder. `storage`:
+  // the store (default: SQLite in the folder). `files`: more files written
+  // into the folder first (path relative to it -> text), secrets say.
+  OAuthDaemon(const std::map<std::string, std::string>& policies, const std::string& oauth,
+              std::string storage = "", const std::map<std::string, std::string>& files = {}) {
     WriteFile(dir / "secrets/token-key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+    for (const auto& [name, text] : files) WriteFile(dir / name, text);
     for (const auto& [name, text] : policies) WriteFile(dir / ("policies/" + name), text);
     for (auto [org, role, name] : {std::tuple{"acme", "editor", "alice"}, {"acme", "manager", "mona"},
                                    {"globex", "manager", "gina"}}) {
@@ -52,11 +56,15 @@ class OAuthDaemon {
       REQUIRE(r.exit_code == 0);
       tokens[name] = r.out.substr(0, r.out.find('\n'));
     }
-    WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: sqlite:" + (dir / "h.db") + "\npolicies: " +
-                                       (dir / "policies") + "\ntokens: " + (dir / "tokens.json") + "\noutbox: " +
-                                       (dir / "outbox") + "\nlog: { level: info, format: json }\nshutdown_grace: 5s\n" +
+    std::string section = oauth;
+    for (size_t at = section.find("$DIR"); at != std::string::npos; at = section.find("$DIR", at))
+      section.replace(at, 4, dir.path());
+    if (storage.empty()) storage = "sqlite:" + (dir / "h.db");
+    WriteFile(dir / "herald.yaml", "listen: 127.0.0.1:0\nstorage: " + storage + "\npolicies: " + (dir / "policies") +
+                                       "\ntokens: " + (dir / "tokens.json") + "\noutbox: " + (dir / "outbox") +
+                                       "\nlog: { level: info, format: json }\nshutdown_grace: 5s\n" +
                                        "token_keys:\n  current: k1\n  keys:\n    k1: file:" +
-                                       (dir / "secrets/token-key") + "\n" + oauth);
+                                       (dir / "secrets/token-key") + "\n" + section);
     Restart("herald.log");
   }
 
@@ -67,6 +75,12 @@ class OAuthDaemon {
     http = std::make_unique<httplib::Client>("127.0.0.1", daemon->port());
     http->set_read_timeout(10, 0);
     logs.push_back(log);
+  }
+
+  // Another daemon on the same config and store, logging to `log`.
+  std::unique_ptr<Daemon> StartAnother(const std::string& log) {
+    logs.push_back(log);
+    return std::make_unique<Daemon>(HERALD_BINARY, dir / "herald.yaml", dir.path(), dir / log);
   }
 
   httplib::Headers Auth(const std::string& who) const { return {{"Authorization", "Bearer " + tokens.at(who)}}; }
@@ -91,10 +105,13 @@ class OAuthDaemon {
     return nlohmann::json::parse(started->body)["authorization_url"].get<std::string>();
   }
 
-  httplib::Result Callback(std::map<std::string, std::string> query) {
+  // The platform's redirect back to herald; `accept`: the browser's Accept.
+  httplib::Result Callback(std::map<std::string, std::string> query, const std::string& accept = "") {
     query.erase("redirect_to");
     httplib::Params params(query.begin(), query.end());
-    return Keep(http->Get("/v1/oauth/callback", params, httplib::Headers{}));
+    httplib::Headers headers;
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    return Keep(http->Get("/v1/oauth/callback", params, headers));
   }
 
   // `herald account connect ACCOUNT` on this daemon's config, as someone
