@@ -19,9 +19,10 @@ export class ApiError extends Error {
 const etags = new Map();  // path -> [etag, body], for conditional polling
 
 // GET/POST/PATCH a JSON endpoint. With `conditional`, answers null when the
-// server says nothing changed since the last call (304).
-export async function api(path, { method = 'GET', body, conditional = false } = {}) {
-  const headers = { Authorization: `Bearer ${token.get()}` };
+// server says nothing changed since the last call (304). `headers`: more
+// request headers (an Idempotency-Key).
+export async function api(path, { method = 'GET', body, conditional = false, headers: extra = {} } = {}) {
+  const headers = { ...extra, Authorization: `Bearer ${token.get()}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (conditional && etags.has(path)) headers['If-None-Match'] = etags.get(path);
   const res = await fetch(path, {

@@ -5,9 +5,10 @@ import { planView } from './plan.js';
 import { composeView } from './compose.js';
 import { approvalsView } from './approvals.js';
 import { accountsView } from './accounts.js';
+import { inboxView } from './inbox.js';
 import { auditView, policyView } from './records.js';
 
-const VIEWS = { plan: planView, compose: composeView, approvals: approvalsView, accounts: accountsView, audit: auditView, policy: policyView };
+const VIEWS = { plan: planView, compose: composeView, approvals: approvalsView, inbox: inboxView, accounts: accountsView, audit: auditView, policy: policyView };
 const POLL_MS = 4000;
 
 // What every view may read: the caller and its organisation's accounts.
