@@ -1,5 +1,7 @@
 #include "oauth/internal/graph_tokens.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "oauth/internal/redact.h"
@@ -9,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxAnswer = 256 * 1024;  // a Page list of 100 Pages fits
+constexpr size_t kMaxAnswer = 256 * 1024;  // a page of 100 Pages fits
 
 std::string GraphRoot(const Provider& provider) {
   const std::string& url = provider.token_url;
@@ -106,13 +108,17 @@ struct Page {
   std::string instagram;  // its instagram_business_account's id, if any
 };
 
+// The first 20 Pages, named; the rest counted.
 std::string Listed(const std::vector<Page>& pages, bool instagram) {
+  constexpr size_t kNamed = 20;
   std::string out;
-  for (const Page& p : pages) {
+  for (size_t i = 0; i < pages.size() && i < kNamed; ++i) {
+    const Page& p = pages[i];
     out += (out.empty() ? "" : ", ") + Printable(p.name, 80) + " (id " + Printable(p.id, 40);
     if (instagram) out += p.instagram.empty() ? ", no Instagram account" : ", Instagram user_id " + Printable(p.instagram, 40);
     out += ")";
   }
+  if (pages.size() > kNamed) out += " and " + std::to_string(pages.size() - kNamed) + " more";
   return out;
 }
 
@@ -146,6 +152,38 @@ Result<Page> PickPage(const std::vector<Page>& pages, const Provider& provider, 
                    ", then connect again");
 }
 
+// The Pages the login granted herald, page by page (100 each) by the `after`
+// cursor, never by the answer's `next` URL (which could point anywhere);
+// at most kMaxPagePages pages, and a cursor seen twice ends the walk.
+constexpr int kMaxPagePages = 10;
+
+Result<std::vector<Page>> ListPages(const GraphApp& app, const std::string& user_token) {
+  std::vector<Page> pages;
+  std::set<std::string> cursors;
+  std::string after;
+  for (int n = 0; n < kMaxPagePages; ++n) {
+    SentFields fields{{"fields", "id,name,access_token,instagram_business_account"}, {"limit", "100"}};
+    if (!after.empty()) fields.push_back({"after", after});
+    auto listed = Call(app, "GET", "/me/accounts", fields, user_token, "the list of the login's Pages");
+    if (!listed) return std::unexpected(listed.error());
+    if (listed->value("data", json()).is_array()) {
+      for (const json& item : (*listed)["data"]) {
+        Page p{StringOf(item, "id"), StringOf(item, "name"), StringOf(item, "access_token"), ""};
+        if (item.is_object() && item.value("instagram_business_account", json()).is_object()) {
+          p.instagram = StringOf(item["instagram_business_account"], "id");
+        }
+        if (!p.id.empty() && !p.token.empty()) pages.push_back(std::move(p));
+      }
+    }
+    // Graph gives `paging.next` only when there is a next page.
+    const json paging = listed->value("paging", json());
+    if (!paging.is_object() || !paging.contains("next")) break;
+    after = StringOf(paging.value("cursors", json()), "after");
+    if (after.empty() || !cursors.insert(after).second) break;
+  }
+  return pages;
+}
+
 }  // namespace
 
 Result<secrets::Grant> FacebookLoginGrant(const GraphApp& app, const std::string& code, const AccountSettings& account,
@@ -171,21 +209,9 @@ Result<secrets::Grant> FacebookLoginGrant(const GraphApp& app, const std::string
   if (user_token.empty()) {
     return Error(Code::kUnavailable, provider.platform + " answered the exchange without an access_token");
   }
-  auto listed = Call(app, "GET", "/me/accounts",
-                     {{"fields", "id,name,access_token,instagram_business_account"}, {"limit", "100"}}, user_token,
-                     "the list of the login's Pages");
-  if (!listed) return std::unexpected(listed.error());
-  std::vector<Page> pages;
-  if (listed->value("data", json()).is_array()) {
-    for (const json& item : (*listed)["data"]) {
-      Page p{StringOf(item, "id"), StringOf(item, "name"), StringOf(item, "access_token"), ""};
-      if (item.is_object() && item.value("instagram_business_account", json()).is_object()) {
-        p.instagram = StringOf(item["instagram_business_account"], "id");
-      }
-      if (!p.id.empty() && !p.token.empty()) pages.push_back(std::move(p));
-    }
-  }
-  auto page = PickPage(pages, provider, account);
+  auto pages = ListPages(app, user_token);
+  if (!pages) return std::unexpected(pages.error());
+  auto page = PickPage(*pages, provider, account);
   if (!page) return std::unexpected(page.error());
   // A Page token from a long-lived user token does not expire.
   secrets::Grant grant;

@@ -120,6 +120,33 @@ TEST_CASE("Facebook Login picks the only Page, and refuses several without a pag
   }
 }
 
+TEST_CASE("Facebook Login reads every page of the login's Pages by cursor, never by the answer's next URL",
+          "[oauth][meta]") {
+  MetaBench bench(MetaOAuthFake::Server::kFacebook, "facebook_page", {{"page_id", "p-0237"}});
+  std::vector<MetaOAuthFake::Page> many;
+  for (int i = 0; i < 250; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "p-%04d", i);
+    many.push_back({id, "Branch " + std::to_string(i), ""});
+  }
+  bench.fake.SetPages(many);
+  auto done = bench.Connect();
+  INFO((done ? std::string() : done.error().message()));
+  REQUIRE(done.has_value());
+  CHECK(bench.fake.ValidFor(bench.Stored().grant.access_token, "p-0237"));
+  CHECK(bench.fake.PageLists() == 3);  // 100 + 100 + 50; the fake's next URL (a link-local address) never asked
+  SECTION("a Page past what herald reads is reported as not granted") {
+    many.resize(1200);
+    for (int i = 250; i < 1200; ++i) many[i] = {"q-" + std::to_string(i), "Far " + std::to_string(i), ""};
+    bench.fake.SetPages(many);
+    bench.settings = {{"page_id", "q-1100"}};
+    auto far = bench.Connect();
+    REQUIRE_FALSE(far.has_value());
+    CHECK_THAT(far.error().message(), Catch::Contains("page_id q-1100") && Catch::Contains("and 980 more"));
+    CHECK(far.error().message().size() < 2000);
+  }
+}
+
 TEST_CASE("Instagram keeps the token of the Page its account is linked to", "[oauth][meta]") {
   MetaBench bench(MetaOAuthFake::Server::kFacebook, "instagram", {{"user_id", "1784"}});
   bench.fake.SetPages({{"111", "Acme Bakery", "1999"}, {"222", "Acme Cafe", "1784"}});

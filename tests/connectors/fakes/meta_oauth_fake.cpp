@@ -104,8 +104,18 @@ void MetaOAuthFake::Facebook() {
       std::lock_guard lock(mu_);
       pages = pages_;
     }
+    // Paged as Graph pages: `limit` (default 25), an opaque `after` cursor,
+    // and `paging.next` only when more follow.
+    size_t limit = req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 25;
+    size_t from = 0;
+    if (req.has_param("after")) {
+      const std::string after = req.get_param_value("after");
+      if (!after.starts_with("cur-")) return WriteGraphError(res, 400, 100, "Invalid cursor");
+      from = std::stoul(after.substr(4));
+    }
     json data = json::array();
-    for (const Page& p : pages) {
+    for (size_t i = from; i < pages.size() && i < from + limit; ++i) {
+      const Page& p = pages[i];
       std::string token = grants_.IssueAccess("fbpage-" + p.id + "-", kPageToken);
       std::lock_guard lock(mu_);
       kinds_[token] = Kind::kPage;
@@ -114,7 +124,17 @@ void MetaOAuthFake::Facebook() {
       if (!p.instagram_id.empty()) item["instagram_business_account"] = {{"id", p.instagram_id}};
       data.push_back(item);
     }
-    Answer(res, {{"data", data}, {"paging", {{"cursors", {{"before", "QVFI"}, {"after", "QVFJ"}}}}}});
+    {
+      std::lock_guard lock(mu_);
+      ++page_lists_;
+    }
+    json paging = {{"cursors", {{"before", "cur-" + std::to_string(from)},
+                                {"after", "cur-" + std::to_string(std::min(pages.size(), from + limit))}}}};
+    if (from + limit < pages.size()) {
+      // Where a real answer points; herald must not follow it.
+      paging["next"] = "http://169.254.169.254/v21.0/me/accounts?after=cur-" + std::to_string(from + limit);
+    }
+    Answer(res, {{"data", data}, {"paging", paging}});
   });
 }
 
@@ -222,6 +242,11 @@ int MetaOAuthFake::Refreshes() const {
 int MetaOAuthFake::RefusedRefreshes() const {
   std::lock_guard lock(mu_);
   return refused_refreshes_;
+}
+
+int MetaOAuthFake::PageLists() const {
+  std::lock_guard lock(mu_);
+  return page_lists_;
 }
 
 int MetaOAuthFake::PageListsWithTokenInUrl() const {

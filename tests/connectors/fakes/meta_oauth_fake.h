@@ -67,6 +67,7 @@ class MetaOAuthFake {
   // Whether a request carried a token or the secret in its URL's query (the
   // exchanges document it; the Page list does not need it).
   int PageListsWithTokenInUrl() const;
+  int PageLists() const;  // GET /me/accounts answered (each page counts)
 
  private:
   enum class Kind { kShortUser, kLongUser, kPage };
@@ -86,7 +87,7 @@ class MetaOAuthFake {
   std::vector<Page> pages_;                       // guarded by mu_
   std::string user_id_ = "7001";                  // guarded by mu_
   int expires_in_ = 5184000;                      // guarded by mu_
-  int exchanges_ = 0, refreshes_ = 0, refused_refreshes_ = 0, token_in_url_ = 0;  // guarded by mu_
+  int exchanges_ = 0, refreshes_ = 0, refused_refreshes_ = 0, token_in_url_ = 0, page_lists_ = 0;  // guarded by mu_
 };
 
 }  // namespace herald::testing
