@@ -59,7 +59,23 @@ class FacebookPageConnector final : public Connector {
 
   InboxReadResult ReadInbox(const InboxReadRequest& request) override {
     if (request.access_token) return Connected(*request.access_token).ReadInbox(meta::WithoutToken(request));
-    const std::string page = page_id_;
+    // The Page's own answers are skipped by its numeric id; a connected
+    // account without page_id knows its Page only as "me", so asks who that is.
+    std::string page = page_id_;
+    if (page == "me") {
+      HttpResult me = client_.Get("me", {{"fields", "id"}}, 4096);
+      if (!me && me.error().kind == HttpFailure::Kind::kTooLarge) return *ReadInboxFailure("facebook_page", me, request.now);
+      if (auto failure = meta::ReadGraphFailure("facebook_page", me, request.now)) return InboxFailure(*failure);
+      nlohmann::json who = nlohmann::json::parse(me->body, nullptr, false);
+      page = who.is_object() ? meta::CommentString(who, "id", 128) : "";
+      if (page.empty()) {
+        InboxReadResult unknown;
+        unknown.kind = InboxReadResult::Kind::kRetryLater;
+        unknown.why = "facebook_page: GET /me did not say which Page the token is";
+        unknown.retry_at = request.now + std::chrono::minutes{5};
+        return unknown;
+      }
+    }
     meta::CommentEdge edge{
         .edge = "comments",
         .query = {{"filter", "stream"},

@@ -91,6 +91,37 @@ TEST_CASE("Facebook Page inbox reads the comments under recent posts", "[faceboo
   CHECK(connector->ReadInbox(Read({post, other}, result.cursor)).items.empty());
 }
 
+TEST_CASE("Facebook Page inbox of a connected account without page_id asks who its Page is, and skips its answers",
+          "[facebook_page][inbox]") {
+  FacebookPageFake fake(kPage, kToken);
+  std::string post = fake.AddPost("Release 2.0 is out");
+  auto& comments = fake.comments();
+  std::string question = comments.Add(post, "Alice Doe", "When is 2.1 due?", kNow - minutes{30});
+  comments.Add(post, "Herald Page", "Next month", kNow - minutes{25}, question);  // the Page's own answer
+  policies::ConnectorConfig c;
+  c.type = "facebook_page";
+  c.base_url = fake.base_url();
+  c.settings["auth"] = "oauth";
+  auto made = MakeFacebookPageConnector(c, testing::TestContext({}, milliseconds{3000}));
+  REQUIRE(made.has_value());
+  InboxReadRequest read = Read({post});
+  read.access_token = kToken;
+  auto result = (*made)->ReadInbox(read);
+  INFO(result.why);
+  REQUIRE(result.kind == IKind::kRead);
+  REQUIRE(result.items.size() == 1);
+  CHECK(result.items[0].remote_id == question);
+  size_t asked = 0;
+  for (const auto& r : fake.server().Requests()) asked += r.method == "GET" && r.path.ends_with("/me") ? 1 : 0;
+  CHECK(asked == 1);
+  SECTION("a token the platform refuses when asked who it is: nothing read") {
+    read.access_token = "EAAB-not-the-page";
+    auto refused = (*made)->ReadInbox(read);
+    CHECK(refused.kind != IKind::kRead);
+    CHECK(refused.items.empty());
+  }
+}
+
 TEST_CASE("Facebook Page inbox walks a post's pages and returns nothing twice", "[facebook_page][inbox]") {
   FacebookPageFake fake(kPage, kToken);
   std::string post = fake.AddPost("Release 2.0 is out");

@@ -33,6 +33,8 @@ FacebookPageFake::FacebookPageFake(std::string page_id, std::string token, std::
   server_.server().Post(R"(/(v[0-9.]+)/([^/]+)/feed)", route(&FacebookPageFake::Feed));
   server_.server().Post(R"(/(v[0-9.]+)/([^/]+)/photos)", route(&FacebookPageFake::Photos));
   server_.server().Get(R"(/(v[0-9.]+)/([^/]+)/posts)", route(&FacebookPageFake::List));
+  // GET /me with a Page token: the Page.
+  server_.server().Get(R"(/(v[0-9.]+)/(me))", route(&FacebookPageFake::Me));
   auto comments = [this](bool post) {
     return [this, post](const httplib::Request& req, httplib::Response& res) {
       {
@@ -71,6 +73,12 @@ std::string FacebookPageFake::NewPost(std::string message, std::vector<std::stri
   p.created_time = GraphTime(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   posts_.push_back(p);
   return p.id;
+}
+
+void FacebookPageFake::Me(const httplib::Request& req, httplib::Response& res) {
+  json me = {{"id", page_id_}};
+  if (req.has_param("fields") && req.get_param_value("fields").find("name") != std::string::npos) me["name"] = "Herald Page";
+  res.set_content(me.dump(), "application/json");
 }
 
 void FacebookPageFake::Feed(const httplib::Request& req, httplib::Response& res) {

@@ -46,6 +46,7 @@ class FacebookPageFake {
   void AcceptTokens(std::function<bool(const std::string&)> accepts) { tokens_.AcceptTokens(std::move(accepts)); }
 
  private:
+  void Me(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);
   void Photos(const httplib::Request& req, httplib::Response& res);
   void List(const httplib::Request& req, httplib::Response& res);
