@@ -1,5 +1,9 @@
 #include "scheduler/runtime/inbox_reader.h"
 
+#include <set>
+
+#include "scheduler/runtime/internal/inbox_reroute.h"
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -17,15 +21,6 @@ namespace {
 // Per-post platforms (comments) are read under the account's latest posts.
 constexpr int kRecentPosts = 20;
 constexpr auto kRecentSpan = days{14};
-
-// When an item becomes overdue: its platform time plus the department's
-// target, counted from its arrival when the platform's time is missing or
-// ahead of ours.
-Instant DueAt(const InboxMessage& m, Instant received, Duration answer_within) {
-  Instant base = m.created_at;
-  if (base == Instant{} || base > received) base = received;
-  return base + answer_within;
-}
 
 }  // namespace
 
@@ -63,8 +58,31 @@ void InboxReader::Release(const std::string& organization, const std::string& ac
   }
 }
 
+void InboxReader::RerouteIfChanged(const std::string& organization) {
+  const policies::InboxRouting routing = service_.InboxRoutingOf(organization);
+  std::string key = internal::RoutingKey(routing);
+  if (auto it = routed_.find(organization); it != routed_.end() && it->second == key) return;
+  auto moved = internal::RerouteOpenItems(store_, organization, routing, clock_.Now());
+  if (!moved) {
+    spdlog::warn("inbox: routing the open items of {} again failed: {}; tried again next round", organization,
+                 moved.error().ToString());
+    return;
+  }
+  if (*moved > 0) spdlog::info("inbox: {} open items of {} moved by the policy's new routing", *moved, organization);
+  routed_[organization] = std::move(key);
+}
+
 int InboxReader::RunRound() {
   int stored = 0;
+  // After a start or a policy change, open items follow the current rules
+  // before new ones are read (the first round after a start finds nothing to
+  // move unless the policy changed while no daemon ran).
+  std::set<std::string> organizations;
+  for (const auto& [organization, account] : service_.InboxAccounts()) organizations.insert(organization);
+  for (const auto& organization : organizations) {
+    if (stopping_) return stored;
+    RerouteIfChanged(organization);
+  }
   for (const auto& [organization, account] : service_.InboxAccounts()) {
     if (stopping_) break;
     Instant now = clock_.Now();
@@ -142,7 +160,7 @@ int InboxReader::ReadAccount(const std::string& organization, const std::string&
       item.account = account;
       item.department = department.name;
       item.received_at = now;
-      item.due_at = DueAt(m, now, department.answer_within);
+      item.due_at = internal::InboxDueAt(m, now, department.answer_within);
       item.message = std::move(m);
       save.items.push_back(std::move(item));
     }

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -67,6 +68,9 @@ class InboxReader {
   int ReadAccount(const std::string& organization, const std::string& account, connectors::Connector& connector,
                   const std::string& platform, Instant started);
   bool PublishingBusy(Instant now);
+  // Routes the organisation's open items again when its routing changed
+  // since they were last routed (or since this reader started).
+  void RerouteIfChanged(const std::string& organization);
   void Release(const std::string& organization, const std::string& account, Instant next_at, const std::string& why);
 
   Service& service_;
@@ -79,6 +83,9 @@ class InboxReader {
   std::atomic<bool> stopping_{false};
   internal::ReadHolds holds_;
   internal::PeriodicRound rounds_;
+  // Per organisation, the routing its open items were last routed by
+  // (internal::RoutingKey); only the round's thread touches it.
+  std::map<std::string, std::string> routed_;
 };
 
 }  // namespace herald::runtime

@@ -181,10 +181,10 @@ Result<void> ReleaseInboxRead(WriteSession& db, std::string_view organization, s
 
 Result<InboxItem> UpdateInboxItem(WriteSession& db, InboxItem item, const std::vector<AuditEntry>& audit) {
   auto changed = db.RunCounting(
-      {"UPDATE inbox_items SET department = ?, state = ?, assignee = ?, reply_post_id = ?, updated_at = ?,"
-       " version = version + 1 WHERE id = ? AND organization = ? AND version = ?",
-       {item.department, Text(InboxStateName(item.state)), item.assignee, OptionalId(item.reply_post_id),
-        ToUnix(item.updated_at), item.id, item.organization, item.version}});
+      {"UPDATE inbox_items SET department = ?, due_at = ?, state = ?, assignee = ?, reply_post_id = ?,"
+       " updated_at = ?, version = version + 1 WHERE id = ? AND organization = ? AND version = ?",
+       {item.department, ToUnix(item.due_at), Text(InboxStateName(item.state)), item.assignee,
+        OptionalId(item.reply_post_id), ToUnix(item.updated_at), item.id, item.organization, item.version}});
   if (!changed) return std::unexpected(changed.error());
   if (*changed != 1) {
     return std::unexpected(Status(Code::kFailedPrecondition,

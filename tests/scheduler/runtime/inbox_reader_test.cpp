@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "policies/loader.h"
@@ -252,6 +253,62 @@ TEST_CASE("Inbox items change state through the Service, audited, by those who m
   std::vector<std::string> actions;
   for (const auto& e : *audit) actions.push_back(e.action);
   CHECK(actions == std::vector<std::string>{"inbox_assign", "inbox_dismiss", "inbox_reopen"});
+}
+
+TEST_CASE("Inbox reader routes open items again after a policy change, and leaves assigned ones", "[inbox][reader]") {
+  Fixture f;
+  f.connector.Then(Page({Message("1", "my invoice is wrong"), Message("2", "invoice and refund"),
+                         Message("3", "refund please")}, "c3"));
+  REQUIRE(f.readers[0]->RunRound() == 3);
+  auto items = f.Items();
+  REQUIRE(items.size() == 3);
+  const int64_t invoice = items[2].item.id, both = items[1].item.id, refund = items[0].item.id;
+  CHECK(items[2].item.department == "general");
+  CHECK(items[1].item.department == "support");
+  REQUIRE(f.service->AssignInboxItem(kMona, both, "eve"));  // someone holds it: it stays
+
+  f.clock.Advance(minutes{5});
+  auto changed = policies::LoadPolicy(
+      "version: 1\norganization: acme\ntimezone: UTC\naccounts:\n  list:\n    - id: acme-toot\n"
+      "      platform: mastodon\n      connector: { type: file }\n"
+      "frequency:\n  default:\n    min_spacing: 0s\n"
+      "approval: { required: false }\n"
+      "inbox:\n  departments:\n"
+      "    - { name: billing, keywords: [invoice], answer_within: 30m }\n"
+      "    - { name: support, keywords: [refund], answer_within: 2h, read: [manager] }\n"
+      "    - { name: general }\n"
+      "  default: general\n",
+      "acme.yaml");
+  REQUIRE(changed);
+  REQUIRE(f.service->ReplacePolicies({*changed}, {}));
+  CHECK(f.readers[0]->RunRound() == 0);  // nothing new to read; the routing moved what was open
+  auto after = f.Items();
+  REQUIRE(after.size() == 3);
+  std::map<int64_t, storage::InboxItem> by_id;
+  for (const auto& v : after) by_id[v.item.id] = v.item;
+  CHECK(by_id[invoice].department == "billing");
+  CHECK(by_id[invoice].due_at == kStart + minutes{30});  // from when it was written, by the new target
+  CHECK(by_id[invoice].state == InboxState::kOpen);
+  CHECK(by_id[both].department == "support");  // assigned: left where it is
+  CHECK(by_id[both].due_at == kStart + hours{1});
+  CHECK(by_id[refund].department == "support");  // same department: untouched
+  CHECK(by_id[refund].due_at == kStart + hours{1});
+  auto audit = f.service->Audit(kMona, {"acme"});
+  REQUIRE(audit);
+  std::vector<std::string> reroutes;
+  for (const auto& e : *audit)
+    if (e.action == "inbox_reroute") reroutes.push_back(e.detail);
+  REQUIRE(reroutes.size() == 1);
+  CHECK_THAT(reroutes[0], Catch::Contains("\"from\":\"general\"") && Catch::Contains("\"to\":\"billing\""));
+
+  // A second reader (another daemon, or after a restart) finds nothing to move.
+  f.clock.Advance(minutes{5});
+  f.AddReader("b").RunRound();
+  auto audit2 = f.service->Audit(kMona, {"acme"});
+  REQUIRE(audit2);
+  size_t count = 0;
+  for (const auto& e : *audit2) count += e.action == "inbox_reroute" ? 1 : 0;
+  CHECK(count == 1);
 }
 
 }  // namespace
