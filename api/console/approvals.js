@@ -31,6 +31,7 @@ function row(post, refresh) {
   const changed = el('div', {}, el('button', { type: 'button', onclick: async (e) => e.target.replaceWith(await changes(post)) }, 'What changed?'));
   return el('article', { class: 'panel', dataset: { id: post.id } },
     el('h3', {}, `Post ${post.id} · ${post.account} · by ${post.author}`),
+    post.kind === 'reply' ? el('p', { class: 'muted' }, `A reply to inbox item ${post.answers_item}, sent in its thread once approved.`) : null,
     el('p', { class: 'text' }, post.text),
     post.labels.length ? el('p', {}, 'Labels: ', post.labels.join(', ')) : null,
     el('p', {}, `Would go out ${formatTime(post.planned_at)} (your time): ${post.decision.summary}`),

@@ -5,8 +5,10 @@
 // with a banned term refused with the rule shown and nothing sent, answers
 // the refund question in its thread (the fake receives exactly one status,
 // in reply to the mention, and the item becomes answered), dismisses and
-// reopens the other; a viewer reads without any way to act; another
-// organisation sees nothing.
+// reopens another; a reply in a department whose answers need approval waits
+// in the manager's Approvals view, marked as a reply, and goes out once
+// approved; a viewer reads without any way to act; another organisation sees
+// nothing.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -19,6 +21,7 @@ const { startHerald, launchBrowser, BUILD_DIR } = require('./harness.cjs');
 const SHOTS = process.env.HERALD_SCREENSHOTS || path.join(BUILD_DIR, 'console-screenshots');
 const FAKE = path.join(BUILD_DIR, 'tests/herald-mastodon-fake');
 const EDITOR = 'hrld_example_acme_editor';
+const MANAGER = 'hrld_example_acme_manager';
 const VIEWER = 'hrld_example_acme_viewer';
 const GLOBEX = 'hrld_example_globex_admin';
 
@@ -36,14 +39,15 @@ const mentions = () => lines().filter((l) => l.mention);
 const statuses = () => lines().filter((l) => l.status);
 
 function startFake() {
-  fake = spawn(FAKE, ['carol@other.social: Where is my REFUND?', 'dave@elsewhere.social: Nice launch today'],
+  fake = spawn(FAKE, ['carol@other.social: Where is my REFUND?', 'dave@elsewhere.social: Nice launch today',
+    'erin@law.example: My lawyer will write to you'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   fake.stdout.on('data', (c) => { printed += c; });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the Mastodon fake did not start:\n${printed}`)), 10000);
     const check = () => {
       const m = /mastodon fake on (http:\/\/[\d.:]+)/.exec(printed);
-      if (m && mentions().length === 2) { clearTimeout(timer); resolve(m[1]); } else setTimeout(check, 50);
+      if (m && mentions().length === 3) { clearTimeout(timer); resolve(m[1]); } else setTimeout(check, 50);
     };
     check();
   });
@@ -89,6 +93,7 @@ test.before(async () => {
     'content:', '  banned_terms: [RivalCorp]',
     'approval: { required: false }',
     'inbox:', '  departments:',
+    '    - name: legal', '      keywords: [lawyer]', '      approval: required',
     '    - name: support', '      keywords: [refund]', '      answer_within: 4h', '      approval: none',
     '    - name: general', '      answer_within: 1s', '      approval: none',
     '  default: general', '',
@@ -116,7 +121,7 @@ test.after(async () => {
 test('an editor sees what people wrote, routed to departments, the overdue one flagged', async () => {
   await signIn(EDITOR, 'acme-editor');
   await openInbox();
-  await until(async () => (await page.locator('article.inbox-item').count()) === 2, 'both mentions read');
+  await until(async () => (await page.locator('article.inbox-item').count()) === 3, 'the three mentions read');
   const refund = item('Where is my REFUND?');
   assert.match(await refund.textContent(), /carol@other\.social/);
   assert.match(await refund.textContent(), /support/);
@@ -124,7 +129,8 @@ test('an editor sees what people wrote, routed to departments, the overdue one f
   // The general department's answer target is one second: overdue by now.
   await until(async () => (await item('Nice launch today').getAttribute('class')).includes('overdue'), 'the overdue flag');
   assert.match(await item('Nice launch today').textContent(), /general.*overdue/s);
-  assert.match(await page.locator('#view h2').textContent(), /Inbox · 2 .*1 overdue/);
+  assert.match(await item('My lawyer').textContent(), /legal/);
+  assert.match(await page.locator('#view h2').textContent(), /Inbox · 3 .*1 overdue/);
   await page.screenshot({ path: path.join(SHOTS, 'inbox.png') });
 });
 
@@ -159,13 +165,13 @@ test('the editor answers in the thread: one status in reply to the mention, the 
   assert.equal(sent[0].in_reply_to_id, carol.mention);
   // Answered items leave the to-do list.
   await page.selectOption('#view select', 'todo');
-  await until(async () => (await page.locator('article.inbox-item').count()) === 1, 'the to-do list without it');
+  await until(async () => (await page.locator('article.inbox-item').count()) === 2, 'the to-do list without it');
 });
 
 test('dismissing moves an item out of the to-do list; reopening brings it back', async () => {
   await item('Nice launch today').locator('button', { hasText: 'Dismiss' }).click();
   await page.locator('#toast', { hasText: 'dismissed' }).waitFor();
-  await until(async () => (await page.locator('article.inbox-item').count()) === 0, 'an empty to-do list');
+  await until(async () => (await item('Nice launch today').count()) === 0, 'the to-do list without it');
   await page.selectOption('#view select', 'dismissed');
   await until(async () => (await item('Nice launch today').count()) === 1, 'the dismissed item');
   assert.equal(await item('Nice launch today').locator('textarea').count(), 0);  // reopen to answer
@@ -174,6 +180,35 @@ test('dismissing moves an item out of the to-do list; reopening brings it back',
   await page.selectOption('#view select', 'todo');
   await until(async () => (await item('Nice launch today').getAttribute('data-state')) === 'open', 'the reopened item');
   assert.equal(statuses().length, 1);
+});
+
+test('a reply that needs approval waits in the manager\'s queue, marked as a reply, and goes out approved', async () => {
+  const lawyer = item('My lawyer will write to you');
+  await lawyer.locator('textarea').fill('Our counsel will answer you by mail');
+  await lawyer.locator('button[type=submit]').click();
+  await page.locator('#toast', { hasText: /waits for approval/ }).waitFor();
+  await until(async () => (await item('My lawyer').locator('p.reply-state[data-state="pending_approval"]').count()) === 1,
+    'the item showing its reply waiting');
+  assert.equal(await item('My lawyer').getAttribute('data-state'), 'open');
+  assert.equal(statuses().length, 1);
+
+  await signIn(MANAGER, 'acme-manager');
+  await page.evaluate(() => { location.hash = 'approvals'; });
+  await page.locator('#view > .page[data-view="approvals"][data-ready]').waitFor();
+  const queued = page.locator('article', { hasText: 'Our counsel will answer you by mail' });
+  await queued.waitFor();
+  assert.match(await queued.textContent(), /A reply to inbox item \d+/);
+  await page.screenshot({ path: path.join(SHOTS, 'approvals-reply.png') });
+  await queued.locator('button', { hasText: 'Approve' }).click();
+  await page.locator('#toast', { hasText: /approved/ }).waitFor();
+  for (const end = Date.now() + 15000; statuses().length < 2 && Date.now() < end;) await page.waitForTimeout(100);
+  const sent = statuses();
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].in_reply_to_id, mentions().find((m) => m.text.startsWith('My lawyer')).mention);
+  await openInbox();
+  await page.selectOption('#view select', 'answered');
+  await until(async () => (await item('My lawyer').getAttribute('data-state')) === 'answered', 'the legal item answered');
+  await page.selectOption('#view select', 'todo');
 });
 
 test('a viewer reads the inbox but cannot act; another organisation sees none of it', async () => {
