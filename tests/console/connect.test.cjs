@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { startHerald, launchBrowser, freePort, BUILD_DIR } = require('./harness.cjs');
+const { startHerald, launchBrowser, freePort, BUILD_DIR, signInAs } = require('./harness.cjs');
 
 const SHOTS = process.env.HERALD_SCREENSHOTS || path.join(BUILD_DIR, 'console-screenshots');
 const MANAGER = 'hrld_example_acme_manager';
@@ -69,12 +69,7 @@ function startFake() {
   return new Promise((resolve) => fake.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${fake.address().port}`)));
 }
 
-async function signIn(token, expectWho) {
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.fill('#token', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.locator('#who-text').filter({ hasText: expectWho }).waitFor();
-}
+const signIn = (token, expectWho) => signInAs(page, token, expectWho);
 
 async function openAccounts() {
   await page.evaluate(() => { location.hash = 'accounts'; });

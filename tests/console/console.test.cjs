@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startHerald, launchBrowser, call, BUILD_DIR } = require('./harness.cjs');
+const { startHerald, launchBrowser, call, BUILD_DIR, signInAs } = require('./harness.cjs');
 
 const SHOTS = process.env.HERALD_SCREENSHOTS || path.join(BUILD_DIR, 'console-screenshots');
 const T = {
@@ -25,12 +25,7 @@ async function shot(name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 }
 
-async function signIn(token, expectWho) {
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.fill('#token', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.locator('#who-text').filter({ hasText: expectWho }).waitFor();
-}
+const signIn = (token, expectWho) => signInAs(page, token, expectWho);
 
 async function open(view) {
   await page.evaluate((v) => { location.hash = v; }, view);

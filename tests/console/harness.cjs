@@ -90,6 +90,15 @@ async function call(base, token, method, pathname, body) {
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
 
+// Signs `page` in with `token` (signing out first when signed in), and waits
+// until the header names `expectWho`.
+async function signInAs(page, token, expectWho) {
+  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
+  await page.fill('#token', token);
+  await page.click('#sign-in button[type=submit]');
+  await page.locator('#who-text').filter({ hasText: expectWho }).waitFor();
+}
+
 // A loopback port free now (for a config that must name its own address).
 function freePort() {
   const net = require('node:net');
@@ -103,4 +112,4 @@ function freePort() {
   });
 }
 
-module.exports = { startHerald, launchBrowser, call, freePort, SOURCE_DIR, BUILD_DIR };
+module.exports = { startHerald, launchBrowser, call, freePort, signInAs, SOURCE_DIR, BUILD_DIR };

@@ -16,7 +16,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startHerald, launchBrowser, BUILD_DIR } = require('./harness.cjs');
+const { startHerald, launchBrowser, BUILD_DIR, signInAs } = require('./harness.cjs');
 
 const SHOTS = process.env.HERALD_SCREENSHOTS || path.join(BUILD_DIR, 'console-screenshots');
 const FAKE = path.join(BUILD_DIR, 'tests/herald-mastodon-fake');
@@ -53,12 +53,7 @@ function startFake() {
   });
 }
 
-async function signIn(token, expectWho) {
-  if (await page.locator('#sign-out').isVisible()) await page.click('#sign-out');
-  await page.fill('#token', token);
-  await page.click('#sign-in button[type=submit]');
-  await page.locator('#who-text').filter({ hasText: expectWho }).waitFor();
-}
+const signIn = (token, expectWho) => signInAs(page, token, expectWho);
 
 async function openInbox() {
   await page.evaluate(() => { location.hash = 'plan'; });
