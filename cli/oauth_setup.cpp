@@ -34,6 +34,11 @@ class ConnectEndpoints final : public api::AccountConnect {
     }
     spdlog::info("oauth: account {} of {} connected by {} (scope {})", done->account, done->organization,
                  done->caller, done->scope);
+    // Posts held for the missing connection go now, not when the hold ends.
+    if (auto r = service_.AccountConnected(done->organization, done->account); !r) {
+      spdlog::warn("oauth: account {} is connected, but its waiting posts keep their times: {}", done->account,
+                   r.error().ToString());
+    }
     return api::ConnectFinished{done->account, done->platform, done->scope};
   }
 

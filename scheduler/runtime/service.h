@@ -260,6 +260,13 @@ class Service {
   // account's server (Mastodon's base_url) or its Page (Meta's page_id,
   // user_id). NotFound when `organization` has no such account.
   Result<policies::ConnectorConfig> ConnectorOf(const std::string& organization, const std::string& account);
+  // `account` was just connected (OAuth): the hold its missing or refused
+  // connection put on it (needs_reconnect, not_connected, token_unavailable)
+  // ends now in this process, and its posts are placed again, so those that
+  // waited go at once. Another process sharing the store keeps its copy of
+  // the hold until it ends (at most the connector's retry interval). NotFound
+  // when `organization` has no such account; the store's errors.
+  Result<void> AccountConnected(const std::string& organization, const std::string& account);
   // The next `count` instants at which a normal post without labels could be
   // placed on this account, from `after` (default: now).
   // The spans in [from, to) in which the account's quiet hours, posting days

@@ -1,5 +1,7 @@
 #include "scheduler/runtime/internal/pauses.h"
 
+#include <algorithm>
+
 namespace herald::runtime::internal {
 namespace {
 
@@ -38,6 +40,14 @@ bool Pauses::Set(const PauseKey& key, const AccountPause& pause) {
   AccountPause& current = pauses_[key];
   if (current.until >= pause.until) return false;
   current = pause;
+  return true;
+}
+
+bool Pauses::End(const PauseKey& key, const std::vector<std::string>& rules, Instant now) {
+  auto it = pauses_.find(key);
+  if (it == pauses_.end() || it->second.until <= now) return false;
+  if (std::find(rules.begin(), rules.end(), it->second.rule) == rules.end()) return false;
+  it->second.until = now;
   return true;
 }
 

@@ -50,6 +50,10 @@ class Pauses {
   // Sets a pause unless one in force already ends as late or later. Returns
   // whether it changed anything.
   bool Set(const PauseKey& key, const AccountPause& pause);
+  // Ends the key's pause at `now` when one of `rules` holds it (its
+  // account.resumed is then told as for any ended pause). Returns whether
+  // it ended one.
+  bool End(const PauseKey& key, const std::vector<std::string>& rules, Instant now);
   // Pauses read from the store (an earlier run, another process); the later one wins.
   void Load(const std::vector<storage::AccountPause>& stored);
 

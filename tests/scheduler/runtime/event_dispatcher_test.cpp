@@ -290,6 +290,49 @@ TEST_CASE("A 401 from the platform is account.credentials_broken, and a pause th
   CHECK(delivered.contains("post.failed"));
 }
 
+TEST_CASE("A connect ends the hold of a missing connection: the waiting post goes at once, account.resumed told",
+          "[events]") {
+  Fixture f;
+  connectors::PublishResult waiting;
+  waiting.kind = connectors::PublishResult::Kind::kRetryLater;
+  waiting.attempted = false;
+  waiting.why = "account acme-toot needs reconnecting (invalid_grant)";
+  waiting.retry_at = kStart + minutes{10};
+  waiting.hold = connectors::RateLimitHold{kStart + minutes{10}, waiting.why, "needs_reconnect"};
+  Post held = f.Publish(waiting);
+  REQUIRE(held.state == PostState::kScheduled);
+  CHECK(*held.planned_at >= kStart + minutes{10});
+
+  CHECK(f.service->AccountConnected("globex", "acme-toot").error().code() == Code::kNotFound);
+  f.clock.Advance(seconds{20});
+  REQUIRE(f.service->AccountConnected("acme", "acme-toot"));
+  auto now = f.service->GetPost(kMona, held.id);
+  REQUIRE(now);
+  CHECK(now->state == PostState::kScheduled);
+  CHECK(*now->planned_at <= kStart + seconds{21});  // no longer behind the hold
+  f.dispatcher->RunRound();
+  auto resumed = f.service->Events(kMona, {"", EventType::kAccountResumed, std::nullopt, 0, 10});
+  REQUIRE(resumed);
+  CHECK(resumed->size() == 1);
+  // Nothing else to end: a second connect changes nothing.
+  REQUIRE(f.service->AccountConnected("acme", "acme-toot"));
+  CHECK(f.service->GetPost(kMona, held.id)->version == now->version);
+}
+
+TEST_CASE("A connect leaves a platform's rate limit in force", "[events]") {
+  Fixture f;
+  connectors::PublishResult limited;
+  limited.kind = connectors::PublishResult::Kind::kRetryLater;
+  limited.why = "mastodon: 429";
+  limited.http_status = 429;
+  limited.hold = connectors::RateLimitHold{kStart + minutes{15}, "mastodon: 429 until the reset", "rate_limit"};
+  Post held = f.Publish(limited);
+  REQUIRE(f.service->AccountConnected("acme", "acme-toot"));
+  auto after = f.service->GetPost(kMona, held.id);
+  REQUIRE(after);
+  CHECK(*after->planned_at >= kStart + minutes{15});
+}
+
 TEST_CASE("An inbox item overdue is emitted once by its function and delivered", "[events]") {
   Fixture f;
   InboxMessage item;
