@@ -346,7 +346,11 @@ Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
       if (!given.count(org)) policies.push_back(o.policy);
     }
     std::map<std::string, std::string> before;
-    for (const auto& [org, o] : s.policies_.orgs()) before[org] = o.policy.sha256;
+    std::map<std::string, Duration> history_before;
+    for (const auto& [org, o] : s.policies_.orgs()) {
+      before[org] = o.policy.sha256;
+      history_before[org] = s.policies_.HistoryOf(org);
+    }
     s.policies_.Install(std::move(policies), s.clock_.Now());
     for (auto& [org, o] : s.policies_.orgs()) {
       auto e = errors_by_org.find(org);
@@ -354,6 +358,15 @@ Result<void> Service::ReplacePolicies(std::vector<policies::Policy> policies,
     }
     // Rebuild capacity from the new rules (label bits may differ), then re-plan.
     s.book_.Rebuild();
+    // A rule that looks further back needs the published posts that far back
+    // (read before the re-plan counts them); a shorter look-back frees them.
+    const Instant now = s.clock_.Now();
+    for (const auto& [org, o] : s.policies_.orgs()) {
+      const Duration window = s.policies_.HistoryOf(org);
+      if (window <= history_before[org]) continue;
+      if (auto r = s.ReadHistory(org, window, now); !r) return r;
+    }
+    s.TrimHistory(now);
     std::vector<PostChange> changes;
     std::vector<AuditEntry> reloads;
     for (const auto& [org, o] : s.policies_.orgs()) {

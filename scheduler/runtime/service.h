@@ -375,11 +375,11 @@ class Service {
   // Posts left `publishing` by a crash, for the runtime to resolve at start
   // (on a shared store: only this process's own; others' come from Maintain).
   std::vector<Post> InFlight();
-  // Periodic upkeep, off the event loop. On a shared store: renews this
+  // Periodic upkeep, off the event loop. Hourly, forgets published posts no
+  // rule looks back at any more. On a shared store also: renews this
   // process's lease, catches up with every account, and takes over the claims
   // of processes whose lease ended; those are returned for the runtime to
   // resolve like InFlight (ask the platform, never re-send blindly).
-  // Elsewhere: nothing.
   Result<std::vector<Post>> Maintain();
 
   // Events (docs/events.md). ------------------------------------------------

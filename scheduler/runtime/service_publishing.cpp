@@ -33,7 +33,7 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::unor
     for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
       if (only == nullptr) {
         due.push_back(*it);
-      } else if (const Post* p = s.book_.Find(it->second); p != nullptr && only->contains(p->account)) {
+      } else if (const auto* p = s.book_.Peek(it->second); p != nullptr && only->contains(p->account())) {
         due.push_back(*it);
       }
     }
@@ -43,8 +43,8 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::unor
       // version here is not the stored one yet. Claimed once that write is in.
       if (s.book_.Writing(id)) continue;
       s.book_.due().erase(entry);
-      const Post* held = s.book_.Find(id);
-      if (held == nullptr || held->state != PostState::kScheduled) continue;
+      std::optional<Post> held = s.book_.Find(id);
+      if (!held || held->state != PostState::kScheduled) continue;
       Post p = *held;
       originals.push_back(p);
       const Governor* g = s.policies_.GovernorFor(p.account);
@@ -95,7 +95,7 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::unor
     if (auto r = s.PersistUnlocked(lock, std::move(changes), originals); !r) return std::unexpected(r.error());
     std::vector<Post> out;
     for (int64_t id : claimed) {
-      if (const Post* q = s.book_.Find(id)) out.push_back(*q);
+      if (auto q = s.book_.Find(id)) out.push_back(std::move(*q));
     }
     return out;
   }
@@ -115,7 +115,7 @@ Result<std::vector<Post>> Service::ClaimDue(Instant now) {
     std::lock_guard lock(s.mu_);
     std::set<std::pair<std::string, std::string>> due;
     for (auto it = s.book_.due().begin(); it != s.book_.due().end() && it->first <= now; ++it) {
-      if (const Post* p = s.book_.Find(it->second)) due.insert({p->organization, p->account});
+      if (const auto* p = s.book_.Peek(it->second)) due.insert({p->organization(), p->account()});
     }
     accounts.assign(due.begin(), due.end());
   }
@@ -174,7 +174,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
   std::string org;
   {
     std::lock_guard lock(s.mu_);
-    if (const Post* held = s.book_.Find(id)) org = held->organization;
+    if (const auto* held = s.book_.Peek(id)) org = held->organization();
   }
   if (org.empty()) return NotFound("post " + IdText(id) + " is not in flight");
   auto account_lock = s.LockAccountOf(org, id);
@@ -182,8 +182,8 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
   Post p;
   {
     std::unique_lock lock(s.mu_);
-    const Post* held = s.book_.Find(id);
-    if (held == nullptr) return NotFound("post " + IdText(id) + " is not in flight");
+    std::optional<Post> held = s.book_.Find(id);
+    if (!held) return NotFound("post " + IdText(id) + " is not in flight");
     p = *held;
     const Post original = p;
     if (p.state != PostState::kPublishing) {
@@ -315,7 +315,7 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
       return std::unexpected(r.error());
     }
     s.unwritten_outcomes_.erase(id);
-    if (const Post* settled = s.book_.Find(id)) p = *settled;
+    if (auto settled = s.book_.Find(id)) p = std::move(*settled);
   }
   if (s.on_changed_) s.on_changed_();
   return p;
@@ -324,8 +324,11 @@ Result<Post> Service::Settle(int64_t id, const connectors::PublishResult& outcom
 std::vector<Post> Service::InFlight() {
   std::lock_guard lock(impl_->mu_);
   std::vector<Post> out;
-  for (const auto& [id, p] : impl_->book_.posts())
-    if (p.state == PostState::kPublishing && (!impl_->shared_ || p.claimed_by == impl_->options_.process)) out.push_back(p);
+  for (const auto& [id, packed] : impl_->book_.posts()) {
+    if (packed.state() != PostState::kPublishing) continue;
+    Post p = packed.Unpack(id);
+    if (!impl_->shared_ || p.claimed_by == impl_->options_.process) out.push_back(std::move(p));
+  }
   std::sort(out.begin(), out.end(), [](const Post& a, const Post& b) { return a.id < b.id; });
   return out;
 }

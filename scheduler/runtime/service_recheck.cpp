@@ -94,9 +94,10 @@ Result<std::vector<Post>> Service::ClaimRechecks(Instant now) {
   std::map<std::pair<std::string, std::string>, std::vector<int64_t>> due;
   {
     std::lock_guard lock(s.mu_);
-    for (const auto& [id, p] : s.book_.posts()) {
-      if (p.state == PostState::kUnconfirmed && p.recheck_at && *p.recheck_at <= now) {
-        due[{p.organization, p.account}].push_back(id);
+    for (const auto& [id, packed] : s.book_.posts()) {
+      if (packed.state() != PostState::kUnconfirmed) continue;
+      if (auto at = packed.Unpack(id).recheck_at; at && *at <= now) {
+        due[{packed.organization(), packed.account()}].push_back(id);
       }
     }
   }
@@ -110,8 +111,8 @@ Result<std::vector<Post>> Service::ClaimRechecks(Instant now) {
     if (s.PauseOf(account, now) != nullptr) continue;  // asked once the pause ends
     std::vector<PostChange> changes;
     for (int64_t id : ids) {
-      const Post* held = s.book_.Find(id);
-      if (held == nullptr || held->state != PostState::kUnconfirmed || !held->recheck_at || *held->recheck_at > now) {
+      std::optional<Post> held = s.book_.Find(id);
+      if (!held || held->state != PostState::kUnconfirmed || !held->recheck_at || *held->recheck_at > now) {
         continue;
       }
       Post p = *held;
@@ -125,7 +126,7 @@ Result<std::vector<Post>> Service::ClaimRechecks(Instant now) {
     for (const auto& c : changes) claimed.push_back(c.post.id);
     if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
     for (int64_t id : claimed) {
-      if (const Post* q = s.book_.Find(id)) out.push_back(*q);
+      if (auto q = s.book_.Find(id)) out.push_back(std::move(*q));
     }
   }
   return out;
@@ -139,8 +140,8 @@ Result<Post> Service::SettleRecheck(const Post& claimed, const std::optional<con
   bool moved = false;  // left unconfirmed: the plan changed
   {
     std::lock_guard lock(s.mu_);
-    const Post* held = s.book_.Find(claimed.id);
-    if (held == nullptr) return NotFound("post " + IdText(claimed.id) + " is not known to this process");
+    std::optional<Post> held = s.book_.Find(claimed.id);
+    if (!held) return NotFound("post " + IdText(claimed.id) + " is not known to this process");
     if (held->state != PostState::kUnconfirmed || held->version != claimed.version) {
       return Error(Code::kFailedPrecondition, "post " + IdText(claimed.id) +
                                                   " changed while the platform was asked (another process settled it)");
@@ -193,7 +194,7 @@ Result<Post> Service::SettleRecheck(const Post& claimed, const std::optional<con
     std::vector<PostChange> changes{s.book_.Change(p, s.Audit(p.organization, "herald", "recheck", p, detail))};
     if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
     s.telemetry_.RecordRecheck(outcome);
-    if (const Post* settled = s.book_.Find(p.id)) p = *settled;
+    if (auto settled = s.book_.Find(p.id)) p = std::move(*settled);
   }
   if (moved && s.on_changed_) s.on_changed_();
   return p;

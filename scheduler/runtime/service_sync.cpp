@@ -47,7 +47,7 @@ Result<void> Service::Impl::SyncAccounts(const std::vector<std::pair<std::string
 void Service::Impl::Adopt(const Post& p) {
   int64_t& cursor = cursors_[p.account];
   cursor = std::max(cursor, p.change_seq);
-  if (const Post* held = book_.Find(p.id); held != nullptr && held->version >= p.version) return;
+  if (auto held = book_.Find(p.id); held && held->version >= p.version) return;
   book_.Untrack(p.id);
   if (!IsFinal(p.state) || p.state == PostState::kPublished) book_.Track(p);
 }
@@ -65,7 +65,7 @@ Result<Service::Impl::AccountLock> Service::Impl::LockAccountOf(const std::strin
   std::string account;
   {
     std::lock_guard lock(mu_);
-    if (const Post* p = book_.Find(id); p != nullptr && p->organization == org) account = p->account;
+    if (const auto* p = book_.Peek(id); p != nullptr && p->organization() == org) account = p->account();
   }
   if (account.empty()) {
     auto stored = store_.GetPost(org, id);
@@ -87,10 +87,11 @@ Result<void> Service::Start() {
   auto& s = *impl_;
   if (auto r = s.LoadPauses(); !r) return r;
   std::lock_guard lock(s.mu_);
-  auto posts = s.store_.LoadActive(s.clock_.Now() - internal::kHistory);
+  const Instant now = s.clock_.Now();
+  auto posts = s.store_.LoadActive(now - s.policies_.LongestHistory());
   if (!posts) return std::unexpected(posts.error());
   for (auto& p : *posts) {
-    s.book_.Track(p);
+    if (s.Keeps(p, now)) s.book_.Track(p);
     int64_t& cursor = s.cursors_[p.account];
     cursor = std::max(cursor, p.change_seq);
     // The loaded copy goes now, so the book's copies reuse its memory instead
@@ -99,6 +100,7 @@ Result<void> Service::Start() {
   }
   posts->clear();
   posts->shrink_to_fit();
+  s.last_trim_ = now;
 #ifdef __GLIBC__
   // The load is the daemon's largest transient allocation: give what it
   // freed back to the system rather than keep it resident for good.
@@ -124,11 +126,46 @@ Result<void> Service::Start() {
   return {};
 }
 
+bool Service::Impl::Keeps(const Post& p, Instant now) const {
+  if (!IsFinal(p.state)) return true;
+  return p.state == PostState::kPublished && p.planned_at &&
+         *p.planned_at >= now - policies_.HistoryOf(p.organization);
+}
+
+Result<void> Service::Impl::ReadHistory(const std::string& org, Duration window, Instant now) {
+  storage::PostQuery q{.organization = org, .state = PostState::kPublished, .from = now - window, .limit = 500};
+  for (;;) {
+    auto page = store_.ListPosts(q);
+    if (!page) return std::unexpected(page.error());
+    for (const Post& p : *page) {
+      if (book_.Peek(p.id) == nullptr && Keeps(p, now)) book_.Track(p);
+    }
+    if (page->size() < static_cast<size_t>(q.limit)) return {};
+    q.after_id = page->back().id;
+  }
+}
+
+void Service::Impl::TrimHistory(Instant now) {
+  std::vector<int64_t> gone;
+  for (const auto& [id, p] : book_.posts()) {
+    if (p.state() != PostState::kPublished) continue;
+    auto at = p.planned_at();
+    if (!at || *at < now - policies_.HistoryOf(p.organization())) gone.push_back(id);
+  }
+  for (int64_t id : gone) book_.Untrack(id);
+  last_trim_ = now;
+}
+
 Result<std::vector<Post>> Service::Maintain() {
   auto& s = *impl_;
   std::vector<Post> recovered;
-  if (!s.shared_) return recovered;
   Instant now = s.clock_.Now();
+  {
+    // Published posts age out of every rule's window: forget them hourly.
+    std::lock_guard lock(s.mu_);
+    if (now - s.last_trim_ >= std::chrono::hours{1}) s.TrimHistory(now);
+  }
+  if (!s.shared_) return recovered;
   if (auto r = s.store_.RenewLease(s.options_.process, now + s.options_.lease); !r) return std::unexpected(r.error());
   std::vector<std::pair<std::string, std::string>> accounts;
   {
@@ -151,8 +188,8 @@ Result<std::vector<Post>> Service::Maintain() {
     auto account_lock = s.LockAccount(orphan.organization, orphan.account);
     if (!account_lock) return std::unexpected(account_lock.error());
     std::unique_lock lock(s.mu_);
-    const Post* held = s.book_.Find(orphan.id);
-    if (held == nullptr || held->state != PostState::kPublishing || held->claimed_by != orphan.claimed_by) {
+    std::optional<Post> held = s.book_.Find(orphan.id);
+    if (!held || held->state != PostState::kPublishing || held->claimed_by != orphan.claimed_by) {
       continue;  // someone else took it over first
     }
     Post p = *held;
@@ -162,7 +199,7 @@ Result<std::vector<Post>> Service::Maintain() {
     std::vector<storage::PostChange> changes{
         s.book_.Change(p, s.Audit(p.organization, "herald", "take_over", p, {{"from", from}, {"why", "its lease ended"}}))};
     if (auto r = s.Persist(std::move(changes)); !r) return std::unexpected(r.error());
-    if (const Post* taken = s.book_.Find(orphan.id)) recovered.push_back(*taken);
+    if (auto taken = s.book_.Find(orphan.id)) recovered.push_back(std::move(*taken));
   }
   return recovered;
 }

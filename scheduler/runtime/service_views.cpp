@@ -92,7 +92,7 @@ Result<std::vector<AccountView>> Service::Accounts(const Caller& caller) {
       }
     }
     for (const auto& [id, p] : s.book_.posts()) {
-      if (p.account == account.id) ++v.posts_by_state[std::string(PostStateName(p.state))];
+      if (p.account() == account.id) ++v.posts_by_state[std::string(PostStateName(p.state()))];
     }
     v.connector = s.policies_.ConnectorOf(account.id);
     v.breaker = std::string(connectors::BreakerStateName(s.pauses_.Breaker(PauseKey::Account(account.id), now).state));
@@ -218,7 +218,7 @@ Metrics Service::CurrentMetrics() {
                        PostState::kUnconfirmed}) {
     m.posts_by_state[std::string(PostStateName(st))] = 0;
   }
-  for (const auto& [id, p] : impl_->book_.posts()) ++m.posts_by_state[std::string(PostStateName(p.state))];
+  for (const auto& [id, p] : impl_->book_.posts()) ++m.posts_by_state[std::string(PostStateName(p.state()))];
   Instant now = impl_->clock_.Now();
   for (const auto& [account, type] : impl_->policies_.connectors()) m.connectors[type];
   for (const auto& [key, view] : impl_->pauses_.OpenBreakers(now)) {

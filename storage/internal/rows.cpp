@@ -34,15 +34,18 @@ std::string ReasonsJson(const std::vector<StoredReason>& reasons) {
 Status ReadJsonColumns(const std::string& labels, const std::string& media, const std::string& reasons,
                        Post& post) {
   std::string_view column;
+  // Most posts have no labels, media or reasons: a start reading a million
+  // posts skips three parser runs each.
+  auto parse = [](const std::string& text) { return text == "[]" ? json::array() : json::parse(text); };
   try {
     column = "labels";
-    post.labels = json::parse(labels).get<std::vector<std::string>>();
+    if (labels != "[]") post.labels = json::parse(labels).get<std::vector<std::string>>();
     column = "media";
-    for (const json& m : json::parse(media)) {
+    for (const json& m : parse(media)) {
       post.media.push_back(Media{m.at("url").get<std::string>(), m.at("alt").get<std::string>()});
     }
     column = "reasons";
-    for (const json& r : json::parse(reasons)) {
+    for (const json& r : parse(reasons)) {
       post.reasons.push_back(StoredReason{r.at("rule").get<std::string>(),
                                           r.at("detail").get<std::string>(),
                                           r.at("posts").get<std::vector<std::string>>()});

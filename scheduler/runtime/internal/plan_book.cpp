@@ -22,7 +22,7 @@ scheduler::PostRequest RequestOf(const Post& p, Instant requested) {
 }
 
 void PlanBook::Track(const Post& p) {
-  posts_[p.id] = p;
+  posts_.insert_or_assign(p.id, PackedPost(p, Intern(p.organization), Intern(p.account)));
   if (HoldsCapacity(p.state) && p.planned_at) {
     if (auto* g = policies_.GovernorFor(p.account)) {
       auto entry = g->EntryFor(RequestOf(p, p.requested_at), *p.planned_at);
@@ -36,23 +36,24 @@ void PlanBook::Track(const Post& p) {
 void PlanBook::Untrack(int64_t id) {
   auto it = posts_.find(id);
   if (it == posts_.end()) return;
-  const Post& p = it->second;
-  if (HoldsCapacity(p.state)) {
-    if (p.planned_at) {
-      timelines_[p.account].Remove(std::to_string(id), *p.planned_at);
-      if (IsActual(p.state)) actual_[p.account].Remove(std::to_string(id), *p.planned_at);
+  const PackedPost& p = it->second;
+  const std::optional<Instant> planned_at = p.planned_at();
+  if (HoldsCapacity(p.state())) {
+    if (planned_at) {
+      timelines_[p.account()].Remove(std::to_string(id), *planned_at);
+      if (IsActual(p.state())) actual_[p.account()].Remove(std::to_string(id), *planned_at);
     } else {
-      timelines_[p.account].Remove(std::to_string(id));
+      timelines_[p.account()].Remove(std::to_string(id));
     }
   }
-  if (p.planned_at) due_.erase({*p.planned_at, id});
+  if (planned_at) due_.erase({*planned_at, id});
   posts_.erase(it);
 }
 
 void PlanBook::Rebuild() {
   std::vector<Post> all;
   all.reserve(posts_.size());
-  for (auto& [id, p] : posts_) all.push_back(p);
+  for (const auto& [id, p] : posts_) all.push_back(p.Unpack(id));
   posts_.clear();
   timelines_.clear();
   actual_.clear();
@@ -63,7 +64,7 @@ void PlanBook::Rebuild() {
 void PlanBook::Remember(int64_t id) {
   if (undo_.contains(id)) return;
   auto it = posts_.find(id);
-  undo_[id] = it == posts_.end() ? std::nullopt : std::optional<Post>(it->second);
+  undo_[id] = it == posts_.end() ? std::nullopt : std::optional<Post>(it->second.Unpack(id));
 }
 
 void PlanBook::RollBack(const Undo& undo) {
@@ -80,14 +81,24 @@ storage::PostChange PlanBook::Change(const Post& updated, storage::AuditEntry au
   return storage::PostChange{updated, {std::move(audit)}};
 }
 
-const Post* PlanBook::Find(int64_t id) const {
+std::optional<Post> PlanBook::Find(int64_t id) const {
+  auto it = posts_.find(id);
+  if (it == posts_.end()) return std::nullopt;
+  return it->second.Unpack(id);
+}
+
+const PackedPost* PlanBook::Peek(int64_t id) const {
   auto it = posts_.find(id);
   return it == posts_.end() ? nullptr : &it->second;
 }
 
-Post* PlanBook::Find(int64_t id) {
+void PlanBook::Stamp(int64_t id, int64_t version, int64_t change_seq) {
   auto it = posts_.find(id);
-  return it == posts_.end() ? nullptr : &it->second;
+  if (it == posts_.end()) return;
+  Post p = it->second.Unpack(id);
+  p.version = version;
+  p.change_seq = change_seq;
+  it->second = PackedPost(p, &it->second.organization(), &it->second.account());
 }
 
 void PlanBook::BeginWrite(const std::vector<int64_t>& ids) {

@@ -4,6 +4,9 @@
 // the posts whose write is in flight, and the undo log of changes not written
 // yet: a failed write puts them back, so memory never runs ahead of the store.
 //
+// Posts are kept packed (PackedPost): Find unpacks a copy, so a change is
+// always a copy changed and handed back through Change or Track.
+//
 // Not thread-safe: the Service holds it under its plan mutex.
 #pragma once
 
@@ -13,11 +16,13 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/post.h"
 #include "scheduler/governor.h"
+#include "scheduler/runtime/internal/packed_post.h"
 #include "scheduler/runtime/internal/policy_set.h"
 #include "scheduler/timeline.h"
 #include "storage/store.h"
@@ -53,10 +58,16 @@ class PlanBook {
   // Applies a change to one tracked post: the timelines and due set follow.
   storage::PostChange Change(const Post& updated, storage::AuditEntry audit);
 
-  const Post* Find(int64_t id) const;
-  Post* Find(int64_t id);
-  const std::unordered_map<int64_t, Post>& posts() const { return posts_; }
-  std::unordered_map<int64_t, Post>& posts() { return posts_; }
+  // A copy of the tracked post; nullopt when it is not tracked.
+  std::optional<Post> Find(int64_t id) const;
+  // The tracked post's state, organisation and account without unpacking it;
+  // nullptr when it is not tracked.
+  const PackedPost* Peek(int64_t id) const;
+  // Records the version and change number a write gave a tracked post.
+  void Stamp(int64_t id, int64_t version, int64_t change_seq);
+  // Every tracked post, packed: state, organisation and account read without
+  // unpacking.
+  const std::unordered_map<int64_t, PackedPost>& posts() const { return posts_; }
   // Posts holding capacity on the account (planned, publishing, published).
   scheduler::Timeline& TimelineOf(const std::string& account) { return timelines_[account]; }
   void ReplaceTimeline(const std::string& account, scheduler::Timeline fresh) { timelines_[account] = std::move(fresh); }
@@ -73,8 +84,13 @@ class PlanBook {
   bool Writing(int64_t id) const { return writing_.contains(id); }
 
  private:
+  const std::string* Intern(const std::string& name) { return &*names_.insert(name).first; }
+
   const PolicySet& policies_;
-  std::unordered_map<int64_t, Post> posts_;
+  // Organisation and account names the posts point to; never shrinks (there
+  // are as many as the policies name).
+  std::unordered_set<std::string> names_;
+  std::unordered_map<int64_t, PackedPost> posts_;
   std::map<std::string, scheduler::Timeline> timelines_;  // by account
   std::map<std::string, scheduler::Timeline> actual_;     // by account
   std::set<std::pair<Instant, int64_t>> due_;

@@ -17,6 +17,14 @@
 
 namespace herald::runtime::internal {
 
+// How far back published posts still count against the account's rules when
+// a post is placed now or later: its longest rule window (a rolling cap's
+// window; a local day, ISO week or month for a calendar cap, with an hour for
+// a day that DST lengthens; min_spacing; a mix's `over`; the duplicate
+// window; ramp-up caps), plus missed_after, since a due post is re-checked at
+// a planned time up to that far in the past.
+Duration HistoryWindow(const policies::AccountRules& rules);
+
 // One organisation's policy as the daemon holds it.
 struct OrgPolicy {
   policies::Policy policy;
@@ -40,6 +48,11 @@ class PolicySet {
   std::optional<std::string> OrganizationOf(const std::string& account) const;
   // The connector type that publishes for the account; empty when unknown.
   std::string ConnectorOf(const std::string& account) const;
+  // The organisation's history: the longest HistoryWindow of its accounts
+  // (zero when no policy names it).
+  Duration HistoryOf(const std::string& organization) const;
+  // The longest history of any organisation.
+  Duration LongestHistory() const;
 
   std::map<std::string, OrgPolicy>& orgs() { return orgs_; }
   const std::map<std::string, OrgPolicy>& orgs() const { return orgs_; }
@@ -55,6 +68,7 @@ class PolicySet {
   scheduler::Planner planner_{{}};                           // owns the governors, by account
   std::map<std::string, std::string> org_of_account_;
   std::map<std::string, std::string> connector_of_account_;
+  std::map<std::string, Duration> history_;  // by organisation
 };
 
 }  // namespace herald::runtime::internal

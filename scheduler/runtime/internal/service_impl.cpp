@@ -132,9 +132,10 @@ std::vector<storage::PostChange> Service::Impl::ReplanAccount(const std::string&
   if (policies_.GovernorFor(account) == nullptr) return changes;
   Instant now = clock_.Now();
   std::vector<scheduler::PlanInput> inputs;
-  std::vector<const Post*> posts;  // inputs[i] is posts[i]
-  for (const auto& [id, p] : book_.posts()) {
-    if (p.account != account) continue;
+  std::vector<Post> posts;  // inputs[i] is posts[i]
+  for (const auto& [id, packed] : book_.posts()) {
+    if (packed.account() != account) continue;
+    Post p = packed.Unpack(id);
     // A post whose write is in flight without the lock keeps its place: its
     // stored version is about to change under a batch written from here.
     bool movable = p.state == PostState::kScheduled && !book_.Writing(id);
@@ -148,7 +149,7 @@ std::vector<storage::PostChange> Service::Impl::ReplanAccount(const std::string&
       in.fixed_at = p.planned_at;
     }
     inputs.push_back(std::move(in));
-    posts.push_back(&p);
+    posts.push_back(std::move(p));
   }
   scheduler::BlockedSpans blocked;
   if (auto spans = BlockedOn(account); !spans.empty()) blocked[account] = std::move(spans);
@@ -157,9 +158,9 @@ std::vector<storage::PostChange> Service::Impl::ReplanAccount(const std::string&
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].fixed_at) continue;
     const Decision& d = outputs[i].decision;
-    std::optional<Instant> old = posts[i]->planned_at;
+    std::optional<Instant> old = posts[i].planned_at;
     if (d.placed() && d.planned_at == old) continue;
-    Post changed = *posts[i];
+    Post changed = std::move(posts[i]);
     changed.planned_at = d.planned_at;
     changed.reasons = Stored(d.reasons);
     if (!d.placed()) changed.state = PostState::kRefused;
@@ -187,9 +188,9 @@ storage::AuditEntry Service::Impl::Audit(const std::string& org, const std::stri
 }
 
 Result<Post> Service::Impl::Load(const Caller& caller, int64_t id) {
-  if (const Post* p = book_.Find(id)) {
+  if (auto p = book_.Find(id)) {
     if (p->organization != caller.organization) return NotFound("no post " + IdText(id));
-    return *p;
+    return std::move(*p);
   }
   return store_.GetPost(caller.organization, id);
 }
@@ -237,8 +238,8 @@ Result<void> Service::Impl::PersistUnlocked(std::unique_lock<std::mutex>& lock, 
 void Service::Impl::Reload(const std::vector<int64_t>& ids, const Status& error) {
   if (error.code() != Code::kFailedPrecondition) return;
   for (int64_t id : ids) {
-    const Post* held = book_.Find(id);
-    if (held == nullptr) continue;
+    std::optional<Post> held = book_.Find(id);
+    if (!held) continue;
     auto stored = store_.GetPost(held->organization, id);
     if (!stored) continue;  // the store fails again: the rolled-back copy stays
     if (held->version >= stored->version) continue;
@@ -254,9 +255,8 @@ void Service::Impl::AfterWrite(const Post& p) {
   cursor = std::max(cursor, p.change_seq);
   if (IsFinal(p.state) && p.state != PostState::kPublished) {
     book_.Untrack(p.id);
-  } else if (Post* held = book_.Find(p.id)) {
-    held->version = p.version;
-    held->change_seq = p.change_seq;
+  } else {
+    book_.Stamp(p.id, p.version, p.change_seq);
   }
 }
 

@@ -40,10 +40,6 @@
 namespace herald::runtime {
 namespace internal {
 
-// How far back posts still count against rules when the daemon starts: longer
-// than any calendar month, rolling window, mix window or duplicate window in use.
-constexpr Duration kHistory = std::chrono::days{70};
-
 std::string IdText(int64_t id);
 std::vector<StoredReason> Stored(const std::vector<scheduler::Reason>& reasons);
 nlohmann::json ReasonsJson(const std::vector<StoredReason>& reasons);
@@ -82,6 +78,17 @@ class Service::Impl {
   // Pauses recorded in the store (by an earlier run, or another process).
   // REQUIRES: mu_ not held.
   Result<void> LoadPauses();
+
+  // Published history (service_sync.cpp). REQUIRES: mu_ for all. -------------
+
+  // Whether the book keeps a post: every one not final, and published ones
+  // while their organisation's rules still look back at them.
+  bool Keeps(const Post& p, Instant now) const;
+  // Reads the organisation's published posts of the last `window` that the
+  // book does not hold (its policy now looks further back).
+  Result<void> ReadHistory(const std::string& org, Duration window, Instant now);
+  // Forgets published posts no rule looks back at any more.
+  void TrimHistory(Instant now);
 
   // Placement (service_impl.cpp). REQUIRES: mu_ for all. ----------------------
 
@@ -168,6 +175,7 @@ class Service::Impl {
   // whose settle failed to write: a repeated settle does not count it again.
   std::set<int64_t> unwritten_outcomes_;
   std::mt19937_64 rng_;                             // guarded by mu_; backoff jitter
+  Instant last_trim_{};                             // guarded by mu_; TrimHistory's last run
   int64_t reservation_seq_ = 0;                     // guarded by mu_
 };
 
