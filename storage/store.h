@@ -326,8 +326,8 @@ class Store {
   virtual Result<InboxItem> GetInboxItem(std::string_view organization, int64_t id) = 0;
   // Newest first (by id). InvalidArgument without an organization.
   virtual Result<std::vector<InboxItem>> ListInbox(const InboxQuery& query) = 0;
-  // Writes item's department, state, assignee, reply_post_id and updated_at
-  // when the stored item is still at item.version, with `audit` in the same
+  // Writes item's department, due_at, state, assignee, reply_post_id and
+  // updated_at when the stored item is still at item.version, with `audit` in the same
   // transaction; returns it at version + 1. NotFound when there is no such
   // item in its organisation; FailedPrecondition when somebody changed it first.
   virtual Result<InboxItem> UpdateInboxItem(InboxItem item, std::vector<AuditEntry> audit) = 0;
