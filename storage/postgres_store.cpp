@@ -32,7 +32,10 @@ using internal::PgSelectOne;
 using internal::PgWriteSession;
 using internal::Statement;
 
-constexpr int kMaxConnectionsInUse = 16;
+// Three daemons on one server (plus each one's change listener) stay well
+// under PostgreSQL's default max_connections of 100: 3 x (12 + 8 + 1) = 63.
+constexpr int kMaxConnectionsInUse = 12;
+constexpr int kMaxLockConnections = 8;
 constexpr size_t kMaxIdleConnections = 8;
 
 std::string RandomId() {
@@ -55,7 +58,7 @@ Result<void> Run(PgConnection& db, const Statement& statement) {
 
 struct PostgresStore::Impl {
   Impl(std::string url, int applied)
-      : pool(std::make_shared<PgPool>(url, kMaxConnectionsInUse, kMaxIdleConnections)),
+      : pool(std::make_shared<PgPool>(url, kMaxConnectionsInUse, kMaxLockConnections, kMaxIdleConnections)),
         url(std::move(url)),
         migrations_applied(applied),
         instance_id(RandomId()) {}
@@ -128,7 +131,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   auto applied = internal::PgMigrate(**conn, internal::PgSchemaMigrations());
   if (!applied) return std::unexpected(applied.error());
   auto impl = std::make_unique<Impl>(url, *applied);
-  impl->pool->Release(std::move(*conn), true, /*limited=*/false);
+  impl->pool->Adopt(std::move(*conn));
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
