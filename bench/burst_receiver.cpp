@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   // As a web server in front of a receiver would (nginx keeps a connection
   // for 1,000 requests); cpp-httplib's own default closes it after 5.
   server.set_keep_alive_max_count(1000);
+  server.set_tcp_nodelay(true);  // as nginx does on kept connections
   server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
     auto arrived = Clock::now();
     std::string id = req.get_header_value("webhook-id");

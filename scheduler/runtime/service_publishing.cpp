@@ -406,18 +406,21 @@ std::vector<Result<Post>> Service::SettleMany(const std::vector<SettleRequest>& 
       std::unique_lock lock(s.mu_);
       std::vector<Impl::SettleStep> steps;
       std::vector<size_t> stepped;
+      std::vector<Post> settled_as;  // by step: the post as settled (memory may drop a finished one)
       for (size_t i : batch) {
         auto step = s.SettleChanges(requests[i].id, requests[i].outcome, requests[i].answers_lookup);
         if (!step) {
           out[i] = std::unexpected(step.error());
           continue;
         }
+        settled_as.push_back(step->changes.front().post);
         steps.push_back(std::move(*step));
         stepped.push_back(i);
       }
       if (!steps.empty()) {
         auto written = s.PersistSettles(lock, std::move(steps));
-        for (size_t i : stepped) {
+        for (size_t k = 0; k < stepped.size(); ++k) {
+          const size_t i = stepped[k];
           if (!written) {
             // Nothing of the batch is stored. Alone, each gets its own answer
             // (one post another process changed must not hold up the rest).
@@ -429,7 +432,7 @@ std::vector<Result<Post>> Service::SettleMany(const std::vector<SettleRequest>& 
           } else if (const Post* settled = s.book_.Find(requests[i].id)) {
             out[i] = *settled;
           } else {
-            out[i] = NotFound("post " + IdText(requests[i].id) + " is not in flight");
+            out[i] = std::move(settled_as[k]);
           }
         }
       }
