@@ -40,7 +40,7 @@ struct RuntimeOptions {
   // all takes longer than `lead`: they are then claimed earlier, twice as far
   // ahead as the claims so far took per post says it will take, but never
   // more than this. A post claimed ahead cannot be edited or cancelled any more.
-  std::chrono::milliseconds max_lead{5000};
+  std::chrono::milliseconds max_lead{15000};
   // Publishes wait on the network, not on the CPU. This bounds the daemon's
   // connections to platforms too (each publish uses one at a time).
   int publish_threads = 64;
