@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -37,6 +38,7 @@ struct Arrivals {
   std::unordered_map<std::string, int> count;  // webhook-id -> deliveries
   std::vector<double> lateness_ms;             // first delivery of each id
   int64_t bad = 0;                             // requests without an id or a planned_at
+  std::set<int> connections;                   // client ports seen: one per connection
 };
 
 // Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ"; -1 when it is not one.
@@ -76,6 +78,10 @@ int main(int argc, char** argv) {
   httplib::Server server;
   // Keep-alive connections each hold a worker: enough for every publisher.
   server.new_task_queue = [] { return new httplib::ThreadPool(256); };
+  // As a web server in front of a receiver would (nginx keeps a connection
+  // for 1,000 requests); cpp-httplib's own default closes it after 5.
+  server.set_keep_alive_max_count(1000);
+  server.set_tcp_nodelay(true);  // as nginx does on kept connections
   server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
     auto arrived = Clock::now();
     std::string id = req.get_header_value("webhook-id");
@@ -86,6 +92,7 @@ int main(int argc, char** argv) {
     }
     {
       std::lock_guard lock(arrivals.mu);
+      arrivals.connections.insert(req.remote_port);
       if (id.empty() || planned < 0) {
         ++arrivals.bad;
       } else if (++arrivals.count[id] == 1) {
@@ -135,9 +142,9 @@ int main(int argc, char** argv) {
   size_t distinct = arrivals.count.size();
   size_t missing = distinct >= expect ? 0 : expect - distinct;
   std::printf("received %zu of %zu posts, %zu duplicates, %zu missing, %lld malformed; lateness p50 %.0f ms, "
-              "p99 %.0f ms, max %.0f ms\n",
+              "p99 %.0f ms, max %.0f ms; %zu connections\n",
               distinct, expect, duplicates, missing, static_cast<long long>(arrivals.bad),
               Percentile(arrivals.lateness_ms, 0.50), Percentile(arrivals.lateness_ms, 0.99),
-              Percentile(arrivals.lateness_ms, 1.0));
+              Percentile(arrivals.lateness_ms, 1.0), arrivals.connections.size());
   return distinct == expect && duplicates == 0 && arrivals.bad == 0 ? 0 : 1;
 }

@@ -141,6 +141,9 @@ int RunServe(const ServeOptions& options, std::ostream& out, std::ostream& err) 
   connector_context.outbox_dir = config->outbox;
   connector_context.resolve_secret = ResolveSecret;
   connector_context.http.media_allow = config->media_allow;
+  // Every connector's requests share one set of kept-open connections, so
+  // many accounts on one host (webhooks to one receiver) reuse them.
+  connector_context.http.connections = std::make_shared<connectors::HttpConnections>();
   ConnectorSet connectors(connectors::ConnectorRegistry::Builtin(), connector_context, oauth.get());
   connectors.Rebuild(loaded.valid);
 

@@ -10,6 +10,7 @@
 #include "storage/internal/grants.h"
 #include "storage/internal/inbox_rows.h"
 #include "storage/internal/pg.h"
+#include "storage/internal/pg_account_changes.h"
 #include "storage/internal/pg_account_lock.h"
 #include "storage/internal/pg_change_listener.h"
 #include "storage/internal/pg_migrations.h"
@@ -32,7 +33,10 @@ using internal::PgSelectOne;
 using internal::PgWriteSession;
 using internal::Statement;
 
-constexpr int kMaxConnectionsInUse = 16;
+// Three daemons on one server (plus each one's change listener) stay well
+// under PostgreSQL's default max_connections of 100: 3 x (12 + 8 + 1) = 63.
+constexpr int kMaxConnectionsInUse = 12;
+constexpr int kMaxLockConnections = 8;
 constexpr size_t kMaxIdleConnections = 8;
 
 std::string RandomId() {
@@ -55,7 +59,7 @@ Result<void> Run(PgConnection& db, const Statement& statement) {
 
 struct PostgresStore::Impl {
   Impl(std::string url, int applied)
-      : pool(std::make_shared<PgPool>(url, kMaxConnectionsInUse, kMaxIdleConnections)),
+      : pool(std::make_shared<PgPool>(url, kMaxConnectionsInUse, kMaxLockConnections, kMaxIdleConnections)),
         url(std::move(url)),
         migrations_applied(applied),
         instance_id(RandomId()) {}
@@ -128,7 +132,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   auto applied = internal::PgMigrate(**conn, internal::PgSchemaMigrations());
   if (!applied) return std::unexpected(applied.error());
   auto impl = std::make_unique<Impl>(url, *applied);
-  impl->pool->Release(std::move(*conn), true, /*limited=*/false);
+  impl->pool->Adopt(std::move(*conn));
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
@@ -223,30 +227,7 @@ Result<std::unique_ptr<Store::AccountLocks>> PostgresStore::TryLockAccounts(
 
 Result<std::vector<Post>> PostgresStore::ChangesSince(const std::vector<AccountCursor>& cursors) {
   if (cursors.empty()) return std::vector<Post>();
-  std::vector<std::string> organizations, accounts, after;
-  for (const AccountCursor& c : cursors) {
-    organizations.push_back(c.organization);
-    accounts.push_back(c.account);
-    after.push_back(std::to_string(c.after_seq));
-  }
-  static const std::string sql =
-      "SELECT " + internal::PostColumns("p.") +
-      " FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(organization, account, after_seq)"
-      " JOIN posts p ON p.organization = c.organization AND p.account = c.account AND p.change_seq > c.after_seq"
-      " ORDER BY p.change_seq";
-  return impl_->pool->With([&](PgConnection& db) -> Result<std::vector<Post>> {
-    auto r = db.Exec(sql, {P(internal::PgTextArray(organizations)), P(internal::PgTextArray(accounts)),
-                           P(internal::PgTextArray(after))});
-    if (!r) return std::unexpected(r.error());
-    std::vector<Post> out;
-    out.reserve(static_cast<size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) {
-      auto post = internal::ReadPost(PgRow{*r, i});
-      if (!post) return std::unexpected(post.error());
-      out.push_back(std::move(*post));
-    }
-    return out;
-  });
+  return impl_->pool->With([&](PgConnection& db) { return internal::PgChangesSince(db, cursors); });
 }
 
 void PostgresStore::WatchChanges(std::function<void(std::string organization, std::string account)> on_change) {

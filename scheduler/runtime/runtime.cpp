@@ -13,12 +13,14 @@ Runtime::Runtime(boost::asio::io_context& io, Service& service, const Clock& clo
                  RuntimeOptions options)
     : io_(io), service_(service), clock_(clock), connectors_(std::move(connectors)), options_(options),
       timer_(io), drain_timer_(io), pool_(static_cast<size_t>(std::max(1, options.publish_threads))),
+      settler_(service, [this](const Settler::Outcome&) { --in_flight_; }, options.settle_batch),
       recheck_(service, clock, connectors_) {
   lead_ = options_.lead;
 }
 
 Runtime::~Runtime() {
   stopping_ = true;
+  upkeep_.join();
   pool_.join();
 }
 
@@ -83,7 +85,7 @@ void Runtime::MaybeMaintain() {
   if (maintaining_ || now - last_maintain_ < options_.maintain_every) return;
   last_maintain_ = now;
   maintaining_ = true;
-  boost::asio::post(pool_, [this] {
+  boost::asio::post(upkeep_, [this] {
     auto recovered = service_.Maintain();
     if (!recovered) {
       spdlog::error("maintenance (lease, catch-up, orphaned claims) failed: {}", recovered.error().ToString());
@@ -102,7 +104,7 @@ void Runtime::MaybeRecheck() {
   if (rechecking_ || now - last_recheck_ < options_.recheck_every) return;
   last_recheck_ = now;
   rechecking_ = true;
-  boost::asio::post(pool_, [this] {
+  boost::asio::post(upkeep_, [this] {
     auto due = recheck_.ClaimDue();
     if (!due) {
       spdlog::error("claiming re-checks of unconfirmed posts failed: {}; they stay due", due.error().ToString());
@@ -178,8 +180,7 @@ void Runtime::Publish(Post post, bool recovering) {
       connectors::PublishResult back{connectors::PublishResult::Kind::kRetryLater, {}, {},
                                      post.planned_at.value_or(clock_.Now()), "herald stopped before publishing it"};
       back.attempted = false;
-      if (auto r = service_.Settle(post.id, back); !r) spdlog::error("post {}: {}", post.id, r.error().ToString());
-      --in_flight_;
+      settler_.Add({post.id, post.account, std::move(back), true, 0});
       return;
     }
     auto [connector, platform] = connectors_(post);
@@ -224,53 +225,14 @@ void Runtime::Publish(Post post, bool recovering) {
                                                    : PublishOutcome::kUnknown;
     }
     service_.RecordPublish(post.account, lateness, duration<double>(steady_clock::now() - started).count(), *outcome);
-    SettleOrRetry(post.id, post.account, std::move(result), connector != nullptr && connector->AnswersLookup(), 0);
-  });
-}
-
-namespace {
-
-// Whether a failed settle is worth repeating. A store that failed to write may
-// come back (a dropped connection, a full disk, an operator mending a
-// constraint), and the outcome is known; only a post that is no longer this
-// process's to settle (gone, taken over, settled already) ends the tries.
-bool StoreMayRecover(Code code) { return code != Code::kNotFound && code != Code::kFailedPrecondition; }
-
-}  // namespace
-
-void Runtime::SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, bool answers_lookup,
-                            int failures) {
-  auto settled = service_.Settle(id, result, answers_lookup);
-  if (settled) {
-    spdlog::info("post {} on {}: {}{}", id, account, PostStateName(settled->state),
-                 result.why.empty() ? "" : " (" + result.why + ")");
-    --in_flight_;
-    return;
-  }
-  if (!StoreMayRecover(settled.error().code()) || stopping_) {
-    spdlog::error("settling post {} failed: {}{}", id, settled.error().ToString(),
-                  stopping_ ? "; it stays publishing and the next start asks the platform" : "");
-    --in_flight_;
-    return;
-  }
-  // The outcome is known and must not be lost: keep it (and the post counted in
-  // flight) and try again, 250 ms doubling to 30 s.
-  auto delay = std::min(milliseconds{30000}, milliseconds{250} * (1 << std::min(failures, 7)));
-  spdlog::error("settling post {} failed: {}; retrying in {} ms", id, settled.error().ToString(), delay.count());
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
-  timer->expires_after(delay);
-  timer->async_wait([this, timer, id, account = std::move(account), result = std::move(result), answers_lookup,
-                     failures](const boost::system::error_code&) mutable {
-    boost::asio::post(pool_, [this, id, account = std::move(account), result = std::move(result), answers_lookup,
-                              failures]() mutable {
-      SettleOrRetry(id, std::move(account), std::move(result), answers_lookup, failures + 1);
-    });
+    settler_.Add({post.id, post.account, std::move(result), connector != nullptr && connector->AnswersLookup(), 0});
   });
 }
 
 void Runtime::Stop(milliseconds grace, std::function<void()> done) {
   boost::asio::post(io_, [this, grace, done = std::move(done)]() mutable {
     stopping_ = true;
+    settler_.Stop();
     timer_.cancel();
     WaitForDrain(steady_clock::now() + grace, std::move(done));
   });

@@ -1,8 +1,9 @@
 // Runtime: the part of the daemon that fires. One steady_timer on a Boost.Asio
 // io_context is armed for the earliest planned post (or the heartbeat period);
 // when it fires, due posts are claimed from the Service and their publishes run
-// on a thread pool, never on the event loop; outcomes are settled back into the
-// Service. At start it resolves posts a crash left `publishing` (the connector's
+// on a thread pool, never on the event loop; their outcomes go to the Settler,
+// which writes many per transaction. At most `publish_threads` publishes (so
+// connections to platforms) run at once. At start it resolves posts a crash left `publishing` (the connector's
 // Lookup decides: published, safe to publish, or unconfirmed); unconfirmed
 // posts are asked about again on their schedule (UnconfirmedRecheck), on the
 // pool too.
@@ -23,6 +24,7 @@
 #include "connectors/connector.h"
 #include "scheduler/runtime/connector_for.h"
 #include "scheduler/runtime/service.h"
+#include "scheduler/runtime/settler.h"
 #include "scheduler/runtime/unconfirmed_recheck.h"
 
 namespace herald::runtime {
@@ -38,8 +40,12 @@ struct RuntimeOptions {
   // all takes longer than `lead`: they are then claimed earlier, twice as far
   // ahead as the claims so far took per post says it will take, but never
   // more than this. A post claimed ahead cannot be edited or cancelled any more.
-  std::chrono::milliseconds max_lead{5000};
-  int publish_threads = 64;  // publishes wait on I/O (fsync, the network), not on the CPU
+  std::chrono::milliseconds max_lead{15000};
+  // Publishes wait on the network, not on the CPU. This bounds the daemon's
+  // connections to platforms too (each publish uses one at a time).
+  int publish_threads = 64;
+  // The most outcomes the settler writes in one transaction.
+  size_t settle_batch = 500;
   // How often Service::Maintain runs (lease renewal, catch-up, orphans on a
   // shared store); well under ServiceOptions::lease.
   std::chrono::milliseconds maintain_every{3000};
@@ -69,11 +75,6 @@ class Runtime {
   void OnTimer(const boost::system::error_code& ec);
   void Fire();
   void Publish(Post post, bool recovering);
-  // Settles an outcome; while the store fails in a way it may recover from,
-  // tries again later (the post stays in flight meanwhile).
-  // `answers_lookup`: whether the post's connector can be asked later.
-  void SettleOrRetry(int64_t id, std::string account, connectors::PublishResult result, bool answers_lookup,
-                     int failures);
   // How far ahead of `next` (the earliest due post) to claim: `lead`, or
   // more when many posts are due by then (RuntimeOptions::max_lead).
   std::chrono::nanoseconds LeadFor(Instant next);
@@ -90,8 +91,13 @@ class Runtime {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer drain_timer_;
   boost::asio::thread_pool pool_;
-  std::atomic<int64_t> in_flight_{0};
+  // Maintenance (lease renewal) and claims of re-checks: a thread of their
+  // own, so a burst of publishes queued on pool_ never delays the lease's
+  // renewal until the other processes take this one's claims over.
+  boost::asio::thread_pool upkeep_{1};
+  std::atomic<int64_t> in_flight_{0};  // claimed, publishing or settling
   std::atomic<bool> stopping_{false};
+  Settler settler_;  // after in_flight_, which its callback counts down
   std::atomic<bool> maintaining_{false};
   std::chrono::steady_clock::time_point last_maintain_{};  // event loop only
   UnconfirmedRecheck recheck_;

@@ -198,6 +198,13 @@ struct InboxItemView {
   std::string reply_failure;
 };
 
+// One publish outcome to settle (Service::SettleMany).
+struct SettleRequest {
+  int64_t id = 0;
+  connectors::PublishResult outcome;
+  bool answers_lookup = true;  // whether the post's connector can be asked later
+};
+
 struct ServiceOptions {
   connectors::Backoff backoff;          // transient publish failures
   connectors::BreakerOptions breaker;   // per account and per connector type
@@ -347,6 +354,13 @@ class Service {
   // A post left unconfirmed is re-checked later (ClaimRechecks) when its
   // connector `answers_lookup`; otherwise its reason says it never will be.
   Result<Post> Settle(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup = true);
+  // Settle for many outcomes, written in one transaction; on a shared store
+  // their accounts are locked in one statement (those another process holds
+  // at that moment are settled one by one afterwards, waiting for the lock).
+  // One result per request, in order, each what Settle would return. A batch
+  // whose write failed leaves nothing of it stored and is settled again one
+  // by one, so each outcome gets its own answer.
+  std::vector<Result<Post>> SettleMany(const std::vector<SettleRequest>& requests);
   // Unconfirmed posts whose next re-check is due at `now`, claimed for this
   // process: their next check moves a lease ahead, durably, so no other
   // process asks at the same time (a check not settled by then runs again).

@@ -6,10 +6,10 @@ Result<std::unique_ptr<PgConnection>> PgPool::Acquire(bool limited, bool* reused
   if (reused) *reused = false;
   {
     std::unique_lock lock(mu_);
-    if (limited) {
-      freed_.wait(lock, [&] { return in_use_ < max_in_use_; });
-      ++in_use_;
-    }
+    int& used = limited ? in_use_ : locks_in_use_;
+    const int most = limited ? max_in_use_ : max_locks_;
+    freed_.wait(lock, [&] { return used < most; });
+    ++used;
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
@@ -18,10 +18,10 @@ Result<std::unique_ptr<PgConnection>> PgPool::Acquire(bool limited, bool* reused
     }
   }
   auto opened = PgConnection::Open(url_);
-  if (!opened && limited) {
+  if (!opened) {
     std::lock_guard lock(mu_);
-    --in_use_;
-    freed_.notify_one();
+    --(limited ? in_use_ : locks_in_use_);
+    freed_.notify_all();
   }
   return opened;
 }
@@ -30,20 +30,26 @@ void PgPool::Release(std::unique_ptr<PgConnection> conn, bool keep, bool limited
   std::unique_ptr<PgConnection> closing;
   {
     std::lock_guard lock(mu_);
-    if (limited) --in_use_;
+    --(limited ? in_use_ : locks_in_use_);
     if (keep && conn && conn->reusable() && idle_.size() < max_idle_) {
       idle_.push_back(std::move(conn));
     } else {
       closing = std::move(conn);
     }
   }
-  freed_.notify_one();
+  // Waiters of both kinds share the condition: wake them all to find theirs.
+  freed_.notify_all();
   // `closing` says goodbye to the server outside the lock.
 }
 
 }  // namespace herald::storage::internal
 
 namespace herald::storage::internal {
+
+void PgPool::Adopt(std::unique_ptr<PgConnection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn && conn->reusable() && idle_.size() < max_idle_) idle_.push_back(std::move(conn));
+}
 
 void PgPool::DropIdle() {
   std::vector<std::unique_ptr<PgConnection>> closing;

@@ -1,8 +1,11 @@
 // PgPool: the PostgreSQL store's connections. A call takes one (an idle one,
 // or a new one while fewer than the limit are in use), runs, and gives it
-// back; a connection that broke is closed instead. Account locks take their
-// connection outside the limit, so holding many locks never starves the calls
-// that the lock holders go on to make.
+// back; a connection that broke is closed instead. Account locks hold their
+// connection for longer, so they count against a limit of their own: holding
+// many locks never starves the calls that the lock holders go on to make, and
+// nobody holds two locks' connections at once, so neither limit can wait on
+// the other. Connections open at once (idle ones included) never exceed the
+// two limits together: a new one is opened only when none is idle.
 //
 // Thread-safe.
 #pragma once
@@ -24,15 +27,20 @@ inline const Status& StatusOf(const Status& error) { return error; }
 
 class PgPool {
  public:
-  PgPool(std::string url, int max_in_use, size_t max_idle)
-      : url_(std::move(url)), max_in_use_(max_in_use), max_idle_(max_idle) {}
+  PgPool(std::string url, int max_in_use, int max_locks, size_t max_idle)
+      : url_(std::move(url)), max_in_use_(max_in_use), max_locks_(max_locks), max_idle_(max_idle) {}
 
-  // `limited`: counts against max_in_use (waits for a free slot). `reused`
+  // `limited`: for a call, counted against max_in_use; otherwise for an
+  // account lock, counted against max_locks. Waits for a free slot. `reused`
   // (optional) tells whether the connection had been idle in the pool.
   Result<std::unique_ptr<PgConnection>> Acquire(bool limited = true, bool* reused = nullptr);
   // `keep`: false when the connection must not be reused (it broke, or holds
-  // session state).
+  // session state). `limited` as the Acquire's.
   void Release(std::unique_ptr<PgConnection> conn, bool keep, bool limited = true);
+  // Takes a connection opened elsewhere (the one migrations ran on) as idle.
+  void Adopt(std::unique_ptr<PgConnection> conn);
+  // The most connections open at once.
+  int max_open() const { return max_in_use_ + max_locks_; }
 
   // Closes every idle connection (after one turned out dead: the server
   // probably restarted or dropped them all).
@@ -71,11 +79,13 @@ class PgPool {
  private:
   const std::string url_;
   const int max_in_use_;
+  const int max_locks_;
   const size_t max_idle_;
   std::mutex mu_;
   std::condition_variable freed_;
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  int in_use_ = 0;                                   // limited ones, guarded by mu_
+  int in_use_ = 0;                                   // calls' connections, guarded by mu_
+  int locks_in_use_ = 0;                             // account locks' connections, guarded by mu_
 };
 
 }  // namespace herald::storage::internal

@@ -150,6 +150,23 @@ class Service::Impl {
   // (missed_after). Returns the audit detail of what became of it.
   nlohmann::json PlanAgainAfterRecheck(Post& p, Instant now, const std::string& why, std::optional<Instant> resend_by);
 
+  // Publishing steps (service_publishing.cpp). --------------------------------
+
+  // What settling `id` with `outcome` writes: the post's change first, then
+  // the moves of its account's other posts when the outcome paused it; and
+  // the post as it was. Counts the outcome in the breakers and metrics (once:
+  // see unwritten_outcomes_). REQUIRES: mu_; on a shared store the post's
+  // account locked and synced. NotFound / FailedPrecondition as Settle's.
+  struct SettleStep {
+    std::vector<PostChange> changes;
+    Post original;
+  };
+  Result<SettleStep> SettleChanges(int64_t id, const connectors::PublishResult& outcome, bool answers_lookup);
+  // Writes settle steps' changes in one transaction: under mu_ when any moved
+  // other posts, with it released otherwise (PersistUnlocked). On failure the
+  // outcomes are marked unwritten. REQUIRES: mu_ held by `lock`.
+  Result<void> PersistSettles(std::unique_lock<std::mutex>& lock, std::vector<SettleStep> steps);
+
   // Workflow and publishing steps that take the locks themselves.
   Result<Post> CloseOut(const Caller& caller, int64_t id, PostState to, const std::string& note,
                         std::initializer_list<PostState> from, const char* action);
