@@ -78,7 +78,7 @@ class Governor::Search {
   const Periods& PeriodsAt(Instant t);
   size_t AnchorOf(std::span<const Instant> v, int list);
   const TimelineEntry* EntryAt(Instant at, int bit);
-  bool IsUrgentAt(Instant at, int bit) const;
+  bool IsUrgentAt(Instant at, int bit);
 
   // Index of the first element of v that is >= x (kUpper: > x), found by
   // galloping out from `hint`, the previous answer to the same question (the
