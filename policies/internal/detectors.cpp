@@ -438,9 +438,16 @@ std::vector<Hit> FindPhones(std::string_view s) {
 
 std::vector<Hit> FindSecrets(std::string_view s) {
   std::vector<Hit> hits;
-  FindPrivateKeys(s, hits);
+  // One look at the bytes rules out whole scanners: a PEM header is made of
+  // dashes, an assignment of '=' or ':'.
+  bool dash = false, assign = false;
+  for (char c : s) {
+    dash |= c == '-';
+    assign |= c == '=' || c == ':';
+  }
+  if (dash) FindPrivateKeys(s, hits);
   FindTokens(s, hits);
-  FindAssignedSecrets(s, hits);
+  if (assign) FindAssignedSecrets(s, hits);
   return SortedDisjoint(std::move(hits));
 }
 

@@ -20,6 +20,8 @@ void Governor::Search::Block(Instant next, Kind kind, Rule what, int64_t key, In
   next_ = std::max(next_, next);
   for (const auto& p : pending_)
     if (p.kind == kind && p.what == what && p.key == key) return;
+  // A deferred post meets a few rules: one allocation for them, not a growth each.
+  if (pending_.empty()) pending_.reserve(8);
   pending_.push_back({kind, what, key, related, bit});
 }
 
