@@ -107,9 +107,11 @@ std::optional<std::string> CountableText(std::string_view text, const LengthRule
   // shortens remote mentions. No other preset counts either way.
   const bool bare_domain_urls = rule.unit == LengthUnit::kXWeighted && rule.url_weight > 0;
   const bool local_mentions = rule.unit == LengthUnit::kGraphemes && rule.url_weight > 0;
-  if (!local_mentions && !bare_domain_urls) return std::nullopt;
+  // Without an '@' or a '.' there is nothing to rewrite: no copy of the text.
+  const bool mentions = local_mentions && text.find('@') != std::string_view::npos;
+  if (!mentions && !(bare_domain_urls && text.find('.') != std::string_view::npos)) return std::nullopt;
   std::string out(text);
-  if (local_mentions && out.find('@') != std::string::npos) out = LocalMentions(out);
+  if (mentions) out = LocalMentions(out);
   if (bare_domain_urls && out.find('.') != std::string::npos) out = BareDomainUrls(out);
   if (out == text) return std::nullopt;
   return out;

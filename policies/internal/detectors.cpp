@@ -375,9 +375,26 @@ std::vector<Hit> FindCards(std::string_view s) {
   return SortedDisjoint(std::move(hits));
 }
 
+namespace {
+
+// Whether `s` has what every phone FindPhones reports begins with or holds: a
+// '+' or '(' (a leading plus, an area code), or two digit groups joined by one
+// separator. One digit run alone (an id, a year) is never a phone, so most
+// texts with digits are ruled out here without reading their groups.
+bool MayHoldPhone(std::string_view s) {
+  for (size_t k = 0; k < s.size(); ++k) {
+    const char c = s[k];
+    if (c == '+' || c == '(') return true;
+    if (IsDigit(c) && k + 2 < s.size() && IsPhoneSep(s[k + 1]) && IsDigit(s[k + 2])) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<Hit> FindPhones(std::string_view s) {
   std::vector<Hit> hits;
-  if (!HasDigits(s, 7)) return hits;
+  if (!HasDigits(s, 7) || !MayHoldPhone(s)) return hits;
   const auto cards = FindCards(s);
   std::vector<Group> groups;
   std::vector<char> seps;
@@ -421,9 +438,16 @@ std::vector<Hit> FindPhones(std::string_view s) {
 
 std::vector<Hit> FindSecrets(std::string_view s) {
   std::vector<Hit> hits;
-  FindPrivateKeys(s, hits);
+  // One look at the bytes rules out whole scanners: a PEM header is made of
+  // dashes, an assignment of '=' or ':'.
+  bool dash = false, assign = false;
+  for (char c : s) {
+    dash |= c == '-';
+    assign |= c == '=' || c == ':';
+  }
+  if (dash) FindPrivateKeys(s, hits);
   FindTokens(s, hits);
-  FindAssignedSecrets(s, hits);
+  if (assign) FindAssignedSecrets(s, hits);
   return SortedDisjoint(std::move(hits));
 }
 

@@ -90,5 +90,50 @@ TEST_CASE("Governor with more caps and mix rules than it keeps positions for pla
   }
 }
 
+// The search starts each list's position from a guess by proportion (posts
+// spread evenly) and gallops from it: the guess may only cost time, never
+// change a decision. Timelines far from even (a sparse year, a dense cluster of
+// a few days) with requests before, inside and after them must place every
+// post where the oracle does.
+TEST_CASE("Governor places on timelines far from evenly spread as the oracle does", "[governor][oracle]") {
+  std::mt19937_64 rng(20261207);
+  auto pick = [&](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
+  for (int c = 0; c < 4; ++c) {
+    const AccountRules rules = ManyRules(rng, 4, 1);
+    const Governor g(rules);
+    Timeline tl;
+    std::vector<oracle::OraclePost> before;
+    const Instant year = Utc(2026, 1, 5);
+    const Instant cluster = year + days{pick(30, 300)};
+    auto place = [&](int i, Instant at) {
+      PostRequest post;
+      post.id = std::to_string(i);
+      post.requested_at = at;
+      for (const char* label : kLabels)
+        if (pick(0, 3) == 0) post.labels.push_back(label);
+      INFO("case " << c << ", post " << i << " asked for " << FormatRfc3339(at) << " on a timeline of " << tl.size());
+      const Decision d = g.Schedule(tl, post);
+      const auto want = oracle::EarliestFeasible(rules, before, {post.id, at, post.labels, false, at});
+      REQUIRE(d.planned_at == want);
+      if (d.placed()) {
+        tl.Insert(g.EntryFor(post, *d.planned_at));
+        before.push_back({post.id, *d.planned_at, post.labels, false, at});
+      }
+    };
+    int i = 0;
+    for (; i < 20; ++i) place(i, year + minutes{pick(0, 365 * 1440)});       // sparse over a year
+    for (; i < 60; ++i) place(i, cluster + minutes{pick(0, 3 * 1440)});      // dense over three days
+    for (; i < 90; ++i) {
+      switch (pick(0, 3)) {
+        case 0: place(i, year + minutes{pick(0, 365 * 1440)}); break;          // in the sparse part
+        case 1: place(i, cluster + minutes{pick(0, 3 * 1440)}); break;         // inside the cluster
+        case 2: place(i, year - days{10} + minutes{pick(0, 10 * 1440)}); break;  // before every post
+        default: place(i, year + days{370} + minutes{pick(0, 1440)}); break;   // after every post
+      }
+    }
+    CHECK(tl.size() > 16);  // long enough for the guess by proportion
+  }
+}
+
 }  // namespace
 }  // namespace herald::scheduler
