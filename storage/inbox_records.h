@@ -76,7 +76,9 @@ struct InboxQuery {
   std::optional<std::vector<std::string>> departments;
   std::optional<InboxState> state;
   std::optional<Instant> overdue_at;  // only items open or assigned with due_at <= overdue_at
-  std::optional<Instant> due_after;   // only items with due_at > due_after
+  // Only items that became overdue after this instant: due after it, or
+  // stored after it (read when already past their due time).
+  std::optional<Instant> overdue_after;
   int64_t before_id = 0;              // cursor: ids < before_id (0: from the newest), descending
   int limit = 50;                     // 1..1000
 };

@@ -262,29 +262,46 @@ Result<void> Service::RecordInboxOverdue(Instant now, Duration look_back) {
     std::lock_guard lock(impl_->mu_);
     previous = impl_->telemetry_.ExchangeInboxCheck(now);
   }
-  // Items whose answer target passed since the previous call: where an item
-  // first becomes overdue. A page at a time, newest first.
+  // Items that became overdue since the previous call: their due time passed,
+  // or they were stored since (read already past it). The window reaches a
+  // little further back, for an item whose read began before the previous
+  // call and was stored after it; what was told already is skipped here (and
+  // an event's id, the item and its due time, makes a repeat a no-op).
+  constexpr Duration kOverlap = std::chrono::minutes{1};
+  const Instant from = previous ? *previous - kOverlap : now - look_back;
+  std::vector<storage::InboxItem> newly;
   for (const auto& org : organizations) {
     storage::InboxQuery late{org};
     late.overdue_at = now;
-    late.due_after = previous ? *previous : now - look_back;
+    late.overdue_after = from;
     late.limit = 1000;
     for (int page = 0; page < 100; ++page) {
       auto items = impl_->store_.ListInbox(late);
       if (!items) return std::unexpected(items.error());
-      for (const auto& item : *items) {
-        spdlog::info("inbox: item {} of {} ({}) is overdue since {}", item.id, org, item.department,
-                     FormatRfc3339(item.due_at));
-        if (auto r = storage::EmitInboxItemOverdue(impl_->store_, item.organization, item.account, item.message,
-                                                   item.due_at, now);
-            !r) {
-          return r;
+      {
+        std::lock_guard lock(impl_->mu_);
+        for (auto& item : *items) {
+          if (impl_->overdue_told_.emplace(std::pair{item.id, item.due_at}, now).second) newly.push_back(std::move(item));
         }
       }
       if (static_cast<int>(items->size()) < late.limit) break;
       late.before_id = items->back().id;
     }
   }
+  for (const auto& item : newly) {
+    spdlog::info("inbox: item {} of {} ({}) is overdue since {}", item.id, item.organization, item.department,
+                 FormatRfc3339(item.due_at));
+    if (auto r = storage::EmitInboxItemOverdue(impl_->store_, item.organization, item.account, item.message,
+                                               item.due_at, now);
+        !r) {
+      std::lock_guard lock(impl_->mu_);
+      impl_->overdue_told_.erase({item.id, item.due_at});  // told next time
+      return r;
+    }
+  }
+  // What was told before the overlap can no longer come back.
+  std::lock_guard lock(impl_->mu_);
+  std::erase_if(impl_->overdue_told_, [&](const auto& entry) { return entry.second < now - 2 * kOverlap; });
   return {};
 }
 

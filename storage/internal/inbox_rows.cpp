@@ -85,9 +85,10 @@ Result<Statement> ListInboxStatement(const InboxQuery& q) {
     s.sql += " AND state IN ('open', 'assigned') AND due_at <= ?";
     s.values.emplace_back(ToUnix(*q.overdue_at));
   }
-  if (q.due_after) {
-    s.sql += " AND due_at > ?";
-    s.values.emplace_back(ToUnix(*q.due_after));
+  if (q.overdue_after) {
+    s.sql += " AND (due_at > ? OR received_at > ?)";
+    s.values.emplace_back(ToUnix(*q.overdue_after));
+    s.values.emplace_back(ToUnix(*q.overdue_after));
   }
   if (q.before_id > 0) {
     s.sql += " AND id < ?";

@@ -191,6 +191,9 @@ class Service::Impl {
   // Guarded by mu_. Posts whose outcome reached the breakers and metrics but
   // whose settle failed to write: a repeated settle does not count it again.
   std::set<int64_t> unwritten_outcomes_;
+  // Guarded by mu_. Inbox items told overdue lately, (id, due time) -> when:
+  // RecordInboxOverdue's windows overlap, and what one told the next skips.
+  std::map<std::pair<int64_t, Instant>, Instant> overdue_told_;
   std::mt19937_64 rng_;                             // guarded by mu_; backoff jitter
   Instant last_trim_{};                             // guarded by mu_; TrimHistory's last run
   int64_t reservation_seq_ = 0;                     // guarded by mu_

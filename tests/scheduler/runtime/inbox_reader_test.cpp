@@ -255,6 +255,33 @@ TEST_CASE("Inbox items change state through the Service, audited, by those who m
   CHECK(actions == std::vector<std::string>{"inbox_assign", "inbox_dismiss", "inbox_reopen"});
 }
 
+TEST_CASE("An item read when already past its due time is told overdue once", "[inbox][reader]") {
+  Fixture f;
+  auto overdue_events = [&] {
+    auto events = f.service->Events(kMona, {"", EventType::kInboxItemOverdue, std::nullopt, 0, 10});
+    REQUIRE(events);
+    return events->size();
+  };
+  REQUIRE(f.service->RecordInboxOverdue(f.clock.Now(), days{30}));
+  f.clock.Advance(hours{2});
+  REQUIRE(f.service->RecordInboxOverdue(f.clock.Now(), days{30}));
+  // Written three hours ago to support (answer within 1h), read only now:
+  // its due time lies before the previous look, its arrival after it.
+  InboxMessage late = Message("7", "refund for order 12?");
+  late.created_at = f.clock.Now() - hours{3};
+  f.connector.Then(Page({late}, "c7"));
+  REQUIRE(f.readers[0]->RunRound() == 1);
+  CHECK(overdue_events() == 0);
+  f.clock.Advance(seconds{1});
+  REQUIRE(f.service->RecordInboxOverdue(f.clock.Now(), days{30}));
+  CHECK(overdue_events() == 1);
+  for (int i = 0; i < 3; ++i) {
+    f.clock.Advance(seconds{20});
+    REQUIRE(f.service->RecordInboxOverdue(f.clock.Now(), days{30}));
+  }
+  CHECK(overdue_events() == 1);
+}
+
 TEST_CASE("Inbox reader routes open items again after a policy change, and leaves assigned ones", "[inbox][reader]") {
   Fixture f;
   f.connector.Then(Page({Message("1", "my invoice is wrong"), Message("2", "invoice and refund"),
