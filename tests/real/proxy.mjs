@@ -36,10 +36,31 @@ export class CuttingProxy {
     this.sockets.add(client).add(upstream)
     const closeBoth = () => { client.destroy(); upstream.destroy(); this.sockets.delete(client); this.sockets.delete(upstream) }
     let mode = null
-    let pending = ''
+    // herald keeps connections open for many requests, so request heads are
+    // found by reading each head and skipping its Content-Length body (herald
+    // sends no chunked requests), not by looking for lines that look like one.
+    let head = Buffer.alloc(0)
+    let bodyLeft = 0
     client.on('data', (chunk) => {
-      pending += chunk.toString('latin1')
-      for (let m; (m = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) (\S+) HTTP\/1\.[01]\r\n/m.exec(pending));) {
+      let rest = chunk
+      while (rest.length) {
+        if (bodyLeft > 0) {
+          const n = Math.min(bodyLeft, rest.length)
+          bodyLeft -= n
+          rest = rest.subarray(n)
+          continue
+        }
+        head = Buffer.concat([head, rest])
+        rest = Buffer.alloc(0)
+        const end = head.indexOf('\r\n\r\n')
+        if (end < 0) break
+        const text = head.subarray(0, end).toString('latin1')
+        rest = head.subarray(end + 4)
+        head = Buffer.alloc(0)
+        const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(text)
+        bodyLeft = length ? Number(length[1]) : 0
+        const m = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) (\S+) HTTP\/1\.[01]$/m.exec(text.split('\r\n')[0])
+        if (!m) continue
         this.requests.push(`${m[1]} ${m[2]}`)
         if (this.armed && m[2].includes(`/xrpc/${this.armed.method}`)) {
           const { mode: armedMode, onHit } = this.armed
@@ -47,9 +68,7 @@ export class CuttingProxy {
           mode = armedMode
           setImmediate(onHit)
         }
-        pending = pending.slice(m.index + m[0].length)
       }
-      if (pending.length > 65536) pending = pending.slice(-4096)
       if (mode !== 'stall') upstream.write(chunk)
     })
     upstream.on('data', (chunk) => {
