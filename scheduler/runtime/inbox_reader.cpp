@@ -1,15 +1,13 @@
 #include "scheduler/runtime/inbox_reader.h"
 
-#include <set>
-
-#include "scheduler/runtime/internal/inbox_reroute.h"
-
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "policies/inbox_router.h"
+#include "scheduler/runtime/internal/inbox_reroute.h"
 
 namespace herald::runtime {
 
@@ -77,13 +75,14 @@ int InboxReader::RunRound() {
   // After a start or a policy change, open items follow the current rules
   // before new ones are read (the first round after a start finds nothing to
   // move unless the policy changed while no daemon ran).
+  const auto accounts = service_.InboxAccounts();
   std::set<std::string> organizations;
-  for (const auto& [organization, account] : service_.InboxAccounts()) organizations.insert(organization);
+  for (const auto& [organization, account] : accounts) organizations.insert(organization);
   for (const auto& organization : organizations) {
     if (stopping_) return stored;
     RerouteIfChanged(organization);
   }
-  for (const auto& [organization, account] : service_.InboxAccounts()) {
+  for (const auto& [organization, account] : accounts) {
     if (stopping_) break;
     Instant now = clock_.Now();
     if (PublishingBusy(now)) break;

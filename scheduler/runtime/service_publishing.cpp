@@ -44,9 +44,9 @@ Result<std::vector<Post>> Service::Impl::ClaimDueIn(Instant now, const std::unor
       // version here is not the stored one yet. Claimed once that write is in.
       if (s.book_.Writing(id)) continue;
       s.book_.due().erase(entry);
-      std::optional<Post> held = s.book_.Find(id);
-      if (!held || held->state != PostState::kScheduled) continue;
-      Post p = *held;
+      const auto* held = s.book_.Peek(id);
+      if (held == nullptr || held->state() != PostState::kScheduled) continue;
+      Post p = held->Unpack(id);
       originals.push_back(p);
       const Governor* g = s.policies_.GovernorFor(p.account);
       const policies::Policy* policy = s.policies_.PolicyOf(p.organization);
