@@ -104,16 +104,17 @@ Statement PendingDeliveriesStatement() {
 }
 
 Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events) {
+  std::vector<Statement> inserts;
+  inserts.reserve(events.size());
   for (const Event& e : events) {
     if (e.organization.empty() || e.id.empty()) {
       return std::unexpected(Status(Code::kInvalidArgument, "an event needs an id and an organization"));
     }
-    auto r = db.Run({"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
-                     " ON CONFLICT (id) DO NOTHING",
-                     {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at), e.payload}});
-    if (!r) return r;
+    inserts.push_back({"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
+                       " ON CONFLICT (id) DO NOTHING",
+                       {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at), e.payload}});
   }
-  return {};
+  return RunInserts(db, inserts);
 }
 
 Result<bool> RouteEvent(WriteSession& db, std::string_view event_id, std::string_view organization,

@@ -35,6 +35,9 @@ class PgWriteSession final : public WriteSession {
   Result<std::optional<int64_t>> UpdatePostRow(const Post& post) override;
   Result<std::optional<std::vector<std::optional<int64_t>>>> RunReturning(const Statement& statement,
                                                                           int columns) override;
+  bool BatchesRows() const override { return true; }
+  Result<std::vector<LockedHead>> LockPosts(const std::vector<int64_t>& ids) override;
+  Result<std::vector<std::optional<int64_t>>> UpdatePostRows(const std::vector<const Post*>& posts) override;
 
   // Every account whose posts this session inserted or changed, before and
   // after the change.

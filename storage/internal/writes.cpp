@@ -1,9 +1,12 @@
 #include "storage/internal/writes.h"
 
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "storage/internal/event_rows.h"
 #include "storage/internal/reply_rows.h"
+#include "storage/internal/row_batches.h"
 #include "storage/internal/rows.h"
 #include "storage/internal/statements.h"
 
@@ -25,8 +28,8 @@ Status Conflict(const Post& post, int64_t stored_version) {
 }
 
 // Audit entries of a post's write belong to that post and its organisation.
-Result<void> InsertAuditFor(WriteSession& db, std::vector<AuditEntry>& entries, const std::string& organization,
-                            std::optional<int64_t> post_id) {
+Result<void> OwnAudit(std::vector<AuditEntry>& entries, const std::string& organization,
+                      std::optional<int64_t> post_id) {
   for (AuditEntry& entry : entries) {
     if (entry.organization.empty()) entry.organization = organization;
     if (entry.organization != organization) {
@@ -36,6 +39,12 @@ Result<void> InsertAuditFor(WriteSession& db, std::vector<AuditEntry>& entries, 
     }
     if (!entry.post_id) entry.post_id = post_id;
   }
+  return {};
+}
+
+Result<void> InsertAuditFor(WriteSession& db, std::vector<AuditEntry>& entries, const std::string& organization,
+                            std::optional<int64_t> post_id) {
+  if (auto r = OwnAudit(entries, organization, post_id); !r) return r;
   return InsertAudit(db, entries);
 }
 
@@ -94,7 +103,10 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
   return post;
 }
 
-Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes) {
+namespace {
+
+// The changes one post at a time: where every statement is cheap.
+Result<std::vector<Post>> ApplyEach(WriteSession& db, std::vector<PostChange>& changes) {
   std::vector<Post> stored;
   stored.reserve(changes.size());
   for (PostChange& change : changes) {
@@ -137,14 +149,120 @@ Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange>
   return stored;
 }
 
+// The changes together: one statement locks every post, one writes them all,
+// and the history, audit and event rows go in multi-row INSERTs. What is
+// checked, and what is stored, are the same as ApplyEach's.
+Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange>& changes) {
+  std::vector<int64_t> ids;
+  ids.reserve(changes.size());
+  for (const PostChange& change : changes) ids.push_back(change.post.id);
+  auto locked = db.LockPosts(ids);
+  if (!locked) return std::unexpected(locked.error());
+  std::unordered_map<int64_t, const LockedHead*> heads;
+  for (const LockedHead& h : *locked) heads.emplace(h.id, &h);
+
+  std::vector<PostState> old_states;
+  std::vector<const Post*> posts;
+  old_states.reserve(changes.size());
+  posts.reserve(changes.size());
+  for (const PostChange& change : changes) {
+    const Post& post = change.post;
+    auto it = heads.find(post.id);
+    if (it == heads.end() || it->second->organization != post.organization) {
+      return std::unexpected(NotInOrganization(post.id, post.organization));
+    }
+    const PostHead& head = it->second->head;
+    if (head.version != post.version) return std::unexpected(Conflict(post, head.version));
+    auto old_state = ParsePostState(head.state);
+    if (!old_state) return std::unexpected(UnknownValue(post.id, "state", head.state));
+    old_states.push_back(*old_state);
+    posts.push_back(&post);
+  }
+  auto seqs = db.UpdatePostRows(posts);
+  if (!seqs) return std::unexpected(seqs.error());
+
+  std::vector<Statement> history;
+  std::vector<AuditEntry> audit;
+  std::vector<Event> events;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    Post& post = changes[i].post;
+    if (i >= seqs->size() || !(*seqs)[i]) {
+      return std::unexpected(Status(Code::kFailedPrecondition,
+                                    "post " + std::to_string(post.id) + " at version " +
+                                        std::to_string(post.version) +
+                                        " changed while it was being updated; reload it and retry"));
+    }
+    post.version += 1;
+    post.change_seq = *(*seqs)[i];
+    const std::string actor = ActorOf(changes[i].audit, "");
+    if (old_states[i] != post.state) {
+      history.push_back(InsertHistoryStatement({post.id, post.updated_at, old_states[i], post.state, actor}));
+    }
+    if (auto r = OwnAudit(changes[i].audit, post.organization, post.id); !r) return std::unexpected(r.error());
+    std::move(changes[i].audit.begin(), changes[i].audit.end(), std::back_inserter(audit));
+    if (auto event = PostEvent(old_states[i], heads.at(post.id)->head.planned_at, post)) {
+      events.push_back(std::move(*event));
+    }
+  }
+  if (auto r = RunInserts(db, history); !r) return std::unexpected(r.error());
+  if (auto r = InsertAudit(db, audit); !r) return std::unexpected(r.error());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (auto r = SettleReply(db, changes[i].post, old_states[i], ActorOf(changes[i].audit, "")); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  if (auto r = InsertEvents(db, events); !r) return std::unexpected(r.error());
+  std::vector<Post> stored;
+  stored.reserve(changes.size());
+  for (PostChange& change : changes) stored.push_back(std::move(change.post));
+  return stored;
+}
+
+}  // namespace
+
+Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes) {
+  if (!db.BatchesRows() || changes.size() < 2) return ApplyEach(db, changes);
+  // A post changed twice in one call is written twice, in order.
+  std::unordered_set<int64_t> seen;
+  for (const PostChange& change : changes) {
+    if (!seen.insert(change.post.id).second) return ApplyEach(db, changes);
+  }
+  return ApplyTogether(db, changes);
+}
+
 Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries) {
+  std::vector<Statement> inserts;
+  inserts.reserve(entries.size());
   for (const AuditEntry& entry : entries) {
     if (entry.organization.empty()) {
       return std::unexpected(Status(Code::kInvalidArgument, "an audit entry needs an organization"));
     }
-    if (auto r = db.Run(InsertAuditStatement(entry)); !r) return r;
+    inserts.push_back(InsertAuditStatement(entry));
+  }
+  return RunInserts(db, inserts);
+}
+
+Result<void> RunInserts(WriteSession& db, const std::vector<Statement>& inserts) {
+  if (!db.BatchesRows() || inserts.size() < 2) {
+    for (const Statement& insert : inserts) {
+      if (auto r = db.Run(insert); !r) return r;
+    }
+    return {};
+  }
+  auto combined = CombineInserts(inserts);
+  if (!combined) return std::unexpected(combined.error());
+  for (const Statement& statement : *combined) {
+    if (auto r = db.Run(statement); !r) return r;
   }
   return {};
+}
+
+Result<std::vector<LockedHead>> WriteSession::LockPosts(const std::vector<int64_t>&) {
+  return std::unexpected(Status(Code::kInternal, "this database locks posts one at a time"));
+}
+
+Result<std::vector<std::optional<int64_t>>> WriteSession::UpdatePostRows(const std::vector<const Post*>&) {
+  return std::unexpected(Status(Code::kInternal, "this database updates posts one at a time"));
 }
 
 Result<void> InsertPolicyVersion(WriteSession& db, const PolicyVersion& version) {

@@ -31,6 +31,13 @@ struct PostHead {
   std::optional<Instant> planned_at;
 };
 
+// A locked head with the post it belongs to, as LockPosts reads it.
+struct LockedHead {
+  int64_t id = 0;
+  std::string organization;
+  PostHead head;
+};
+
 // The statements of one write transaction, as one database runs them.
 // Not thread-safe: one transaction at a time.
 class WriteSession {
@@ -54,7 +61,21 @@ class WriteSession {
   // returned no row.
   virtual Result<std::optional<std::vector<std::optional<int64_t>>>> RunReturning(const Statement& statement,
                                                                                   int columns) = 0;
+
+  // Whether many rows go in one statement (LockPosts, UpdatePostRows and
+  // combined INSERTs): worth it where each statement is a round trip to a
+  // server. The calls below are used only where this is true.
+  virtual bool BatchesRows() const { return false; }
+  // The heads of the posts `ids` that exist, locked as LockPost locks one.
+  virtual Result<std::vector<LockedHead>> LockPosts(const std::vector<int64_t>& ids);
+  // Each post written over its row as UpdatePostRow writes one: the new
+  // change_seq of each, in the order given, nullopt where no row matched.
+  virtual Result<std::vector<std::optional<int64_t>>> UpdatePostRows(const std::vector<const Post*>& posts);
 };
+
+// Runs `inserts` (statements of one INSERT text), combined into multi-row
+// statements where the session BatchesRows, else one by one.
+Result<void> RunInserts(WriteSession& db, const std::vector<Statement>& inserts);
 
 // InvalidArgument when the post, or an audit entry or the idempotency record,
 // names no or another organization; AlreadyExists when the key is taken.

@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/storage/store_testing.h"
 
@@ -16,6 +19,7 @@ namespace {
 
 using testing::At;
 using testing::Audit;
+using testing::Day;
 using testing::NewPost;
 using testing::StoreFactories;
 using testing::StoreFactory;
@@ -213,6 +217,88 @@ TEST_CASE("Store applies an update batch all or nothing", "[store]") {
   auto history = store->ListHistory("acme", a.id);
   REQUIRE(history.has_value());
   CHECK(history->size() == 1);
+}
+
+// A batch larger than one statement's rows (PostgreSQL writes a batch in
+// statements of up to 500 rows): every field, history row, audit entry and
+// event is what changing each post alone stores.
+TEST_CASE("Store writes a batch of many changes as it writes each alone", "[store]") {
+  EACH_STORE();
+  constexpr int kBatch = 520;
+  std::vector<Post> together;
+  std::vector<Post> alone;
+  for (int i = 0; i < kBatch + 3; ++i) {
+    Post post = NewPost(i % 2 ? "acme" : "globex", "acct-" + std::to_string(i % 7), "post " + std::to_string(i));
+    post.state = PostState::kScheduled;
+    post.planned_at = Day(3, 2, 9 + i % 10);
+    (i < kBatch ? together : alone).push_back(Create(*store, post));
+  }
+  auto publish = [](Post post, int i) {
+    post.state = i % 3 == 0 ? PostState::kFailed : PostState::kPublished;
+    post.remote_id = "r-" + std::to_string(i);
+    post.remote_url = "https://x.example/" + post.remote_id;
+    post.published_at = Day(3, 2, 10);
+    post.failure = i % 3 == 0 ? "refused, 'quoted' (and parenthesised)" : "";
+    post.rechecks = i % 4;
+    post.recheck_at = i % 2 ? std::optional<Instant>(Day(3, 3)) : std::nullopt;
+    post.updated_at = Day(3, 2, 10);
+    return post;
+  };
+  std::vector<PostChange> changes;
+  for (int i = 0; i < kBatch; ++i) changes.push_back({publish(together[i], i), {Audit("herald", "settle", Day(3, 2, 10))}});
+  auto stored = store->UpdatePosts(changes);
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->size() == static_cast<size_t>(kBatch));
+  for (int i = 0; i < 3; ++i) {
+    auto one = store->UpdatePosts({{publish(alone[i], i), {Audit("herald", "settle", Day(3, 2, 10))}}});
+    REQUIRE(one.has_value());
+  }
+  std::set<int64_t> seqs;
+  for (int i = 0; i < kBatch; ++i) {
+    const Post& post = (*stored)[i];
+    INFO("post " << i);
+    CHECK(post.id == together[i].id);
+    CHECK(post.version == 2);
+    CHECK(Get(*store, post.organization, post.id) == post);
+    Post expected = publish(together[i], i);
+    expected.version = 2;
+    expected.change_seq = post.change_seq;
+    CHECK(post == expected);
+    seqs.insert(post.change_seq);
+    auto history = store->ListHistory(post.organization, post.id);
+    REQUIRE(history.has_value());
+    REQUIRE(history->size() == 2);
+    CHECK(history->back().to == expected.state);
+    CHECK(history->back().actor == "herald");
+  }
+  CHECK(seqs.size() == static_cast<size_t>(kBatch));
+  for (const std::string org : {"acme", "globex"}) {
+    auto audit = store->ListAudit({.organization = org, .limit = 1000});
+    REQUIRE(audit.has_value());
+    std::set<int64_t> audited;
+    for (const AuditEntry& e : *audit) {
+      if (e.action == "settle" && e.post_id) audited.insert(*e.post_id);
+    }
+    std::set<int64_t> expected;
+    for (const Post& p : together) if (p.organization == org) expected.insert(p.id);
+    for (int i = 0; i < 3; ++i) if (alone[i].organization == org) expected.insert(alone[i].id);
+    CHECK(audited == expected);
+    // The same events for a post changed in the batch as for one changed alone.
+    auto events = store->ListEvents({org, std::nullopt, std::nullopt, 0, 1000});
+    REQUIRE(events.has_value());
+    std::map<int64_t, std::string> kinds;  // post id -> the type of its event after create
+    for (const Event& e : *events) {
+      auto payload = nlohmann::json::parse(e.payload);
+      if (e.type != EventType::kPostScheduled) kinds[payload["post"]["id"].get<int64_t>()] += EventTypeName(e.type);
+    }
+    for (int i = 0; i < kBatch; ++i) {
+      if (together[i].organization != org) continue;
+      const Post& twin = alone[i % 3];
+      if (twin.organization != org) continue;
+      CHECK(kinds[together[i].id] == kinds[twin.id]);
+      CHECK_FALSE(kinds[twin.id].empty());
+    }
+  }
 }
 
 TEST_CASE("Only one of concurrent updates of the same version wins", "[store]") {
