@@ -9,8 +9,10 @@ connectors::PublishResult GrantedConnector::Publish(const connectors::PublishReq
     r.kind = connectors::PublishResult::Kind::kRetryLater;
     r.attempted = false;  // nothing reached the platform
     r.why = token.error().message();
-    r.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
-    std::string rule = token.error().code() == Code::kFailedPrecondition ? "needs_reconnect" : "token_unavailable";
+    const bool reconnect = token.error().code() == Code::kFailedPrecondition;
+    r.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(reconnect ? kReconnectRetryAfter
+                                                                                           : kRetryAfter);
+    std::string rule = reconnect ? "needs_reconnect" : "token_unavailable";
     r.hold = connectors::RateLimitHold{*r.retry_at, r.why, rule};
     return r;
   }
@@ -31,7 +33,7 @@ connectors::PublishResult GrantedConnector::Publish(const connectors::PublishReq
   auto reconnect = keeper_.AccessToken(request.organization, request.account, request.now);
   published.kind = connectors::PublishResult::Kind::kRetryLater;
   published.why = reconnect ? why : reconnect.error().message();
-  published.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kRetryAfter);
+  published.retry_at = request.now + std::chrono::duration_cast<std::chrono::seconds>(kReconnectRetryAfter);
   published.hold = connectors::RateLimitHold{*published.retry_at, published.why, "needs_reconnect"};
   return published;
 }

@@ -22,9 +22,14 @@ namespace herald::oauth {
 
 class GrantedConnector final : public connectors::Connector {
  public:
-  // How long an account that needs reconnecting (or whose token cannot be
-  // refreshed now) is paused before it is tried again.
+  // How long an account whose token cannot be had now (its refresh failed
+  // for a passing reason) is paused before it is tried again.
   static constexpr Duration kRetryAfter = std::chrono::seconds{30};
+  // How long an account that needs reconnecting is paused before it is tried
+  // again. Only a connect ends that, and the daemon receiving the connect
+  // ends the pause at once; each try writes every waiting post again, so
+  // waiting to try costs nothing and saves the writes.
+  static constexpr Duration kReconnectRetryAfter = std::chrono::minutes{5};
 
   // REQUIRES: `keeper` outlives this.
   GrantedConnector(std::shared_ptr<connectors::Connector> inner, GrantKeeper& keeper)

@@ -52,6 +52,8 @@ TEST_CASE("A connected token the platform refuses on a publish marks the account
   CHECK(first.kind == Kind::kRetryLater);
   REQUIRE(first.hold.has_value());
   CHECK(first.hold->rule == "needs_reconnect");
+  // Only a connect ends it, so the account is not tried again for minutes.
+  CHECK(first.hold->until == bench.t0 + GrantedConnector::kReconnectRetryAfter);
   CHECK_THAT(first.why, Catch::Contains("needs reconnecting"));
   REQUIRE(inner->tokens.size() == 1);
   CHECK(inner->tokens[0].starts_with("xacc-"));
@@ -65,6 +67,9 @@ TEST_CASE("A connected token the platform refuses on a publish marks the account
   auto second = connector.Publish(Request(bench.t0 + std::chrono::minutes{1}));
   CHECK(second.kind == Kind::kRetryLater);
   CHECK(second.attempted == false);
+  REQUIRE(second.hold.has_value());
+  CHECK(second.hold->rule == "needs_reconnect");
+  CHECK(second.hold->until == bench.t0 + std::chrono::minutes{1} + GrantedConnector::kReconnectRetryAfter);
   CHECK(inner->tokens.size() == 1);
   bench.Connect("acme", "acme-x");
   inner->answer_ = {Kind::kPublished, "1", "https://x.com/i/1", std::nullopt, {}, {}, 201};
