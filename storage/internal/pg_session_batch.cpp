@@ -91,9 +91,8 @@ Result<std::vector<LockedHead>> PgWriteSession::LockPosts(const std::vector<int6
 Result<std::vector<std::optional<int64_t>>> PgWriteSession::UpdatePostRows(const std::vector<const Post*>& posts) {
   std::vector<std::optional<int64_t>> seqs(posts.size());
   const size_t width = static_cast<size_t>(kPostFieldCount) + 2;
-  const size_t per = std::min(kMaxRowsPerStatement, kMaxValuesPerStatement / width);
-  for (size_t start = 0; start < posts.size(); start += per) {
-    const size_t n = std::min(per, posts.size() - start);
+  size_t start = 0;
+  for (size_t n : RowChunks(posts.size(), std::min(kMaxRowsPerStatement, kMaxValuesPerStatement / width))) {
     PgParams params;
     params.reserve(n * width);
     std::unordered_map<int64_t, size_t> index;
@@ -105,6 +104,7 @@ Result<std::vector<std::optional<int64_t>>> PgWriteSession::UpdatePostRows(const
       index.emplace(post.id, i);
       touched_.emplace(post.organization, post.account);
     }
+    start += n;
     auto r = db_.Exec(UpdateRowsSql(n), params);
     if (!r) return std::unexpected(r.error());
     for (int row = 0; row < r->rows(); ++row) {

@@ -1,5 +1,6 @@
 #include "storage/internal/row_batches.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,19 @@ Result<std::pair<size_t, size_t>> RowOf(std::string_view sql) {
 
 }  // namespace
 
+std::vector<size_t> RowChunks(size_t rows, size_t cap) {
+  size_t largest = 1;
+  while (largest * 2 <= std::max<size_t>(cap, 1)) largest *= 2;
+  std::vector<size_t> chunks;
+  for (size_t size = largest; rows > 0; size /= 2) {
+    while (rows >= size) {
+      chunks.push_back(size);
+      rows -= size;
+    }
+  }
+  return chunks;
+}
+
 Result<std::vector<Statement>> CombineInserts(const std::vector<Statement>& inserts) {
   std::vector<Statement> out;
   if (inserts.empty()) return out;
@@ -38,10 +52,9 @@ Result<std::vector<Statement>> CombineInserts(const std::vector<Statement>& inse
   const std::string_view tuple = std::string_view(sql).substr(row->first, row->second - row->first);
   const std::string_view suffix = std::string_view(sql).substr(row->second);
   const size_t width = inserts.front().values.size();
-  const size_t rows_per = width == 0 ? kMaxRowsPerStatement
-                                     : std::max<size_t>(1, std::min(kMaxRowsPerStatement, kMaxValuesPerStatement / width));
-  for (size_t i = 0; i < inserts.size(); i += rows_per) {
-    const size_t n = std::min(rows_per, inserts.size() - i);
+  const size_t cap = width == 0 ? kMaxRowsPerStatement : std::min(kMaxRowsPerStatement, kMaxValuesPerStatement / width);
+  size_t i = 0;
+  for (size_t n : RowChunks(inserts.size(), cap)) {
     Statement combined;
     combined.sql.reserve(head.size() + n * (tuple.size() + 2) + suffix.size());
     combined.sql += head;
@@ -57,6 +70,7 @@ Result<std::vector<Statement>> CombineInserts(const std::vector<Statement>& inse
     }
     combined.sql += suffix;
     out.push_back(std::move(combined));
+    i += n;
   }
   return out;
 }
