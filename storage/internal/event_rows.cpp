@@ -110,7 +110,8 @@ Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events) {
     }
     auto r = db.Run({"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
                      " ON CONFLICT (id) DO NOTHING",
-                     {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at), e.payload}});
+                     {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at),
+                      PackJson(e.payload, e.organization)}});
     if (!r) return r;
   }
   return {};
