@@ -1,7 +1,8 @@
 // How posts, audit entries and the other records map to database rows, for
 // both stores: column lists, the values a post's row is written with, and
 // reading a row back. JSON text holds labels, media and reasons; times are
-// unix seconds.
+// unix seconds. Reasons are stored as [rule, detail] or [rule, detail, posts]
+// arrays; rows of older herald versions hold objects, read the same.
 //
 // A Row is anything with `Int(col)`, `OptionalInt(col)`, `Text(col)` and
 // `IsNull(col)` over the current row: SQLite's Query, or a PgRow.
