@@ -23,6 +23,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kKeys = 
     {"until", "T"},
 }};
 
+// A post's state by its place here; a name not here stays text.
+constexpr std::array<std::string_view, 10> kStates = {"pending_approval", "scheduled", "publishing", "published",
+                                                      "failed",           "unconfirmed", "rejected", "cancelled",
+                                                      "refused",          "missed"};
 // Keys whose RFC 3339 text is kept as unix seconds.
 constexpr std::array<std::string_view, 5> kTimeKeys = {"planned_at", "published_at", "from", "until", "due_at"};
 // Keys holding a list of reasons ({rule, detail[, posts]} objects).
@@ -87,6 +91,16 @@ json UnpackReason(const json& r) {
 json Transform(const json& value, bool packing);
 
 json TransformMember(std::string_view key, const json& value, bool packing) {
+  if (key == "state") {
+    if (packing && value.is_string()) {
+      for (size_t i = 0; i < kStates.size(); ++i) {
+        if (kStates[i] == value.get_ref<const std::string&>()) return i;
+      }
+    }
+    if (!packing && value.is_number_unsigned() && value.get<size_t>() < kStates.size()) {
+      return std::string(kStates[value.get<size_t>()]);
+    }
+  }
   if (In(kTimeKeys, key)) {
     if (packing && value.is_string()) {
       auto t = ParseRfc3339(value.get_ref<const std::string&>());

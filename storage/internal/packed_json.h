@@ -1,6 +1,7 @@
 // The stored form of the JSON objects herald keeps per post in the audit log
 // (`detail`) and the event log (`payload`): the same object with shorter keys,
-// times as unix seconds, reasons as [rule, detail, posts] arrays, the
+// times as unix seconds, a post's state as its number in a fixed table,
+// reasons as [rule, detail, posts] arrays, the
 // organisation the row already names left out, and an audit summary that its
 // reasons spell out kept as its first words only. Nothing is lost: Unpack gives
 // back exactly the bytes Pack was given, and Pack keeps a text as it is when

@@ -135,7 +135,7 @@ TEST_CASE("Audit details are stored packed and read back byte for byte", "[stora
 TEST_CASE("A create entry keeps its summary as its first words", "[storage][packed]") {
   std::string detail = R"({"account":"mem-99","planned_at":"2026-12-12T20:15:00Z","reasons":[{"detail":"45m before post 11900","posts":["11900"],"rule":"min_spacing"}],"state":"scheduled","summary":"deferred 1h13m55s: min_spacing 45m before post 11900","text":"hello"})";
   std::string stored = PackJson(detail, "mem");
-  CHECK(stored == R"(~1{"S":"deferred 1h13m55s","a":"mem-99","p":1797106500,"r":[["min_spacing","45m before post 11900",["11900"]]],"s":"scheduled","x":"hello"})");
+  CHECK(stored == R"(~1{"S":"deferred 1h13m55s","a":"mem-99","p":1797106500,"r":[["min_spacing","45m before post 11900",["11900"]]],"s":1,"x":"hello"})");
   CHECK(UnpackJson(stored, "mem") == detail);
 }
 
