@@ -24,7 +24,7 @@ std::string MediaJson(const std::vector<Media>& media) {
 
 std::string ReasonsJson(const std::vector<StoredReason>& reasons) {
   json out = json::array();
-  // [rule, detail] or [rule, detail, posts]: a third of the objects' bytes.
+  // [rule, detail] or [rule, detail, posts]: about half the bytes of {rule, detail, posts} objects.
   for (const StoredReason& r : reasons) {
     json reason = json::array({r.rule, r.detail});
     if (!r.posts.empty()) reason.push_back(r.posts);
