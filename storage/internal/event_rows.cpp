@@ -112,7 +112,8 @@ Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events) {
     }
     inserts.push_back({"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
                        " ON CONFLICT (id) DO NOTHING",
-                       {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at), e.payload}});
+                       {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at),
+                        PackJson(e.payload, e.organization)}});
   }
   return RunInserts(db, inserts);
 }

@@ -16,6 +16,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "storage/internal/packed_json.h"
 #include "storage/internal/rows.h"
 #include "storage/internal/sql_value.h"
 #include "storage/internal/writes.h"
@@ -57,8 +58,10 @@ template <class Row>
 Result<Event> ReadEvent(const Row& row, int first = 0) {
   auto type = ParseEventType(row.Text(first + 3));
   if (!type) return std::unexpected(Status(Code::kInternal, "event " + row.Text(first + 1) + " has an unknown type"));
-  return Event{row.Int(first), row.Text(first + 1), row.Text(first + 2), *type, FromUnix(row.Int(first + 4)),
-               row.Text(first + 5)};
+  std::string organization = row.Text(first + 2);
+  std::string payload = UnpackJson(row.Text(first + 5), organization);
+  return Event{row.Int(first), row.Text(first + 1), std::move(organization), *type, FromUnix(row.Int(first + 4)),
+               std::move(payload)};
 }
 
 template <class Row>

@@ -226,6 +226,16 @@ ALTER TABLE posts ADD COLUMN answers_item INTEGER REFERENCES inbox_items (id);
 ALTER TABLE posts ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
 CREATE INDEX posts_by_answers_item ON posts (answers_item) WHERE answers_item IS NOT NULL;
 )sql"},
+    Migration{11, "narrower indexes: only the rows each query looks for", R"sql(
+DROP INDEX posts_by_state;
+CREATE INDEX posts_publishing ON posts (id) WHERE state = 'publishing';
+DROP INDEX posts_by_published;
+CREATE INDEX posts_by_published ON posts (published_at) WHERE state = 'published';
+DROP INDEX posts_by_remote_id;
+CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHERE remote_id <> '';
+DROP INDEX events_unrouted;
+CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

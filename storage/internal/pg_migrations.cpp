@@ -225,6 +225,16 @@ ALTER TABLE posts ADD COLUMN answers_item BIGINT REFERENCES inbox_items (id);
 ALTER TABLE posts ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
 CREATE INDEX posts_by_answers_item ON posts (answers_item) WHERE answers_item IS NOT NULL;
 )sql"},
+    Migration{10, "narrower indexes: only the rows each query looks for", R"sql(
+DROP INDEX posts_by_state;
+CREATE INDEX posts_publishing ON posts (id) WHERE state = 'publishing';
+DROP INDEX posts_by_published;
+CREATE INDEX posts_by_published ON posts (published_at) WHERE state = 'published';
+DROP INDEX posts_by_remote_id;
+CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHERE remote_id <> '';
+DROP INDEX events_unrouted;
+CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

@@ -1,7 +1,8 @@
 // How posts, audit entries and the other records map to database rows, for
 // both stores: column lists, the values a post's row is written with, and
 // reading a row back. JSON text holds labels, media and reasons; times are
-// unix seconds.
+// unix seconds. Reasons are stored as [rule, detail] or [rule, detail, posts]
+// arrays; rows of older herald versions hold objects, read the same.
 //
 // A Row is anything with `Int(col)`, `OptionalInt(col)`, `Text(col)` and
 // `IsNull(col)` over the current row: SQLite's Query, or a PgRow.
@@ -13,6 +14,7 @@
 
 #include "core/post.h"
 #include "core/status.h"
+#include "storage/internal/packed_json.h"
 #include "storage/internal/sql_value.h"
 #include "storage/store.h"
 
@@ -93,11 +95,13 @@ Result<Post> ReadPost(const Row& row) {
   return post;
 }
 
-// A row selected with kAuditColumns.
+// A row selected with kAuditColumns; the detail as it was written (packed_json.h).
 template <class Row>
 Result<AuditEntry> ReadAudit(const Row& row) {
-  return AuditEntry{row.Int(0),  row.Text(1),        FromUnix(row.Int(2)), row.Text(3),
-                    row.Text(4), row.OptionalInt(5), row.Text(6)};
+  std::string organization = row.Text(1);
+  std::string detail = UnpackJson(row.Text(6), organization);
+  return AuditEntry{row.Int(0),  std::move(organization), FromUnix(row.Int(2)), row.Text(3),
+                    row.Text(4), row.OptionalInt(5),      std::move(detail)};
 }
 
 // A row of HistoryStatement(): at, from_state, to_state, actor.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/internal/packed_json.h"
 #include "storage/internal/rows.h"
 
 namespace herald::storage::internal {
@@ -92,7 +93,8 @@ Statement InsertAuditStatement(const AuditEntry& entry) {
   SqlValue post_id;
   if (entry.post_id) post_id = *entry.post_id;
   return {"INSERT INTO audit (organization, at, actor, action, post_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-          {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id), entry.detail}};
+          {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id),
+           PackJson(entry.detail, entry.organization)}};
 }
 
 Statement InsertIdempotencyStatement(const IdempotencyRecord& record) {

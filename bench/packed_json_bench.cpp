@@ -1,0 +1,33 @@
+// What storing audit details and event payloads packed costs a write and a
+// read (storage/internal/packed_json.h): a create entry's detail with two
+// reasons and a post.scheduled payload, packed (parse, pack, check the way
+// back) and unpacked.
+//   build/bench/herald-bench --benchmark_filter=Packed
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "storage/internal/packed_json.h"
+
+namespace herald::storage::internal {
+namespace {
+
+const std::string kCreateDetail =
+    R"({"account":"mem-99","planned_at":"2026-12-12T20:15:00Z","reasons":[{"detail":"00:00-06:00","posts":[],"rule":"quiet_hours"},{"detail":"45m before post 11900","posts":["11900"],"rule":"min_spacing"}],"state":"scheduled","summary":"deferred 1h13m55s: quiet_hours 00:00-06:00; min_spacing 45m before post 11900","text":"Planned post 11999: the spring collection is in the shops from Monday, with new colours and sizes."})";
+const std::string kEventPayload =
+    R"({"organization":"mem","post":{"account":"mem-99","id":12000,"labels":["launch"],"planned_at":"2026-12-12T20:15:00Z","reasons":[{"detail":"00:00-06:00","rule":"quiet_hours"},{"detail":"45m before post 11900","rule":"min_spacing"}],"state":"scheduled"}})";
+
+void BM_PackedWrite(benchmark::State& state) {
+  const std::string& text = state.range(0) == 0 ? kCreateDetail : kEventPayload;
+  for (auto _ : state) benchmark::DoNotOptimize(PackJson(text, "mem"));
+}
+BENCHMARK(BM_PackedWrite)->Arg(0)->Arg(1)->ArgNames({"event"});
+
+void BM_PackedRead(benchmark::State& state) {
+  const std::string stored = PackJson(state.range(0) == 0 ? kCreateDetail : kEventPayload, "mem");
+  for (auto _ : state) benchmark::DoNotOptimize(UnpackJson(stored, "mem"));
+}
+BENCHMARK(BM_PackedRead)->Arg(0)->Arg(1)->ArgNames({"event"});
+
+}  // namespace
+}  // namespace herald::storage::internal
