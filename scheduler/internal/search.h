@@ -3,10 +3,11 @@
 // Lives for one call and is used by one thread. Caches the zone offset, the
 // calendar periods of the current local day and each timeline's position of
 // the candidate, since successive candidates only move forward. Reasons are
-// kept as small records and put into words once, at the end (TakeReasons).
+// kept as small records (internal/unworded_reasons.h), handed over at the end
+// and put into words when read (TakeUnworded), or at once (TakeReasons).
 //
 // The caches are in search.cpp, Check and the rules in rule_checks.cpp,
-// the words in search_reasons.cpp. Internal to scheduler/.
+// the records' hand-over and words in search_reasons.cpp. Internal to scheduler/.
 #pragma once
 
 #include <algorithm>
