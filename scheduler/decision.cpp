@@ -2,7 +2,21 @@
 // `herald simulate` show ("deferred 9h30m: quiet_hours 21:00-08:00").
 #include "scheduler/governor.h"
 
+#include "scheduler/internal/unworded_reasons.h"
+
 namespace herald::scheduler {
+
+const std::vector<Reason>& Reasons::words() const { return unworded_ ? unworded_->Words() : words_; }
+
+size_t Reasons::size() const { return unworded_ ? unworded_->records.size() : words_.size(); }
+
+void Reasons::push_back(Reason reason) {
+  if (unworded_) {
+    words_ = unworded_->Words();
+    unworded_.reset();
+  }
+  words_.push_back(std::move(reason));
+}
 
 std::string Decision::Summary() const {
   std::string out;

@@ -6,16 +6,23 @@
 namespace herald::scheduler {
 
 Governor::Governor(policies::AccountRules rules)
-    : rules_(std::move(rules)), content_(rules_.content, rules_.length) {
+    : rules_(std::make_shared<const policies::AccountRules>(std::move(rules))),
+      content_(rules_->content, rules_->length) {
   auto add = [&](const std::string& label) {
     if (label.empty() || BitOf(label) >= 0) return;
     if (label_names_.size() < static_cast<size_t>(Timeline::kMaxLabels)) label_names_.push_back(label);
   };
-  for (const auto& c : rules_.caps) add(c.label);
-  if (rules_.ramp_up) {
-    for (const auto& c : rules_.ramp_up->caps) add(c.label);
+  for (const auto& c : rules_->caps) add(c.label);
+  if (rules_->ramp_up) {
+    for (const auto& c : rules_->ramp_up->caps) add(c.label);
   }
-  for (const auto& m : rules_.mix) add(m.label);
+  for (const auto& m : rules_->mix) add(m.label);
+  auto bit = [&](const std::string& label) { return label.empty() ? -1 : BitOf(label); };
+  for (const auto& c : rules_->caps) cap_bits_.push_back(bit(c.label));
+  if (rules_->ramp_up) {
+    for (const auto& c : rules_->ramp_up->caps) ramp_cap_bits_.push_back(bit(c.label));
+  }
+  for (const auto& m : rules_->mix) mix_bits_.push_back(bit(m.label));
 }
 
 int Governor::BitOf(const std::string& label) const {
@@ -40,7 +47,7 @@ TimelineEntry Governor::EntryFor(const PostRequest& post, Instant at) const {
                        reply ? 0u : LabelBits(post.labels),
                        post.priority == Priority::kUrgent,
                        post.holder,
-                       rules_.content.duplicate_window && !reply ? TextHash(post.text) : 0,
+                       rules_->content.duplicate_window && !reply ? TextHash(post.text) : 0,
                        reply};
 }
 
@@ -49,22 +56,19 @@ std::vector<Reason> Governor::CheckContent(const Timeline& timeline, const PostR
   for (auto& f : content_.Check(post.text)) {
     out.push_back({std::move(f.rule), std::move(f.detail), {}});
   }
-  if (rules_.needs_media && post.media_count == 0) {
-    out.push_back({"content.media", rules_.platform + " posts need an image; add media", {}});
+  if (rules_->needs_media && post.media_count == 0) {
+    out.push_back({"content.media", rules_->platform + " posts need an image; add media", {}});
   }
-  if (rules_.content.duplicate_window && out.empty() && post.kind != PostKind::kReply) {
-    const Duration w = *rules_.content.duplicate_window;
-    for (Instant at : timeline.with_text(TextHash(post.text))) {
-      if (at > post.requested_at - w && at < post.requested_at + w) {
-        const TimelineEntry* other = timeline.EntryAt(at);
-        std::vector<std::string> posts;
-        if (other && other->holder == Holder::kPost) posts.push_back(other->id);
-        out.push_back({"content.duplicate",
-                       "same text as " + (other ? Mention(*other) : std::string("a post")) + " within " +
-                           FormatDuration(w),
-                       std::move(posts)});
-        break;
-      }
+  if (rules_->content.duplicate_window && out.empty() && post.kind != PostKind::kReply) {
+    const Duration w = *rules_->content.duplicate_window;
+    if (auto at = timeline.FirstWithText(TextHash(post.text), post.requested_at - w, post.requested_at + w)) {
+      const TimelineEntry* other = timeline.EntryAt(*at);
+      std::vector<std::string> posts;
+      if (other && other->holder == Holder::kPost) posts.push_back(other->id);
+      out.push_back({"content.duplicate",
+                     "same text as " + (other ? Mention(*other) : std::string("a post")) + " within " +
+                         FormatDuration(w),
+                     std::move(posts)});
     }
   }
   return out;
@@ -91,7 +95,7 @@ Decision Governor::Schedule(const Timeline& timeline, const PostRequest& post,
   for (const auto& span : blocked) {
     if (span.from <= postponed_to && postponed_to < span.until) postponed_to = span.until;
   }
-  const Instant limit = postponed_to + rules_.max_delay;
+  const Instant limit = postponed_to + rules_->max_delay;
   Instant t = post.requested_at;
   while (true) {
     auto next = search.Check(t);
@@ -105,10 +109,8 @@ Decision Governor::Schedule(const Timeline& timeline, const PostRequest& post,
     }
     t = *next;
   }
-  d.reasons = search.TakeReasons();
-  if (!d.placed()) {
-    d.reasons.push_back({"max_delay", "no slot within " + FormatDuration(rules_.max_delay) + " of the requested time", {}});
-  }
+  if (!d.placed()) search.RefuseForMaxDelay();
+  d.reasons = search.TakeUnworded();
   return d;
 }
 

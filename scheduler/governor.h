@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +58,48 @@ struct Reason {
   friend bool operator==(const Reason&, const Reason&) = default;
 };
 
+namespace internal {
+struct UnwordedReasons;
+}
+
+// The reasons of a decision. The search keeps them as small records (the rule,
+// its numbers, the post it relates to) and they are put into words the first
+// time they are read, so a decision nobody reads (a re-plan that leaves a post
+// where it was, a suggestion not taken) costs no strings. Reads as a
+// std::vector<Reason>. Copies share the records and their words; reading from
+// several threads at once is safe (the words are made once).
+class Reasons {
+ public:
+  using value_type = Reason;
+  using const_iterator = std::vector<Reason>::const_iterator;
+
+  Reasons() = default;
+  Reasons(std::vector<Reason> words) : words_(std::move(words)) {}
+  explicit Reasons(std::shared_ptr<const internal::UnwordedReasons> unworded) : unworded_(std::move(unworded)) {}
+
+  // The reasons in words, in the order the rules were met.
+  const std::vector<Reason>& words() const;
+  operator const std::vector<Reason>&() const { return words(); }
+
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  const_iterator begin() const { return words().begin(); }
+  const_iterator end() const { return words().end(); }
+  const Reason& operator[](size_t i) const { return words()[i]; }
+  const Reason& at(size_t i) const { return words().at(i); }
+  const Reason& front() const { return words().front(); }
+  const Reason& back() const { return words().back(); }
+
+  void push_back(Reason reason);
+
+  friend bool operator==(const Reasons& a, const Reasons& b) { return a.words() == b.words(); }
+  friend bool operator==(const Reasons& a, const std::vector<Reason>& b) { return a.words() == b; }
+
+ private:
+  std::vector<Reason> words_;  // the reasons when unworded_ is null
+  std::shared_ptr<const internal::UnwordedReasons> unworded_;
+};
+
 // A span in which nothing may be sent on the account whatever the rules say:
 // a platform's rate limit in force, an open circuit breaker. The governor
 // places nothing in [from, until) and gives `rule` and `detail` as the reason.
@@ -76,7 +119,7 @@ struct Decision {
   Outcome outcome = Outcome::kPlaced;
   Instant requested_at;
   std::optional<Instant> planned_at;  // set when placed
-  std::vector<Reason> reasons;        // why it was deferred or refused; empty when on time
+  Reasons reasons;                    // why it was deferred or refused; empty when on time
   bool content_refusal = false;       // refused at once for its text
 
   bool placed() const { return outcome == Outcome::kPlaced; }
@@ -89,7 +132,7 @@ class Governor {
  public:
   explicit Governor(policies::AccountRules rules);
 
-  const policies::AccountRules& rules() const { return rules_; }
+  const policies::AccountRules& rules() const { return *rules_; }
 
   // Label bits of the labels this governor's rules name (other labels: 0).
   uint32_t LabelBits(const std::vector<std::string>& labels) const;
@@ -118,9 +161,14 @@ class Governor {
   class Search;
   int BitOf(const std::string& label) const;  // -1 when not tracked
 
-  policies::AccountRules rules_;
+  // Shared with the unworded reasons of this governor's decisions, which may
+  // outlive it (a policy reload builds new governors).
+  std::shared_ptr<const policies::AccountRules> rules_;
   policies::ContentChecker content_;      // compiled once from rules_
   std::vector<std::string> label_names_;  // bit i -> label
+  // The label bit (-1: all posts, or a label no rule tracks) of each of
+  // rules_->caps, rules_->ramp_up->caps and rules_->mix, in their order.
+  std::vector<int> cap_bits_, ramp_cap_bits_, mix_bits_;
 };
 
 }  // namespace herald::scheduler

@@ -22,7 +22,7 @@ void Timeline::Insert(TimelineEntry entry) {
   for (uint32_t bits = entry.label_bits; bits != 0; bits &= bits - 1) {
     InsertSorted(label_times_[std::countr_zero(bits)], entry.at);
   }
-  if (entry.text_hash != 0) texts_[entry.text_hash].push_back(entry.at);
+  if (entry.text_hash != 0) InsertText(entry.text_hash, entry.at);
   if (!entry.reply) InsertSorted(post_times_, entry.at);
   entries_.insert(entries_.begin() + pos, std::move(entry));
 }
@@ -46,14 +46,7 @@ bool Timeline::RemoveAt(size_t index) {
   const Instant at = it->at;
   for (uint32_t bits = it->label_bits; bits != 0; bits &= bits - 1) EraseOne(label_times_[std::countr_zero(bits)], at);
   if (!it->reply) EraseOne(post_times_, at);
-  if (it->text_hash != 0) {
-    auto found = texts_.find(it->text_hash);
-    if (found != texts_.end()) {
-      auto& v = found->second;
-      if (auto t = std::find(v.begin(), v.end(), at); t != v.end()) v.erase(t);
-      if (v.empty()) texts_.erase(found);
-    }
-  }
+  if (it->text_hash != 0) RemoveText(it->text_hash, at);
   times_.erase(times_.begin() + static_cast<ptrdiff_t>(index));
   entries_.erase(it);
   return true;
@@ -72,10 +65,13 @@ const TimelineEntry* Timeline::EntryAt(Instant at, int bit) const {
   return nullptr;
 }
 
-std::string Mention(const TimelineEntry& entry) {
-  switch (entry.holder) {
-    case Holder::kPost:
-      return "post " + entry.id;
+std::string Mention(Holder holder, std::string_view id) {
+  switch (holder) {
+    case Holder::kPost: {
+      std::string out = "post ";
+      out += id;
+      return out;
+    }
     case Holder::kHeld:
       return "a post being created";
     case Holder::kProbe:
@@ -84,10 +80,55 @@ std::string Mention(const TimelineEntry& entry) {
   return "a post";
 }
 
-std::span<const Instant> Timeline::with_text(uint64_t hash) const {
-  auto it = texts_.find(hash);
-  if (it == texts_.end()) return {};
-  return it->second;
+void Timeline::InsertText(uint64_t hash, Instant at) {
+  if (2 * (text_count_ + 1) > text_slots_.size()) {
+    // Re-insert from a free slot onwards, so every probe run is met from its
+    // start and the posts of one text keep their order.
+    std::vector<TextSlot> old(std::max<size_t>(16, 2 * text_slots_.size()));
+    old.swap(text_slots_);
+    text_count_ = 0;
+    size_t start = 0;
+    while (start < old.size() && old[start].hash != 0) ++start;
+    for (size_t k = 0; k < old.size(); ++k) {
+      const TextSlot& slot = old[(start + k) % old.size()];
+      if (slot.hash != 0) InsertText(slot.hash, slot.at);
+    }
+  }
+  const size_t mask = text_slots_.size() - 1;
+  size_t i = hash & mask;
+  while (text_slots_[i].hash != 0) i = (i + 1) & mask;
+  text_slots_[i] = {hash, at};
+  ++text_count_;
+}
+
+void Timeline::RemoveText(uint64_t hash, Instant at) {
+  if (text_slots_.empty()) return;
+  const size_t mask = text_slots_.size() - 1;
+  size_t hole = hash & mask;
+  while (text_slots_[hole].hash != 0 && !(text_slots_[hole].hash == hash && text_slots_[hole].at == at))
+    hole = (hole + 1) & mask;
+  if (text_slots_[hole].hash == 0) return;
+  // Backward-shift deletion: a later slot of the run moves into the hole
+  // unless its home lies after the hole (cyclically), so no run is broken.
+  for (size_t j = (hole + 1) & mask; text_slots_[j].hash != 0; j = (j + 1) & mask) {
+    const size_t home = text_slots_[j].hash & mask;
+    const bool home_after_hole = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (home_after_hole) continue;
+    text_slots_[hole] = text_slots_[j];
+    hole = j;
+  }
+  text_slots_[hole] = {};
+  --text_count_;
+}
+
+std::optional<Instant> Timeline::FirstWithText(uint64_t hash, Instant after, Instant before) const {
+  if (text_slots_.empty()) return std::nullopt;
+  const size_t mask = text_slots_.size() - 1;
+  for (size_t i = hash & mask; text_slots_[i].hash != 0; i = (i + 1) & mask) {
+    const TextSlot& slot = text_slots_[i];
+    if (slot.hash == hash && after < slot.at && slot.at < before) return slot.at;
+  }
+  return std::nullopt;
 }
 
 size_t Timeline::Count(Instant from, Instant to, int bit, bool with_replies) const {

@@ -8,9 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
@@ -62,8 +63,9 @@ class Timeline {
   // there is none.
   const TimelineEntry* EntryAt(Instant at, int bit = -1) const;
 
-  // Posts with this text hash, as instants (unsorted).
-  std::span<const Instant> with_text(uint64_t hash) const;
+  // Of the posts with this text hash (the duplicate rule), the first inserted
+  // whose instant lies in (after, before); nullopt when none does.
+  std::optional<Instant> FirstWithText(uint64_t hash, Instant after, Instant before) const;
 
   // Number of posts in [from, to) overall, or with label bit `bit` (-1: all).
   // Without replies when `with_replies` is false.
@@ -74,9 +76,22 @@ class Timeline {
   std::vector<TimelineEntry> entries_;
   std::vector<Instant> label_times_[kMaxLabels];
   std::vector<Instant> post_times_;  // entries that are not replies
-  std::unordered_map<uint64_t, std::vector<Instant>> texts_;
+  // The duplicate rule's index: an open-addressed table (linear probing from
+  // hash & mask) of one slot per post with text; hash 0 marks a free slot.
+  // Invariants: its size is 0 or a power of two at most half full, and the
+  // posts of one text lie along their probe run in the order they were inserted
+  // (appended at the run's end; removal shifts later slots back, in order).
+  // A lookup reads one cache line or two, and nothing is allocated per post.
+  struct TextSlot {
+    uint64_t hash = 0;
+    Instant at{};
+  };
+  std::vector<TextSlot> text_slots_;
+  size_t text_count_ = 0;
 
   bool RemoveAt(size_t index);
+  void InsertText(uint64_t hash, Instant at);
+  void RemoveText(uint64_t hash, Instant at);
 };
 
 // Hash of a post's text for the duplicate rule: surrounding white space and ASCII
@@ -85,6 +100,7 @@ uint64_t TextHash(std::string_view text);
 
 // How a reason names the holder of a place: "post 812", "a post being created",
 // "another suggested slot".
-std::string Mention(const TimelineEntry& entry);
+std::string Mention(Holder holder, std::string_view id);
+inline std::string Mention(const TimelineEntry& entry) { return Mention(entry.holder, entry.id); }
 
 }  // namespace herald::scheduler

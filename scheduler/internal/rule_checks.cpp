@@ -33,7 +33,7 @@ std::optional<Instant> Governor::Search::Check(Instant t) {
   for (size_t k = 0; k < rules_.caps.size(); ++k) {
     const Cap& cap = rules_.caps[k];
     if (!policy_rules && !cap.preset) continue;
-    CheckCap(t, cap, CapBit(cap), Instant::min(), kNever, cap.preset ? kPreset : kCaps,
+    CheckCap(t, cap, g_.cap_bits_[k], Instant::min(), kNever, cap.preset ? kPreset : kCaps,
              k < kCachedCaps ? static_cast<int>(k) : -1);
   }
   if (!blocked_) return std::nullopt;
@@ -85,7 +85,7 @@ void Governor::Search::CheckSpacing(Instant t) {
         nearest);
 }
 
-void Governor::Search::CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Kind kind, int slot) {
+void Governor::Search::CheckCap(Instant t, const Cap& cap, int bit, Instant lo, Instant hi, Record::Kind kind, int slot) {
   if (!Carries(bit)) return;
   const bool policy_cap = kind != kPreset && bit < 0;
   auto v = policy_cap ? tl_.posts() : tl_.times(bit);
@@ -152,14 +152,14 @@ void Governor::Search::CheckRampUp(Instant t) {
   for (const auto& label : r.forbid_labels) {
     if (HasLabel(post_.labels, label)) Block(r.end, kRampLabel, &label);
   }
-  for (const auto& cap : r.caps) CheckCap(t, cap, CapBit(cap), r.begin, r.end, kRampCap);
+  for (size_t k = 0; k < r.caps.size(); ++k) CheckCap(t, r.caps[k], g_.ramp_cap_bits_[k], r.begin, r.end, kRampCap);
 }
 
 void Governor::Search::CheckMix(Instant t) {
   auto all = tl_.posts();
   for (size_t k = 0; k < rules_.mix.size(); ++k) {
     const auto& m = rules_.mix[k];
-    int bit = g_.BitOf(m.label);
+    const int bit = g_.mix_bits_[k];
     if (!Carries(bit)) continue;
     auto lab = tl_.times(bit);
     const Duration over = m.over;

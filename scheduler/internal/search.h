@@ -3,10 +3,11 @@
 // Lives for one call and is used by one thread. Caches the zone offset, the
 // calendar periods of the current local day and each timeline's position of
 // the candidate, since successive candidates only move forward. Reasons are
-// kept as small records and put into words once, at the end (TakeReasons).
+// kept as small records (internal/unworded_reasons.h), handed over at the end
+// and put into words when read (TakeUnworded), or at once (TakeReasons).
 //
 // The caches are in search.cpp, Check and the rules in rule_checks.cpp,
-// the words in search_reasons.cpp. Internal to scheduler/.
+// the records' hand-over and words in search_reasons.cpp. Internal to scheduler/.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "scheduler/governor.h"
+#include "scheduler/internal/unworded_reasons.h"
 
 namespace herald::scheduler {
 
@@ -30,29 +32,21 @@ class Governor::Search {
   // or nullopt when every rule holds at `t`.
   std::optional<Instant> Check(Instant t);
 
-  // Every rule that blocked a candidate so far, in words, in the order met.
+  // Every rule that blocked a candidate so far, in the order met: in words,
+  // or as records worded when read (Decision::reasons).
   std::vector<Reason> TakeReasons();
+  Reasons TakeUnworded();
+  // Adds the refusal for want of a slot within max_delay.
+  void RefuseForMaxDelay() { Block(kNever, Record::kMaxDelay, Rule{}); }
 
  private:
-  enum Kind : uint8_t { kBlocked, kBlackout, kQuiet, kDays, kSpacing, kCaps, kPreset, kRampCap, kRampLabel, kMix };
-  // The rule that blocked, by kind: kBlocked a BlockedSpan, kBlackout a
-  // BlackoutSpan, kQuiet a ClockRange, kDays the WeekdaySet, kSpacing the
-  // min_spacing, the caps a Cap, kRampLabel the label, kMix a Mix.
-  using Rule = std::variant<const BlockedSpan*, const policies::AccountRules::BlackoutSpan*, const policies::ClockRange*,
-                            const policies::WeekdaySet*, const Duration*, const policies::Cap*, const std::string*,
-                            const policies::Mix*>;
-  // A blocking rule, in as few words as possible: `what` is the rule, `key`
-  // tells apart details of one rule (a period, a post), `related` is the post
-  // it relates to (Instant::min() when none).
-  struct Pending {
-    Kind kind;
-    Rule what;
-    int64_t key;
-    Instant related;
-    int bit;
-  };
+  using Record = internal::ReasonRecord;
+  using Kind = Record::Kind;
+  using Rule = Record::Rule;
+  using enum Record::Kind;
 
-  // Instants of the local day, ISO week and month that hold `t`.
+  // Instants of the local day, ISO week and month that hold `t` (the week's
+  // and month's only when a cap counts them).
   struct Periods {
     LocalDays day{};
     Instant day_begin, day_end, week_begin, week_end, month_begin, month_end;
@@ -66,7 +60,6 @@ class Governor::Search {
   static constexpr int kPostsList = Timeline::kMaxLabels + 1;
   static constexpr size_t kNoHint = std::numeric_limits<size_t>::max();
 
-  int CapBit(const policies::Cap& cap) const { return cap.label.empty() ? -1 : g_.BitOf(cap.label); }
   bool Carries(int bit) const { return bit < 0 || ((bits_ >> bit) & 1u); }
 
   void Block(Instant next, Kind kind, Rule what, int64_t key = 0, Instant related = kNoPost, int bit = -1);
@@ -132,12 +125,13 @@ class Governor::Search {
   void CheckSpacing(Instant t);
   // A cap over the posts (with `bit`, -1 all) restricted to [lo, hi) in time.
   // `slot` (< kCachedCaps, -1 none) names the cap's own hints and counts.
-  void CheckCap(Instant t, const policies::Cap& cap, int bit, Instant lo, Instant hi, Kind kind, int slot = -1);
+  void CheckCap(Instant t, const policies::Cap& cap, int bit, Instant lo, Instant hi, Record::Kind kind, int slot = -1);
   void CheckRampUp(Instant t);
   void CheckMix(Instant t);
 
-  // search_reasons.cpp.
-  Reason Describe(const Pending& p);
+  // search_reasons.cpp: the related posts and the blocked spans copied into
+  // the records, since neither outlives the call.
+  void CaptureRelated(std::vector<Reason>& spans);
 
   const Governor& g_;
   const policies::AccountRules& rules_;
@@ -152,19 +146,22 @@ class Governor::Search {
   bool span_valid_ = false;
   Periods periods_{};
   bool periods_valid_ = false;
+  // Whether any cap counts ISO weeks, or months: PeriodsAt computes only those.
+  bool weeks_ = false, months_ = false;
   // Hints for Find, one per question: [kSpacingHint] the spacing's, then two
   // per cap (its window's or period's start and end), then kMixHintsEach per
   // mix rule. Caps and mixes beyond the cached ones search without a hint.
   static constexpr size_t kCachedCaps = 16, kCachedMixes = 4, kMixHintsEach = 5;
   static constexpr size_t kSpacingHint = 0, kCapHints = 1, kMixHints = kCapHints + 2 * kCachedCaps;
+  // Entries the rules do not use are left unset (see the constructor).
   std::array<size_t, kMixHints + kMixHintsEach * kCachedMixes> hints_;
   std::array<size_t, kPostsList + 1> anchors_;  // see AnchorOf
   // Per cached calendar cap: the start of the period last counted, and its count.
   std::array<LocalDays, kCachedCaps> periods_seen_;
-  std::array<size_t, kCachedCaps> period_counts_{};
+  std::array<size_t, kCachedCaps> period_counts_;  // read only where periods_seen_ matches
   Instant next_{};
   bool blocked_ = false;
-  std::vector<Pending> pending_;
+  std::vector<Record> pending_;
 };
 
 }  // namespace herald::scheduler

@@ -1,11 +1,14 @@
-// Timeline's text hash for the duplicate rule: equal exactly when the texts
-// are equal after trimming surrounding white space and lowering ASCII letters.
+// Timeline's duplicate rule: its text hash, equal exactly when the texts are
+// equal after trimming surrounding white space and lowering ASCII letters, and
+// its index of posts by text, held to a plain list.
 #include "scheduler/timeline.h"
 
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <set>
+#include <utility>
+#include <vector>
 
 namespace herald::scheduler {
 namespace {
@@ -68,6 +71,62 @@ TEST_CASE("TextHash agrees with trimming and lowering on random texts", "[timeli
     }
   }
   CHECK(pairs >= 3000);  // every text met its variant
+}
+
+TEST_CASE("Timeline finds posts by text as a plain list in insertion order does", "[timeline]") {
+  std::mt19937_64 rng(20261206);
+  // Hashes that share their low bits land on one probe run, and all-ones low
+  // bits put the run at the end of the table so it wraps around.
+  std::vector<uint64_t> hashes;
+  for (uint64_t k = 1; k <= 6; ++k) {
+    hashes.push_back(k << 40);
+    hashes.push_back((k << 40) | 0xFFFFFF);
+    hashes.push_back(rng() | 1);
+  }
+  const Instant base = Instant{std::chrono::seconds{1'800'000'000}};
+  for (int round = 0; round < 20; ++round) {
+    Timeline tl;
+    std::vector<std::pair<uint64_t, Instant>> plain;  // (hash, at) in insertion order
+    std::vector<TimelineEntry> live;
+    int next_id = 0, lookups = 0, found = 0;
+    const int steps = 200 + static_cast<int>(rng() % 3000);
+    for (int step = 0; step < steps; ++step) {
+      const int roll = static_cast<int>(rng() % 100);
+      if (roll < 55 || live.empty()) {
+        TimelineEntry e;
+        e.id = std::to_string(++next_id);
+        e.at = base + std::chrono::minutes{rng() % 5000};
+        e.text_hash = rng() % 10 == 0 ? 0 : hashes[rng() % hashes.size()];
+        if (e.text_hash != 0) plain.emplace_back(e.text_hash, e.at);
+        live.push_back(e);
+        tl.Insert(std::move(e));
+      } else if (roll < 80) {
+        const size_t k = rng() % live.size();
+        const TimelineEntry e = live[k];
+        live.erase(live.begin() + static_cast<long>(k));
+        REQUIRE((rng() % 2 ? tl.Remove(e.id) : tl.Remove(e.id, e.at)));
+        if (e.text_hash != 0) plain.erase(std::find(plain.begin(), plain.end(), std::make_pair(e.text_hash, e.at)));
+      } else {
+        const uint64_t h = rng() % 8 == 0 ? rng() | 1 : hashes[rng() % hashes.size()];
+        const Instant after = base + std::chrono::minutes{rng() % 5000};
+        const Instant before = after + std::chrono::minutes{rng() % 2000};
+        std::optional<Instant> want;
+        for (const auto& [ph, at] : plain) {
+          if (ph == h && after < at && at < before) {
+            want = at;
+            break;
+          }
+        }
+        INFO("round " << round << " step " << step);
+        CHECK(tl.FirstWithText(h, after, before) == want);
+        ++lookups;
+        found += want.has_value();
+      }
+    }
+    CHECK(tl.size() == live.size());
+    CHECK(found > 0);
+    CHECK(found < lookups);
+  }
 }
 
 }  // namespace
