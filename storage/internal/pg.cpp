@@ -118,13 +118,55 @@ Status PgConnection::ErrorOf(PGresult* result, std::string_view sql) const {
                                      "\" (SQLSTATE " + sqlstate + "): " + message);
 }
 
+Result<std::optional<std::string_view>> PgConnection::PreparedName(std::string_view sql, int params) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return std::optional<std::string_view>(it->second);
+  if (prepared_.size() >= kMaxPrepared) return std::optional<std::string_view>();
+  std::string name = "herald_" + std::to_string(next_name_++);
+  std::string text(sql);
+  PGresult* result = PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr);
+  if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
+    Status error = ErrorOf(result, sql);
+    if (result) PQclear(result);
+    return std::unexpected(std::move(error));
+  }
+  PQclear(result);
+  auto [it, inserted] = prepared_.emplace(std::move(text), std::move(name));
+  return std::optional<std::string_view>(it->second);
+}
+
+PGresult* PgConnection::ExecPrepared(std::string_view name, const std::vector<const char*>& values) {
+  // Names are built as std::string in the map, so data() is terminated.
+  return PQexecPrepared(conn_, name.data(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+}
+
 Result<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& p : params) values.push_back(p ? p->c_str() : nullptr);
-  std::string text(sql);
-  PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, 0);
+  PGresult* result = nullptr;
+  bool sent = false;
+  for (int attempt = 0; !params.empty() && attempt < 2; ++attempt) {
+    auto name = PreparedName(sql, static_cast<int>(values.size()));
+    if (!name) return std::unexpected(name.error());
+    if (!*name) break;
+    result = ExecPrepared(**name, values);
+    sent = true;
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    // The server dropped the statement (26000), or a table it reads changed
+    // its columns (0A000, "cached plan must not change result type"):
+    // forget it, and outside a transaction prepare it again once.
+    if (state == nullptr || (std::strcmp(state, "26000") != 0 && std::strcmp(state, "0A000") != 0)) break;
+    prepared_.erase(prepared_.find(sql));
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) break;
+    PQclear(result);
+    result = nullptr;
+    sent = false;
+  }
+  if (!sent) {
+    std::string text(sql);
+    result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0);
+  }
   ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Status error = ErrorOf(result, sql);
