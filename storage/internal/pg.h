@@ -74,6 +74,19 @@ struct PgRow {
   std::optional<int64_t> OptionalInt(int column) const { return result.OptionalInt(row, column); }
 };
 
+// One statement of a batch: text with $1, $2, ... and its parameters.
+struct PgStatement {
+  std::string sql;
+  PgParams params;
+};
+
+// Why a batch stopped: the statement that failed (the ones after it were not
+// run) and its error.
+struct PgBatchFailure {
+  size_t index = 0;
+  Status status;
+};
+
 class PgConnection {
  public:
   // Connects to `url` (a libpq URI or conninfo) with synchronous_commit on.
@@ -90,8 +103,14 @@ class PgConnection {
   Result<PgResult> Exec(std::string_view sql, const PgParams& params = {});
   // One or more statements without parameters.
   Result<void> ExecScript(std::string_view sql);
+  // `statements` in order, sent together and answered together (one round
+  // trip, libpq's pipeline mode), prepared as Exec prepares them. The first
+  // failure skips the rest; outside a transaction they all run in one implicit
+  // transaction. The results, one per statement.
+  std::expected<std::vector<PgResult>, PgBatchFailure> ExecBatch(const std::vector<PgStatement>& statements);
 
-  // False once the connection to the server is lost.
+  // False once the connection to the server is lost (or left in a state it
+  // cannot be used in again).
   bool ok() const;
   // Connected and outside any transaction: safe to hand to the next caller.
   bool reusable() const;
@@ -118,6 +137,7 @@ class PgConnection {
 
   pg_conn* conn_;
   std::string target_;
+  bool broken_ = false;  // a batch left the connection unusable
   // Statement text -> its name on this connection's server session.
   std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> prepared_;
   uint64_t next_name_ = 0;
