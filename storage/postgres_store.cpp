@@ -218,6 +218,11 @@ Result<std::vector<Post>> PostgresStore::AccountChangesSince(std::string_view or
   });
 }
 
+Result<Store::LockedAccount> PostgresStore::LockAccountAndRead(std::string_view organization,
+                                                              std::string_view account, int64_t after_seq) {
+  return internal::PgAccountLock::AcquireAndRead(impl_->pool, organization, account, after_seq);
+}
+
 Result<std::unique_ptr<Store::AccountLocks>> PostgresStore::TryLockAccounts(
     const std::vector<std::pair<std::string, std::string>>& accounts) {
   return internal::PgAccountLocks::TryAcquire(impl_->pool, accounts);
