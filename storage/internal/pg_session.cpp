@@ -18,15 +18,20 @@ PgWriteSession::PgWriteSession(PgConnection& db) : db_(db) {
   taken_.push_back(std::nullopt);
 }
 
-Result<void> PgWriteSession::Run(const Statement& statement) {
-  held_.push_back(Numbered(statement));
-  taken_.push_back(std::nullopt);
-  return {};
-}
+Result<void> PgWriteSession::Run(const Statement& statement) { return Hold(Numbered(statement), std::nullopt); }
 
 Result<void> PgWriteSession::RunUnique(const Statement& statement, Status taken) {
-  held_.push_back(Numbered(statement));
+  return Hold(Numbered(statement), std::move(taken));
+}
+
+Result<void> PgWriteSession::Hold(PgStatement statement, std::optional<Status> taken) {
+  held_.push_back(std::move(statement));
   taken_.push_back(std::move(taken));
+  // A pipeline's answers wait in the socket until the whole batch is sent:
+  // keep batches small enough that they never fill it.
+  if (held_.size() < kMaxHeld) return {};
+  auto sent = SendHeld();
+  if (!sent) return std::unexpected(sent.error());
   return {};
 }
 
@@ -37,9 +42,7 @@ Status PgWriteSession::FailureOf(PgBatchFailure failure) {
   return std::move(failure.status);
 }
 
-Result<PgResult> PgWriteSession::Send(PgStatement last) {
-  held_.push_back(std::move(last));
-  taken_.push_back(std::nullopt);
+Result<std::vector<PgResult>> PgWriteSession::SendHeld() {
   auto results = db_.ExecBatch(held_);
   held_.clear();
   if (!results) {
@@ -49,6 +52,14 @@ Result<PgResult> PgWriteSession::Send(PgStatement last) {
   }
   taken_.clear();
   answered_ = true;
+  return std::move(*results);
+}
+
+Result<PgResult> PgWriteSession::Send(PgStatement last) {
+  held_.push_back(std::move(last));
+  taken_.push_back(std::nullopt);
+  auto results = SendHeld();
+  if (!results) return std::unexpected(results.error());
   return std::move(results->back());
 }
 

@@ -78,7 +78,14 @@ class PgWriteSession final : public WriteSession {
   // Where a failure of this session so far leaves the write.
   TransactionStage stage() const { return answered_ ? TransactionStage::kBegun : TransactionStage::kNotBegun; }
 
+  // Statements held back at most; more are sent at once.
+  static constexpr size_t kMaxHeld = 64;
+
  private:
+  // Holds `statement` back (sending what is held when that reaches kMaxHeld).
+  Result<void> Hold(PgStatement statement, std::optional<Status> taken);
+  // Sends the held-back statements; their results.
+  Result<std::vector<PgResult>> SendHeld();
   // Sends the held-back statements and `last`; `last`'s result.
   Result<PgResult> Send(PgStatement last);
   // The error of the batch's failed statement, as the writes expect it.

@@ -132,5 +132,30 @@ TEST_CASE("A create refused midway leaves none of its rows, and the next create 
   CHECK(CountPosts(*store) == 1);
 }
 
+TEST_CASE("A write of more statements than a batch holds stores them all, or none", "[store][create]") {
+  EACH_STORE();
+  auto post = store->CreatePost(Scheduled("audited"), {}, std::nullopt);
+  REQUIRE(post.has_value());
+  std::vector<AuditEntry> many;
+  for (int i = 0; i < 150; ++i) {
+    AuditEntry entry = Audit("bob", "note " + std::to_string(i));
+    entry.organization = "acme";
+    entry.post_id = post->id;
+    many.push_back(entry);
+  }
+  SECTION("all of them") {
+    REQUIRE(store->AppendAudit(many).has_value());
+    auto audit = AllAudit(*store);
+    REQUIRE(audit.size() == 150);
+    CHECK(audit.front().action == "note 0");
+    CHECK(audit.back().action == "note 149");
+  }
+  SECTION("none of them when the last one is refused") {
+    many.back().organization = "";
+    REQUIRE_FALSE(store->AppendAudit(many).has_value());
+    CHECK(AllAudit(*store).empty());
+  }
+}
+
 }  // namespace
 }  // namespace herald::storage
