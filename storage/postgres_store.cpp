@@ -64,42 +64,40 @@ struct PostgresStore::Impl {
         migrations_applied(applied),
         instance_id(RandomId()) {}
 
-  // Tells the other processes which accounts a committed write changed. After
-  // the commit, not inside it: a NOTIFY in the transaction holds PostgreSQL's
-  // notification-queue lock through the commit's flush, which serialised every
-  // writer (210 creates/s with 8 threads, 873/s without). A notice lost to a
-  // crash between the two is covered by the periodic catch-up (Maintain).
-  void NotifyAfterCommit(const Accounts& accounts) {
-    if (accounts.empty()) return;
-    (void)pool->With([&](PgConnection& db) -> Result<void> {
-      for (const auto& [organization, account] : accounts) {
-        auto r = db.Exec("SELECT pg_notify($1, $2)",
-                         {P(internal::kChangeChannel), P(instance_id + "|" + organization + "|" + account)});
-        if (!r) return std::unexpected(r.error());
-      }
-      return {};
-    });
+  // Tells the other processes which accounts a committed write changed: on
+  // the commit's round trip but after the commit, not inside it. A NOTIFY in
+  // the transaction holds PostgreSQL's notification-queue lock through the
+  // commit's flush, which serialised every writer (210 creates/s with 8
+  // threads, 873/s without). Its own transaction need not wait for the disk
+  // either: a notice lost to a crash is covered by the periodic catch-up
+  // (Maintain), and waiting would hold that lock through a flush again.
+  std::vector<internal::PgStatement> Notices(const Accounts& accounts) const {
+    std::vector<internal::PgStatement> out;
+    if (accounts.empty()) return out;
+    out.push_back({"SELECT set_config('synchronous_commit', 'off', true)", {}});
+    for (const auto& [organization, account] : accounts) {
+      out.push_back({"SELECT pg_notify($1, $2)",
+                     {P(internal::kChangeChannel), P(instance_id + "|" + organization + "|" + account)}});
+    }
+    return out;
   }
 
   // Runs `body(WriteSession&)` in a transaction and announces the accounts it
-  // touched. A write whose BEGIN failed on a stale pooled connection reached
-  // nothing and runs once more on a fresh one; `body` must then start again
-  // from its inputs.
+  // touched. A write that failed before the server answered any of it, on a
+  // stale pooled connection, reached nothing and runs once more on a fresh
+  // one; `body` must then start again from its inputs.
   template <class T, class F>
   Result<T> Write(F&& body) {
-    Accounts touched;
     auto result = pool->With(
         [&](PgConnection& db) {
-          PgWriteSession session(db);
-          auto r = internal::InTransaction<T>(db, [&](PgConnection&) { return body(session); });
-          touched = session.touched();
-          return r;
+          return internal::InTransaction<T>(
+              db, [&](PgWriteSession& session) { return body(session); },
+              [&](const PgWriteSession& session) { return Notices(session.touched()); });
         },
         [](const internal::TransactionError& error) {
           return error.stage == internal::TransactionStage::kNotBegun;
         });
     if (!result) return std::unexpected(std::move(result.error().status));
-    NotifyAfterCommit(touched);
     if constexpr (std::is_void_v<T>) {
       return {};
     } else {
@@ -218,6 +216,11 @@ Result<std::vector<Post>> PostgresStore::AccountChangesSince(std::string_view or
   return impl_->pool->With([&](PgConnection& db) {
     return PgSelectAll(db, internal::AccountChangesStatement(organization, account, after_seq), kReadPost);
   });
+}
+
+Result<Store::LockedAccount> PostgresStore::LockAccountAndRead(std::string_view organization,
+                                                              std::string_view account, int64_t after_seq) {
+  return internal::PgAccountLock::AcquireAndRead(impl_->pool, organization, account, after_seq);
 }
 
 Result<std::unique_ptr<Store::AccountLocks>> PostgresStore::TryLockAccounts(

@@ -87,6 +87,8 @@ class PostgresStore final : public Store {
                                                    std::string_view account) override;
   Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
                                                 int64_t after_seq) override;
+  Result<LockedAccount> LockAccountAndRead(std::string_view organization, std::string_view account,
+                                           int64_t after_seq) override;
   Result<std::unique_ptr<AccountLocks>> TryLockAccounts(
       const std::vector<std::pair<std::string, std::string>>& accounts) override;
   Result<std::vector<Post>> ChangesSince(const std::vector<AccountCursor>& cursors) override;

@@ -212,6 +212,16 @@ class Store {
   virtual Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
                                                         int64_t after_seq) = 0;
 
+  // LockAccount, then AccountChangesSince read under the lock: what every
+  // holder reads first, in one round trip where the store can (PostgreSQL).
+  // The default does the two in turn. Fails as they do; no lock is held then.
+  struct LockedAccount {
+    std::unique_ptr<AccountLock> lock;
+    std::vector<Post> changes;
+  };
+  virtual Result<LockedAccount> LockAccountAndRead(std::string_view organization, std::string_view account,
+                                                   int64_t after_seq);
+
   // Many accounts at once, for a burst of due posts: each lock is the one
   // LockAccount takes, so holders of either exclude each other.
   struct AccountCursor {

@@ -30,6 +30,15 @@ Result<std::unique_ptr<Store::AccountLocks>> Store::TryLockAccounts(
   return std::unique_ptr<AccountLocks>(std::move(out));
 }
 
+Result<Store::LockedAccount> Store::LockAccountAndRead(std::string_view organization, std::string_view account,
+                                                      int64_t after_seq) {
+  auto lock = LockAccount(organization, account);
+  if (!lock) return std::unexpected(lock.error());
+  auto changes = AccountChangesSince(organization, account, after_seq);
+  if (!changes) return std::unexpected(changes.error());
+  return LockedAccount{std::move(*lock), std::move(*changes)};
+}
+
 Result<std::vector<Post>> Store::ChangesSince(const std::vector<AccountCursor>& cursors) {
   std::vector<Post> out;
   for (const AccountCursor& c : cursors) {

@@ -54,10 +54,20 @@ void Service::Impl::Adopt(const Post& p) {
 
 Result<Service::Impl::AccountLock> Service::Impl::LockAccount(const std::string& org, const std::string& account) {
   if (!shared_) return AccountLock{};
-  auto lock = store_.LockAccount(org, account);
-  if (!lock) return std::unexpected(lock.error());
-  if (auto r = SyncAccount(org, account); !r) return std::unexpected(r.error());
-  return std::move(*lock);
+  int64_t after;
+  {
+    std::lock_guard lock(mu_);
+    after = cursors_[account];
+  }
+  // The cursor may move on while the lock is awaited (a notice caught up):
+  // reading from the older one then only reads a few posts twice.
+  auto locked = store_.LockAccountAndRead(org, account, after);
+  if (!locked) return std::unexpected(locked.error());
+  if (!locked->changes.empty()) {
+    std::lock_guard lock(mu_);
+    for (const Post& p : locked->changes) Adopt(p);
+  }
+  return std::move(locked->lock);
 }
 
 Result<Service::Impl::AccountLock> Service::Impl::LockAccountOf(const std::string& org, int64_t id) {

@@ -46,13 +46,11 @@ Result<SealedGrant> SaveGrant(WriteSession& db, SealedGrant grant) {
     return std::unexpected(Status(Code::kInvalidArgument, "the grant of " + Names(grant) + " is not sealed"));
   }
   if (grant.version == 0) {
-    auto r = db.Run({"INSERT INTO account_grants (" + std::string(kGrantColumns) + ") VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                     {grant.organization, grant.account, grant.key_id, grant.sealed, OptionalTime(grant.expires_at),
-                      ToUnix(grant.updated_at), grant.needs_reconnect}});
-    if (!r && r.error().code() == Code::kAlreadyExists) {
-      return std::unexpected(Status(Code::kFailedPrecondition,
-                                    Names(grant) + " was connected by someone else meanwhile; read its grant again"));
-    }
+    auto r = db.RunUnique(
+        {"INSERT INTO account_grants (" + std::string(kGrantColumns) + ") VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+         {grant.organization, grant.account, grant.key_id, grant.sealed, OptionalTime(grant.expires_at),
+          ToUnix(grant.updated_at), grant.needs_reconnect}},
+        Status(Code::kFailedPrecondition, Names(grant) + " was connected by someone else meanwhile; read its grant again"));
     if (!r) return std::unexpected(r.error());
     grant.version = 1;
     return grant;

@@ -96,7 +96,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::ok() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
 bool PgConnection::reusable() const { return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
 
@@ -118,13 +118,55 @@ Status PgConnection::ErrorOf(PGresult* result, std::string_view sql) const {
                                      "\" (SQLSTATE " + sqlstate + "): " + message);
 }
 
+Result<std::optional<std::string_view>> PgConnection::PreparedName(std::string_view sql, int params) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return std::optional<std::string_view>(it->second);
+  if (prepared_.size() >= kMaxPrepared) return std::optional<std::string_view>();
+  std::string name = "herald_" + std::to_string(next_name_++);
+  std::string text(sql);
+  PGresult* result = PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr);
+  if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
+    Status error = ErrorOf(result, sql);
+    if (result) PQclear(result);
+    return std::unexpected(std::move(error));
+  }
+  PQclear(result);
+  auto [it, inserted] = prepared_.emplace(std::move(text), std::move(name));
+  return std::optional<std::string_view>(it->second);
+}
+
+PGresult* PgConnection::ExecPrepared(std::string_view name, const std::vector<const char*>& values) {
+  // Names are built as std::string in the map, so data() is terminated.
+  return PQexecPrepared(conn_, name.data(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+}
+
 Result<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& p : params) values.push_back(p ? p->c_str() : nullptr);
-  std::string text(sql);
-  PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, 0);
+  PGresult* result = nullptr;
+  bool sent = false;
+  for (int attempt = 0; !params.empty() && attempt < 2; ++attempt) {
+    auto name = PreparedName(sql, static_cast<int>(values.size()));
+    if (!name) return std::unexpected(name.error());
+    if (!*name) break;
+    result = ExecPrepared(**name, values);
+    sent = true;
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    // The server dropped the statement (26000), or a table it reads changed
+    // its columns (0A000, "cached plan must not change result type"):
+    // forget it, and outside a transaction prepare it again once.
+    if (state == nullptr || (std::strcmp(state, "26000") != 0 && std::strcmp(state, "0A000") != 0)) break;
+    prepared_.erase(prepared_.find(sql));
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) break;
+    PQclear(result);
+    result = nullptr;
+    sent = false;
+  }
+  if (!sent) {
+    std::string text(sql);
+    result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0);
+  }
   ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Status error = ErrorOf(result, sql);
@@ -132,6 +174,103 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, const PgParams& params
     return std::unexpected(std::move(error));
   }
   return PgResult(result);
+}
+
+std::expected<std::vector<PgResult>, PgBatchFailure> PgConnection::ExecBatch(
+    const std::vector<PgStatement>& statements) {
+  auto fail = [&](size_t index, Status status) {
+    return std::unexpected(PgBatchFailure{index, std::move(status)});
+  };
+  if (PQenterPipelineMode(conn_) != 1) return fail(0, ErrorOf(nullptr, "pipeline"));
+  // What was sent, in order: each statement's run, preceded by its PREPARE
+  // the first time its text is seen.
+  struct Sent {
+    size_t statement;
+    std::string prepare;  // the name being prepared, or empty for a run
+  };
+  std::vector<Sent> sent;
+  std::unordered_map<std::string_view, std::string> preparing;
+  bool sending = true;
+  for (size_t i = 0; i < statements.size() && sending; ++i) {
+    const PgStatement& st = statements[i];
+    std::vector<const char*> values;
+    values.reserve(st.params.size());
+    for (const PgParam& p : st.params) values.push_back(p ? p->c_str() : nullptr);
+    const int n = static_cast<int>(values.size());
+    const char* name = nullptr;
+    if (n > 0) {
+      if (auto it = prepared_.find(st.sql); it != prepared_.end()) {
+        name = it->second.c_str();
+      } else if (auto p = preparing.find(st.sql); p != preparing.end()) {
+        name = p->second.c_str();
+      } else if (prepared_.size() + preparing.size() < kMaxPrepared) {
+        auto [added, _] = preparing.emplace(st.sql, "herald_" + std::to_string(next_name_++));
+        name = added->second.c_str();
+        sending = PQsendPrepare(conn_, name, st.sql.c_str(), n, nullptr) == 1;
+        if (sending) sent.push_back({i, added->second});
+      }
+    }
+    if (!sending) break;
+    sending = name != nullptr
+                  ? PQsendQueryPrepared(conn_, name, n, values.data(), nullptr, nullptr, 0) == 1
+                  : PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0) == 1;
+    if (sending) sent.push_back({i, ""});
+  }
+  if (sending) sending = PQpipelineSync(conn_) == 1;
+
+  std::vector<PgResult> results;
+  results.reserve(statements.size());
+  std::optional<PgBatchFailure> failure;
+  if (!sending) failure = PgBatchFailure{sent.empty() ? 0 : sent.back().statement, ErrorOf(nullptr, "pipeline")};
+  // Each sent command's results end with a NULL; the sync's result ends the batch.
+  size_t command = 0;
+  int nulls = 0;
+  bool synced = false;
+  while (sending && !synced) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) {
+      if (++nulls > 1 && PQstatus(conn_) != CONNECTION_OK) break;
+      if (nulls > 2) break;
+      ++command;
+      continue;
+    }
+    nulls = 0;
+    ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_PIPELINE_SYNC) {
+      synced = true;
+      PQclear(r);
+      continue;
+    }
+    if (command >= sent.size() || status == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);
+      continue;
+    }
+    const Sent& what = sent[command];
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      if (!failure) failure = PgBatchFailure{what.statement, ErrorOf(r, statements[what.statement].sql)};
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      if (state != nullptr && (std::strcmp(state, "26000") == 0 || std::strcmp(state, "0A000") == 0)) {
+        if (auto it = prepared_.find(statements[what.statement].sql); it != prepared_.end()) prepared_.erase(it);
+      }
+      PQclear(r);
+      continue;
+    }
+    if (!what.prepare.empty()) {
+      prepared_.emplace(statements[what.statement].sql, what.prepare);
+      PQclear(r);
+    } else {
+      results.emplace_back(r);
+    }
+  }
+  if (!synced || PQexitPipelineMode(conn_) != 1) {
+    broken_ = true;
+    if (!failure) failure = PgBatchFailure{statements.empty() ? 0 : statements.size() - 1, ErrorOf(nullptr, "pipeline")};
+    failure->status = Status(Code::kUnavailable, "PostgreSQL at " + target_ +
+                                                     " is unavailable: the connection broke during a batch: " +
+                                                     failure->status.message());
+  }
+  if (failure) return std::unexpected(std::move(*failure));
+  return results;
 }
 
 Result<void> PgConnection::ExecScript(std::string_view sql) {

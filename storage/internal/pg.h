@@ -1,7 +1,9 @@
 // A thin RAII layer over libpq, for storage/ only.
 //
-// PgConnection owns one PGconn; PgResult owns one PGresult. Statements are
-// sent with PQexecParams (text parameters, text results). Nothing here throws;
+// PgConnection owns one PGconn; PgResult owns one PGresult. A statement with
+// parameters is prepared once per connection (the server parses and plans it
+// once) and then executed by name, text parameters and text results. Nothing
+// here throws;
 // failures come back as Status: a lost or refused connection is Unavailable
 // (naming the server), a unique violation AlreadyExists, anything else
 // Internal with the server's message.
@@ -14,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -71,6 +74,19 @@ struct PgRow {
   std::optional<int64_t> OptionalInt(int column) const { return result.OptionalInt(row, column); }
 };
 
+// One statement of a batch: text with $1, $2, ... and its parameters.
+struct PgStatement {
+  std::string sql;
+  PgParams params;
+};
+
+// Why a batch stopped: the statement that failed (the ones after it were not
+// run) and its error.
+struct PgBatchFailure {
+  size_t index = 0;
+  Status status;
+};
+
 class PgConnection {
  public:
   // Connects to `url` (a libpq URI or conninfo) with synchronous_commit on.
@@ -81,25 +97,50 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
   ~PgConnection();
 
-  // One statement with parameters $1, $2, ...
+  // One statement with parameters $1, $2, ... A statement with parameters is
+  // prepared on this connection the first time its text is seen (up to
+  // kMaxPrepared texts; more run unprepared) and executed by name after that.
   Result<PgResult> Exec(std::string_view sql, const PgParams& params = {});
   // One or more statements without parameters.
   Result<void> ExecScript(std::string_view sql);
+  // `statements` in order, sent together and answered together (one round
+  // trip, libpq's pipeline mode), prepared as Exec prepares them. The first
+  // failure skips the rest; outside a transaction they all run in one implicit
+  // transaction. The results, one per statement.
+  std::expected<std::vector<PgResult>, PgBatchFailure> ExecBatch(const std::vector<PgStatement>& statements);
 
-  // False once the connection to the server is lost.
+  // False once the connection to the server is lost (or left in a state it
+  // cannot be used in again).
   bool ok() const;
   // Connected and outside any transaction: safe to hand to the next caller.
   bool reusable() const;
   pg_conn* raw() { return conn_; }
   // "host:port/db" for messages.
   const std::string& target() const { return target_; }
+  // How many statement texts are prepared on this connection.
+  size_t prepared() const { return prepared_.size(); }
+
+  static constexpr size_t kMaxPrepared = 512;
 
  private:
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // The name `sql` is prepared under, preparing it first; nullopt when the
+  // cache is full (run it unprepared). Fails as Exec does.
+  Result<std::optional<std::string_view>> PreparedName(std::string_view sql, int params);
+  pg_result* ExecPrepared(std::string_view name, const std::vector<const char*>& values);
+
   PgConnection(pg_conn* conn, std::string target) : conn_(conn), target_(std::move(target)) {}
   Status ErrorOf(pg_result* result, std::string_view sql) const;
 
   pg_conn* conn_;
   std::string target_;
+  bool broken_ = false;  // a batch left the connection unusable
+  // Statement text -> its name on this connection's server session.
+  std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> prepared_;
+  uint64_t next_name_ = 0;
 };
 
 // `url` with any password replaced by "***", for messages.

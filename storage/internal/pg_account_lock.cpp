@@ -2,7 +2,15 @@
 
 #include <utility>
 
+#include "storage/internal/rows.h"
+#include "storage/internal/statements.h"
+
 namespace herald::storage::internal {
+namespace {
+
+constexpr std::string_view kLockSql = "SELECT pg_advisory_lock(hashtextextended($1, 0))";
+
+}  // namespace
 
 Result<std::unique_ptr<Store::AccountLock>> PgAccountLock::Acquire(std::shared_ptr<PgPool> pool,
                                                                    std::string_view organization,
@@ -10,12 +18,44 @@ Result<std::unique_ptr<Store::AccountLock>> PgAccountLock::Acquire(std::shared_p
   auto conn = pool->Acquire(/*limited=*/false);
   if (!conn) return std::unexpected(conn.error());
   std::string key = std::string(organization) + "/" + std::string(account);
-  auto r = (*conn)->Exec("SELECT pg_advisory_lock(hashtextextended($1, 0))", {P(key)});
+  auto r = (*conn)->Exec(kLockSql, {P(key)});
   if (!r) {
     pool->Release(std::move(*conn), false, /*limited=*/false);
     return std::unexpected(r.error());
   }
   return std::unique_ptr<Store::AccountLock>(new PgAccountLock(std::move(pool), std::move(*conn), std::move(key)));
+}
+
+Result<Store::LockedAccount> PgAccountLock::AcquireAndRead(std::shared_ptr<PgPool> pool,
+                                                           std::string_view organization, std::string_view account,
+                                                           int64_t after_seq) {
+  auto conn = pool->Acquire(/*limited=*/false);
+  if (!conn) return std::unexpected(conn.error());
+  std::string key = std::string(organization) + "/" + std::string(account);
+  Statement changes = AccountChangesStatement(organization, account, after_seq);
+  // One round trip: the read is a statement of its own, so its snapshot is
+  // taken once the lock is granted and it sees every commit of the previous
+  // holder.
+  auto r = (*conn)->ExecBatch({{std::string(kLockSql), {P(key)}},
+                               {NumberPlaceholders(changes.sql), Params(changes.values)}});
+  if (!r) {
+    // A session lock outlives a failed statement: closing the connection drops it.
+    pool->Release(std::move(*conn), false, /*limited=*/false);
+    return std::unexpected(std::move(r.error().status));
+  }
+  const PgResult& rows = (*r)[1];
+  std::vector<Post> posts;
+  posts.reserve(static_cast<size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) {
+    auto post = ReadPost(PgRow{rows, i});
+    if (!post) {
+      pool->Release(std::move(*conn), false, /*limited=*/false);
+      return std::unexpected(post.error());
+    }
+    posts.push_back(std::move(*post));
+  }
+  std::unique_ptr<Store::AccountLock> lock(new PgAccountLock(std::move(pool), std::move(*conn), std::move(key)));
+  return Store::LockedAccount{std::move(lock), std::move(posts)};
 }
 
 PgAccountLock::~PgAccountLock() {

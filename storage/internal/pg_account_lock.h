@@ -25,6 +25,10 @@ class PgAccountLock final : public Store::AccountLock {
   static Result<std::unique_ptr<Store::AccountLock>> Acquire(std::shared_ptr<PgPool> pool,
                                                              std::string_view organization,
                                                              std::string_view account);
+  // Acquire, then the account's changes after `after_seq` read on the lock's
+  // connection once it is granted (Store::LockAccountAndRead), sent together.
+  static Result<Store::LockedAccount> AcquireAndRead(std::shared_ptr<PgPool> pool, std::string_view organization,
+                                                     std::string_view account, int64_t after_seq);
   ~PgAccountLock() override;
 
  private:

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "storage/internal/pg.h"
@@ -56,16 +58,21 @@ void PgChangeListener::Listen(PgConnection& conn) {
     if (fd < 0) return;
     if (!Wait(fd, 1000)) return;
     if (PQconsumeInput(raw) == 0) return;
+    // Under load many notices wait here at once, most for the same few
+    // accounts: each account is told once per round, since every call makes
+    // the Service read the account's changes.
+    std::set<std::pair<std::string, std::string>> changed;
     while (PGnotify* note = PQnotifies(raw)) {
       std::string_view payload = note->extra;
       size_t first = payload.find('|');
       size_t second = first == std::string_view::npos ? first : payload.find('|', first + 1);
       if (second != std::string_view::npos && payload.substr(0, first) != instance_id_) {
-        on_change_(std::string(payload.substr(first + 1, second - first - 1)),
-                   std::string(payload.substr(second + 1)));
+        changed.emplace(std::string(payload.substr(first + 1, second - first - 1)),
+                        std::string(payload.substr(second + 1)));
       }
       PQfreemem(note);
     }
+    for (const auto& [organization, account] : changed) on_change_(organization, account);
     if (!conn.ok()) return;
   }
 }

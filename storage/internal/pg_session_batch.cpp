@@ -72,10 +72,9 @@ Result<std::vector<LockedHead>> PgWriteSession::LockPosts(const std::vector<int6
   list += "}";
   // In id order, so that two writers locking some of the same posts queue
   // up instead of deadlocking.
-  auto r = db_.Exec(
-      "SELECT id, organization, state, version, account, planned_at FROM posts WHERE id = ANY($1::bigint[])"
-      " ORDER BY id FOR UPDATE",
-      {P(list)});
+  auto r = Send({"SELECT id, organization, state, version, account, planned_at FROM posts WHERE id = ANY($1::bigint[])"
+                 " ORDER BY id FOR UPDATE",
+                 {P(list)}});
   if (!r) return std::unexpected(r.error());
   std::vector<LockedHead> heads;
   heads.reserve(static_cast<size_t>(r->rows()));
@@ -105,7 +104,7 @@ Result<std::vector<std::optional<int64_t>>> PgWriteSession::UpdatePostRows(const
       touched_.emplace(post.organization, post.account);
     }
     start += n;
-    auto r = db_.Exec(UpdateRowsSql(n), params);
+    auto r = Send({UpdateRowsSql(n), std::move(params)});
     if (!r) return std::unexpected(r.error());
     for (int row = 0; row < r->rows(); ++row) {
       auto it = index.find(r->Int(row, 0));

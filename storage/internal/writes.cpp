@@ -91,14 +91,12 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
 
   if (idempotency) {
     idempotency->post_id = post.id;
-    auto r = db.Run(InsertIdempotencyStatement(*idempotency));
-    if (!r && r.error().code() == Code::kAlreadyExists) {
-      return std::unexpected(Status(Code::kAlreadyExists,
-                                    "idempotency key \"" + idempotency->key + "\" of organization " +
-                                        idempotency->organization +
-                                        " is already taken; the first answer is in FindIdempotency"));
+    Status taken(Code::kAlreadyExists, "idempotency key \"" + idempotency->key + "\" of organization " +
+                                           idempotency->organization +
+                                           " is already taken; the first answer is in FindIdempotency");
+    if (auto r = db.RunUnique(InsertIdempotencyStatement(*idempotency), std::move(taken)); !r) {
+      return std::unexpected(r.error());
     }
-    if (!r) return std::unexpected(r.error());
   }
   return post;
 }

@@ -45,7 +45,17 @@ class WriteSession {
   virtual ~WriteSession() = default;
 
   // Runs a statement that returns no rows. AlreadyExists on a unique violation.
+  // A session may hold it back and send it with its next statement that
+  // answers, or with the commit: its failure then surfaces there, and the
+  // transaction fails as a whole either way.
   virtual Result<void> Run(const Statement& statement) = 0;
+  // Run, with `taken` as the failure when the statement violates a unique
+  // key (instead of AlreadyExists), wherever that failure surfaces.
+  virtual Result<void> RunUnique(const Statement& statement, Status taken) {
+    auto r = Run(statement);
+    if (!r && r.error().code() == Code::kAlreadyExists) return std::unexpected(std::move(taken));
+    return r;
+  }
   // Runs a statement that returns no rows and gives how many rows it changed.
   virtual Result<int64_t> RunCounting(const Statement& statement) = 0;
   // Inserts `post` as a new row (InsertPostSql) with version 1 and a new change_seq.

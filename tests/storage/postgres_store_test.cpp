@@ -118,6 +118,42 @@ TEST_CASE("PostgreSQL account lock excludes another process until released", "[s
   REQUIRE(again.has_value());
 }
 
+TEST_CASE("PostgreSQL lock-and-read sees what the previous holder committed before letting go",
+          "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto a = OpenPostgres(url);
+  auto b = OpenPostgres(url);
+  auto before = a->CreatePost(NewPost("acme", "x", "before"), {}, std::nullopt);
+  REQUIRE(before.has_value());
+
+  auto held = a->LockAccount("acme", "x");
+  REQUIRE(held.has_value());
+  // B asks while A holds the lock: its read must wait for the lock too.
+  auto waiting = std::async(std::launch::async, [&] { return b->LockAccountAndRead("acme", "x", before->change_seq); });
+  bool early = waiting.wait_for(300ms) == std::future_status::ready;
+  auto during = a->CreatePost(NewPost("acme", "x", "while held"), {}, std::nullopt);
+  REQUIRE(during.has_value());
+  REQUIRE(a->CreatePost(NewPost("acme", "y", "another account"), {}, std::nullopt).has_value());
+  held->reset();
+  REQUIRE(waiting.wait_for(10s) == std::future_status::ready);
+  auto locked = waiting.get();
+  CHECK_FALSE(early);
+  REQUIRE(locked.has_value());
+  REQUIRE(locked->changes.size() == 1);
+  CHECK(locked->changes[0].id == during->id);
+  CHECK(locked->changes[0].text == "while held");
+
+  // B holds it now: A waits until B lets go.
+  auto a_waiting = std::async(std::launch::async, [&] { return a->LockAccountAndRead("acme", "x", 0); });
+  CHECK(a_waiting.wait_for(300ms) == std::future_status::timeout);
+  locked->lock.reset();
+  REQUIRE(a_waiting.wait_for(10s) == std::future_status::ready);
+  auto again = a_waiting.get();
+  REQUIRE(again.has_value());
+  CHECK(again->changes.size() == 2);
+}
+
 TEST_CASE("PostgreSQL locks many accounts at once, leaving out those another process holds", "[store][postgresql]") {
   TempDir dir;
   const std::string url = DatabaseUrl(dir);
@@ -235,6 +271,40 @@ TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[sto
     REQUIRE(heard.WaitFor("marker", 5s));
     CHECK(heard.CountOf("never") == 0);
   }
+}
+
+TEST_CASE("PostgreSQL watcher tells an account once for notices that waited together", "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto a = OpenPostgres(url);
+  auto b = OpenPostgres(url);
+  Received heard;
+  std::promise<void> entered_gate;
+  std::promise<void> open_gate;
+  std::shared_future<void> gate = open_gate.get_future().share();
+  std::atomic<bool> gated{false};
+  b->WatchChanges([&](std::string organization, std::string account) {
+    if (account == "gate" && !gated.exchange(true)) {
+      entered_gate.set_value();
+      gate.wait();  // the watcher's thread is busy: notices queue up behind it
+    }
+    heard.Add(std::move(organization), std::move(account));
+  });
+  bool listening = false;
+  for (int i = 0; i < 100 && !listening; ++i) {
+    REQUIRE(a->CreatePost(NewPost("acme", "warmup", "w"), {}, std::nullopt).has_value());
+    listening = heard.WaitFor("warmup", 100ms);
+  }
+  REQUIRE(listening);
+
+  REQUIRE(a->CreatePost(NewPost("acme", "gate", "g"), {}, std::nullopt).has_value());
+  REQUIRE(entered_gate.get_future().wait_for(5s) == std::future_status::ready);
+  for (int i = 0; i < 5; ++i) REQUIRE(a->CreatePost(NewPost("acme", "x", "busy"), {}, std::nullopt).has_value());
+  REQUIRE(a->CreatePost(NewPost("acme", "marker", "m"), {}, std::nullopt).has_value());
+  open_gate.set_value();
+  REQUIRE(heard.WaitFor("marker", 5s));
+  CHECK(heard.CountOf("x") >= 1);
+  CHECK(heard.CountOf("x") < 5);
 }
 
 TEST_CASE("PostgreSQL stores opening a fresh database at once migrate it once", "[store][postgresql]") {
