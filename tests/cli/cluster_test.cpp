@@ -1,5 +1,5 @@
 // End-to-end: three real `herald serve` processes on one PostgreSQL database
-// (issue #7). A steady stream of creates over HTTP, round-robin over the three,
+// A steady stream of creates over HTTP, round-robin over the three,
 // across eight accounts with tight caps; one daemon is killed with SIGKILL
 // mid-run and restarted on the same config. Afterwards every acknowledged post
 // is in exactly one final state (the same in every daemon), no post reached the

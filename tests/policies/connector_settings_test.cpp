@@ -1,5 +1,5 @@
 // LoadPolicy and connector settings: the keys each connector cannot publish
-// without are required at policy load (issue #6), one error per account at its
+// without are required at policy load, one error per account at its
 // connector block (or at the account when it has none), naming every missing key.
 #include "policies/loader.h"
 
