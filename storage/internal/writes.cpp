@@ -182,6 +182,8 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
   std::vector<Statement> history;
   std::vector<AuditEntry> audit;
   std::vector<Event> events;
+  std::vector<std::string> actors;  // read before the entries move to `audit`
+  actors.reserve(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
     Post& post = changes[i].post;
     if (i >= seqs->size() || !(*seqs)[i]) {
@@ -192,9 +194,9 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
     }
     post.version += 1;
     post.change_seq = *(*seqs)[i];
-    const std::string actor = ActorOf(changes[i].audit, "");
+    actors.push_back(ActorOf(changes[i].audit, ""));
     if (old_states[i] != post.state) {
-      history.push_back(InsertHistoryStatement({post.id, post.updated_at, old_states[i], post.state, actor}));
+      history.push_back(InsertHistoryStatement({post.id, post.updated_at, old_states[i], post.state, actors.back()}));
     }
     if (auto r = OwnAudit(changes[i].audit, post.organization, post.id); !r) return std::unexpected(r.error());
     std::move(changes[i].audit.begin(), changes[i].audit.end(), std::back_inserter(audit));
@@ -205,7 +207,7 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
   if (auto r = RunInserts(db, history); !r) return std::unexpected(r.error());
   if (auto r = InsertAudit(db, audit); !r) return std::unexpected(r.error());
   for (size_t i = 0; i < changes.size(); ++i) {
-    if (auto r = SettleReply(db, changes[i].post, old_states[i], ActorOf(changes[i].audit, "")); !r) {
+    if (auto r = SettleReply(db, changes[i].post, old_states[i], actors[i]); !r) {
       return std::unexpected(r.error());
     }
   }

@@ -159,5 +159,24 @@ TEST_CASE("A published reply makes its item answered, and a failed one leaves it
   CHECK_THAT(failed.detail, Catch::Contains("text too long"));
 }
 
+// PostgreSQL writes a change of several posts in shared statements: the
+// item's audit still names whoever made the change, as for one post alone.
+TEST_CASE("Replies cancelled together are audited on their items with who cancelled them", "[store][inbox][reply]") {
+  EACH_STORE();
+  InboxItem first = SavedItem(*store, "acme-toot", "9101");
+  InboxItem second = SavedItem(*store, "acme-masto", "9102");
+  std::vector<PostChange> changes;
+  for (const InboxItem& item : {first, second}) {
+    Post reply = store->CreatePost(Reply(item), {}, std::nullopt).value();
+    reply.state = PostState::kCancelled;
+    reply.updated_at = kNow + minutes{1};
+    changes.push_back({reply, {AuditEntry{0, "acme", kNow, "mona", "cancel", std::nullopt, "{}"}}});
+  }
+  REQUIRE(store->UpdatePosts(changes));
+  CHECK(Actions(*store) == std::vector<std::string>{"cancel by mona", "cancel by mona", "inbox_reply by sam",
+                                                    "inbox_reply by sam", "inbox_reply_failed by mona",
+                                                    "inbox_reply_failed by mona"});
+}
+
 }  // namespace
 }  // namespace herald::storage
