@@ -1,5 +1,6 @@
 // The PostgreSQL session's writes of many posts in one statement each: the
 // lock of every post a write changes, and the rewrite of their rows.
+#include <bit>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -64,6 +65,17 @@ std::string UpdateRowsSql(size_t rows) {
   return sql;
 }
 
+// UpdateRowsSql of `rows`, a power of two up to kMaxRowsPerStatement (what
+// RowChunks gives), written once per process.
+const std::string& UpdateRowsSqlFor(size_t rows) {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (size_t n = 1; n <= kMaxRowsPerStatement; n *= 2) out.push_back(UpdateRowsSql(n));
+    return out;
+  }();
+  return texts.at(static_cast<size_t>(std::countr_zero(rows)));
+}
+
 }  // namespace
 
 Result<std::vector<LockedHead>> PgWriteSession::LockPosts(const std::vector<int64_t>& ids) {
@@ -104,7 +116,7 @@ Result<std::vector<std::optional<int64_t>>> PgWriteSession::UpdatePostRows(const
       touched_.emplace(post.organization, post.account);
     }
     start += n;
-    auto r = Send({UpdateRowsSql(n), std::move(params)});
+    auto r = Send({UpdateRowsSqlFor(n), std::move(params)});
     if (!r) return std::unexpected(r.error());
     for (int row = 0; row < r->rows(); ++row) {
       auto it = index.find(r->Int(row, 0));
