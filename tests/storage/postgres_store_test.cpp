@@ -220,6 +220,17 @@ TEST_CASE("PostgreSQL account lock dies with its process", "[store][postgresql]"
   CHECK(got);
 }
 
+// The watcher starts listening on its own thread: `writer` writes until
+// `heard` has heard it.
+void WriteUntilHeard(Store& writer, Received& heard) {
+  bool listening = false;
+  for (int i = 0; i < 100 && !listening; ++i) {
+    REQUIRE(writer.CreatePost(NewPost("acme", "warmup", "w"), {}, std::nullopt).has_value());
+    listening = heard.WaitFor("warmup", 100ms);
+  }
+  REQUIRE(listening);
+}
+
 TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[store][postgresql]") {
   TempDir dir;
   const std::string url = DatabaseUrl(dir);
@@ -230,13 +241,7 @@ TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[sto
     heard.Add(std::move(organization), std::move(account));
   });
 
-  // The watcher starts listening on its own thread: write until it hears.
-  bool listening = false;
-  for (int i = 0; i < 100 && !listening; ++i) {
-    REQUIRE(a->CreatePost(NewPost("acme", "warmup", "w"), {}, std::nullopt).has_value());
-    listening = heard.WaitFor("warmup", 100ms);
-  }
-  REQUIRE(listening);
+  WriteUntilHeard(*a, heard);
 
   SECTION("a creation and an update through another store") {
     auto created = a->CreatePost(NewPost("acme", "x", "hello"), {}, std::nullopt);
@@ -290,12 +295,7 @@ TEST_CASE("PostgreSQL watcher tells an account once for notices that waited toge
     }
     heard.Add(std::move(organization), std::move(account));
   });
-  bool listening = false;
-  for (int i = 0; i < 100 && !listening; ++i) {
-    REQUIRE(a->CreatePost(NewPost("acme", "warmup", "w"), {}, std::nullopt).has_value());
-    listening = heard.WaitFor("warmup", 100ms);
-  }
-  REQUIRE(listening);
+  WriteUntilHeard(*a, heard);
 
   REQUIRE(a->CreatePost(NewPost("acme", "gate", "g"), {}, std::nullopt).has_value());
   REQUIRE(entered_gate.get_future().wait_for(5s) == std::future_status::ready);
