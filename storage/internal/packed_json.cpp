@@ -178,7 +178,9 @@ bool HasFloat(const json& value) {
 
 PackedJson PackJsonValue(const json& value, std::string_view organization) {
   std::string text = Dump(value);
-  if (!value.is_object() || HasFloat(value)) {
+  // Printing replaces invalid UTF-8 with U+FFFD, so parsing the text would
+  // not give `value` back: such a value (rare) takes the way through text.
+  if (!value.is_object() || HasFloat(value) || text.find("\xEF\xBF\xBD") != std::string::npos) {
     std::string stored = PackJson(text, organization);
     return {std::move(text), std::move(stored)};
   }

@@ -42,7 +42,8 @@ struct PackedJson {
 // PackJson gives for that text, built from the value itself: nothing is
 // parsed. The way back is checked on the values (Unpack of the packed value
 // equals `value`, which for values without floating-point numbers means the
-// same text); a value with a floating-point number takes PackJson's path.
+// same text); a value with a floating-point number or text that prints as
+// U+FFFD (invalid UTF-8 is printed so) takes PackJson's path.
 PackedJson PackJsonValue(const nlohmann::json& value, std::string_view organization);
 
 // What PackJson was given, for a stored text of a row of `organization`. A

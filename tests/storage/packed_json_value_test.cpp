@@ -91,6 +91,11 @@ json ValueOf(int i, const std::string& organization) {
   if (i % 19 == 9) v["previous"] = {{"state", "scheduled"}, {"planned_at", TimeText(i + 1)}};
   if (i % 21 == 10) v["violations"] = Reasons(i + 1);
   if (i % 23 == 11) v["note"] = "~ starts with a tilde";
+  if (i % 27 == 13) {
+    // Invalid UTF-8 that prints the same in the summary and in a reason.
+    v["reasons"] = json::array({{{"rule", "days"}, {"detail", std::string("a\xff")}}});
+    v["summary"] = std::string("deferred 1h: days a\xfe");
+  }
   if (i % 25 == 12) v = json::object({{"inbox_item", i}, {"to", "answered"}});
   return v;
 }
