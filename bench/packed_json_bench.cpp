@@ -1,9 +1,13 @@
 // What storing audit details and event payloads packed costs a write and a
 // read (storage/internal/packed_json.h): a create entry's detail with two
-// reasons and a post.scheduled payload, packed (parse, pack, check the way
-// back) and unpacked.
+// reasons and a post.scheduled payload, packed from text (parse, pack, check
+// the way back by printing and parsing again), packed from the JSON value as
+// a create does now (PackJsonValue: pack, check on the values, print both),
+// and unpacked.
 //   build/bench/herald-bench --benchmark_filter=Packed
 #include <benchmark/benchmark.h>
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 
@@ -22,6 +26,12 @@ void BM_PackedWrite(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(PackJson(text, "mem"));
 }
 BENCHMARK(BM_PackedWrite)->Arg(0)->Arg(1)->ArgNames({"event"});
+
+void BM_PackedValueWrite(benchmark::State& state) {
+  const nlohmann::json value = nlohmann::json::parse(state.range(0) == 0 ? kCreateDetail : kEventPayload);
+  for (auto _ : state) benchmark::DoNotOptimize(PackJsonValue(value, "mem"));
+}
+BENCHMARK(BM_PackedValueWrite)->Arg(0)->Arg(1)->ArgNames({"event"});
 
 void BM_PackedRead(benchmark::State& state) {
   const std::string stored = PackJson(state.range(0) == 0 ? kCreateDetail : kEventPayload, "mem");

@@ -144,7 +144,35 @@ Result<Instant> ParseRfc3339(std::string_view text) {
   return sys_days{ymd} + hours{hh} + minutes{mm} + seconds{ss} - offset;
 }
 
-std::string FormatRfc3339(Instant t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+std::string FormatRfc3339(Instant t) {
+  // Written by hand: date::format goes through an ostringstream, and every
+  // audit entry and event of a create formats several times.
+  auto day = floor<days>(t);
+  year_month_day ymd{day};
+  int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return date::format("%Y-%m-%dT%H:%M:%SZ", t);
+  long long secs = (t - day).count();
+  auto two = [](char* at, unsigned v) {
+    at[0] = static_cast<char>('0' + v / 10);
+    at[1] = static_cast<char>('0' + v % 10);
+  };
+  std::string out(20, ' ');
+  char* c = out.data();
+  two(c, static_cast<unsigned>(y / 100));
+  two(c + 2, static_cast<unsigned>(y % 100));
+  c[4] = '-';
+  two(c + 5, static_cast<unsigned>(ymd.month()));
+  c[7] = '-';
+  two(c + 8, static_cast<unsigned>(ymd.day()));
+  c[10] = 'T';
+  two(c + 11, static_cast<unsigned>(secs / 3600));
+  c[13] = ':';
+  two(c + 14, static_cast<unsigned>(secs % 3600 / 60));
+  c[16] = ':';
+  two(c + 17, static_cast<unsigned>(secs % 60));
+  c[19] = 'Z';
+  return out;
+}
 
 std::string FormatRfc3339(Instant t, const Zone& zone) {
   auto span = zone.OffsetAt(t);

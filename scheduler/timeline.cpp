@@ -28,8 +28,15 @@ void Timeline::Insert(TimelineEntry entry) {
 }
 
 bool Timeline::Remove(const std::string& id, Holder holder) {
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [&](const TimelineEntry& e) { return e.id == id && e.holder == holder; });
+  auto match = [&](const TimelineEntry& e) { return e.holder == holder && e.id == id; };
+  if (holder == Holder::kHeld) {
+    // A held place is a create's slot, released as soon as its write ends:
+    // most often among the latest entries, so the scan starts from the end
+    // (its token is unique, so either direction finds the same entry).
+    auto it = std::find_if(entries_.rbegin(), entries_.rend(), match);
+    return it != entries_.rend() && RemoveAt(static_cast<size_t>(entries_.rend() - it - 1));
+  }
+  auto it = std::find_if(entries_.begin(), entries_.end(), match);
   return it != entries_.end() && RemoveAt(static_cast<size_t>(it - entries_.begin()));
 }
 

@@ -34,8 +34,15 @@ struct AuditEntry {
   std::string action;  // create, edit, approve, reject, cancel, decision, move, urgent_bypass, publish, ...
   std::optional<int64_t> post_id;
   std::string detail;  // JSON object as text
+  // `detail` as stored, when its writer built both from one value
+  // (audit_detail.h): the store then writes it without parsing `detail`.
+  // Empty: the store derives it from `detail`. Never read back; not compared.
+  std::string stored_detail;
 
-  friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+  friend bool operator==(const AuditEntry& a, const AuditEntry& b) {
+    return a.id == b.id && a.organization == b.organization && a.at == b.at && a.actor == b.actor &&
+           a.action == b.action && a.post_id == b.post_id && a.detail == b.detail;
+  }
 };
 
 // How the first create with an idempotency key ended.

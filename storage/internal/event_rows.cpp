@@ -9,8 +9,6 @@ using nlohmann::json;
 
 json Time(const std::optional<Instant>& t) { return t ? json(FormatRfc3339(*t)) : json(nullptr); }
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 Status NeedsOrganization(std::string_view what) {
   return Status(Code::kInvalidArgument, std::string(what) + " needs an organization");
 }
@@ -24,6 +22,13 @@ constexpr std::string_view kFromDeliveries = " FROM event_deliveries d JOIN even
 }  // namespace
 
 std::optional<Event> PostEvent(std::optional<PostState> from, std::optional<Instant> from_planned, const Post& p) {
+  auto event = StoredPostEvent(from, from_planned, p);
+  if (!event) return std::nullopt;
+  return std::move(event->event);
+}
+
+std::optional<StoredEvent> StoredPostEvent(std::optional<PostState> from, std::optional<Instant> from_planned,
+                                           const Post& p) {
   auto type = PostEventType(from, from_planned, p);
   if (!type) return std::nullopt;
   json reasons = json::array();
@@ -44,9 +49,11 @@ std::optional<Event> PostEvent(std::optional<PostState> from, std::optional<Inst
   if (p.state == PostState::kFailed || p.state == PostState::kUnconfirmed) post["failure"] = p.failure;
   json data = {{"organization", p.organization}, {"post", post}};
   if (from) data["previous"] = {{"state", PostStateName(*from)}, {"planned_at", Time(from_planned)}};
+  PackedJson payload = PackJsonValue(data, p.organization);
   // A post's version is new with every write: one event per transition.
-  return Event{0, EventId({"post", std::to_string(p.id), "v" + std::to_string(p.version)}), p.organization, *type,
-               p.updated_at, Dump(data)};
+  return StoredEvent{Event{0, EventId({"post", std::to_string(p.id), "v" + std::to_string(p.version)}),
+                           p.organization, *type, p.updated_at, std::move(payload.text)},
+                     std::move(payload.stored)};
 }
 
 Statement UnroutedEventsStatement(int limit) {
@@ -103,17 +110,38 @@ Statement PendingDeliveriesStatement() {
   return {"SELECT COUNT(*) FROM event_deliveries WHERE state = 'pending'", {}};
 }
 
+namespace {
+
+Result<Statement> InsertEventStatement(const Event& e, std::string stored_payload) {
+  if (e.organization.empty() || e.id.empty()) {
+    return std::unexpected(Status(Code::kInvalidArgument, "an event needs an id and an organization"));
+  }
+  return Statement{"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
+                   " ON CONFLICT (id) DO NOTHING",
+                   {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at),
+                    std::move(stored_payload)}};
+}
+
+}  // namespace
+
 Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events) {
   std::vector<Statement> inserts;
   inserts.reserve(events.size());
   for (const Event& e : events) {
-    if (e.organization.empty() || e.id.empty()) {
-      return std::unexpected(Status(Code::kInvalidArgument, "an event needs an id and an organization"));
-    }
-    inserts.push_back({"INSERT INTO events (id, organization, type, at, payload, routed) VALUES (?, ?, ?, ?, ?, 0)"
-                       " ON CONFLICT (id) DO NOTHING",
-                       {e.id, e.organization, std::string(EventTypeName(e.type)), ToUnix(e.at),
-                        PackJson(e.payload, e.organization)}});
+    auto insert = InsertEventStatement(e, PackJson(e.payload, e.organization));
+    if (!insert) return std::unexpected(insert.error());
+    inserts.push_back(std::move(*insert));
+  }
+  return RunInserts(db, inserts);
+}
+
+Result<void> InsertEvents(WriteSession& db, std::vector<StoredEvent> events) {
+  std::vector<Statement> inserts;
+  inserts.reserve(events.size());
+  for (StoredEvent& e : events) {
+    auto insert = InsertEventStatement(e.event, std::move(e.stored_payload));
+    if (!insert) return std::unexpected(insert.error());
+    inserts.push_back(std::move(*insert));
   }
   return RunInserts(db, inserts);
 }

@@ -28,6 +28,16 @@ namespace herald::storage::internal {
 // is one: `from` and `from_planned` are the stored state and time before it.
 std::optional<Event> PostEvent(std::optional<PostState> from, std::optional<Instant> from_planned, const Post& post);
 
+// An event with its payload's stored form (packed_json.h) made already.
+struct StoredEvent {
+  Event event;
+  std::string stored_payload;
+};
+// PostEvent with the stored payload built from the same value, which
+// InsertEvents then writes as it is (the same bytes as packing the text).
+std::optional<StoredEvent> StoredPostEvent(std::optional<PostState> from, std::optional<Instant> from_planned,
+                                           const Post& post);
+
 // What ReadEvent / ReadDelivery expect to have been selected.
 inline constexpr std::string_view kEventColumns = "seq, id, organization, type, at, payload";
 inline constexpr std::string_view kDeliveryColumns =
@@ -45,6 +55,7 @@ Statement PendingDeliveriesStatement();
 
 // See Store for the contracts. Each runs inside its caller's transaction.
 Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events);
+Result<void> InsertEvents(WriteSession& db, std::vector<StoredEvent> events);
 Result<bool> RouteEvent(WriteSession& db, std::string_view event_id, std::string_view organization,
                         const std::vector<std::string>& urls, Instant now);
 Result<void> ClaimDeliveries(WriteSession& db, const DeliveryClaim& claim);

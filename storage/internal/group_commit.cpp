@@ -6,6 +6,17 @@
 #include <utility>
 
 namespace herald::storage::internal {
+namespace {
+
+// The transaction's own statements, prepared once on the writer connection:
+// sqlite3_exec would parse them again for every write of every group.
+Result<void> RunPrepared(Connection& db, std::string_view sql) {
+  auto query = db.Prepare(sql);
+  if (!query) return std::unexpected(query.error());
+  return query->Run();
+}
+
+}  // namespace
 
 struct GroupCommitter::Pending {
   Write write;
@@ -60,12 +71,12 @@ void GroupCommitter::CommitGroup(const std::vector<Pending*>& group) {
       if (pending->status.ok()) pending->status = error;
     }
   };
-  if (auto r = db_->Exec("BEGIN IMMEDIATE"); !r) {
+  if (auto r = RunPrepared(*db_, "BEGIN IMMEDIATE"); !r) {
     fail_all(r.error());
     return;
   }
   for (Pending* pending : group) {
-    if (auto r = db_->Exec("SAVEPOINT write"); !r) {
+    if (auto r = RunPrepared(*db_, "SAVEPOINT write"); !r) {
       pending->status = r.error();
       continue;
     }
@@ -81,15 +92,15 @@ void GroupCommitter::CommitGroup(const std::vector<Pending*>& group) {
       fail_all(pending->status.ok() ? db_->LastError("the transaction was rolled back") : pending->status);
       return;
     }
-    auto undo = pending->status.ok() ? Result<void>() : db_->Exec("ROLLBACK TO write");
-    auto release = db_->Exec("RELEASE write");
+    auto undo = pending->status.ok() ? Result<void>() : RunPrepared(*db_, "ROLLBACK TO write");
+    auto release = RunPrepared(*db_, "RELEASE write");
     if (!undo || !release) {
       fail_all(!undo ? undo.error() : release.error());
       if (db_->InTransaction()) (void)db_->Exec("ROLLBACK");
       return;
     }
   }
-  if (auto r = db_->Exec("COMMIT"); !r) {
+  if (auto r = RunPrepared(*db_, "COMMIT"); !r) {
     fail_all(r.error());
     if (db_->InTransaction()) (void)db_->Exec("ROLLBACK");
     return;

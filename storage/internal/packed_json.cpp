@@ -97,7 +97,10 @@ json TransformMember(std::string_view key, const json& value, bool packing) {
         if (kStates[i] == value.get_ref<const std::string&>()) return i;
       }
     }
-    if (!packing && value.is_number_unsigned() && value.get<size_t>() < kStates.size()) {
+    // Parsed text holds a number >= 0 as unsigned; a value built in memory
+    // may hold it signed, and must unpack the same (PackJsonValue).
+    if (!packing && value.is_number_integer() && value.get<int64_t>() >= 0 &&
+        value.get<uint64_t>() < kStates.size()) {
       return std::string(kStates[value.get<size_t>()]);
     }
   }
@@ -161,7 +164,34 @@ json Unpack(const json& packed, std::string_view organization) {
   return j;
 }
 
+bool HasFloat(const json& value) {
+  if (value.is_number_float()) return true;
+  if (value.is_structured()) {
+    for (const json& v : value) {
+      if (HasFloat(v)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+PackedJson PackJsonValue(const json& value, std::string_view organization) {
+  std::string text = Dump(value);
+  // Printing replaces invalid UTF-8 with U+FFFD, so parsing the text would
+  // not give `value` back: such a value (rare) takes the way through text.
+  if (!value.is_object() || HasFloat(value) || text.find("\xEF\xBF\xBD") != std::string::npos) {
+    std::string stored = PackJson(text, organization);
+    return {std::move(text), std::move(stored)};
+  }
+  // PackJson parses `text` back into this value (with numbers >= 0 unsigned,
+  // which Pack and Unpack treat as signed ones), so the same checks on the
+  // value decide the same way.
+  json packed = Pack(value, organization);
+  std::string stored = std::string(kPackedPrefix) + Dump(packed);
+  if (stored.size() >= text.size() || Unpack(packed, organization) != value) stored = text;
+  return {std::move(text), std::move(stored)};
+}
 
 std::string PackJson(std::string_view text, std::string_view organization) {
   if (text.starts_with("~")) return std::string(kVerbatimPrefix) + std::string(text);

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace herald::storage::internal {
 
 inline constexpr std::string_view kPackedPrefix = "~1";
@@ -29,6 +31,20 @@ inline constexpr std::string_view kVerbatimPrefix = "~0";
 // `organization`: packed when that gives back `text` byte for byte, else
 // `text` itself.
 std::string PackJson(std::string_view text, std::string_view organization);
+
+// A JSON object as text (what readers get back) and as stored.
+struct PackedJson {
+  std::string text;
+  std::string stored;
+};
+
+// `value` printed as herald prints it (invalid UTF-8 replaced) and what
+// PackJson gives for that text, built from the value itself: nothing is
+// parsed. The way back is checked on the values (Unpack of the packed value
+// equals `value`, which for values without floating-point numbers means the
+// same text); a value with a floating-point number or text that prints as
+// U+FFFD (invalid UTF-8 is printed so) takes PackJson's path.
+PackedJson PackJsonValue(const nlohmann::json& value, std::string_view organization);
 
 // What PackJson was given, for a stored text of a row of `organization`. A
 // text without kPackedPrefix comes back as it is.

@@ -94,7 +94,7 @@ Statement InsertAuditStatement(const AuditEntry& entry) {
   if (entry.post_id) post_id = *entry.post_id;
   return {"INSERT INTO audit (organization, at, actor, action, post_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
           {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id),
-           PackJson(entry.detail, entry.organization)}};
+           entry.stored_detail.empty() ? PackJson(entry.detail, entry.organization) : entry.stored_detail}};
 }
 
 Statement InsertIdempotencyStatement(const IdempotencyRecord& record) {

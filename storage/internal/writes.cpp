@@ -85,8 +85,10 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
   }
   if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
   if (auto r = LinkReply(db, post, ActorOf(audit, post.author)); !r) return std::unexpected(r.error());
-  if (auto event = PostEvent(std::nullopt, std::nullopt, post)) {
-    if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
+  if (auto event = StoredPostEvent(std::nullopt, std::nullopt, post)) {
+    std::vector<StoredEvent> events;
+    events.push_back(std::move(*event));
+    if (auto r = InsertEvents(db, std::move(events)); !r) return std::unexpected(r.error());
   }
 
   if (idempotency) {
@@ -139,8 +141,10 @@ Result<std::vector<Post>> ApplyEach(WriteSession& db, std::vector<PostChange>& c
     }
     if (auto r = SettleReply(db, post, *old_state, ActorOf(change.audit, "")); !r) return std::unexpected(r.error());
     // The event is in the same transaction as the change it tells of.
-    if (auto event = PostEvent(*old_state, (*head)->planned_at, post)) {
-      if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
+    if (auto event = StoredPostEvent(*old_state, (*head)->planned_at, post)) {
+      std::vector<StoredEvent> events;
+      events.push_back(std::move(*event));
+      if (auto r = InsertEvents(db, std::move(events)); !r) return std::unexpected(r.error());
     }
     stored.push_back(std::move(post));
   }
@@ -181,7 +185,7 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
 
   std::vector<Statement> history;
   std::vector<AuditEntry> audit;
-  std::vector<Event> events;
+  std::vector<StoredEvent> events;
   std::vector<std::string> actors;  // read before the entries move to `audit`
   actors.reserve(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
@@ -200,7 +204,7 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
     }
     if (auto r = OwnAudit(changes[i].audit, post.organization, post.id); !r) return std::unexpected(r.error());
     std::move(changes[i].audit.begin(), changes[i].audit.end(), std::back_inserter(audit));
-    if (auto event = PostEvent(old_states[i], heads.at(post.id)->head.planned_at, post)) {
+    if (auto event = StoredPostEvent(old_states[i], heads.at(post.id)->head.planned_at, post)) {
       events.push_back(std::move(*event));
     }
   }
@@ -211,7 +215,7 @@ Result<std::vector<Post>> ApplyTogether(WriteSession& db, std::vector<PostChange
       return std::unexpected(r.error());
     }
   }
-  if (auto r = InsertEvents(db, events); !r) return std::unexpected(r.error());
+  if (auto r = InsertEvents(db, std::move(events)); !r) return std::unexpected(r.error());
   std::vector<Post> stored;
   stored.reserve(changes.size());
   for (PostChange& change : changes) stored.push_back(std::move(change.post));

@@ -1,6 +1,7 @@
 #include "core/time.h"
 
 #include <catch2/catch.hpp>
+#include <date/date.h>
 
 #include <string>
 
@@ -414,6 +415,20 @@ TEST_CASE("Calendar starts hold for every day of 2024-2028", "[time]") {
     REQUIRE(next > d);
     REQUIRE(next - StartOfMonth(d) == days{static_cast<unsigned>((ymd.year() / ymd.month() / last).day())});
   }
+}
+
+TEST_CASE("FormatRfc3339 writes what date::format writes across centuries and every second of a day", "[time]") {
+  auto check = [](Instant t) {
+    CAPTURE(t.time_since_epoch().count());
+    CHECK(FormatRfc3339(t) == date::format("%Y-%m-%dT%H:%M:%SZ", t));
+  };
+  // Every 9,999,991 s (a prime: every time of day over the years) from 1600 to 2400.
+  for (int64_t s = -11676096000; s < 13569465600; s += 9999991) check(Instant(seconds(s)));
+  for (int64_t s = 0; s < 86400; ++s) check(Instant(seconds(1796083200 + s)));
+  check(Instant(seconds(-62167219200)));    // 0000-01-01T00:00:00Z
+  check(Instant(seconds(253402300799)));    // 9999-12-31T23:59:59Z
+  check(Instant(seconds(253402300800)));    // 10000-01-01: past the fast path
+  check(Instant(seconds(-62167219201)));    // before year 0
 }
 
 }  // namespace

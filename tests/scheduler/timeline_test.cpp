@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <utility>
@@ -126,6 +127,38 @@ TEST_CASE("Timeline finds posts by text as a plain list in insertion order does"
     CHECK(tl.size() == live.size());
     CHECK(found > 0);
     CHECK(found < lookups);
+  }
+}
+
+
+TEST_CASE("Releasing held places among many posts removes each one and nothing else", "[timeline]") {
+  const Instant t0 = Instant(std::chrono::seconds(1796083200));
+  Timeline tl;
+  // Posts and held places (some with a post's id as their token) at times
+  // before, among and after each other.
+  for (int i = 0; i < 300; ++i) tl.Insert({std::to_string(i), t0 + std::chrono::seconds(i * 60)});
+  std::vector<std::pair<std::string, Instant>> held;
+  for (int i = 0; i < 40; ++i) {
+    Instant at = t0 + std::chrono::seconds((i * 7919) % 20000);
+    std::string token = std::to_string(i % 2 == 0 ? i : 1000 + i);
+    tl.Insert({token, at, 0, false, Holder::kHeld});
+    held.emplace_back(token, at);
+  }
+  std::mt19937 shuffle(7);
+  std::shuffle(held.begin(), held.end(), shuffle);
+  for (const auto& [token, at] : held) {
+    size_t before = tl.size();
+    REQUIRE(tl.Remove(token, Holder::kHeld));
+    CHECK(tl.size() == before - 1);
+  }
+  CHECK_FALSE(tl.Remove("0", Holder::kHeld));
+  // Every post is still there, at its time.
+  REQUIRE(tl.size() == 300);
+  for (int i = 0; i < 300; ++i) {
+    const TimelineEntry* e = tl.EntryAt(t0 + std::chrono::seconds(i * 60));
+    REQUIRE(e != nullptr);
+    CHECK(e->id == std::to_string(i));
+    CHECK(e->holder == Holder::kPost);
   }
 }
 

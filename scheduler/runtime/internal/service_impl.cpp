@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "scheduler/planner.h"
+#include "storage/audit_detail.h"
 
 namespace herald::runtime {
 namespace internal {
@@ -184,7 +185,10 @@ storage::AuditEntry Service::Impl::Audit(const std::string& org, const std::stri
   }
   // A post not stored yet has no id: the store fills it in with the new one.
   std::optional<int64_t> post_id = p.id != 0 ? std::optional<int64_t>(p.id) : std::nullopt;
-  return storage::AuditEntry{0, org, clock_.Now(), actor, std::move(action), post_id, detail.dump()};
+  storage::AuditEntry entry{0, org, clock_.Now(), actor, std::move(action), post_id, {}, {}};
+  // Packed here, on the caller's thread, not on the store's single writer.
+  storage::SetAuditDetail(entry, detail);
+  return entry;
 }
 
 Result<Post> Service::Impl::Load(const Caller& caller, int64_t id) {
