@@ -809,7 +809,7 @@ TEST_CASE("Store account locks can be taken, released and taken again", "[store]
 TEST_CASE("Store does not report its own changes to its watcher", "[store][coordination]") {
   EACH_REOPENABLE_STORE();
   std::atomic<int> calls{0};
-  store->WatchChanges([&](std::string, std::string) { calls.fetch_add(1); });
+  store->WatchChanges([&](Store::ChangedAccounts) { calls.fetch_add(1); });
   Post post = Create(*store, NewPost("acme", "x", "mine"));
   Update(*store, post);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
