@@ -12,9 +12,10 @@ namespace herald::storage::internal {
 namespace {
 
 // Few accounts (what a batch of notices names): one single-account statement
-// each, sent together in one round trip. Their plan is cached once per
-// connection, where the arrays of the statement below are planned afresh on
-// every call (about 1 ms of server CPU each).
+// each, sent together in one round trip. The statement over arrays below cost
+// about 1 ms of server CPU per call under a stream of creates (its planning
+// alone takes 0.6 ms, its index scans 0.05 ms), the single-account one tens of
+// microseconds.
 constexpr size_t kMaxPipelined = 16;
 
 Result<void> ReadRows(const PgResult& rows, std::vector<Post>& out) {

@@ -44,9 +44,10 @@ std::unique_ptr<PostgresStore> OpenPostgres(const std::string& url) {
 // Notifications a watcher received, for the test thread to wait on.
 class Received {
  public:
-  void Add(std::string organization, std::string account) {
+  // A watcher's whole call at once, so that a waiter never sees half of it.
+  void AddAll(Store::ChangedAccounts accounts) {
     std::lock_guard lock(mu_);
-    seen_.emplace_back(std::move(organization), std::move(account));
+    for (auto& a : accounts) seen_.push_back(std::move(a));
     cv_.notify_all();
   }
   // True when `account` was seen within `timeout`.
@@ -239,9 +240,7 @@ TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[sto
   auto a = OpenPostgres(url);
   auto b = OpenPostgres(url);
   Received heard;
-  b->WatchChanges([&](Store::ChangedAccounts accounts) {
-    for (auto& [organization, account] : accounts) heard.Add(std::move(organization), std::move(account));
-  });
+  b->WatchChanges([&](Store::ChangedAccounts accounts) { heard.AddAll(std::move(accounts)); });
 
   WriteUntilHeard(*a, heard);
 
@@ -291,13 +290,13 @@ TEST_CASE("PostgreSQL watcher tells an account once for notices that waited toge
   std::shared_future<void> gate = open_gate.get_future().share();
   std::atomic<bool> gated{false};
   b->WatchChanges([&](Store::ChangedAccounts accounts) {
-    for (auto& [organization, account] : accounts) {
+    for (const auto& [organization, account] : accounts) {
       if (account == "gate" && !gated.exchange(true)) {
         entered_gate.set_value();
         gate.wait();  // the watcher's thread is busy: notices queue up behind it
       }
-      heard.Add(std::move(organization), std::move(account));
     }
+    heard.AddAll(std::move(accounts));
   });
   WriteUntilHeard(*a, heard);
 
