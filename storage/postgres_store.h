@@ -92,7 +92,7 @@ class PostgresStore final : public Store {
   Result<std::unique_ptr<AccountLocks>> TryLockAccounts(
       const std::vector<std::pair<std::string, std::string>>& accounts) override;
   Result<std::vector<Post>> ChangesSince(const std::vector<AccountCursor>& cursors) override;
-  void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) override;
+  void WatchChanges(std::function<void(ChangedAccounts accounts)> on_change) override;
   Result<void> RenewLease(std::string_view process, Instant until) override;
   Result<std::vector<Post>> OrphanedClaims(Instant now) override;
   bool SharedByProcesses() const override { return true; }

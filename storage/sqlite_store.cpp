@@ -201,7 +201,7 @@ Result<std::vector<Post>> SqliteStore::AccountChangesSince(std::string_view orga
   });
 }
 
-void SqliteStore::WatchChanges(std::function<void(std::string, std::string)>) {}
+void SqliteStore::WatchChanges(std::function<void(ChangedAccounts)>) {}
 
 Result<void> SqliteStore::RenewLease(std::string_view process, Instant until) {
   return impl_->Write<void>(

@@ -85,7 +85,7 @@ class SqliteStore final : public Store {
                                                    std::string_view account) override;
   Result<std::vector<Post>> AccountChangesSince(std::string_view organization, std::string_view account,
                                                 int64_t after_seq) override;
-  void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) override;
+  void WatchChanges(std::function<void(ChangedAccounts accounts)> on_change) override;
   Result<void> RenewLease(std::string_view process, Instant until) override;
   Result<std::vector<Post>> OrphanedClaims(Instant now) override;
 

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/post.h"
@@ -255,11 +256,14 @@ class Store {
   // account.
   virtual Result<std::vector<Post>> ChangesSince(const std::vector<AccountCursor>& cursors);
 
-  // Calls `on_change(organization, account)` from a store thread soon after
-  // another process commits a change to one of that account's posts
-  // (PostgreSQL: LISTEN/NOTIFY). Changes made through this Store object are not
-  // reported. SQLite never calls it. Call at most once, before use.
-  virtual void WatchChanges(std::function<void(std::string organization, std::string account)> on_change) = 0;
+  // (organization, account) pairs whose posts another process changed.
+  using ChangedAccounts = std::vector<std::pair<std::string, std::string>>;
+  // Calls `on_change(accounts)` from a store thread soon after another process
+  // commits a change to those accounts' posts (PostgreSQL: LISTEN/NOTIFY, at
+  // most one call per few milliseconds, each account once per call; see
+  // PostgresStore). Changes made through this Store object are not reported.
+  // SQLite never calls it. Call at most once, before use.
+  virtual void WatchChanges(std::function<void(ChangedAccounts accounts)> on_change) = 0;
 
   // Claims are leased: each process renews its lease (upsert) well before it
   // ends. A post `publishing` whose claimed_by names a process without a lease

@@ -15,32 +15,22 @@ namespace herald::runtime {
 
 using nlohmann::json;
 
-Result<void> Service::Impl::SyncAccount(const std::string& org, const std::string& account) {
-  int64_t after;
-  {
-    std::lock_guard lock(mu_);
-    after = cursors_[account];
-  }
-  auto changed = store_.AccountChangesSince(org, account, after);
-  if (!changed) return std::unexpected(changed.error());
-  if (changed->empty()) return {};
-  std::lock_guard lock(mu_);
-  for (const Post& p : *changed) Adopt(p);
-  return {};
-}
-
 Result<void> Service::Impl::SyncAccounts(const std::vector<std::pair<std::string, std::string>>& accounts) {
-  std::vector<storage::Store::AccountCursor> cursors;
-  cursors.reserve(accounts.size());
-  {
+  constexpr size_t kGroup = 1000;
+  for (size_t from = 0; from < accounts.size(); from += kGroup) {
+    std::vector<storage::Store::AccountCursor> cursors;
+    {
+      std::lock_guard lock(mu_);
+      for (size_t i = from; i < std::min(from + kGroup, accounts.size()); ++i) {
+        cursors.push_back({accounts[i].first, accounts[i].second, cursors_[accounts[i].second]});
+      }
+    }
+    auto changed = store_.ChangesSince(cursors);
+    if (!changed) return std::unexpected(changed.error());
+    if (changed->empty()) continue;
     std::lock_guard lock(mu_);
-    for (const auto& [org, account] : accounts) cursors.push_back({org, account, cursors_[account]});
+    for (const Post& p : *changed) Adopt(p);
   }
-  auto changed = store_.ChangesSince(cursors);
-  if (!changed) return std::unexpected(changed.error());
-  if (changed->empty()) return {};
-  std::lock_guard lock(mu_);
-  for (const Post& p : *changed) Adopt(p);
   return {};
 }
 
@@ -120,12 +110,12 @@ Result<void> Service::Start() {
     // The lease first: a claim by a process without one is an orphan to others.
     auto lease = s.store_.RenewLease(s.options_.process, s.clock_.Now() + s.options_.lease);
     if (!lease) return lease;
-    // Another process changed an account: catch up and let the runtime re-arm.
+    // Other processes changed accounts: catch up and let the runtime re-arm.
     std::weak_ptr<Impl> weak = impl_;
-    s.store_.WatchChanges([weak](std::string org, std::string account) {
+    s.store_.WatchChanges([weak](storage::Store::ChangedAccounts accounts) {
       auto self = weak.lock();
       if (!self) return;
-      if (auto r = self->SyncAccount(org, account); !r) return;  // Maintain catches up later
+      if (auto r = self->SyncAccounts(accounts); !r) return;  // Maintain catches up later
       if (self->on_changed_) self->on_changed_();
     });
   }
@@ -185,13 +175,7 @@ Result<std::vector<Post>> Service::Maintain() {
   if (auto r = s.LoadPauses(); !r) return std::unexpected(r.error());
   // Notifications can be lost (a listener reconnecting): catch up regularly,
   // many accounts per read.
-  constexpr size_t kGroup = 1000;
-  for (size_t from = 0; from < accounts.size(); from += kGroup) {
-    std::vector<std::pair<std::string, std::string>> group(
-        accounts.begin() + static_cast<ptrdiff_t>(from),
-        accounts.begin() + static_cast<ptrdiff_t>(std::min(from + kGroup, accounts.size())));
-    if (auto r = s.SyncAccounts(group); !r) return std::unexpected(r.error());
-  }
+  if (auto r = s.SyncAccounts(accounts); !r) return std::unexpected(r.error());
   auto orphans = s.store_.OrphanedClaims(now);
   if (!orphans) return std::unexpected(orphans.error());
   for (const Post& orphan : *orphans) {

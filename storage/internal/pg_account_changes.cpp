@@ -1,5 +1,6 @@
 #include "storage/internal/pg_account_changes.h"
 
+#include <algorithm>
 #include <string>
 
 #include "storage/internal/pg_account_lock.h"
@@ -8,8 +9,44 @@
 
 namespace herald::storage::internal {
 
+namespace {
+
+// Few accounts (what a batch of notices names): one single-account statement
+// each, sent together in one round trip. Under a stream of creates the
+// statement over arrays below took 3.3-3.7 ms a call on the server, the
+// single-account one 0.13-0.18 ms (planning the array form alone takes 0.6 ms;
+// its index scans 0.05 ms).
+constexpr size_t kMaxPipelined = 16;
+
+Result<void> ReadRows(const PgResult& rows, std::vector<Post>& out) {
+  for (int i = 0; i < rows.rows(); ++i) {
+    auto post = ReadPost(PgRow{rows, i});
+    if (!post) return std::unexpected(post.error());
+    out.push_back(std::move(*post));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::vector<Post>> PgChangesSince(PgConnection& db, const std::vector<Store::AccountCursor>& cursors) {
-  if (cursors.empty()) return std::vector<Post>();
+  std::vector<Post> out;
+  if (cursors.empty()) return out;
+  if (cursors.size() <= kMaxPipelined) {
+    std::vector<PgStatement> statements;
+    statements.reserve(cursors.size());
+    for (const Store::AccountCursor& c : cursors) {
+      Statement st = AccountChangesStatement(c.organization, c.account, c.after_seq);
+      statements.push_back({NumberPlaceholders(st.sql), Params(st.values)});
+    }
+    auto r = db.ExecBatch(statements);
+    if (!r) return std::unexpected(std::move(r.error().status));
+    for (const PgResult& rows : *r) {
+      if (auto read = ReadRows(rows, out); !read) return std::unexpected(read.error());
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Post& a, const Post& b) { return a.change_seq < b.change_seq; });
+    return out;
+  }
   std::vector<std::string> organizations, accounts, after;
   for (const Store::AccountCursor& c : cursors) {
     organizations.push_back(c.organization);
@@ -23,13 +60,8 @@ Result<std::vector<Post>> PgChangesSince(PgConnection& db, const std::vector<Sto
       " ORDER BY p.change_seq";
   auto r = db.Exec(sql, {P(PgTextArray(organizations)), P(PgTextArray(accounts)), P(PgTextArray(after))});
   if (!r) return std::unexpected(r.error());
-  std::vector<Post> out;
   out.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) {
-    auto post = ReadPost(PgRow{*r, i});
-    if (!post) return std::unexpected(post.error());
-    out.push_back(std::move(*post));
-  }
+  if (auto read = ReadRows(*r, out); !read) return std::unexpected(read.error());
   return out;
 }
 

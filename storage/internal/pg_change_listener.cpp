@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
@@ -13,8 +15,12 @@
 
 namespace herald::storage::internal {
 
-PgChangeListener::PgChangeListener(std::string url, std::string instance_id, OnChange on_change)
-    : url_(std::move(url)), instance_id_(std::move(instance_id)), on_change_(std::move(on_change)) {
+PgChangeListener::PgChangeListener(std::string url, std::string instance_id, std::chrono::milliseconds interval,
+                                   OnChange on_change)
+    : url_(std::move(url)),
+      instance_id_(std::move(instance_id)),
+      interval_(interval),
+      on_change_(std::move(on_change)) {
   if (pipe(wake_) != 0) wake_[0] = wake_[1] = -1;
   thread_ = std::thread([this] { Loop(); });
 }
@@ -52,29 +58,41 @@ void PgChangeListener::Loop() {
 }
 
 void PgChangeListener::Listen(PgConnection& conn) {
+  using Clock = std::chrono::steady_clock;
   PGconn* raw = conn.raw();
+  // Every told account makes the Service read it: under load many notices
+  // arrive for the same few accounts, and one read per batch serves them all.
+  std::set<std::pair<std::string, std::string>> pending;
+  Clock::time_point last_told = Clock::now() - interval_;
+  auto tell = [&] {
+    last_told = Clock::now();
+    on_change_(std::vector<std::pair<std::string, std::string>>(pending.begin(), pending.end()));
+    pending.clear();
+  };
   while (!stopping_.load()) {
     int fd = PQsocket(raw);
-    if (fd < 0) return;
-    if (!Wait(fd, 1000)) return;
-    if (PQconsumeInput(raw) == 0) return;
-    // Under load many notices wait here at once, most for the same few
-    // accounts: each account is told once per round, since every call makes
-    // the Service read the account's changes.
-    std::set<std::pair<std::string, std::string>> changed;
+    if (fd < 0) break;
+    int wait_ms = 1000;
+    if (!pending.empty()) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(last_told + interval_ - Clock::now());
+      wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1000));
+    }
+    if (!Wait(fd, wait_ms)) return;
+    if (PQconsumeInput(raw) == 0) break;
     while (PGnotify* note = PQnotifies(raw)) {
       std::string_view payload = note->extra;
       size_t first = payload.find('|');
       size_t second = first == std::string_view::npos ? first : payload.find('|', first + 1);
       if (second != std::string_view::npos && payload.substr(0, first) != instance_id_) {
-        changed.emplace(std::string(payload.substr(first + 1, second - first - 1)),
+        pending.emplace(std::string(payload.substr(first + 1, second - first - 1)),
                         std::string(payload.substr(second + 1)));
       }
       PQfreemem(note);
     }
-    for (const auto& [organization, account] : changed) on_change_(organization, account);
-    if (!conn.ok()) return;
+    if (!pending.empty() && Clock::now() >= last_told + interval_) tell();
+    if (!conn.ok()) break;
   }
+  if (!pending.empty() && !stopping_.load()) tell();
 }
 
 }  // namespace herald::storage::internal

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "storage/internal/pg.h"
+#include "storage/internal/pg_change_listener.h"
 #include "tests/storage/store_testing.h"
 
 namespace herald::storage {
@@ -42,9 +44,10 @@ std::unique_ptr<PostgresStore> OpenPostgres(const std::string& url) {
 // Notifications a watcher received, for the test thread to wait on.
 class Received {
  public:
-  void Add(std::string organization, std::string account) {
+  // A watcher's whole call at once, so that a waiter never sees half of it.
+  void AddAll(Store::ChangedAccounts accounts) {
     std::lock_guard lock(mu_);
-    seen_.emplace_back(std::move(organization), std::move(account));
+    for (auto& a : accounts) seen_.push_back(std::move(a));
     cv_.notify_all();
   }
   // True when `account` was seen within `timeout`.
@@ -237,9 +240,7 @@ TEST_CASE("PostgreSQL watcher hears other processes' writes, not its own", "[sto
   auto a = OpenPostgres(url);
   auto b = OpenPostgres(url);
   Received heard;
-  b->WatchChanges([&](std::string organization, std::string account) {
-    heard.Add(std::move(organization), std::move(account));
-  });
+  b->WatchChanges([&](Store::ChangedAccounts accounts) { heard.AddAll(std::move(accounts)); });
 
   WriteUntilHeard(*a, heard);
 
@@ -288,12 +289,14 @@ TEST_CASE("PostgreSQL watcher tells an account once for notices that waited toge
   std::promise<void> open_gate;
   std::shared_future<void> gate = open_gate.get_future().share();
   std::atomic<bool> gated{false};
-  b->WatchChanges([&](std::string organization, std::string account) {
-    if (account == "gate" && !gated.exchange(true)) {
-      entered_gate.set_value();
-      gate.wait();  // the watcher's thread is busy: notices queue up behind it
+  b->WatchChanges([&](Store::ChangedAccounts accounts) {
+    for (const auto& [organization, account] : accounts) {
+      if (account == "gate" && !gated.exchange(true)) {
+        entered_gate.set_value();
+        gate.wait();  // the watcher's thread is busy: notices queue up behind it
+      }
     }
-    heard.Add(std::move(organization), std::move(account));
+    heard.AddAll(std::move(accounts));
   });
   WriteUntilHeard(*a, heard);
 
@@ -305,6 +308,84 @@ TEST_CASE("PostgreSQL watcher tells an account once for notices that waited toge
   REQUIRE(heard.WaitFor("marker", 5s));
   CHECK(heard.CountOf("x") >= 1);
   CHECK(heard.CountOf("x") < 5);
+}
+
+// Batches a PgChangeListener told, each with the steady time it was told at.
+class Told {
+ public:
+  void Add(Store::ChangedAccounts accounts) {
+    std::lock_guard lock(mu_);
+    batches_.push_back({std::chrono::steady_clock::now(), std::move(accounts)});
+    cv_.notify_all();
+  }
+  // Waits until `n` batches were told; false after `timeout`.
+  bool WaitForBatches(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return batches_.size() >= n; });
+  }
+  struct Batch {
+    std::chrono::steady_clock::time_point at;
+    Store::ChangedAccounts accounts;
+  };
+  std::vector<Batch> All() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Batch> batches_;
+};
+
+TEST_CASE("PostgreSQL watcher tells the first notice at once and gathers the rest for one interval",
+          "[store][postgresql]") {
+  TempDir dir;
+  const std::string url = DatabaseUrl(dir);
+  auto sender = internal::PgConnection::Open(url);
+  REQUIRE(sender.has_value());
+  auto notify = [&](const std::string& account) {
+    REQUIRE((*sender)->Exec("SELECT pg_notify($1, $2)", {internal::P(internal::kChangeChannel),
+                                                          internal::P("other|acme|" + account)}).has_value());
+  };
+  constexpr auto kInterval = 2000ms;
+  Told told;
+  internal::PgChangeListener listener(url, "me", kInterval,
+                                      [&](Store::ChangedAccounts accounts) { told.Add(std::move(accounts)); });
+  // It listens once its thread has connected: notify until it hears.
+  bool listening = false;
+  for (int i = 0; i < 100 && !listening; ++i) {
+    notify("warmup");
+    listening = told.WaitForBatches(1, 100ms);
+  }
+  REQUIRE(listening);
+  // Quiet for an interval, so the next notice is the first of a stream.
+  std::this_thread::sleep_for(kInterval + 200ms);
+  const size_t quiet = told.All().size();
+
+  auto first_sent = std::chrono::steady_clock::now();
+  notify("a");
+  REQUIRE(told.WaitForBatches(quiet + 1, kInterval / 2));  // at once, not after an interval
+  CHECK(told.All().back().accounts == Store::ChangedAccounts{{"acme", "a"}});
+  CHECK(told.All().back().at - first_sent < kInterval / 2);
+
+  // A stream right after it: gathered, each account once, told one interval
+  // after the first batch.
+  for (int i = 0; i < 5; ++i) {
+    notify("b");
+    notify("c");
+  }
+  (void)(*sender)->Exec("SELECT pg_notify($1, $2)", {internal::P(internal::kChangeChannel), internal::P("me|acme|own")});
+  auto stream_sent = std::chrono::steady_clock::now();
+  CHECK_FALSE(told.WaitForBatches(quiet + 2, kInterval / 4));
+  REQUIRE(told.WaitForBatches(quiet + 2, 2 * kInterval));
+  auto batches = told.All();
+  REQUIRE(batches.size() == quiet + 2);
+  Store::ChangedAccounts gathered = batches.back().accounts;
+  std::sort(gathered.begin(), gathered.end());
+  CHECK(gathered == Store::ChangedAccounts{{"acme", "b"}, {"acme", "c"}});  // not its own
+  CHECK(batches.back().at - batches[quiet].at >= kInterval - 100ms);
+  CHECK(batches.back().at - stream_sent <= kInterval + 1000ms);
 }
 
 TEST_CASE("PostgreSQL stores opening a fresh database at once migrate it once", "[store][postgresql]") {

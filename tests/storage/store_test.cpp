@@ -698,6 +698,27 @@ TEST_CASE("Store lists the changes of many accounts since their own change numbe
   for (const Post& p : *changed) {
     if (p.id == y1.id) CHECK(p == y1b);
   }
+  // Each account's posts in change order.
+  auto in_change_order = [](const std::vector<Post>& posts) {
+    std::map<std::pair<std::string, std::string>, int64_t> last;
+    for (const Post& p : posts) {
+      int64_t& seq = last[{p.organization, p.account}];
+      if (p.change_seq <= seq) return false;
+      seq = p.change_seq;
+    }
+    return true;
+  };
+  CHECK(in_change_order(*changed));
+  SECTION("many cursors at once (PostgreSQL reads them in another form)") {
+    std::vector<Store::AccountCursor> many{{"acme", "x", x1.change_seq}, {"acme", "y", 0}, {"globex", "x", 0}};
+    for (int i = 0; i < 40; ++i) many.push_back({"acme", "nobody-" + std::to_string(i), 0});
+    auto all = store->ChangesSince(many);
+    REQUIRE(all.has_value());
+    std::vector<int64_t> all_ids = Ids(*all);
+    std::sort(all_ids.begin(), all_ids.end());
+    CHECK(all_ids == expected);
+    CHECK(in_change_order(*all));
+  }
   auto none = store->ChangesSince({{"acme", "x", x2.change_seq}, {"acme", "y", y1b.change_seq}});
   REQUIRE(none.has_value());
   CHECK(none->empty());
@@ -809,7 +830,7 @@ TEST_CASE("Store account locks can be taken, released and taken again", "[store]
 TEST_CASE("Store does not report its own changes to its watcher", "[store][coordination]") {
   EACH_REOPENABLE_STORE();
   std::atomic<int> calls{0};
-  store->WatchChanges([&](std::string, std::string) { calls.fetch_add(1); });
+  store->WatchChanges([&](Store::ChangedAccounts) { calls.fetch_add(1); });
   Post post = Create(*store, NewPost("acme", "x", "mine"));
   Update(*store, post);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));

@@ -45,7 +45,7 @@ class DelegatingStore : public storage::Store {
                                                 int64_t after_seq) override {
     return real_->AccountChangesSince(org, account, after_seq);
   }
-  void WatchChanges(std::function<void(std::string, std::string)> on_change) override {
+  void WatchChanges(std::function<void(ChangedAccounts)> on_change) override {
     real_->WatchChanges(std::move(on_change));
   }
   Result<void> RenewLease(std::string_view process, Instant until) override { return real_->RenewLease(process, until); }

@@ -61,10 +61,8 @@ class Service::Impl {
 
   // Multi-process sync (service_sync.cpp). -----------------------------------
 
-  // Brings one account's posts up to what the store holds (changes other
-  // processes made). REQUIRES: mu_ not held.
-  Result<void> SyncAccount(const std::string& org, const std::string& account);
-  // SyncAccount for many accounts (organization, account) in one read.
+  // Brings these accounts' (organization, account) posts up to what the store
+  // holds (changes other processes made), up to 1,000 accounts per read.
   // REQUIRES: mu_ not held.
   Result<void> SyncAccounts(const std::vector<std::pair<std::string, std::string>>& accounts);
   // Takes a stored post as the truth unless this copy is as new. REQUIRES: mu_.
