@@ -235,6 +235,20 @@ CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHER
 DROP INDEX events_unrouted;
 CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
 )sql"},
+    Migration{11, "fewer index entries per post: each table's key is the index its reads use", R"sql(
+DROP INDEX posts_by_account;
+ALTER TABLE audit DROP CONSTRAINT audit_pkey;
+DROP INDEX audit_by_organization;
+ALTER TABLE audit ADD CONSTRAINT audit_pkey PRIMARY KEY (organization, id);
+DROP INDEX audit_by_post;
+CREATE INDEX audit_by_post ON audit (post_id, id);
+ALTER TABLE post_history DROP CONSTRAINT post_history_pkey;
+DROP INDEX post_history_by_post;
+ALTER TABLE post_history ADD CONSTRAINT post_history_pkey PRIMARY KEY (post_id, id);
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+DROP INDEX events_by_organization;
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (organization, seq);
+)sql"},
 };
 
 // Any fixed number, the same in every herald.
