@@ -235,7 +235,7 @@ CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHER
 DROP INDEX events_unrouted;
 CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
 )sql"},
-    Migration{11, "fewer index entries per post: each table's key is the index its reads use", R"sql(
+    Migration{11, "one index fewer on posts, audit, history and events; a create entry's text kept once", R"sql(
 DROP INDEX posts_by_account;
 ALTER TABLE audit DROP CONSTRAINT audit_pkey;
 DROP INDEX audit_by_organization;
@@ -248,6 +248,16 @@ ALTER TABLE post_history ADD CONSTRAINT post_history_pkey PRIMARY KEY (post_id, 
 ALTER TABLE events DROP CONSTRAINT events_pkey;
 DROP INDEX events_by_organization;
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (organization, seq);
+CREATE FUNCTION audit_keeps_created_text() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE audit SET detail = '~3' || octet_length(OLD.text) || ':' || OLD.text || substr(detail, 3)
+    WHERE organization = OLD.organization AND post_id = OLD.id AND action = 'create'
+      AND substr(detail, 1, 2) = '~2';
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_keeps_created_text BEFORE UPDATE OF text ON posts FOR EACH ROW
+  WHEN (OLD.text IS DISTINCT FROM NEW.text) EXECUTE FUNCTION audit_keeps_created_text();
 )sql"},
 };
 

@@ -43,9 +43,9 @@ Result<void> OwnAudit(std::vector<AuditEntry>& entries, const std::string& organ
 }
 
 Result<void> InsertAuditFor(WriteSession& db, std::vector<AuditEntry>& entries, const std::string& organization,
-                            std::optional<int64_t> post_id) {
+                            std::optional<int64_t> post_id, std::optional<std::string_view> post_text = std::nullopt) {
   if (auto r = OwnAudit(entries, organization, post_id); !r) return r;
-  return InsertAudit(db, entries);
+  return InsertAudit(db, entries, post_text);
 }
 
 Result<void> InsertHistory(WriteSession& db, const StateChange& change) {
@@ -83,7 +83,9 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
       !r) {
     return std::unexpected(r.error());
   }
-  if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
+  if (auto r = InsertAuditFor(db, audit, post.organization, post.id, post.text); !r) {
+    return std::unexpected(r.error());
+  }
   if (auto r = LinkReply(db, post, ActorOf(audit, post.author)); !r) return std::unexpected(r.error());
   if (auto event = PostEvent(std::nullopt, std::nullopt, post)) {
     if (auto r = InsertEvents(db, {*event}); !r) return std::unexpected(r.error());
@@ -230,14 +232,15 @@ Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange>
   return ApplyTogether(db, changes);
 }
 
-Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries) {
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries,
+                         std::optional<std::string_view> post_text) {
   std::vector<Statement> inserts;
   inserts.reserve(entries.size());
   for (const AuditEntry& entry : entries) {
     if (entry.organization.empty()) {
       return std::unexpected(Status(Code::kInvalidArgument, "an audit entry needs an organization"));
     }
-    inserts.push_back(InsertAuditStatement(entry));
+    inserts.push_back(InsertAuditStatement(entry, post_text));
   }
   return RunInserts(db, inserts);
 }

@@ -95,8 +95,10 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
 // See Store::UpdatePosts for the failure codes.
 Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes);
 
-// InvalidArgument when an entry names no organization.
-Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries);
+// InvalidArgument when an entry names no organization. `post_text`: the text of
+// the post the entries are written with (see InsertAuditStatement).
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries,
+                         std::optional<std::string_view> post_text = std::nullopt);
 
 Result<void> InsertPolicyVersion(WriteSession& db, const PolicyVersion& version);
 
