@@ -1,15 +1,19 @@
-// A post's create audit entry keeps the text the post was created with. While
-// the post still has that text, the entry's stored detail leaves it out and
-// the reader takes it from the post row; an edit that changes the text puts
-// the old text into the entry first (a trigger on posts.text in both
-// databases, SQLite step 12 and PostgreSQL step 11), so the entry reads the
-// same bytes before and after.
+// A post's create audit entry keeps the text and reasons the post was created
+// with. While the post still has them, the entry's stored detail leaves them
+// out and the reader takes them from the post row; an update that changes
+// them puts the old values into the entry first (a trigger on posts.text and
+// posts.reasons in both databases, SQLite step 12 and PostgreSQL step 11), so
+// the entry reads the same bytes before and after.
 //
-// Stored forms of an audit detail, beside those of packed_json.h:
-//   "~2" + packed object without "text": the text is the post's;
-//   "~3" + <byte length> + ":" + text + packed object without "text": the
-//     text as it was before an edit (the trigger's rewrite of a "~2" detail).
-// These prefixes are part of the stored format and the triggers: never change
+// Stored forms of an audit detail, beside those of packed_json.h ("rest" is
+// the packed object without the members left out, after its "~1"):
+//   "~2" rest: the text is the post's;
+//   "~4" rest: the text and the reasons are the post's;
+//   "~3" <n> ":" <text> rest: "~2" once the post's text changed (n bytes of
+//     the text as it was);
+//   "~5" <n> ":" <text> <m> ":" <reasons column> rest: "~4" once the post's
+//     text or reasons changed.
+// These forms are part of the stored format and of the triggers: never change
 // them.
 //
 // Pure and thread-safe.
@@ -25,20 +29,23 @@ namespace herald::storage::internal {
 
 inline constexpr std::string_view kTextOfPostPrefix = "~2";
 inline constexpr std::string_view kTextKeptPrefix = "~3";
+inline constexpr std::string_view kTextAndReasonsOfPostPrefix = "~4";
+inline constexpr std::string_view kTextAndReasonsKeptPrefix = "~5";
 
 // The stored form of a create entry's `detail` (written in a row of
-// `organization`) for a post whose text is `post_text`: without the text when
-// its "text" member is `post_text` and reading it back gives `detail` byte for
-// byte, else PackJson's form.
-std::string PackCreateDetail(std::string_view detail, std::string_view organization, std::string_view post_text);
+// `organization`) for a post whose columns are `post_text` and `post_reasons`
+// (the reasons as the posts row stores them): without the members that equal
+// the post's, when reading it back gives `detail` byte for byte; else
+// PackJson's form.
+std::string PackCreateDetail(std::string_view detail, std::string_view organization, std::string_view post_text,
+                             std::string_view post_reasons);
 
-// True when `stored` needs its post's text to be read (a "~2" detail).
-bool NeedsPostText(std::string_view stored);
-
-// The detail as written, for any stored form. `post_text` is the post's current
-// text, read with the row; Internal when a "~2" detail has no post to take it
-// from, or a "~3" detail is cut short.
+// The detail as written, for any stored form. `post_text` and `post_reasons`
+// are the post's columns, read with the row (nullopt when the form needs
+// neither). Internal when a form needs a column it was not given, or a kept
+// form is cut short.
 Result<std::string> UnpackDetail(std::string_view stored, std::string_view organization,
-                                 const std::optional<std::string>& post_text);
+                                 const std::optional<std::string>& post_text,
+                                 const std::optional<std::string>& post_reasons);
 
 }  // namespace herald::storage::internal

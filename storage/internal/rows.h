@@ -35,10 +35,13 @@ inline constexpr std::string_view kPostColumns =
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
     "updated_at, version, change_seq, claimed_by, unconfirmed_since, recheck_at, rechecks, answers_item, reply_to";
 
-// The last is the post's text for a detail that leaves it out (created_text.h).
+// The last two are the post's text and reasons for a detail that leaves them
+// out (created_text.h).
 inline constexpr std::string_view kAuditColumns =
-    "id, organization, at, actor, action, post_id, detail, CASE WHEN substr(detail, 1, 2) = '~2' THEN"
-    " (SELECT p.text FROM posts p WHERE p.id = audit.post_id AND p.organization = audit.organization) END";
+    "id, organization, at, actor, action, post_id, detail, CASE WHEN substr(detail, 1, 2) IN ('~2', '~4') THEN"
+    " (SELECT p.text FROM posts p WHERE p.id = audit.post_id AND p.organization = audit.organization) END,"
+    " CASE WHEN substr(detail, 1, 2) = '~4' THEN"
+    " (SELECT p.reasons FROM posts p WHERE p.id = audit.post_id AND p.organization = audit.organization) END";
 
 int64_t ToUnix(Instant t);
 Instant FromUnix(int64_t seconds);
@@ -104,9 +107,10 @@ Result<Post> ReadPost(const Row& row) {
 template <class Row>
 Result<AuditEntry> ReadAudit(const Row& row) {
   std::string organization = row.Text(1);
-  std::optional<std::string> post_text;
+  std::optional<std::string> post_text, post_reasons;
   if (!row.IsNull(7)) post_text = row.Text(7);
-  auto detail = UnpackDetail(row.Text(6), organization, post_text);
+  if (!row.IsNull(8)) post_reasons = row.Text(8);
+  auto detail = UnpackDetail(row.Text(6), organization, post_text, post_reasons);
   if (!detail) {
     return std::unexpected(Status(Code::kInternal, "audit entry " + std::to_string(row.Int(0)) + ": " +
                                                        detail.error().message()));

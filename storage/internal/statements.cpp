@@ -90,11 +90,11 @@ Statement InsertHistoryStatement(const StateChange& change) {
           {change.post_id, ToUnix(change.at), std::move(from), Text(PostStateName(change.to)), change.actor}};
 }
 
-Statement InsertAuditStatement(const AuditEntry& entry, std::optional<std::string_view> post_text) {
+Statement InsertAuditStatement(const AuditEntry& entry, const Post* post) {
   SqlValue post_id;
   if (entry.post_id) post_id = *entry.post_id;
-  std::string detail = post_text && entry.post_id && entry.action == "create"
-                           ? PackCreateDetail(entry.detail, entry.organization, *post_text)
+  std::string detail = post && entry.post_id == post->id && entry.action == "create"
+                           ? PackCreateDetail(entry.detail, entry.organization, post->text, ReasonsJson(post->reasons))
                            : PackJson(entry.detail, entry.organization);
   return {"INSERT INTO audit (organization, at, actor, action, post_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
           {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id), std::move(detail)}};

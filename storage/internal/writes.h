@@ -95,10 +95,9 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
 // See Store::UpdatePosts for the failure codes.
 Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes);
 
-// InvalidArgument when an entry names no organization. `post_text`: the text of
-// the post the entries are written with (see InsertAuditStatement).
-Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries,
-                         std::optional<std::string_view> post_text = std::nullopt);
+// InvalidArgument when an entry names no organization. `post`: the post the
+// entries are written with, when it is created (see InsertAuditStatement).
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries, const Post* post = nullptr);
 
 Result<void> InsertPolicyVersion(WriteSession& db, const PolicyVersion& version);
 

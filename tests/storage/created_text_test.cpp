@@ -1,6 +1,6 @@
-// A create audit entry's detail leaves out the post's text while the post
-// keeps it, and keeps the text it was created with once an edit changes the
-// post's (storage/internal/created_text.h): every reader gets the bytes the
+// A create audit entry's detail leaves out the post's text and reasons while
+// the post keeps them, and keeps those it was created with once an update
+// changes the post's (storage/internal/created_text.h): every reader gets the bytes the
 // entry was written with, on both stores, through one-post and batched
 // updates, and for rows of the forms written before.
 #include <catch2/catch.hpp>
@@ -130,6 +130,50 @@ TEST_CASE("A create entry reads the text it was created with, before and after t
   }
 }
 
+TEST_CASE("A create entry reads the reasons it was created with, before and after the post is moved",
+          "[store][created_text]") {
+  EACH_STORE();
+  Post deferred = Scheduled("hello");
+  deferred.reasons = {{"min_spacing", "45m after post 3", {"3"}}};
+  const std::string written = CreateDetail("\"hello\"");
+  auto post = store->CreatePost(deferred, {Entry("create", written)}, std::nullopt);
+  REQUIRE(post.has_value());
+  const std::string id = std::to_string(post->id);
+  const std::string raw = RawSql(factory, dir, "SELECT detail FROM audit WHERE post_id = " + id);
+  CHECK(raw.starts_with("~4{"));
+  CHECK(raw.find("min_spacing") == std::string::npos);
+  CHECK(Details(*store, post->id) == std::vector<std::string>{written});
+
+  SECTION("moved: other reasons, the same text") {
+    Post moved = Edited(*post, "hello");
+    moved.reasons = {{"quiet_hours", "00:00-06:00", {}}};
+    moved.planned_at = Day(3, 2, 11);
+    auto stored = store->UpdatePosts({{moved, {Entry("move", "{}")}}});
+    REQUIRE(stored.has_value());
+    CHECK(RawSql(factory, dir, "SELECT detail FROM audit WHERE post_id = " + id + " AND action = 'create'")
+              .starts_with("~5"));
+    CHECK(Details(*store, post->id) == std::vector<std::string>{written, "{}"});
+    auto again = store->UpdatePosts({{Edited(stored->at(0), "edited"), {}}});
+    REQUIRE(again.has_value());
+    CHECK(Details(*store, post->id) == std::vector<std::string>{written, "{}"});
+  }
+  SECTION("edited: other text, the same reasons, in a batch with another post") {
+    auto other = store->CreatePost(Scheduled("other"), {}, std::nullopt);
+    REQUIRE(other.has_value());
+    auto both = store->UpdatePosts({{Edited(*post, "edited"), {}}, {Edited(*other, "other edited"), {}}});
+    REQUIRE(both.has_value());
+    CHECK(Details(*store, post->id) == std::vector<std::string>{written});
+  }
+  SECTION("a state change keeps the entry as it is") {
+    Post approved = *post;
+    approved.state = PostState::kPublishing;
+    auto stored = store->UpdatePosts({{approved, {}}});
+    REQUIRE(stored.has_value());
+    CHECK(RawSql(factory, dir, "SELECT detail FROM audit WHERE post_id = " + id + " AND action = 'create'") == raw);
+    CHECK(Details(*store, post->id) == std::vector<std::string>{written});
+  }
+}
+
 TEST_CASE("A create entry whose text is not the post's is kept whole", "[store][created_text]") {
   EACH_STORE();
   const std::string detail = CreateDetail("\"not the post's\"");
@@ -201,19 +245,30 @@ TEST_CASE("PostgreSQL step 11 reads the create entries written before it, and an
 TEST_CASE("A stored create detail that cannot be read back is an internal error", "[created_text]") {
   using internal::UnpackDetail;
   const std::string detail = CreateDetail("\"hello\"");
-  const std::string stored = internal::PackCreateDetail(detail, "acme", "hello");
+  const std::string reasons = R"([["min_spacing","45m after post 3",["3"]]])";
+  const std::string stored = internal::PackCreateDetail(detail, "acme", "hello", "[]");
   REQUIRE(stored.starts_with("~2{"));
-  CHECK(UnpackDetail(stored, "acme", std::string("hello")) == detail);
-  CHECK(UnpackDetail(stored, "acme", std::nullopt).error().code() == Code::kInternal);
+  CHECK(UnpackDetail(stored, "acme", std::string("hello"), std::nullopt) == detail);
+  CHECK(UnpackDetail(stored, "acme", std::nullopt, std::nullopt).error().code() == Code::kInternal);
   const std::string kept = "~35:hello" + stored.substr(2);
-  CHECK(UnpackDetail(kept, "acme", std::nullopt) == detail);
-  CHECK(UnpackDetail(kept, "acme", std::string("edited")) == detail);
-  CHECK(UnpackDetail("~39:hello" + stored.substr(2), "acme", std::nullopt).error().code() == Code::kInternal);
-  CHECK(UnpackDetail("~3x:hello", "acme", std::nullopt).error().code() == Code::kInternal);
-  CHECK(UnpackDetail("~35", "acme", std::nullopt).error().code() == Code::kInternal);
+  CHECK(UnpackDetail(kept, "acme", std::nullopt, std::nullopt) == detail);
+  CHECK(UnpackDetail(kept, "acme", std::string("edited"), std::nullopt) == detail);
+  CHECK(UnpackDetail("~39:hello" + stored.substr(2), "acme", std::nullopt, std::nullopt).error().code() ==
+        Code::kInternal);
+  CHECK(UnpackDetail("~3x:hello", "acme", std::nullopt, std::nullopt).error().code() == Code::kInternal);
+  CHECK(UnpackDetail("~35", "acme", std::nullopt, std::nullopt).error().code() == Code::kInternal);
+
+  const std::string both = internal::PackCreateDetail(detail, "acme", "hello", reasons);
+  REQUIRE(both.starts_with("~4{"));
+  CHECK(UnpackDetail(both, "acme", std::string("hello"), reasons) == detail);
+  CHECK(UnpackDetail(both, "acme", std::string("hello"), std::nullopt).error().code() == Code::kInternal);
+  const std::string kept_both = "~55:hello" + std::to_string(reasons.size()) + ":" + reasons + both.substr(2);
+  CHECK(UnpackDetail(kept_both, "acme", std::nullopt, std::nullopt) == detail);
+  CHECK(UnpackDetail("~55:hello99:[]" + both.substr(2), "acme", std::nullopt, std::nullopt).error().code() ==
+        Code::kInternal);
   // Not for this post's text, not an object: packed as any detail.
-  CHECK(internal::PackCreateDetail(detail, "acme", "other").starts_with("~1{"));
-  CHECK(internal::PackCreateDetail("[1]", "acme", "hello") == "[1]");
+  CHECK(internal::PackCreateDetail(detail, "acme", "other", reasons).starts_with("~1{"));
+  CHECK(internal::PackCreateDetail("[1]", "acme", "hello", "[]") == "[1]");
 }
 
 }  // namespace
