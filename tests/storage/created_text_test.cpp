@@ -22,28 +22,10 @@ namespace {
 
 using testing::Day;
 using testing::NewPost;
+using testing::RawSql;
 using testing::StoreFactory;
 using testing::TempDir;
 
-// The first column of the first row of `sql` on the store's database ("" without rows).
-std::string RawSql(const StoreFactory& factory, const TempDir& dir, const std::string& sql) {
-  if (factory.name == "sqlite") {
-    auto db = internal::Connection::Open(dir.path() + "/herald.db", false);
-    REQUIRE(db.has_value());
-    auto q = (*db)->Prepare(sql);
-    REQUIRE(q.has_value());
-    auto row = q->Step();
-    REQUIRE(row.has_value());
-    return *row ? q->Text(0) : "";
-  }
-  auto url = testing::TestDatabases::Get().For(dir.path());
-  REQUIRE(url.has_value());
-  auto db = internal::PgConnection::Open(*url);
-  REQUIRE(db.has_value());
-  auto r = (*db)->Exec(sql);
-  REQUIRE(r.has_value());
-  return r->rows() > 0 ? r->Text(0, 0) : "";
-}
 
 // What the service writes for a create, for a post of `text`.
 std::string CreateDetail(const std::string& text_json) {
@@ -228,15 +210,10 @@ TEST_CASE("SQLite step 12 reads the create entries written before it, and an edi
 TEST_CASE("PostgreSQL step 11 reads the create entries written before it, and an edit leaves them",
           "[store][postgresql][created_text]") {
   TempDir dir;
-  auto url = testing::TestDatabases::Get().For(dir.path());
-  REQUIRE(url.has_value());
-  {
-    auto db = internal::PgConnection::Open(*url);
-    REQUIRE(db.has_value());
-    REQUIRE(internal::PgMigrate(**db, internal::PgSchemaMigrations().first(10)) == 10);
-    REQUIRE((*db)->ExecScript(kOlderRows).has_value());
-  }
-  auto store = PostgresStore::Open(*url);
+  auto [url, db] = testing::PostgresAtStep(dir, 10);
+  REQUIRE(db->ExecScript(kOlderRows).has_value());
+  db.reset();
+  auto store = PostgresStore::Open(url);
   REQUIRE(store.has_value());
   CHECK((*store)->migrations_applied() == PostgresStore::LatestSchemaVersion() - 10);
   CheckOlderForms(**store);

@@ -121,13 +121,9 @@ std::string PgPlanOf(internal::PgConnection& db, const internal::Statement& s) {
 TEST_CASE("PostgreSQL step 11 keys audit, history and events by the index their reads use, keeping their rows",
           "[store][postgresql][indexes]") {
   TempDir dir;
-  auto url = testing::TestDatabases::Get().For(dir.path());
-  REQUIRE(url.has_value());
-  auto db = internal::PgConnection::Open(*url);
-  REQUIRE(db.has_value());
-  REQUIRE(internal::PgMigrate(**db, internal::PgSchemaMigrations().first(10)) == 10);
+  auto [url, db] = testing::PostgresAtStep(dir, 10);
   // Rows as step 10 keeps them, two organisations interleaved.
-  REQUIRE((*db)->ExecScript(R"sql(
+  REQUIRE(db->ExecScript(R"sql(
 INSERT INTO posts (organization, account, author, text, labels, priority, media, requested_at, planned_at,
   state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, updated_at, version)
 VALUES ('acme', 'x', 'alice', 'one', '[]', 'normal', '[]', 1772442000, 1772442000, 'scheduled', '[]', '', '', '',
@@ -153,7 +149,7 @@ VALUES ('evt_post_1_v1', 'acme', 'post.scheduled', 1772438400, '{"organization":
        ('evt_post_4_v2', 'acme', 'post.scheduled', 1772438460, '~1{"o":0}', 0);
 )sql").has_value());
 
-  auto store = PostgresStore::Open(*url);
+  auto store = PostgresStore::Open(url);
   REQUIRE(store.has_value());
   CHECK((*store)->migrations_applied() == PostgresStore::LatestSchemaVersion() - 10);
 
@@ -201,7 +197,7 @@ VALUES ('evt_post_1_v1', 'acme', 'post.scheduled', 1772438400, '{"organization":
   CHECK(unrouted->size() == 2);
 
   // With enough rows that a whole-table read costs more, each read takes its index.
-  REQUIRE((*db)->ExecScript(R"sql(
+  REQUIRE(db->ExecScript(R"sql(
 INSERT INTO audit (organization, at, actor, action, post_id, detail)
   SELECT 'acme', 1772438400, 'alice', 'create', 1 + g % 4, '{}' FROM generate_series(1, 5000) g;
 INSERT INTO events (id, organization, type, at, payload, routed)
@@ -210,7 +206,7 @@ INSERT INTO post_history (post_id, at, from_state, to_state, actor)
   SELECT 1 + g % 4, 1772438400, NULL, 'scheduled', 'alice' FROM generate_series(1, 5000) g;
 ANALYZE;
 )sql").has_value());
-  auto plan = [&](const internal::Statement& s) { return PgPlanOf(**db, s); };
+  auto plan = [&](const internal::Statement& s) { return PgPlanOf(*db, s); };
   auto listed = internal::ListAuditStatement({.organization = "acme", .limit = 10});
   REQUIRE(listed.has_value());
   CHECK_THAT(plan(*listed), Catch::Contains("audit_pkey"));
@@ -221,7 +217,7 @@ ANALYZE;
   auto event_list = internal::ListEventsStatement({.organization = "acme", .limit = 10});
   REQUIRE(event_list.has_value());
   CHECK_THAT(plan(*event_list), Catch::Contains("events_pkey"));
-  auto gone = (*db)->Exec(
+  auto gone = db->Exec(
       "SELECT indexname FROM pg_indexes WHERE indexname IN ('posts_by_account', 'audit_by_organization',"
       " 'post_history_by_post', 'events_by_organization')");
   REQUIRE(gone.has_value());

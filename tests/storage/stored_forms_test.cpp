@@ -18,29 +18,10 @@ namespace {
 
 using testing::Day;
 using testing::NewPost;
+using testing::RawSql;
 using testing::StoreFactory;
 using testing::TempDir;
 
-// Runs `sql` on the store's database through a connection of its own, and
-// returns the first column of its first row ("" without rows).
-std::string RawSql(const StoreFactory& factory, const TempDir& dir, const std::string& sql) {
-  if (factory.name == "sqlite") {
-    auto db = internal::Connection::Open(dir.path() + "/herald.db", false);
-    REQUIRE(db.has_value());
-    auto q = (*db)->Prepare(sql);
-    REQUIRE(q.has_value());
-    auto row = q->Step();
-    REQUIRE(row.has_value());
-    return *row ? q->Text(0) : "";
-  }
-  auto url = testing::TestDatabases::Get().For(dir.path());
-  REQUIRE(url.has_value());
-  auto db = internal::PgConnection::Open(*url);
-  REQUIRE(db.has_value());
-  auto r = (*db)->Exec(sql);
-  REQUIRE(r.has_value());
-  return r->rows() > 0 ? r->Text(0, 0) : "";
-}
 
 const std::string kCreateDetail =
     R"({"account":"acme-main","planned_at":"2026-03-02T10:00:00Z","reasons":[{"detail":"45m after post 3","posts":["3"],"rule":"min_spacing"}],"state":"scheduled","summary":"deferred 1h: min_spacing 45m after post 3","text":"hello"})";
