@@ -236,6 +236,19 @@ CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHER
 DROP INDEX events_unrouted;
 CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
 )sql"},
+    Migration{12, "a create audit entry keeps its text and reasons only once the post's change", R"sql(
+CREATE TRIGGER audit_keeps_created_text BEFORE UPDATE OF text, reasons ON posts
+WHEN old.text <> new.text OR old.reasons <> new.reasons
+BEGIN
+  UPDATE audit SET detail = '~3' || length(CAST(old.text AS BLOB)) || ':' || old.text || substr(detail, 3)
+    WHERE organization = old.organization AND post_id = old.id AND action = 'create'
+      AND substr(detail, 1, 2) = '~2' AND old.text <> new.text;
+  UPDATE audit SET detail = '~5' || length(CAST(old.text AS BLOB)) || ':' || old.text
+      || length(CAST(old.reasons AS BLOB)) || ':' || old.reasons || substr(detail, 3)
+    WHERE organization = old.organization AND post_id = old.id AND action = 'create'
+      AND substr(detail, 1, 2) = '~4';
+END;
+)sql"},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

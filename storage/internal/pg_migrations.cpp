@@ -235,6 +235,36 @@ CREATE INDEX posts_by_remote_id ON posts (organization, account, remote_id) WHER
 DROP INDEX events_unrouted;
 CREATE INDEX events_unrouted ON events (seq) WHERE routed = 0;
 )sql"},
+    Migration{11, "one index fewer on posts, audit, history and events; a create entry's text and reasons kept once", R"sql(
+DROP INDEX posts_by_account;
+ALTER TABLE audit DROP CONSTRAINT audit_pkey;
+DROP INDEX audit_by_organization;
+ALTER TABLE audit ADD CONSTRAINT audit_pkey PRIMARY KEY (organization, id);
+DROP INDEX audit_by_post;
+CREATE INDEX audit_by_post ON audit (post_id, id);
+ALTER TABLE post_history DROP CONSTRAINT post_history_pkey;
+DROP INDEX post_history_by_post;
+ALTER TABLE post_history ADD CONSTRAINT post_history_pkey PRIMARY KEY (post_id, id);
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+DROP INDEX events_by_organization;
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (organization, seq);
+CREATE FUNCTION audit_keeps_created_text() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.text <> NEW.text THEN
+    UPDATE audit SET detail = '~3' || octet_length(OLD.text) || ':' || OLD.text || substr(detail, 3)
+      WHERE organization = OLD.organization AND post_id = OLD.id AND action = 'create'
+        AND substr(detail, 1, 2) = '~2';
+  END IF;
+  UPDATE audit SET detail = '~5' || octet_length(OLD.text) || ':' || OLD.text
+      || octet_length(OLD.reasons) || ':' || OLD.reasons || substr(detail, 3)
+    WHERE organization = OLD.organization AND post_id = OLD.id AND action = 'create'
+      AND substr(detail, 1, 2) = '~4';
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_keeps_created_text BEFORE UPDATE OF text, reasons ON posts FOR EACH ROW
+  WHEN (OLD.text <> NEW.text OR OLD.reasons <> NEW.reasons) EXECUTE FUNCTION audit_keeps_created_text();
+)sql"},
 };
 
 // Any fixed number, the same in every herald.

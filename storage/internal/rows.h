@@ -8,12 +8,14 @@
 // `IsNull(col)` over the current row: SQLite's Query, or a PgRow.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/post.h"
 #include "core/status.h"
+#include "storage/internal/created_text.h"
 #include "storage/internal/packed_json.h"
 #include "storage/internal/sql_value.h"
 #include "storage/store.h"
@@ -33,8 +35,13 @@ inline constexpr std::string_view kPostColumns =
     "state, reasons, approved_by, remote_id, remote_url, published_at, failure, created_at, "
     "updated_at, version, change_seq, claimed_by, unconfirmed_since, recheck_at, rechecks, answers_item, reply_to";
 
+// The last two are the post's text and reasons for a detail that leaves them
+// out (created_text.h).
 inline constexpr std::string_view kAuditColumns =
-    "id, organization, at, actor, action, post_id, detail";
+    "id, organization, at, actor, action, post_id, detail, CASE WHEN substr(detail, 1, 2) IN ('~2', '~4') THEN"
+    " (SELECT p.text FROM posts p WHERE p.id = audit.post_id AND p.organization = audit.organization) END,"
+    " CASE WHEN substr(detail, 1, 2) = '~4' THEN"
+    " (SELECT p.reasons FROM posts p WHERE p.id = audit.post_id AND p.organization = audit.organization) END";
 
 int64_t ToUnix(Instant t);
 Instant FromUnix(int64_t seconds);
@@ -95,13 +102,21 @@ Result<Post> ReadPost(const Row& row) {
   return post;
 }
 
-// A row selected with kAuditColumns; the detail as it was written (packed_json.h).
+// A row selected with kAuditColumns; the detail as it was written (packed_json.h,
+// created_text.h). Internal when it cannot be read back.
 template <class Row>
 Result<AuditEntry> ReadAudit(const Row& row) {
   std::string organization = row.Text(1);
-  std::string detail = UnpackJson(row.Text(6), organization);
+  std::optional<std::string> post_text, post_reasons;
+  if (!row.IsNull(7)) post_text = row.Text(7);
+  if (!row.IsNull(8)) post_reasons = row.Text(8);
+  auto detail = UnpackDetail(row.Text(6), organization, post_text, post_reasons);
+  if (!detail) {
+    return std::unexpected(Status(Code::kInternal, "audit entry " + std::to_string(row.Int(0)) + ": " +
+                                                       detail.error().message()));
+  }
   return AuditEntry{row.Int(0),  std::move(organization), FromUnix(row.Int(2)), row.Text(3),
-                    row.Text(4), row.OptionalInt(5),      std::move(detail)};
+                    row.Text(4), row.OptionalInt(5),      std::move(*detail)};
 }
 
 // A row of HistoryStatement(): at, from_state, to_state, actor.

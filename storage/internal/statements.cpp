@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/internal/created_text.h"
 #include "storage/internal/packed_json.h"
 #include "storage/internal/rows.h"
 
@@ -89,12 +90,15 @@ Statement InsertHistoryStatement(const StateChange& change) {
           {change.post_id, ToUnix(change.at), std::move(from), Text(PostStateName(change.to)), change.actor}};
 }
 
-Statement InsertAuditStatement(const AuditEntry& entry) {
+Statement InsertAuditStatement(const AuditEntry& entry, const Post* post) {
   SqlValue post_id;
   if (entry.post_id) post_id = *entry.post_id;
+  std::string detail = entry.stored_detail.empty() ? PackJson(entry.detail, entry.organization) : entry.stored_detail;
+  if (post && entry.post_id == post->id && entry.action == "create") {
+    detail = PackCreateDetailFrom(detail, entry.detail, entry.organization, post->text, ReasonsJson(post->reasons));
+  }
   return {"INSERT INTO audit (organization, at, actor, action, post_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-          {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id),
-           entry.stored_detail.empty() ? PackJson(entry.detail, entry.organization) : entry.stored_detail}};
+          {entry.organization, ToUnix(entry.at), entry.actor, entry.action, std::move(post_id), std::move(detail)}};
 }
 
 Statement InsertIdempotencyStatement(const IdempotencyRecord& record) {

@@ -36,7 +36,10 @@ inline constexpr std::string_view kSelectPostHeadSql =
     "SELECT state, version, account, planned_at FROM posts WHERE id = ? AND organization = ?";
 
 Statement InsertHistoryStatement(const StateChange& change);
-Statement InsertAuditStatement(const AuditEntry& entry);
+// `post`: the post a "create" entry is written with, whose text and reasons
+// the entry's stored detail then leaves out while the post keeps them
+// (created_text.h).
+Statement InsertAuditStatement(const AuditEntry& entry, const Post* post = nullptr);
 Statement InsertIdempotencyStatement(const IdempotencyRecord& record);
 Statement InsertPolicyVersionStatement(const PolicyVersion& version);
 Statement RenewLeaseStatement(std::string_view process, Instant until);

@@ -43,9 +43,9 @@ Result<void> OwnAudit(std::vector<AuditEntry>& entries, const std::string& organ
 }
 
 Result<void> InsertAuditFor(WriteSession& db, std::vector<AuditEntry>& entries, const std::string& organization,
-                            std::optional<int64_t> post_id) {
+                            std::optional<int64_t> post_id, const Post* created = nullptr) {
   if (auto r = OwnAudit(entries, organization, post_id); !r) return r;
-  return InsertAudit(db, entries);
+  return InsertAudit(db, entries, created);
 }
 
 Result<void> InsertHistory(WriteSession& db, const StateChange& change) {
@@ -83,7 +83,9 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
       !r) {
     return std::unexpected(r.error());
   }
-  if (auto r = InsertAuditFor(db, audit, post.organization, post.id); !r) return std::unexpected(r.error());
+  if (auto r = InsertAuditFor(db, audit, post.organization, post.id, &post); !r) {
+    return std::unexpected(r.error());
+  }
   if (auto r = LinkReply(db, post, ActorOf(audit, post.author)); !r) return std::unexpected(r.error());
   if (auto event = StoredPostEvent(std::nullopt, std::nullopt, post)) {
     std::vector<StoredEvent> events;
@@ -234,14 +236,14 @@ Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange>
   return ApplyTogether(db, changes);
 }
 
-Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries) {
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries, const Post* post) {
   std::vector<Statement> inserts;
   inserts.reserve(entries.size());
   for (const AuditEntry& entry : entries) {
     if (entry.organization.empty()) {
       return std::unexpected(Status(Code::kInvalidArgument, "an audit entry needs an organization"));
     }
-    inserts.push_back(InsertAuditStatement(entry));
+    inserts.push_back(InsertAuditStatement(entry, post));
   }
   return RunInserts(db, inserts);
 }

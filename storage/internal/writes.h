@@ -95,8 +95,9 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
 // See Store::UpdatePosts for the failure codes.
 Result<std::vector<Post>> ApplyChanges(WriteSession& db, std::vector<PostChange> changes);
 
-// InvalidArgument when an entry names no organization.
-Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries);
+// InvalidArgument when an entry names no organization. `post`: the post the
+// entries are written with, when it is created (see InsertAuditStatement).
+Result<void> InsertAudit(WriteSession& db, const std::vector<AuditEntry>& entries, const Post* post = nullptr);
 
 Result<void> InsertPolicyVersion(WriteSession& db, const PolicyVersion& version);
 

@@ -32,7 +32,7 @@ Grant XGrant(std::string suffix) {
           Day(3, 1, 10)};
 }
 
-#define EACH_STORE()                                                                                  \
+#define EACH_VAULT_STORE()                                                                                \
   const StoreFactory& factory = StoreFactories()[GENERATE(range(size_t{0}, StoreFactories().size()))]; \
   INFO("store: " << factory.name);                                                                    \
   TempDir dir;                                                                                        \
@@ -41,7 +41,7 @@ Grant XGrant(std::string suffix) {
   storage::Store& store = **opened
 
 TEST_CASE("GrantVault stores tokens sealed and gives them back", "[secrets][grants]") {
-  EACH_STORE();
+  EACH_VAULT_STORE();
   GrantVault vault(store, Ring("k1", {{"k1", kOld}}));
   const Grant grant = XGrant("one");
   auto version = vault.Save("acme", "x-main", grant, Day(3, 1, 8), 0);
@@ -75,7 +75,7 @@ TEST_CASE("GrantVault stores tokens sealed and gives them back", "[secrets][gran
 
 TEST_CASE("GrantVault refuses a sealed grant moved onto another account, without showing a token",
           "[secrets][grants]") {
-  EACH_STORE();
+  EACH_VAULT_STORE();
   GrantVault vault(store, Ring("k1", {{"k1", kOld}}));
   REQUIRE(vault.Save("acme", "x-main", XGrant("acme"), Day(3, 1, 8), 0).has_value());
   auto sealed = store.FindGrant("acme", "x-main").value().value();
@@ -93,7 +93,7 @@ TEST_CASE("GrantVault refuses a sealed grant moved onto another account, without
 }
 
 TEST_CASE("GrantVault rotation re-seals every grant under the current key", "[secrets][grants]") {
-  EACH_STORE();
+  EACH_VAULT_STORE();
   {
     GrantVault before(store, Ring("k1", {{"k1", kOld}}));
     REQUIRE(before.Save("acme", "x-main", XGrant("a"), Day(3, 1, 8), 0).has_value());
@@ -129,7 +129,7 @@ TEST_CASE("GrantVault rotation re-seals every grant under the current key", "[se
 }
 
 TEST_CASE("GrantVault rotation lists the grants it cannot open and re-seals the others", "[secrets][grants]") {
-  EACH_STORE();
+  EACH_VAULT_STORE();
   {
     GrantVault lost(store, Ring("lost", {{"lost", kOld}}));
     REQUIRE(lost.Save("acme", "x-main", XGrant("a"), Day(3, 1, 8), 0).has_value());

@@ -18,6 +18,8 @@
 #include "core/post.h"
 #include "core/time.h"
 #include "storage/internal/pg.h"
+#include "storage/internal/pg_migrations.h"
+#include "storage/internal/sqlite.h"
 #include "storage/store.h"
 #include "tests/support/pg_database.h"
 
@@ -120,6 +122,39 @@ inline std::unique_ptr<Store> OpenIn(const StoreFactory& factory, const TempDir&
   auto store = factory.open(dir.path());
   if (!store) FAIL("cannot open the " << factory.name << " store: " << store.error().message());
   return std::move(*store);
+}
+
+// Runs `sql` on the database of `factory`'s store in `dir` through a
+// connection of its own, and returns the first column of its first row (""
+// without rows).
+inline std::string RawSql(const StoreFactory& factory, const TempDir& dir, const std::string& sql) {
+  if (factory.name == "sqlite") {
+    auto db = internal::Connection::Open(dir.path() + "/herald.db", false);
+    REQUIRE(db.has_value());
+    auto q = (*db)->Prepare(sql);
+    REQUIRE(q.has_value());
+    auto row = q->Step();
+    REQUIRE(row.has_value());
+    return *row ? q->Text(0) : "";
+  }
+  auto url = TestDatabases::Get().For(dir.path());
+  REQUIRE(url.has_value());
+  auto db = internal::PgConnection::Open(*url);
+  REQUIRE(db.has_value());
+  auto r = (*db)->Exec(sql);
+  REQUIRE(r.has_value());
+  return r->rows() > 0 ? r->Text(0, 0) : "";
+}
+
+// The URL of a PostgreSQL database for `dir` migrated to its first `steps`
+// steps, and a connection to it.
+inline std::pair<std::string, std::unique_ptr<internal::PgConnection>> PostgresAtStep(const TempDir& dir, int steps) {
+  auto url = TestDatabases::Get().For(dir.path());
+  REQUIRE(url.has_value());
+  auto db = internal::PgConnection::Open(*url);
+  REQUIRE(db.has_value());
+  REQUIRE(internal::PgMigrate(**db, internal::PgSchemaMigrations().first(steps)) == steps);
+  return {*url, std::move(*db)};
 }
 
 inline Instant At(std::string_view rfc3339) {
