@@ -112,6 +112,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
 
 Result<Post> SqliteStore::CreatePost(Post post, std::vector<AuditEntry> audit,
                                      std::optional<IdempotencyRecord> idempotency) {
+  // Not on the single writer's thread: the rest of the write waits for it there.
+  internal::PrepareCreateAudit(post, audit);
   return impl_->Write<Post>([&](WriteSession& db) {
     return internal::InsertPost(db, std::move(post), std::move(audit), std::move(idempotency));
   });

@@ -133,6 +133,15 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
                                                           "; check that the file is a herald "
                                                           "database and its folder is writable"));
   };
+  // A new database gets 1 KB pages (SQLite's default is 4 KB; an existing file
+  // keeps its own). Every commit writes each page it changed to the WAL whole,
+  // and a create changes about fifteen (the tables' and indexes' last pages),
+  // so the page size is what a durable create writes: on a 2-core machine
+  // creates went from about 4,000/s to 5,100-6,300/s (bench/run-load), for
+  // about 70 bytes more a post on disk. Ignored by a file that has pages.
+  if (auto r = connection->Exec("PRAGMA page_size=" + std::to_string(kNewPageSize)); !r) {
+    return unavailable(r.error());
+  }
   auto mode = connection->Prepare("PRAGMA journal_mode=WAL");
   if (!mode) return unavailable(mode.error());
   auto row = mode->Step();

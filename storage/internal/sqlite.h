@@ -65,6 +65,10 @@ class Query {
   int bind_error_ = 0;  // first failed sqlite3_bind_* code, 0 when none
 };
 
+// The page size of a database herald creates (an existing file keeps its own):
+// what a commit writes to the WAL for each page it changed.
+inline constexpr int kNewPageSize = 1024;
+
 class Connection {
  public:
   // Opens (creating when `create`) the database file at `path` and sets the

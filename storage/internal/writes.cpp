@@ -4,7 +4,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "storage/internal/created_text.h"
 #include "storage/internal/event_rows.h"
+#include "storage/internal/packed_json.h"
 #include "storage/internal/reply_rows.h"
 #include "storage/internal/row_batches.h"
 #include "storage/internal/rows.h"
@@ -103,6 +105,16 @@ Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> aud
     }
   }
   return post;
+}
+
+void PrepareCreateAudit(const Post& post, std::vector<AuditEntry>& audit) {
+  for (AuditEntry& entry : audit) {
+    if (entry.action != "create" || entry.organization != post.organization || entry.post_id) continue;
+    std::string packed =
+        entry.stored_detail.empty() ? PackJson(entry.detail, entry.organization) : std::move(entry.stored_detail);
+    entry.stored_detail =
+        PackCreateDetailFrom(packed, entry.detail, entry.organization, post.text, ReasonsJson(post.reasons));
+  }
 }
 
 namespace {

@@ -87,6 +87,12 @@ class WriteSession {
 // statements where the session BatchesRows, else one by one.
 Result<void> RunInserts(WriteSession& db, const std::vector<Statement>& inserts);
 
+// Makes the stored form of `post`'s create entries in `audit` ahead of
+// InsertPost, on the caller's thread rather than inside the write: without the
+// post's text and reasons where they are the post's (created_text.h). `post`
+// must be the post then given to InsertPost, unchanged. Pure.
+void PrepareCreateAudit(const Post& post, std::vector<AuditEntry>& audit);
+
 // InvalidArgument when the post, or an audit entry or the idempotency record,
 // names no or another organization; AlreadyExists when the key is taken.
 Result<Post> InsertPost(WriteSession& db, Post post, std::vector<AuditEntry> audit,

@@ -3,6 +3,7 @@
 #include "storage/sqlite_store.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,46 @@ TEST_CASE("SQLite store commits concurrent writes in groups", "[store][sqlite]")
   CHECK(store->writes() == kThreads * kPerThread);
   CHECK(store->commits() < store->writes());
   CHECK(store->commits() > 0);
+}
+
+int64_t PageSize(internal::Connection& db) {
+  auto query = db.Prepare("PRAGMA page_size");
+  REQUIRE(query.has_value());
+  auto row = query->Step();
+  REQUIRE(row.has_value());
+  REQUIRE(*row);
+  return query->Int(0);
+}
+
+TEST_CASE("SQLite creates a database with small pages and keeps an existing file's", "[store][sqlite]") {
+  TempDir dir;
+  {
+    auto store = OpenSqlite(dir.path() + "/new.db");
+    REQUIRE(store->CreatePost(NewPost("acme", "a", "hello"), {Audit("t", "create")}, std::nullopt).has_value());
+  }
+  auto fresh = internal::Connection::Open(dir.path() + "/new.db", false);
+  REQUIRE(fresh.has_value());
+  CHECK(PageSize(**fresh) == internal::kNewPageSize);
+
+  // A file made with SQLite's default pages (as herald made them before)
+  // keeps them, and its posts read back.
+  const std::string old_path = dir.path() + "/old.db";
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(old_path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t(x)", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  {
+    auto store = OpenSqlite(old_path);
+    auto post = store->CreatePost(NewPost("acme", "a", "kept"), {Audit("t", "create")}, std::nullopt);
+    REQUIRE(post.has_value());
+    CHECK(store->GetPost("acme", post->id)->text == "kept");
+  }
+  auto old = internal::Connection::Open(old_path, false);
+  REQUIRE(old.has_value());
+  CHECK(PageSize(**old) == 4096);
 }
 
 TEST_CASE("SQLite store failing write in a group rolls back only itself", "[store][sqlite]") {
