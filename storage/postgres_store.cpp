@@ -431,6 +431,19 @@ Result<bool> PostgresStore::RouteEvent(std::string_view event_id, std::string_vi
   return impl_->Write<bool>([&](PgWriteSession& db) { return internal::RouteEvent(db, event_id, organization, urls, now); });
 }
 
+Result<int> PostgresStore::RouteEvents(const std::vector<EventRoute>& routes, Instant now) {
+  if (routes.empty()) return 0;
+  return impl_->Write<int>([&](PgWriteSession& db) -> Result<int> {
+    int routed = 0;
+    for (const EventRoute& r : routes) {
+      auto done = internal::RouteEvent(db, r.event_id, r.organization, r.urls, now);
+      if (!done) return std::unexpected(done.error());
+      routed += *done ? 1 : 0;
+    }
+    return routed;
+  });
+}
+
 Result<std::vector<ClaimedDelivery>> PostgresStore::ClaimDeliveries(const DeliveryClaim& claim) {
   auto claimed = impl_->Write<void>([&](PgWriteSession& db) { return internal::ClaimDeliveries(db, claim); });
   if (!claimed) return std::unexpected(claimed.error());

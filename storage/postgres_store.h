@@ -75,6 +75,7 @@ class PostgresStore final : public Store {
   Result<std::vector<Event>> UnroutedEvents(int limit) override;
   Result<bool> RouteEvent(std::string_view event_id, std::string_view organization,
                           const std::vector<std::string>& urls, Instant now) override;
+  Result<int> RouteEvents(const std::vector<EventRoute>& routes, Instant now) override;
   Result<std::vector<ClaimedDelivery>> ClaimDeliveries(const DeliveryClaim& claim) override;
   Result<void> FinishDelivery(const DeliveryOutcome& outcome) override;
   Result<std::vector<Event>> ListEvents(const EventQuery& query) override;

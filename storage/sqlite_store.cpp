@@ -386,6 +386,19 @@ Result<bool> SqliteStore::RouteEvent(std::string_view event_id, std::string_view
   return impl_->Write<bool>([&](WriteSession& db) { return internal::RouteEvent(db, event_id, organization, urls, now); });
 }
 
+Result<int> SqliteStore::RouteEvents(const std::vector<EventRoute>& routes, Instant now) {
+  if (routes.empty()) return 0;
+  return impl_->Write<int>([&](WriteSession& db) -> Result<int> {
+    int routed = 0;
+    for (const EventRoute& r : routes) {
+      auto done = internal::RouteEvent(db, r.event_id, r.organization, r.urls, now);
+      if (!done) return std::unexpected(done.error());
+      routed += *done ? 1 : 0;
+    }
+    return routed;
+  });
+}
+
 Result<std::vector<ClaimedDelivery>> SqliteStore::ClaimDeliveries(const DeliveryClaim& claim) {
   auto claimed = impl_->Write<void>([&](WriteSession& db) { return internal::ClaimDeliveries(db, claim); });
   if (!claimed) return std::unexpected(claimed.error());

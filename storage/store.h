@@ -373,6 +373,16 @@ class Store {
   // already, by this process or another.
   virtual Result<bool> RouteEvent(std::string_view event_id, std::string_view organization,
                                   const std::vector<std::string>& urls, Instant now) = 0;
+  // One event to route and where it goes (RouteEvents).
+  struct EventRoute {
+    std::string event_id;
+    std::string organization;
+    std::vector<std::string> urls;
+  };
+  // RouteEvent for each, in order and in one transaction where the store can
+  // (one commit for a round's events, not one each): how many it routed, the
+  // others having been routed already. On failure none is routed.
+  virtual Result<int> RouteEvents(const std::vector<EventRoute>& routes, Instant now);
   // Claims the pending deliveries due at claim.now that nobody holds, oldest
   // first, and returns them with their events.
   virtual Result<std::vector<ClaimedDelivery>> ClaimDeliveries(const DeliveryClaim& claim) = 0;

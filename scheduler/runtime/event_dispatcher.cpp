@@ -57,14 +57,20 @@ void EventDispatcher::Route(Instant now) {
     spdlog::warn("events: cannot read the events to route: {}", events.error().message());
     return;
   }
+  if (events->empty()) return;
+  // All in one transaction: a commit per event was one durable write per post
+  // created, made by every daemon sharing the database.
+  std::vector<storage::Store::EventRoute> routes;
+  routes.reserve(events->size());
   for (const storage::Event& e : *events) {
     std::vector<std::string> urls;
     for (const policies::EventSubscription& sub : service_.Subscriptions(e.organization))
       if (sub.Wants(e.type)) urls.push_back(sub.url);
-    if (auto r = store_.RouteEvent(e.id, e.organization, urls, now); !r) {
-      spdlog::warn("events: cannot route {}: {}", e.id, r.error().message());
-      return;
-    }
+    routes.push_back({e.id, e.organization, std::move(urls)});
+  }
+  if (auto r = store_.RouteEvents(routes, now); !r) {
+    spdlog::warn("events: cannot route {} events from {}: {}", routes.size(), routes.front().event_id,
+                 r.error().message());
   }
 }
 

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "storage/event_payloads.h"
@@ -96,6 +98,38 @@ TEST_CASE("An event id is stored once and an event routed once", "[store][events
   CHECK(deliveries->at(0).state == DeliveryState::kPending);
   CHECK(deliveries->at(0).type == EventType::kAccountPaused);
   CHECK(*store->PendingDeliveries() == 2);
+}
+
+TEST_CASE("Events routed together: each once, in one write, the routed ones left as they are", "[store][events]") {
+  EACH_STORE();
+  std::vector<Event> events;
+  for (const char* n : {"1", "2", "3"}) {
+    events.push_back(AccountEvent(EventType::kAccountResumed, {"acme", "acme-x", "x", "rate_limit", {}, "", {}},
+                                  Day(3, 1, 9), n));
+  }
+  events.push_back(AccountEvent(EventType::kAccountResumed, {"globex", "globex-x", "x", "rate_limit", {}, "", {}},
+                                Day(3, 1, 9), "4"));
+  REQUIRE(store->RecordEvents(events));
+  REQUIRE(store->RouteEvent(events[1].id, "acme", {"https://a.example/h"}, Day(3, 1, 9)));
+  CHECK(*store->RouteEvents({}, Day(3, 1, 9)) == 0);
+
+  auto routed = store->RouteEvents({{events[0].id, "acme", {"https://a.example/h", "https://b.example/h"}},
+                                    {events[1].id, "acme", {"https://c.example/h"}},
+                                    {events[2].id, "acme", {}},
+                                    {events[3].id, "globex", {"https://g.example/h"}}},
+                                   Day(3, 1, 9));
+  REQUIRE(routed);
+  CHECK(*routed == 3);  // the second was routed already
+  CHECK(store->UnroutedEvents(10)->empty());
+  auto acme = store->ListDeliveries({"acme", std::nullopt, 0, 100});
+  REQUIRE(acme);
+  std::multiset<std::string> urls;
+  for (const EventDelivery& d : *acme) urls.insert(d.url);
+  // Event 2 keeps its first routing only; event 3 has no subscriber.
+  CHECK(urls == std::multiset<std::string>{"https://a.example/h", "https://a.example/h", "https://b.example/h"});
+  CHECK(store->ListDeliveries({"globex", std::nullopt, 0, 100})->size() == 1);
+  CHECK(*store->RouteEvents({{events[0].id, "acme", {"https://z.example/h"}}}, Day(3, 1, 9)) == 0);
+  CHECK(*store->PendingDeliveries() == 4);
 }
 
 TEST_CASE("A due delivery is claimed once and finished only by its claim", "[store][events]") {

@@ -120,6 +120,9 @@ class DelegatingStore : public storage::Store {
                           Instant now) override {
     return real_->RouteEvent(event_id, org, urls, now);
   }
+  Result<int> RouteEvents(const std::vector<EventRoute>& routes, Instant now) override {
+    return real_->RouteEvents(routes, now);
+  }
   Result<std::vector<storage::ClaimedDelivery>> ClaimDeliveries(const storage::DeliveryClaim& claim) override {
     return real_->ClaimDeliveries(claim);
   }
