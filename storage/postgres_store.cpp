@@ -433,15 +433,7 @@ Result<bool> PostgresStore::RouteEvent(std::string_view event_id, std::string_vi
 
 Result<int> PostgresStore::RouteEvents(const std::vector<EventRoute>& routes, Instant now) {
   if (routes.empty()) return 0;
-  return impl_->Write<int>([&](PgWriteSession& db) -> Result<int> {
-    int routed = 0;
-    for (const EventRoute& r : routes) {
-      auto done = internal::RouteEvent(db, r.event_id, r.organization, r.urls, now);
-      if (!done) return std::unexpected(done.error());
-      routed += *done ? 1 : 0;
-    }
-    return routed;
-  });
+  return impl_->Write<int>([&](PgWriteSession& db) { return internal::RouteEvents(db, routes, now); });
 }
 
 Result<std::vector<ClaimedDelivery>> PostgresStore::ClaimDeliveries(const DeliveryClaim& claim) {

@@ -388,15 +388,7 @@ Result<bool> SqliteStore::RouteEvent(std::string_view event_id, std::string_view
 
 Result<int> SqliteStore::RouteEvents(const std::vector<EventRoute>& routes, Instant now) {
   if (routes.empty()) return 0;
-  return impl_->Write<int>([&](WriteSession& db) -> Result<int> {
-    int routed = 0;
-    for (const EventRoute& r : routes) {
-      auto done = internal::RouteEvent(db, r.event_id, r.organization, r.urls, now);
-      if (!done) return std::unexpected(done.error());
-      routed += *done ? 1 : 0;
-    }
-    return routed;
-  });
+  return impl_->Write<int>([&](WriteSession& db) { return internal::RouteEvents(db, routes, now); });
 }
 
 Result<std::vector<ClaimedDelivery>> SqliteStore::ClaimDeliveries(const DeliveryClaim& claim) {

@@ -161,6 +161,16 @@ Result<bool> RouteEvent(WriteSession& db, std::string_view event_id, std::string
   return true;
 }
 
+Result<int> RouteEvents(WriteSession& db, const std::vector<Store::EventRoute>& routes, Instant now) {
+  int routed = 0;
+  for (const Store::EventRoute& r : routes) {
+    auto done = RouteEvent(db, r.event_id, r.organization, r.urls, now);
+    if (!done) return std::unexpected(done.error());
+    routed += *done ? 1 : 0;
+  }
+  return routed;
+}
+
 Result<void> ClaimDeliveries(WriteSession& db, const DeliveryClaim& c) {
   if (c.token.empty()) return std::unexpected(Status(Code::kInvalidArgument, "a delivery claim needs a token"));
   // The outer conditions are checked again on each row as it is locked

@@ -58,6 +58,8 @@ Result<void> InsertEvents(WriteSession& db, const std::vector<Event>& events);
 Result<void> InsertEvents(WriteSession& db, std::vector<StoredEvent> events);
 Result<bool> RouteEvent(WriteSession& db, std::string_view event_id, std::string_view organization,
                         const std::vector<std::string>& urls, Instant now);
+// RouteEvent for each route, in order: how many it routed.
+Result<int> RouteEvents(WriteSession& db, const std::vector<Store::EventRoute>& routes, Instant now);
 Result<void> ClaimDeliveries(WriteSession& db, const DeliveryClaim& claim);
 Result<void> FinishDelivery(WriteSession& db, const DeliveryOutcome& outcome);
 // True when a row changed (the delivery exists in the organisation).
