@@ -379,10 +379,10 @@ class Store {
     std::string organization;
     std::vector<std::string> urls;
   };
-  // RouteEvent for each, in order and in one transaction where the store can
-  // (one commit for a round's events, not one each): how many it routed, the
-  // others having been routed already. On failure none is routed.
-  virtual Result<int> RouteEvents(const std::vector<EventRoute>& routes, Instant now);
+  // RouteEvent for each, in order, in one transaction (one commit for a
+  // round's events, not one each): how many it routed, the others having been
+  // routed already. On failure none is routed.
+  virtual Result<int> RouteEvents(const std::vector<EventRoute>& routes, Instant now) = 0;
   // Claims the pending deliveries due at claim.now that nobody holds, oldest
   // first, and returns them with their events.
   virtual Result<std::vector<ClaimedDelivery>> ClaimDeliveries(const DeliveryClaim& claim) = 0;

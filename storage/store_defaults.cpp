@@ -30,16 +30,6 @@ Result<std::unique_ptr<Store::AccountLocks>> Store::TryLockAccounts(
   return std::unique_ptr<AccountLocks>(std::move(out));
 }
 
-Result<int> Store::RouteEvents(const std::vector<EventRoute>& routes, Instant now) {
-  int routed = 0;
-  for (const EventRoute& r : routes) {
-    auto done = RouteEvent(r.event_id, r.organization, r.urls, now);
-    if (!done) return std::unexpected(done.error());
-    routed += *done ? 1 : 0;
-  }
-  return routed;
-}
-
 Result<Store::LockedAccount> Store::LockAccountAndRead(std::string_view organization, std::string_view account,
                                                       int64_t after_seq) {
   auto lock = LockAccount(organization, account);
